@@ -1,0 +1,33 @@
+package io.switchboard;
+
+import java.time.Clock;
+
+import io.switchboard.agents.AgentService;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Database;
+import io.switchboard.plans.PlanCatalog;
+import io.switchboard.plans.PlanService;
+import io.switchboard.tenancy.ApiKeyService;
+import io.switchboard.tenancy.OrganizationService;
+import io.switchboard.tenancy.UserService;
+import org.jooq.DSLContext;
+
+/**
+ * The domain services of the control plane, wired by hand in one place. The server translates gRPC to
+ * these; tests call them directly.
+ */
+public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, AuditSink audit,
+                           OrganizationService organizations, ApiKeyService apiKeys, UserService users,
+                           PlanService plans, AgentService agents) {
+
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink audit) {
+        DSLContext dsl = database.dsl();
+        PlanService plans = new PlanService(dsl, clock, catalog, audit);
+        return new ControlPlane(database, clock, catalog, audit,
+                new OrganizationService(dsl, clock, catalog, audit),
+                new ApiKeyService(dsl, clock, audit),
+                new UserService(dsl, clock, audit),
+                plans,
+                new AgentService(dsl, clock, plans, audit));
+    }
+}

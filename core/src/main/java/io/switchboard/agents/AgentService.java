@@ -1,0 +1,260 @@
+package io.switchboard.agents;
+
+import static io.switchboard.db.Tables.AGENTS;
+import static io.switchboard.db.Tables.AGENT_VERSIONS;
+import static io.switchboard.db.Tables.CAMPAIGNS;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.audit.AuditEvent;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Ids;
+import io.switchboard.common.Keyset;
+import io.switchboard.common.Page;
+import io.switchboard.common.PageRequest;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.common.UpdateMask;
+import io.switchboard.common.Violations;
+import io.switchboard.db.enums.CampaignState;
+import io.switchboard.db.tables.records.AgentVersionsRecord;
+import io.switchboard.db.tables.records.AgentsRecord;
+import io.switchboard.plans.PlanService;
+import io.switchboard.plans.Quotas;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * Voice agents. Every create and update writes an immutable row to {@code agent_versions}, so a call
+ * can pin the exact configuration it ran with. Deletes are soft, and refused while an unfinished
+ * campaign uses the agent.
+ */
+public final class AgentService {
+
+    public static final Set<String> UPDATABLE = Set.of("name", "language", "system_prompt", "first_message", "voice",
+            "summary_instructions", "variables");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final PlanService plans;
+    private final AuditSink audit;
+
+    public AgentService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit) {
+        this.dsl = dsl;
+        this.clock = clock;
+        this.plans = plans;
+        this.audit = audit;
+    }
+
+    public Agent create(Principal actor, AgentSpec spec) {
+        actor.require(Role.ADMIN, "creating agents");
+        Violations v = new Violations();
+        AgentValidation.validate(spec, v);
+        v.throwIfAny();
+        int maxAgents = plans.effectivePolicy(actor.organizationId()).limits().maxAgents();
+        Instant now = now();
+        Agent agent = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            Quotas.check(tx, actor.organizationId(), "agents", maxAgents, () -> tx.fetchCount(AGENTS,
+                    AGENTS.ORGANIZATION_ID.eq(actor.organizationId()).and(AGENTS.DELETED_AT.isNull())));
+            AgentsRecord r = tx.newRecord(AGENTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
+                    .setVersion(1).setCreatedAt(now).setUpdatedAt(now);
+            apply(r, spec);
+            r.store();
+            snapshot(tx, r);
+            return toDomain(r);
+        });
+        audit.record(AuditEvent.of(actor, "agent.create", "agent", agent.id(), Map.of(), now));
+        return agent;
+    }
+
+    /** The current version, or {@code version} if it is positive. */
+    public Agent get(Principal actor, String idText, int version) {
+        actor.require(Role.VIEWER, "reading agents");
+        UUID id = Ids.parse("id", idText);
+        if (version < 0) {
+            throw new SwitchboardException.InvalidArgument("version", "must be positive, or 0 for the current version");
+        }
+        AgentsRecord current = fetch(dsl, actor, id, false);
+        if (version == 0 || version == current.getVersion()) {
+            return toDomain(current);
+        }
+        return dsl.selectFrom(AGENT_VERSIONS).where(AGENT_VERSIONS.AGENT_ID.eq(id))
+                .and(AGENT_VERSIONS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(AGENT_VERSIONS.VERSION.eq(version))
+                .fetchOptional().map(r -> fromVersion(r, current))
+                .orElseThrow(() -> new SwitchboardException.NotFound("agent version", id + "@" + version));
+    }
+
+    public Page<Agent> list(Principal actor, int pageSize, String pageToken) {
+        actor.require(Role.VIEWER, "listing agents");
+        PageRequest page = PageRequest.of(pageSize, pageToken, "agents");
+        return Keyset.page(dsl, AGENTS, AGENTS.ORGANIZATION_ID.eq(actor.organizationId()).and(AGENTS.DELETED_AT.isNull()),
+                AGENTS.CREATED_AT, AGENTS.ID, page, "agents", AgentService::toDomain,
+                a -> new PageRequest.Cursor(a.createdAt(), a.id()));
+    }
+
+    /** Versions newest first; paged by version number. */
+    public Page<Agent> listVersions(Principal actor, String idText, int pageSize, String pageToken) {
+        actor.require(Role.VIEWER, "listing agent versions");
+        UUID id = Ids.parse("id", idText);
+        String scope = "agent_versions:" + id;
+        PageRequest page = PageRequest.of(pageSize, pageToken, scope);
+        AgentsRecord current = fetch(dsl, actor, id, false);
+        // the cursor's id slot is unused here; its timestamp carries the last version number seen
+        int below = page.after().map(c -> (int) c.createdAt().getEpochSecond()).orElse(Integer.MAX_VALUE);
+        List<Agent> rows = dsl.selectFrom(AGENT_VERSIONS).where(AGENT_VERSIONS.AGENT_ID.eq(id))
+                .and(AGENT_VERSIONS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(AGENT_VERSIONS.VERSION.lt(below))
+                .orderBy(AGENT_VERSIONS.VERSION.desc()).limit(page.pageSize() + 1)
+                .fetch(r -> fromVersion(r, current));
+        return Page.of(rows, page.pageSize(),
+                a -> new PageRequest.Cursor(Instant.ofEpochSecond(a.version()), a.id()), scope);
+    }
+
+    public Agent update(Principal actor, String idText, AgentSpec patch, List<String> maskPaths, int expectedVersion) {
+        actor.require(Role.ADMIN, "updating agents");
+        UUID id = Ids.parse("agent.id", idText);
+        UpdateMask mask = UpdateMask.of(maskPaths, UPDATABLE);
+        if (expectedVersion < 0) {
+            throw new SwitchboardException.InvalidArgument("expected_version", "must not be negative");
+        }
+        Instant now = now();
+        Agent agent = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            AgentsRecord r = fetch(tx, actor, id, true);
+            if (expectedVersion != 0 && expectedVersion != r.getVersion()) {
+                throw new SwitchboardException.Aborted("agent " + id + " is at version " + r.getVersion()
+                        + ", not " + expectedVersion + "; re-read it and retry");
+            }
+            AgentSpec merged = merge(toDomain(r).spec(), patch, mask);
+            Violations v = new Violations();
+            AgentValidation.validate(merged, v);
+            v.throwIfAny();
+            apply(r, merged);
+            r.setVersion(r.getVersion() + 1).setUpdatedAt(now).store();
+            snapshot(tx, r);
+            return toDomain(r);
+        });
+        audit.record(AuditEvent.of(actor, "agent.update", "agent", id,
+                Map.of("fields", String.join(",", mask.paths()), "version", Integer.toString(agent.version())), now));
+        return agent;
+    }
+
+    public void delete(Principal actor, String idText) {
+        actor.require(Role.ADMIN, "deleting agents");
+        UUID id = Ids.parse("id", idText);
+        Instant now = now();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            AgentsRecord r = fetch(tx, actor, id, true);
+            List<UUID> users = tx.select(CAMPAIGNS.ID).from(CAMPAIGNS)
+                    .where(CAMPAIGNS.AGENT_ID.eq(id)).and(CAMPAIGNS.ORGANIZATION_ID.eq(actor.organizationId()))
+                    .and(CAMPAIGNS.DELETED_AT.isNull())
+                    .and(CAMPAIGNS.STATE.in(CampaignState.draft, CampaignState.running, CampaignState.paused))
+                    .limit(5).fetch(CAMPAIGNS.ID);
+            if (!users.isEmpty()) {
+                throw new SwitchboardException.FailedPrecondition("AGENT_IN_USE",
+                        "agent " + id + " is used by unfinished campaigns " + users
+                                + "; complete, cancel or re-point them first");
+            }
+            r.setDeletedAt(now).setUpdatedAt(now).store();
+        });
+        audit.record(AuditEvent.of(actor, "agent.delete", "agent", id, Map.of(), now));
+    }
+
+    private static AgentSpec merge(AgentSpec current, AgentSpec patch, UpdateMask mask) {
+        return new AgentSpec(
+                mask.has("name") ? patch.name() : current.name(),
+                mask.has("language") ? patch.language() : current.language(),
+                mask.has("system_prompt") ? patch.systemPrompt() : current.systemPrompt(),
+                mask.has("first_message") ? patch.firstMessage() : current.firstMessage(),
+                mask.has("voice") ? patch.voice() : current.voice(),
+                mask.has("summary_instructions") ? patch.summaryInstructions() : current.summaryInstructions(),
+                mask.has("variables") ? patch.variables() : current.variables());
+    }
+
+    private static AgentsRecord fetch(DSLContext tx, Principal actor, UUID id, boolean forUpdate) {
+        var q = tx.selectFrom(AGENTS).where(AGENTS.ID.eq(id)).and(AGENTS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(AGENTS.DELETED_AT.isNull());
+        return (forUpdate ? q.forUpdate().fetchOptional() : q.fetchOptional())
+                .orElseThrow(() -> new SwitchboardException.NotFound("agent", id.toString()));
+    }
+
+    private static void apply(AgentsRecord r, AgentSpec s) {
+        r.setName(s.name().trim()).setLanguage(s.language()).setSystemPrompt(nn(s.systemPrompt()))
+                .setFirstMessage(nn(s.firstMessage())).setVoice(nn(s.voice()))
+                .setSummaryInstructions(nn(s.summaryInstructions())).setVariables(writeVariables(s.variables()));
+    }
+
+    private static void snapshot(DSLContext tx, AgentsRecord r) {
+        tx.newRecord(AGENT_VERSIONS).setAgentId(r.getId()).setOrganizationId(r.getOrganizationId())
+                .setVersion(r.getVersion()).setName(r.getName()).setLanguage(r.getLanguage())
+                .setSystemPrompt(r.getSystemPrompt()).setFirstMessage(r.getFirstMessage()).setVoice(r.getVoice())
+                .setSummaryInstructions(r.getSummaryInstructions()).setVariables(r.getVariables())
+                .setCreatedAt(r.getUpdatedAt()).store();
+    }
+
+    static Agent toDomain(AgentsRecord r) {
+        return new Agent(r.getId(), r.getOrganizationId(), new AgentSpec(r.getName(), r.getLanguage(),
+                r.getSystemPrompt(), r.getFirstMessage(), r.getVoice(), r.getSummaryInstructions(),
+                readVariables(r.getVariables())), r.getVersion(), r.getCreatedAt(), r.getUpdatedAt());
+    }
+
+    private static Agent fromVersion(AgentVersionsRecord r, AgentsRecord current) {
+        return new Agent(r.getAgentId(), r.getOrganizationId(), new AgentSpec(r.getName(), r.getLanguage(),
+                r.getSystemPrompt(), r.getFirstMessage(), r.getVoice(), r.getSummaryInstructions(),
+                readVariables(r.getVariables())), r.getVersion(), current.getCreatedAt(), r.getCreatedAt());
+    }
+
+    static JSONB writeVariables(List<CaptureVariable> vars) {
+        ArrayNode a = JSON.createArrayNode();
+        for (CaptureVariable c : vars) {
+            ObjectNode o = a.addObject();
+            o.put("name", c.name()).put("type", c.type().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("description", nn(c.description())).put("required", c.required());
+            ArrayNode ev = o.putArray("enum_values");
+            c.enumValues().forEach(ev::add);
+        }
+        return JSONB.jsonb(a.toString());
+    }
+
+    static List<CaptureVariable> readVariables(JSONB json) {
+        try {
+            List<CaptureVariable> out = new ArrayList<>();
+            for (JsonNode o : JSON.readTree(json.data())) {
+                List<String> ev = new ArrayList<>();
+                o.path("enum_values").forEach(x -> ev.add(x.asText()));
+                out.add(new CaptureVariable(o.get("name").asText(),
+                        CaptureVariable.Type.valueOf(o.get("type").asText().toUpperCase(java.util.Locale.ROOT)),
+                        o.path("description").asText(""), ev, o.path("required").asBoolean(false)));
+            }
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored agent variables are not valid JSON", e);
+        }
+    }
+
+    private static String nn(String s) {
+        return s == null ? "" : s;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

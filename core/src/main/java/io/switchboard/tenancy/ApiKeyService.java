@@ -1,0 +1,182 @@
+package io.switchboard.tenancy;
+
+import static io.switchboard.db.Tables.API_KEYS;
+import static io.switchboard.db.Tables.ORGANIZATIONS;
+import static io.switchboard.db.Tables.USERS;
+
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.switchboard.audit.AuditEvent;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Ids;
+import io.switchboard.common.Keyset;
+import io.switchboard.common.Page;
+import io.switchboard.common.PageRequest;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.common.Violations;
+import io.switchboard.db.enums.MemberRole;
+import io.switchboard.db.tables.records.ApiKeysRecord;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * Issues, authenticates and revokes API keys. A key can never be given more than its creator's role,
+ * and only a platform operator's key can mint another operator key (through bootstrap).
+ */
+public final class ApiKeyService {
+
+    /** last_used_at is written at most this often per key, so authentication is not a write per request. */
+    static final Duration LAST_USED_GRANULARITY = Duration.ofMinutes(1);
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final AuditSink audit;
+
+    public ApiKeyService(DSLContext dsl, Clock clock, AuditSink audit) {
+        this.dsl = dsl;
+        this.clock = clock;
+        this.audit = audit;
+    }
+
+    /**
+     * Resolves a presented bearer key to its principal.
+     *
+     * @throws SwitchboardException.Unauthenticated for unknown, malformed, revoked or expired keys and
+     *                                              keys of deleted organisations, all with one message so
+     *                                              a caller cannot probe which case applies
+     */
+    public Principal authenticate(String presentedKey, String remoteAddress) {
+        ApiKeySecrets.Presented p = ApiKeySecrets.parse(presentedKey)
+                .orElseThrow(() -> new SwitchboardException.Unauthenticated("invalid API key"));
+        Instant now = clock.instant();
+        var row = dsl.select(API_KEYS.fields()).from(API_KEYS)
+                .join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(API_KEYS.ORGANIZATION_ID))
+                .where(API_KEYS.PREFIX.eq(p.prefix()))
+                .and(ORGANIZATIONS.DELETED_AT.isNull())
+                .fetchOptionalInto(API_KEYS);
+        if (row.isEmpty() || !MessageDigest.isEqual(row.get().getSecretSha256(), p.sha256())) {
+            throw new SwitchboardException.Unauthenticated("invalid API key");
+        }
+        ApiKeysRecord k = row.get();
+        if (k.getRevokedAt() != null) {
+            throw new SwitchboardException.Unauthenticated("API key " + k.getPrefix() + " was revoked");
+        }
+        if (k.getExpiresAt() != null && !now.isBefore(k.getExpiresAt())) {
+            throw new SwitchboardException.Unauthenticated("API key " + k.getPrefix() + " has expired");
+        }
+        if (k.getLastUsedAt() == null || k.getLastUsedAt().plus(LAST_USED_GRANULARITY).isBefore(now)) {
+            dsl.update(API_KEYS).set(API_KEYS.LAST_USED_AT, now).where(API_KEYS.ID.eq(k.getId())).execute();
+        }
+        return new Principal(k.getOrganizationId(), k.getId(), Role.fromDb(k.getRole().getLiteral()),
+                Optional.ofNullable(k.getUserId()), k.getPlatformOperator(), remoteAddress);
+    }
+
+    public ApiKey.Created create(Principal actor, String name, Role role, String userIdText, Optional<Instant> expiresAt) {
+        actor.require(Role.ADMIN, "creating API keys");
+        Violations v = new Violations().requireText("name", name, 200);
+        if (role == null) {
+            v.add("role", "is required (owner, admin, agent or viewer)");
+        } else if (!actor.role().atLeast(role)) {
+            v.add("role", "cannot exceed the caller's own role (" + actor.role().dbName() + ")");
+        }
+        Instant now = now();
+        expiresAt.ifPresent(e -> {
+            if (!e.isAfter(now)) {
+                v.add("expire_time", "must be in the future");
+            }
+        });
+        Optional<UUID> userId = Ids.parseOptional("user_id", userIdText);
+        v.throwIfAny();
+        userId.ifPresent(u -> {
+            boolean exists = dsl.fetchExists(USERS, USERS.ID.eq(u)
+                    .and(USERS.ORGANIZATION_ID.eq(actor.organizationId())).and(USERS.DELETED_AT.isNull()));
+            if (!exists) {
+                throw new SwitchboardException.NotFound("user", u.toString());
+            }
+        });
+        ApiKey.Created created = insert(dsl, actor.organizationId(), name.trim(), role, userId, false, expiresAt, now);
+        audit.record(AuditEvent.of(actor, "api_key.create", "api_key", created.apiKey().id(),
+                Map.of("role", role.dbName(), "prefix", created.apiKey().prefix()), now));
+        return created;
+    }
+
+    /** Inserts a key inside the caller's transaction; used by organisation creation and bootstrap too. */
+    static ApiKey.Created insert(DSLContext tx, UUID orgId, String name, Role role, Optional<UUID> userId,
+                                 boolean operator, Optional<Instant> expiresAt, Instant now) {
+        ApiKeySecrets.Generated g = ApiKeySecrets.generate();
+        ApiKeysRecord r = tx.newRecord(API_KEYS)
+                .setId(Ids.newId())
+                .setOrganizationId(orgId)
+                .setUserId(userId.orElse(null))
+                .setName(name)
+                .setPrefix(g.prefix())
+                .setSecretSha256(g.sha256())
+                .setRole(MemberRole.lookupLiteral(role.dbName()))
+                .setPlatformOperator(operator)
+                .setCreatedAt(now)
+                .setExpiresAt(expiresAt.orElse(null));
+        r.store();
+        return new ApiKey.Created(toDomain(r), g.key());
+    }
+
+    public ApiKey get(Principal actor, String idText) {
+        actor.require(Role.ADMIN, "reading API keys");
+        UUID id = Ids.parse("id", idText);
+        return dsl.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).and(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .fetchOptional().map(ApiKeyService::toDomain)
+                .orElseThrow(() -> new SwitchboardException.NotFound("api_key", id.toString()));
+    }
+
+    public Page<ApiKey> list(Principal actor, int pageSize, String pageToken, boolean includeRevoked) {
+        actor.require(Role.ADMIN, "listing API keys");
+        String scope = "api_keys:" + includeRevoked;
+        PageRequest page = PageRequest.of(pageSize, pageToken, scope);
+        Condition c = API_KEYS.ORGANIZATION_ID.eq(actor.organizationId());
+        if (!includeRevoked) {
+            c = c.and(API_KEYS.REVOKED_AT.isNull());
+        }
+        return Keyset.page(dsl, API_KEYS, c, API_KEYS.CREATED_AT, API_KEYS.ID, page, scope, ApiKeyService::toDomain,
+                k -> new PageRequest.Cursor(k.createdAt(), k.id()));
+    }
+
+    public ApiKey revoke(Principal actor, String idText) {
+        actor.require(Role.ADMIN, "revoking API keys");
+        UUID id = Ids.parse("id", idText);
+        Instant now = now();
+        ApiKey key = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            ApiKeysRecord r = tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id))
+                    .and(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId())).forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("api_key", id.toString()));
+            if (!actor.role().atLeast(Role.fromDb(r.getRole().getLiteral()))) {
+                throw new SwitchboardException.PermissionDenied("revoking an " + r.getRole().getLiteral()
+                        + " key needs that role or higher");
+            }
+            if (r.getRevokedAt() == null) {
+                r.setRevokedAt(now).store();
+            }
+            return toDomain(r);
+        });
+        audit.record(AuditEvent.of(actor, "api_key.revoke", "api_key", id, Map.of("prefix", key.prefix()), now));
+        return key;
+    }
+
+    static ApiKey toDomain(ApiKeysRecord r) {
+        return new ApiKey(r.getId(), r.getOrganizationId(), r.getName(), r.getPrefix(),
+                Role.fromDb(r.getRole().getLiteral()), Optional.ofNullable(r.getUserId()), r.getPlatformOperator(),
+                r.getCreatedAt(), Optional.ofNullable(r.getLastUsedAt()), Optional.ofNullable(r.getRevokedAt()),
+                Optional.ofNullable(r.getExpiresAt()));
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

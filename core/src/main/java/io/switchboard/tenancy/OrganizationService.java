@@ -1,0 +1,168 @@
+package io.switchboard.tenancy;
+
+import static io.switchboard.db.Tables.API_KEYS;
+import static io.switchboard.db.Tables.ORGANIZATIONS;
+import static io.switchboard.db.Tables.PLAN_CHANGES;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.switchboard.audit.AuditEvent;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Ids;
+import io.switchboard.common.Keyset;
+import io.switchboard.common.Page;
+import io.switchboard.common.PageRequest;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.common.Violations;
+import io.switchboard.db.tables.records.OrganizationsRecord;
+import io.switchboard.plans.Plan;
+import io.switchboard.plans.PlanCatalog;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+
+/**
+ * Organisations: creation by platform operators (with a first owner and an owner key), the first-run
+ * bootstrap, and self-service reads and renames.
+ */
+public final class OrganizationService {
+
+    /** An organisation with its first owner and the owner's key (secret shown once). */
+    public record Created(Organization organization, User owner, ApiKey.Created ownerKey) {
+    }
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final PlanCatalog catalog;
+    private final AuditSink audit;
+
+    public OrganizationService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit) {
+        this.dsl = dsl;
+        this.clock = clock;
+        this.catalog = catalog;
+        this.audit = audit;
+    }
+
+    public Created create(Principal actor, String name, String planId, String ownerEmail, String ownerName) {
+        actor.requireOperator("creating organisations");
+        Violations v = new Violations().requireText("name", name, 200);
+        Users.validateEmail(v, "owner_email", ownerEmail);
+        v.maxLength("owner_display_name", ownerName, 200);
+        v.throwIfAny();
+        Plan plan = catalog.require("plan_id", planId == null || planId.isEmpty() ? catalog.defaultPlan() : planId);
+        Created created = dsl.transactionResult(cfg -> insert(DSL.using(cfg), name.trim(), plan.id(), ownerEmail.trim(),
+                ownerName == null ? "" : ownerName.trim(), false, Optional.of(actor.apiKeyId())));
+        audit.record(AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),
+                Map.of("plan", plan.id()), created.organization().createdAt()));
+        return created;
+    }
+
+    /**
+     * First run: if no platform-operator key exists, creates an organisation, its owner and an owner key
+     * with platform-operator rights, and returns them. Otherwise returns empty.
+     */
+    public Optional<Created> bootstrap(String orgName, String ownerEmail) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            // serialise concurrent bootstraps of several processes against one database
+            tx.execute("select pg_advisory_xact_lock(7301)");
+            if (tx.fetchExists(API_KEYS, API_KEYS.PLATFORM_OPERATOR.isTrue().and(API_KEYS.REVOKED_AT.isNull()))) {
+                return Optional.empty();
+            }
+            Plan plan = catalog.find(PlanCatalog.ENTERPRISE).orElse(catalog.require("plan_id", catalog.defaultPlan()));
+            return Optional.of(insert(tx, orgName, plan.id(), ownerEmail, "Bootstrap owner", true, Optional.empty()));
+        });
+    }
+
+    private Created insert(DSLContext tx, String name, String planId, String ownerEmail, String ownerName,
+                           boolean operatorKey, Optional<UUID> actorKey) {
+        Instant now = now();
+        OrganizationsRecord org = tx.newRecord(ORGANIZATIONS)
+                .setId(Ids.newId()).setName(name).setPlanId(planId).setHipaaMode(false)
+                .setCreatedAt(now).setUpdatedAt(now);
+        org.store();
+        User owner = Users.insert(tx, org.getId(), ownerEmail, ownerName, Role.OWNER, now);
+        tx.insertInto(PLAN_CHANGES)
+                .set(PLAN_CHANGES.ORGANIZATION_ID, org.getId())
+                .set(PLAN_CHANGES.TO_PLAN_ID, planId)
+                .set(PLAN_CHANGES.ACTOR_API_KEY_ID, actorKey.orElse(null))
+                .set(PLAN_CHANGES.CHANGED_AT, now)
+                .execute();
+        ApiKey.Created key = ApiKeyService.insert(tx, org.getId(), operatorKey ? "bootstrap operator key" : "owner key",
+                Role.OWNER, Optional.of(owner.id()), operatorKey, Optional.empty(), now);
+        return new Created(toDomain(org), owner, key);
+    }
+
+    public Organization get(Principal actor) {
+        return find(actor.organizationId());
+    }
+
+    Organization find(UUID id) {
+        return dsl.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(id)).and(ORGANIZATIONS.DELETED_AT.isNull())
+                .fetchOptional().map(OrganizationService::toDomain)
+                .orElseThrow(() -> new SwitchboardException.NotFound("organization", id.toString()));
+    }
+
+    public Page<Organization> list(Principal actor, int pageSize, String pageToken) {
+        actor.requireOperator("listing organisations");
+        PageRequest page = PageRequest.of(pageSize, pageToken, "organizations");
+        return Keyset.page(dsl, ORGANIZATIONS, ORGANIZATIONS.DELETED_AT.isNull(), ORGANIZATIONS.CREATED_AT,
+                ORGANIZATIONS.ID, page, "organizations", OrganizationService::toDomain,
+                o -> new PageRequest.Cursor(o.createdAt(), o.id()));
+    }
+
+    /**
+     * Renames the caller's organisation and/or switches HIPAA mode. HIPAA mode is an owner action and
+     * only plans that allow it may turn it on.
+     */
+    public Organization update(Principal actor, Optional<String> name, Optional<Boolean> hipaaMode) {
+        actor.require(Role.ADMIN, "updating the organisation");
+        Violations v = new Violations();
+        name.ifPresent(n -> v.requireText("organization.name", n, 200));
+        v.throwIfAny();
+        if (hipaaMode.isPresent()) {
+            actor.require(Role.OWNER, "switching HIPAA mode");
+        }
+        Instant now = now();
+        Organization before = find(actor.organizationId());
+        Organization after = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(actor.organizationId()))
+                    .forUpdate().fetchSingle();
+            name.ifPresent(n -> r.setName(n.trim()));
+            if (hipaaMode.isPresent() && hipaaMode.get() && !r.getHipaaMode()) {
+                Plan plan = catalog.find(r.getPlanId()).orElseThrow();
+                if (!plan.hipaaAllowed()) {
+                    throw new SwitchboardException.FailedPrecondition("HIPAA_NOT_ALLOWED",
+                            "HIPAA mode needs a plan that allows it (Enterprise); the organisation is on " + plan.id());
+                }
+            }
+            hipaaMode.ifPresent(r::setHipaaMode);
+            r.setUpdatedAt(now).store();
+            return toDomain(r);
+        });
+        if (hipaaMode.isPresent() && hipaaMode.get() != before.hipaaMode()) {
+            audit.record(AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
+                    actor.organizationId(), Map.of(), now));
+        }
+        if (name.isPresent()) {
+            audit.record(AuditEvent.of(actor, "organization.update", "organization", actor.organizationId(),
+                    Map.of("fields", "name"), now));
+        }
+        return after;
+    }
+
+    static Organization toDomain(OrganizationsRecord r) {
+        return new Organization(r.getId(), r.getName(), r.getPlanId(), r.getHipaaMode(), r.getCreatedAt(),
+                r.getUpdatedAt());
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+}
