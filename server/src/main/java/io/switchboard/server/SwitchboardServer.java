@@ -1,0 +1,71 @@
+package io.switchboard.server;
+
+import java.util.List;
+import java.util.logging.Logger;
+
+import io.grpc.BindableService;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.grpc.GrpcReflectionFeature;
+import io.helidon.webserver.grpc.GrpcRouting;
+import io.switchboard.ControlPlane;
+import io.switchboard.server.agents.AgentGrpcService;
+import io.switchboard.server.grpc.ApiInterceptor;
+import io.switchboard.server.grpc.RateLimiter;
+
+/**
+ * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
+ * gRPC health service and server reflection, all on one port. Every API call passes
+ * {@link ApiInterceptor} (authentication, rate limit, error mapping).
+ */
+public final class SwitchboardServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SwitchboardServer.class.getName());
+
+    private final WebServer webServer;
+    private final HealthStatusManager health;
+
+    private SwitchboardServer(WebServer webServer, HealthStatusManager health) {
+        this.webServer = webServer;
+        this.health = health;
+    }
+
+    /** Starts on {@code host:port}; port 0 picks a free port (see {@link #port()}). */
+    public static SwitchboardServer start(ControlPlane plane, String host, int port) {
+        HealthStatusManager health = new HealthStatusManager();
+        RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
+        GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .intercept(new ApiInterceptor(plane.apiKeys(), rateLimiter))
+                .service(health.getHealthService());
+        for (BindableService s : services(plane)) {
+            grpc.service(s);
+        }
+        WebServer server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
+                .addRouting(grpc)
+                .build()
+                .start();
+        health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+        LOG.info(() -> "gRPC API listening on " + host + ":" + server.port());
+        return new SwitchboardServer(server, health);
+    }
+
+    static List<BindableService> services(ControlPlane plane) {
+        return List.of(
+                new AgentGrpcService(plane.agents()));
+    }
+
+    public int port() {
+        return webServer.port();
+    }
+
+    /** Reports NOT_SERVING to health checks, then stops accepting and closes connections. */
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        webServer.stop();
+    }
+}

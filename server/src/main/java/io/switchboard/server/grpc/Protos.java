@@ -1,0 +1,49 @@
+package io.switchboard.server.grpc;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import com.google.protobuf.Timestamp;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.tenancy.Role;
+
+/** Conversions between protobuf well-known types and java.time / domain enums. */
+public final class Protos {
+
+    private Protos() {
+    }
+
+    public static Timestamp timestamp(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+
+    public static Instant instant(Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+
+    /** Empty when the field is unset. */
+    public static Optional<Instant> optionalInstant(boolean has, Timestamp t) {
+        return has ? Optional.of(instant(t)) : Optional.empty();
+    }
+
+    public static io.switchboard.v1.Role role(Role r) {
+        return switch (r) {
+            case OWNER -> io.switchboard.v1.Role.ROLE_OWNER;
+            case ADMIN -> io.switchboard.v1.Role.ROLE_ADMIN;
+            case AGENT -> io.switchboard.v1.Role.ROLE_AGENT;
+            case VIEWER -> io.switchboard.v1.Role.ROLE_VIEWER;
+        };
+    }
+
+    /** The domain role, or INVALID_ARGUMENT on {@code field} for unset or unknown values. */
+    public static Role role(String field, io.switchboard.v1.Role r) {
+        return switch (r) {
+            case ROLE_OWNER -> Role.OWNER;
+            case ROLE_ADMIN -> Role.ADMIN;
+            case ROLE_AGENT -> Role.AGENT;
+            case ROLE_VIEWER -> Role.VIEWER;
+            case ROLE_UNSPECIFIED, UNRECOGNIZED -> throw new SwitchboardException.InvalidArgument(field,
+                    "is required: ROLE_OWNER, ROLE_ADMIN, ROLE_AGENT or ROLE_VIEWER");
+        };
+    }
+}

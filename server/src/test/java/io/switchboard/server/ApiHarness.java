@@ -1,0 +1,66 @@
+package io.switchboard.server;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import com.google.rpc.BadRequest;
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.switchboard.testing.Fixtures;
+
+/**
+ * A real server on a loopback port over the shared test database, and real grpc-java clients that
+ * authenticate with bearer keys. Create one per test (the database is reset each time).
+ */
+public final class ApiHarness implements AutoCloseable {
+
+    public final Fixtures fixtures;
+    public final SwitchboardServer server;
+    public final ManagedChannel channel;
+
+    public ApiHarness() {
+        fixtures = Fixtures.fresh();
+        server = SwitchboardServer.start(fixtures.plane, "127.0.0.1", 0);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    }
+
+    public static CallCredentials bearer(String key) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata m = new Metadata();
+                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+                applier.apply(m);
+            }
+        };
+    }
+
+    /** The field names of a BadRequest detail, or fails if there is none. */
+    public static java.util.List<String> badFields(StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
+            throw new AssertionError("expected INVALID_ARGUMENT, got " + e.getStatus(), e);
+        }
+        com.google.rpc.Status s = StatusProto.fromThrowable(e);
+        if (s == null) {
+            throw new AssertionError("no status details", e);
+        }
+        return s.getDetailsList().stream().filter(a -> a.is(BadRequest.class)).flatMap(a -> {
+            try {
+                return a.unpack(BadRequest.class).getFieldViolationsList().stream();
+            } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+                throw new AssertionError(x);
+            }
+        }).map(BadRequest.FieldViolation::getField).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+    }
+}

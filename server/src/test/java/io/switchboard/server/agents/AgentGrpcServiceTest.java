@@ -1,0 +1,88 @@
+package io.switchboard.server.agents;
+
+import static io.switchboard.server.ApiHarness.badFields;
+import static io.switchboard.server.ApiHarness.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.FieldMask;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.switchboard.server.ApiHarness;
+import io.switchboard.testing.Fixtures;
+import io.switchboard.v1.Agent;
+import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.CaptureVariable;
+import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.GetAgentRequest;
+import io.switchboard.v1.UpdateAgentRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AgentGrpcServiceTest {
+
+    private ApiHarness api;
+    private AgentServiceGrpc.AgentServiceBlockingStub agents;
+
+    @BeforeEach
+    void setUp() {
+        api = new ApiHarness();
+        Fixtures.Tenant acme = api.fixtures.tenant("Acme", "growth");
+        agents = AgentServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(acme.ownerKey()));
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        api.close();
+    }
+
+    static Agent.Builder validAgent() {
+        return Agent.newBuilder().setName("Sales").setLanguage("en-US").setSystemPrompt("Be kind.")
+                .addVariables(CaptureVariable.newBuilder().setName("budget").setType(CaptureVariable.Type.TYPE_NUMBER));
+    }
+
+    @Test
+    void createGetUpdateRoundTripsOverGrpc() {
+        Agent created = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(validAgent()).build());
+        assertEquals(1, created.getVersion());
+        assertEquals("budget", created.getVariables(0).getName());
+        Agent updated = agents.updateAgent(UpdateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(created.getId()).setFirstMessage("Hi there"))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("first_message")).build());
+        assertEquals(2, updated.getVersion());
+        assertEquals("Sales", updated.getName());
+        assertEquals("Hi there", agents.getAgent(GetAgentRequest.newBuilder().setId(created.getId()).build())
+                .getFirstMessage());
+    }
+
+    @Test
+    void badInputNamesEachFieldInBadRequestDetails() {
+        var e = assertThrows(StatusRuntimeException.class, () -> agents.createAgent(CreateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setLanguage("??").addVariables(CaptureVariable.newBuilder().setName("x")))
+                .build()));
+        var fields = badFields(e);
+        assertTrue(fields.containsAll(java.util.List.of("agent.name", "agent.language", "agent.variables[0].type")),
+                fields.toString());
+    }
+
+    @Test
+    void malformedIdIsInvalidArgumentAndUnknownIdIsNotFound() {
+        var bad = assertThrows(StatusRuntimeException.class, () ->
+                agents.getAgent(GetAgentRequest.newBuilder().setId("nope").build()));
+        assertEquals(java.util.List.of("id"), badFields(bad));
+        var missing = assertThrows(StatusRuntimeException.class, () ->
+                agents.getAgent(GetAgentRequest.newBuilder().setId(java.util.UUID.randomUUID().toString()).build()));
+        assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+    }
+
+    @Test
+    void updateWithUnknownMaskPathIsRejected() {
+        Agent created = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(validAgent()).build());
+        var e = assertThrows(StatusRuntimeException.class, () -> agents.updateAgent(UpdateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(created.getId()).setVersion(9))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("version")).build()));
+        assertEquals(java.util.List.of("update_mask"), badFields(e));
+    }
+}
