@@ -21,6 +21,11 @@ public final class Migrations {
         return flyway(dataSource).migrate();
     }
 
+    /** The number of migrations not yet applied to this database. */
+    public static int pending(DataSource dataSource) {
+        return flyway(dataSource).info().pending().length;
+    }
+
     /** Drops everything and migrates from scratch; tests only. */
     public static void reset(DataSource dataSource) {
         Flyway flyway = Flyway.configure()

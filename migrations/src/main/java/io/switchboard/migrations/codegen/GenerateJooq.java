@@ -42,6 +42,11 @@ public final class GenerateJooq {
         if (args.length != 2) {
             throw new IllegalArgumentException("usage: GenerateJooq <output-dir> <package>");
         }
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(java.util.logging.Level.WARNING);
+        }
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
         Path out = Path.of(args[0]);

@@ -1,0 +1,80 @@
+package io.switchboard.app;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+/**
+ * The embedded defaults of {@code dev}: a real PostgreSQL (zonky) and a real S3 endpoint (s3proxy on the
+ * filesystem), both keeping their data under one directory so a restart finds everything again.
+ */
+final class EmbeddedServices implements AutoCloseable {
+
+    static final String S3_ACCESS_KEY = "switchboard-dev";
+    static final String S3_SECRET_KEY = "switchboard-dev-secret";
+
+    private final EmbeddedPostgres postgres;
+    private final S3Proxy s3;
+    private final BlobStoreContext blobs;
+
+    private EmbeddedServices(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobs) {
+        this.postgres = postgres;
+        this.s3 = s3;
+        this.blobs = blobs;
+    }
+
+    static EmbeddedServices start(Path home, int postgresPort, int s3Port) throws Exception {
+        Path pgData = home.resolve("postgres");
+        Path objects = home.resolve("objects");
+        Files.createDirectories(pgData);
+        Files.createDirectories(objects);
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setPort(postgresPort)
+                .start();
+        Properties props = new Properties();
+        props.setProperty("jclouds.filesystem.basedir", objects.toString());
+        BlobStoreContext ctx = ContextBuilder.newBuilder("filesystem").overrides(props)
+                .credentials(S3_ACCESS_KEY, S3_SECRET_KEY).build(BlobStoreContext.class);
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(ctx.getBlobStore())
+                .endpoint(URI.create("http://127.0.0.1:" + s3Port))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3_ACCESS_KEY, S3_SECRET_KEY)
+                .build();
+        proxy.start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!"STARTED".equals(proxy.getState())) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("the embedded S3 endpoint did not start within 30 s (state " + proxy.getState() + ")");
+            }
+            Thread.sleep(20);
+        }
+        return new EmbeddedServices(pg, proxy, ctx);
+    }
+
+    String jdbcUrl() {
+        return postgres.getJdbcUrl("postgres", "postgres");
+    }
+
+    String s3Endpoint() {
+        return "http://127.0.0.1:" + s3.getPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        s3.stop();
+        blobs.close();
+        postgres.close();
+    }
+}

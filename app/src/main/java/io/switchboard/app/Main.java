@@ -1,0 +1,199 @@
+package io.switchboard.app;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+import io.switchboard.ControlPlane;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Configs;
+import io.switchboard.common.Database;
+import io.switchboard.migrations.Migrations;
+import io.switchboard.plans.PlanCatalog;
+import io.switchboard.server.SwitchboardServer;
+import io.switchboard.storage.ObjectStore;
+import io.switchboard.tenancy.OrganizationService;
+import org.flywaydb.core.api.output.MigrateResult;
+
+/**
+ * The one entry point. Reads configuration, builds every object by hand and starts what the subcommand
+ * asks for:
+ * <ul>
+ *   <li>{@code dev}: embedded PostgreSQL and S3 under {@code ./.switchboard/}, migrations, API server and
+ *   worker in one process; prints the endpoints and the bootstrap operator key.</li>
+ *   <li>{@code server}, {@code worker}: production roles against the configured PostgreSQL and S3.</li>
+ *   <li>{@code migrate}: applies pending migrations and exits.</li>
+ * </ul>
+ */
+public final class Main {
+
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+    private static final String USAGE = """
+            usage: switchboard <command> [--config FILE]
+
+              dev       everything on one machine: embedded PostgreSQL + S3 under ./.switchboard, API server, worker
+              server    the gRPC API server (needs db.url and s3.endpoint)
+              worker    a worker of the pool (needs db.url and s3.endpoint)
+              migrate   apply database migrations and exit
+
+            Configuration: --config FILE (default ./application.yaml if present), then environment variables
+            (DB_URL, DB_USER, DB_PASSWORD, S3_ENDPOINT, S3_ACCESS__KEY, S3_SECRET__KEY, S3_BUCKET, SERVER_PORT, ...).
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+        LogConfig.configureRuntime();
+        Deque<String> rest = new ArrayDeque<>(List.of(args));
+        String command = rest.isEmpty() ? "help" : rest.pop();
+        Path configFile = null;
+        while (!rest.isEmpty()) {
+            String a = rest.pop();
+            if (a.equals("--config") && !rest.isEmpty()) {
+                configFile = Path.of(rest.pop());
+            } else {
+                fail("unknown argument '" + a + "'\n\n" + USAGE);
+            }
+        }
+        if (configFile == null && Files.isRegularFile(Path.of("application.yaml"))) {
+            configFile = Path.of("application.yaml");
+        }
+        switch (command) {
+            case "dev" -> dev(Configs.load(configFile));
+            case "server" -> server(Configs.load(configFile));
+            case "worker" -> worker(Configs.load(configFile));
+            case "migrate" -> migrate(Configs.load(configFile));
+            case "help", "-h", "--help" -> System.out.print(USAGE);
+            default -> fail("unknown command '" + command + "'\n\n" + USAGE);
+        }
+    }
+
+    private static void dev(Config config) throws Exception {
+        Path home = Path.of(config.get("dev.home").asString().orElse(".switchboard")).toAbsolutePath();
+        EmbeddedServices embedded = EmbeddedServices.start(home,
+                config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));
+        Database db = Database.connect(embedded.jdbcUrl(), "postgres", "postgres",
+                config.get("db.pool-size").asInt().orElse(16));
+        MigrateResult migrated = Migrations.migrate(db.dataSource());
+        ObjectStore store = new ObjectStore(embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
+                EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
+        store.ensureBucket();
+        ControlPlane plane = controlPlane(config, db);
+        String key = bootstrapKey(plane, home);
+        SwitchboardServer server = SwitchboardServer.start(plane, "127.0.0.1", config.get("server.port").asInt().orElse(50051));
+
+        System.out.printf("""
+
+                Switchboard dev is running (data in %s)
+                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled)
+                  PostgreSQL    %s   (user postgres, password postgres)
+                  S3            %s   bucket '%s'   (access key %s, secret %s)
+                  migrations    schema at version %s
+                  operator key  %s
+                                (owner of the bootstrap organisation, may create organisations; also in %s)
+
+                Try:
+                  grpcurl -plaintext -H 'authorization: Bearer %s' 127.0.0.1:%d switchboard.v1.PlanService/ListPlans
+
+                Ctrl-C stops everything.
+                %n""", home, server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
+                EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY,
+                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion),
+                key, home.resolve("bootstrap-key"), key, server.port());
+        awaitShutdown(() -> {
+            server.close();
+            db.close();
+            try {
+                embedded.close();
+            } catch (Exception e) {
+                LOG.warning("embedded services did not stop cleanly: " + e.getMessage());
+            }
+        });
+    }
+
+    private static void server(Config config) throws InterruptedException {
+        Database db = Database.fromConfig(config.get("db"));
+        requireMigrated(db);
+        ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
+        store.ensureBucket();
+        ControlPlane plane = controlPlane(config, db);
+        plane.organizations().bootstrap("Default organisation", "operator@localhost").ifPresent(c ->
+                System.out.println("Bootstrap operator key (shown once, store it now): " + c.ownerKey().secret()));
+        SwitchboardServer server = SwitchboardServer.start(plane, config.get("server.host").asString().orElse("0.0.0.0"),
+                config.get("server.port").asInt().orElse(50051));
+        awaitShutdown(() -> {
+            server.close();
+            db.close();
+        });
+    }
+
+    private static void worker(Config config) throws InterruptedException {
+        Database db = Database.fromConfig(config.get("db"));
+        requireMigrated(db);
+        ObjectStore.fromConfig(config.get("s3")).ensureBucket();
+        LOG.info("worker started; waiting for jobs");
+        awaitShutdown(db::close);
+    }
+
+    private static void migrate(Config config) {
+        try (Database db = Database.fromConfig(config.get("db"))) {
+            MigrateResult r = Migrations.migrate(db.dataSource());
+            System.out.println("applied " + r.migrationsExecuted + " migration(s); schema at version "
+                    + Optional.ofNullable(r.targetSchemaVersion).orElse(r.initialSchemaVersion));
+        }
+    }
+
+    private static void requireMigrated(Database db) {
+        int pending = Migrations.pending(db.dataSource());
+        if (pending > 0) {
+            fail(pending + " database migration(s) are pending: run `./switchboard migrate` first");
+        }
+    }
+
+    static ControlPlane controlPlane(Config config, Database db) {
+        return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSink.logging());
+    }
+
+    /** Bootstraps on first run and keeps the key in {@code home/bootstrap-key} (mode 600) for later runs. */
+    private static String bootstrapKey(ControlPlane plane, Path home) throws IOException {
+        Path file = home.resolve("bootstrap-key");
+        Optional<OrganizationService.Created> created = plane.organizations()
+                .bootstrap("Dev organisation", "operator@localhost");
+        if (created.isPresent()) {
+            String key = created.get().ownerKey().secret();
+            Files.writeString(file, key + "\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            return key;
+        }
+        return Files.isRegularFile(file) ? Files.readString(file).trim()
+                : "(bootstrapped earlier; " + file + " is missing — create a key with ApiKeyService)";
+    }
+
+    private static void awaitShutdown(Runnable stop) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("shutting down");
+            stop.run();
+            done.countDown();
+        }, "switchboard-shutdown"));
+        done.await();
+    }
+
+    private static void fail(String message) {
+        System.err.println("switchboard: " + message);
+        System.exit(2);
+    }
+}

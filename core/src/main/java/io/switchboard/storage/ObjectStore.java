@@ -1,0 +1,124 @@
+package io.switchboard.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Map;
+
+import io.helidon.config.Config;
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.errors.ErrorResponseException;
+import io.minio.errors.MinioException;
+import io.minio.http.Method;
+
+/**
+ * The object store behind recordings and exports, spoken to over the S3 protocol with the MinIO client:
+ * the embedded s3proxy in {@code dev}, MinIO or S3 in production. All I/O failures surface as
+ * {@link StorageException} so callers handle one type.
+ */
+public final class ObjectStore {
+
+    private final MinioClient client;
+    private final String bucket;
+    private final String endpoint;
+
+    public ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
+        this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
+        this.bucket = bucket;
+        this.endpoint = endpoint;
+    }
+
+    /** Reads the {@code s3} node: endpoint, access-key, secret-key, region, bucket. */
+    public static ObjectStore fromConfig(Config s3) {
+        String endpoint = s3.get("endpoint").asString().orElse("");
+        if (endpoint.isBlank()) {
+            throw new IllegalStateException("s3.endpoint is not configured (set S3_ENDPOINT)");
+        }
+        return new ObjectStore(endpoint, s3.get("access-key").asString().orElse(""),
+                s3.get("secret-key").asString().orElse(""), s3.get("region").asString().orElse("us-east-1"),
+                s3.get("bucket").asString().orElse("switchboard"));
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** Creates the bucket if it is missing; also the start-up check that the store is reachable. */
+    public void ensureBucket() {
+        run(() -> {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            }
+            return null;
+        });
+    }
+
+    public void put(String key, InputStream data, long size, String contentType, Map<String, String> metadata) {
+        run(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(data, size, size < 0 ? 16L * 1024 * 1024 : -1)
+                .contentType(contentType).userMetadata(metadata).build()));
+    }
+
+    public InputStream get(String key) {
+        return run(() -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
+    }
+
+    /** Empty-safe stat: returns null-free Optional. */
+    public java.util.Optional<StatObjectResponse> stat(String key) {
+        try {
+            return java.util.Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()));
+        } catch (ErrorResponseException e) {
+            if ("NoSuchKey".equals(e.errorResponse().code()) || "NoSuchObject".equals(e.errorResponse().code())) {
+                return java.util.Optional.empty();
+            }
+            throw new StorageException("stat " + key + " failed: " + e.getMessage(), e);
+        } catch (MinioException | IOException | GeneralSecurityException e) {
+            throw new StorageException("stat " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    public void delete(String key) {
+        run(() -> {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+            return null;
+        });
+    }
+
+    public String presignedGet(String key, Duration ttl) {
+        return run(() -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(Method.GET)
+                .bucket(bucket).object(key).expiry((int) ttl.toSeconds()).build()));
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws MinioException, IOException, GeneralSecurityException;
+    }
+
+    private <T> T run(Call<T> call) {
+        try {
+            return call.run();
+        } catch (MinioException | IOException | GeneralSecurityException e) {
+            throw new StorageException("object store " + endpoint + " bucket " + bucket + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The object store failed or could not be reached. */
+    public static final class StorageException extends RuntimeException {
+        public StorageException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
