@@ -1,9 +1,7 @@
 package io.switchboard.app;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -22,7 +20,6 @@ import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.storage.ObjectStore;
-import io.switchboard.tenancy.OrganizationService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -82,46 +79,9 @@ public final class Main {
     }
 
     private static void dev(Config config) throws Exception {
-        Path home = Path.of(config.get("dev.home").asString().orElse(".switchboard")).toAbsolutePath();
-        EmbeddedServices embedded = EmbeddedServices.start(home,
-                config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));
-        Database db = Database.connect(embedded.jdbcUrl(), "postgres", "postgres",
-                config.get("db.pool-size").asInt().orElse(16));
-        MigrateResult migrated = Migrations.migrate(db.dataSource());
-        ObjectStore store = new ObjectStore(embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
-                EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
-        store.ensureBucket();
-        ControlPlane plane = controlPlane(config, db);
-        String key = bootstrapKey(plane, home);
-        SwitchboardServer server = SwitchboardServer.start(plane, "127.0.0.1", config.get("server.port").asInt().orElse(50051));
-
-        System.out.printf("""
-
-                Switchboard dev is running (data in %s)
-                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled)
-                  PostgreSQL    %s   (user postgres, password postgres)
-                  S3            %s   bucket '%s'   (access key %s, secret %s)
-                  migrations    schema at version %s
-                  operator key  %s
-                                (owner of the bootstrap organisation, may create organisations; also in %s)
-
-                Try:
-                  grpcurl -plaintext -H 'authorization: Bearer %s' 127.0.0.1:%d switchboard.v1.PlanService/ListPlans
-
-                Ctrl-C stops everything.
-                %n""", home, server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
-                EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY,
-                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion),
-                key, home.resolve("bootstrap-key"), key, server.port());
-        awaitShutdown(() -> {
-            server.close();
-            db.close();
-            try {
-                embedded.close();
-            } catch (Exception e) {
-                LOG.warning("embedded services did not stop cleanly: " + e.getMessage());
-            }
-        });
+        DevStack stack = DevStack.start(config);
+        stack.printBanner();
+        awaitShutdown(stack::close);
     }
 
     private static void server(Config config) throws InterruptedException {
@@ -165,21 +125,6 @@ public final class Main {
 
     static ControlPlane controlPlane(Config config, Database db) {
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSink.logging());
-    }
-
-    /** Bootstraps on first run and keeps the key in {@code home/bootstrap-key} (mode 600) for later runs. */
-    private static String bootstrapKey(ControlPlane plane, Path home) throws IOException {
-        Path file = home.resolve("bootstrap-key");
-        Optional<OrganizationService.Created> created = plane.organizations()
-                .bootstrap("Dev organisation", "operator@localhost");
-        if (created.isPresent()) {
-            String key = created.get().ownerKey().secret();
-            Files.writeString(file, key + "\n");
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            return key;
-        }
-        return Files.isRegularFile(file) ? Files.readString(file).trim()
-                : "(bootstrapped earlier; " + file + " is missing — create a key with ApiKeyService)";
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {
