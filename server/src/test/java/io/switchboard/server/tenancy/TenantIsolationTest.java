@@ -1,0 +1,334 @@
+package io.switchboard.server.tenancy;
+
+import static io.switchboard.server.ApiHarness.bearer;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.FieldMask;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.server.ApiHarness;
+import io.switchboard.v1.*;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tenancy over the whole API: organisation B's owner key is pointed at every RPC with organisation A's
+ * identifiers, and each must fail as if A's data did not exist (or act only on B), after which A's data
+ * is read back unchanged. {@link #everyRpcHasATenancyProbe()} fails when an RPC is added without a probe.
+ */
+class TenantIsolationTest {
+
+    private ApiHarness api;
+    private Org a;
+    private Org b;
+    private Snapshot before;
+
+    /** One organisation's stubs and the ids of its resources. */
+    record Org(String id, String ownerKey, OrganizationServiceGrpc.OrganizationServiceBlockingStub orgs,
+               UserServiceGrpc.UserServiceBlockingStub users, ApiKeyServiceGrpc.ApiKeyServiceBlockingStub keys,
+               PlanServiceGrpc.PlanServiceBlockingStub plans, AgentServiceGrpc.AgentServiceBlockingStub agents,
+               ContactServiceGrpc.ContactServiceBlockingStub contacts, ContactServiceGrpc.ContactServiceStub contactsAsync,
+               CampaignServiceGrpc.CampaignServiceBlockingStub campaigns,
+               Map<String, String> ids) {
+    }
+
+    /** Everything A owns, as A sees it. */
+    record Snapshot(Organization org, OrganizationPlan plan, List<User> users, List<ApiKey> keys, List<Agent> agents,
+                    List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns) {
+    }
+
+    @BeforeEach
+    void setUp() {
+        api = new ApiHarness();
+        var ops = OrganizationServiceGrpc.newBlockingStub(api.channel)
+                .withCallCredentials(bearer(api.fixtures.operatorOrg.ownerKey().secret()));
+        a = populate(ops.createOrganization(CreateOrganizationRequest.newBuilder().setName("Tenant A")
+                .setPlanId("enterprise").setOwnerEmail("owner@a.example").build()));
+        b = populate(ops.createOrganization(CreateOrganizationRequest.newBuilder().setName("Tenant B")
+                .setPlanId("enterprise").setOwnerEmail("owner@b.example").build()));
+        before = snapshot(a);
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        api.close();
+    }
+
+    private Org populate(CreateOrganizationResponse created) {
+        String key = created.getOwnerApiKey().getSecret();
+        var creds = bearer(key);
+        Org o = new Org(created.getOrganization().getId(), key,
+                OrganizationServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                UserServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                ApiKeyServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                PlanServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                AgentServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                ContactServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                ContactServiceGrpc.newStub(api.channel).withCallCredentials(creds),
+                CampaignServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                new LinkedHashMap<>());
+        o.ids().put("owner", created.getOwner().getId());
+        o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
+                .setRole(Role.ROLE_AGENT).build()).getId());
+        o.ids().put("key", o.keys().createApiKey(CreateApiKeyRequest.newBuilder().setName("ci")
+                .setRole(Role.ROLE_VIEWER).build()).getApiKey().getId());
+        o.ids().put("agent", o.agents().createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder()
+                .setName("Agent").setLanguage("en-US")).build()).getId());
+        String list = o.contacts().createContactList(CreateContactListRequest.newBuilder()
+                .setContactList(ContactList.newBuilder().setName("List")).build()).getId();
+        o.ids().put("list", list);
+        o.ids().put("contact", o.contacts().createContact(CreateContactRequest.newBuilder().setContact(Contact.newBuilder()
+                .setPhoneNumber("+14155550123").setExternalId("ext-1").setFirstName("Ada").addListIds(list)).build()).getId());
+        o.ids().put("campaign", o.campaigns().createCampaign(CreateCampaignRequest.newBuilder().setCampaign(Campaign.newBuilder()
+                .setName("Campaign").setAgentId(o.ids().get("agent")).setContactListId(list)
+                .setCallerId("+14155550100")).build()).getId());
+        // a second campaign, running, so that pause/complete/cancel probes meet a state that allows them
+        String running = o.campaigns().createCampaign(CreateCampaignRequest.newBuilder().setCampaign(Campaign.newBuilder()
+                .setName("Running").setAgentId(o.ids().get("agent")).setContactListId(list)
+                .setCallerId("+14155550100")).build()).getId();
+        o.campaigns().startCampaign(CampaignTransitionRequest.newBuilder().setId(running).build());
+        o.ids().put("running", running);
+        return o;
+    }
+
+    private Snapshot snapshot(Org o) {
+        return new Snapshot(
+                o.orgs().getOrganization(GetOrganizationRequest.getDefaultInstance()),
+                o.plans().getOrganizationPlan(GetOrganizationPlanRequest.getDefaultInstance()),
+                o.users().listUsers(ListUsersRequest.getDefaultInstance()).getUsersList(),
+                o.keys().listApiKeys(ListApiKeysRequest.newBuilder().setIncludeRevoked(true).build()).getApiKeysList()
+                        .stream().map(k -> k.toBuilder().clearLastUsedTime().build()).toList(),
+                o.agents().listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsList(),
+                o.contacts().listContacts(ListContactsRequest.getDefaultInstance()).getContactsList(),
+                o.contacts().listContactLists(ListContactListsRequest.getDefaultInstance()).getContactListsList(),
+                o.campaigns().listCampaigns(ListCampaignsRequest.getDefaultInstance()).getCampaignsList());
+    }
+
+    private static void notFound(Runnable call) {
+        expect(Status.Code.NOT_FOUND, call);
+    }
+
+    private static void expect(Status.Code code, Runnable call) {
+        try {
+            call.run();
+            fail("expected " + code + " but the call succeeded");
+        } catch (StatusRuntimeException e) {
+            assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        }
+    }
+
+    private Map<String, Runnable> probes() {
+        Map<String, String> ids = a.ids();
+        FieldMask nameMask = FieldMask.newBuilder().addPaths("name").build();
+        Map<String, Runnable> p = new LinkedHashMap<>();
+
+        p.put("OrganizationService/CreateOrganization", () -> expect(Status.Code.PERMISSION_DENIED, () ->
+                b.orgs().createOrganization(CreateOrganizationRequest.newBuilder().setName("x").setOwnerEmail("x@x.example").build())));
+        p.put("OrganizationService/ListOrganizations", () -> expect(Status.Code.PERMISSION_DENIED, () ->
+                b.orgs().listOrganizations(ListOrganizationsRequest.getDefaultInstance())));
+        p.put("OrganizationService/GetOrganization", () ->
+                assertEquals(b.id(), b.orgs().getOrganization(GetOrganizationRequest.getDefaultInstance()).getId()));
+        p.put("OrganizationService/UpdateOrganization", () -> assertEquals(b.id(), b.orgs().updateOrganization(
+                UpdateOrganizationRequest.newBuilder().setOrganization(Organization.newBuilder().setId(a.id()).setName("Hijacked"))
+                        .setUpdateMask(nameMask).build()).getId(), "an organisation id in the body never redirects the update"));
+
+        p.put("UserService/CreateUser", () -> b.users().createUser(CreateUserRequest.newBuilder()
+                .setEmail("owner@a.example").setRole(Role.ROLE_VIEWER).build()));
+        p.put("UserService/GetUser", () -> notFound(() -> b.users().getUser(GetUserRequest.newBuilder().setId(ids.get("user")).build())));
+        p.put("UserService/ListUsers", () -> assertDisjoint(ids.values(),
+                b.users().listUsers(ListUsersRequest.getDefaultInstance()).getUsersList().stream().map(User::getId).toList()));
+        p.put("UserService/UpdateUser", () -> notFound(() -> b.users().updateUser(UpdateUserRequest.newBuilder()
+                .setUser(User.newBuilder().setId(ids.get("user")).setRole(Role.ROLE_OWNER))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("role")).build())));
+        p.put("UserService/DeleteUser", () -> notFound(() -> b.users().deleteUser(DeleteUserRequest.newBuilder().setId(ids.get("owner")).build())));
+
+        p.put("ApiKeyService/CreateApiKey", () -> notFound(() -> b.keys().createApiKey(CreateApiKeyRequest.newBuilder()
+                .setName("steal").setRole(Role.ROLE_ADMIN).setUserId(ids.get("user")).build())));
+        p.put("ApiKeyService/ListApiKeys", () -> assertDisjoint(ids.values(), b.keys().listApiKeys(
+                ListApiKeysRequest.newBuilder().setIncludeRevoked(true).build()).getApiKeysList().stream().map(ApiKey::getId).toList()));
+        p.put("ApiKeyService/GetApiKey", () -> notFound(() -> b.keys().getApiKey(GetApiKeyRequest.newBuilder().setId(ids.get("key")).build())));
+        p.put("ApiKeyService/RevokeApiKey", () -> notFound(() -> b.keys().revokeApiKey(RevokeApiKeyRequest.newBuilder().setId(ids.get("key")).build())));
+
+        p.put("PlanService/ListPlans", () -> assertFalse(b.plans().listPlans(ListPlansRequest.getDefaultInstance()).getPlansList().isEmpty()));
+        p.put("PlanService/GetOrganizationPlan", () -> assertEquals(b.id(),
+                b.plans().getOrganizationPlan(GetOrganizationPlanRequest.getDefaultInstance()).getOrganizationId()));
+        p.put("PlanService/SetOrganizationPlan", () -> assertEquals(b.id(),
+                b.plans().setOrganizationPlan(SetOrganizationPlanRequest.newBuilder().setPlanId("growth").build()).getOrganizationId()));
+        p.put("PlanService/SetPlanOverrides", () -> expect(Status.Code.PERMISSION_DENIED, () ->
+                b.plans().setPlanOverrides(SetPlanOverridesRequest.newBuilder().setOrganizationId(a.id())
+                        .setOverrides(PlanOverrides.newBuilder().setMaxAgents(1)).build())));
+        p.put("PlanService/GetEffectivePolicy", () -> assertEquals(b.id(),
+                b.plans().getEffectivePolicy(GetEffectivePolicyRequest.getDefaultInstance()).getOrganizationId()));
+
+        p.put("AgentService/CreateAgent", () -> b.agents().createAgent(CreateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(ids.get("agent")).setName("B's").setLanguage("en")).build()));
+        p.put("AgentService/GetAgent", () -> notFound(() -> b.agents().getAgent(GetAgentRequest.newBuilder().setId(ids.get("agent")).build())));
+        p.put("AgentService/ListAgents", () -> assertDisjoint(ids.values(),
+                b.agents().listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsList().stream().map(Agent::getId).toList()));
+        p.put("AgentService/ListAgentVersions", () -> notFound(() -> b.agents().listAgentVersions(
+                ListAgentVersionsRequest.newBuilder().setId(ids.get("agent")).build())));
+        p.put("AgentService/UpdateAgent", () -> notFound(() -> b.agents().updateAgent(UpdateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(ids.get("agent")).setName("x")).setUpdateMask(nameMask).build())));
+        p.put("AgentService/DeleteAgent", () -> notFound(() -> b.agents().deleteAgent(DeleteAgentRequest.newBuilder().setId(ids.get("agent")).build())));
+
+        p.put("ContactService/CreateContact", () -> notFound(() -> b.contacts().createContact(CreateContactRequest.newBuilder()
+                .setContact(Contact.newBuilder().setPhoneNumber("+14155550199").addListIds(ids.get("list"))).build())));
+        p.put("ContactService/GetContact", () -> notFound(() -> b.contacts().getContact(GetContactRequest.newBuilder().setId(ids.get("contact")).build())));
+        p.put("ContactService/ListContacts", () -> {
+            assertDisjoint(ids.values(), b.contacts().listContacts(ListContactsRequest.getDefaultInstance())
+                    .getContactsList().stream().map(Contact::getId).toList());
+            notFoundOrEmpty(() -> b.contacts().listContacts(ListContactsRequest.newBuilder().setListId(ids.get("list")).build())
+                    .getContactsList().size());
+        });
+        p.put("ContactService/UpdateContact", () -> notFound(() -> b.contacts().updateContact(UpdateContactRequest.newBuilder()
+                .setContact(Contact.newBuilder().setId(ids.get("contact")).setFirstName("x"))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("first_name")).build())));
+        p.put("ContactService/DeleteContact", () -> notFound(() -> b.contacts().deleteContact(DeleteContactRequest.newBuilder().setId(ids.get("contact")).build())));
+        p.put("ContactService/ImportContacts", () -> expectStreamingFailure(Status.Code.NOT_FOUND, importInto(ids.get("list"))));
+        p.put("ContactService/ExportContacts", () -> {
+            StringBuilder all = new StringBuilder();
+            b.contacts().exportContacts(ExportContactsRequest.newBuilder().setFormat(ExportContactsRequest.Format.FORMAT_CSV).build())
+                    .forEachRemaining(c -> all.append(c.getData().toStringUtf8()));
+            assertFalse(all.toString().contains("ext-1") || all.toString().contains(ids.get("contact")), all.toString());
+            notFoundOrEmpty(() -> {
+                Iterator<ExportContactsChunk> it = b.contacts().exportContacts(ExportContactsRequest.newBuilder()
+                        .setFormat(ExportContactsRequest.Format.FORMAT_JSON_LINES).setListId(ids.get("list")).build());
+                int n = 0;
+                while (it.hasNext()) {
+                    n += it.next().getData().size();
+                }
+                return n;
+            });
+        });
+        p.put("ContactService/CreateContactList", () -> b.contacts().createContactList(CreateContactListRequest.newBuilder()
+                .setContactList(ContactList.newBuilder().setId(ids.get("list")).setName("B's list")).build()));
+        p.put("ContactService/GetContactList", () -> notFound(() -> b.contacts().getContactList(GetContactListRequest.newBuilder().setId(ids.get("list")).build())));
+        p.put("ContactService/ListContactLists", () -> assertDisjoint(ids.values(), b.contacts().listContactLists(
+                ListContactListsRequest.getDefaultInstance()).getContactListsList().stream().map(ContactList::getId).toList()));
+        p.put("ContactService/UpdateContactList", () -> notFound(() -> b.contacts().updateContactList(UpdateContactListRequest.newBuilder()
+                .setContactList(ContactList.newBuilder().setId(ids.get("list")).setName("x")).setUpdateMask(nameMask).build())));
+        p.put("ContactService/DeleteContactList", () -> notFound(() -> b.contacts().deleteContactList(
+                DeleteContactListRequest.newBuilder().setId(ids.get("list")).build())));
+
+        p.put("CampaignService/CreateCampaign", () -> notFound(() -> b.campaigns().createCampaign(CreateCampaignRequest.newBuilder()
+                .setCampaign(Campaign.newBuilder().setName("x").setAgentId(ids.get("agent")).setContactListId(ids.get("list"))
+                        .setCallerId("+14155550100")).build())));
+        p.put("CampaignService/GetCampaign", () -> notFound(() -> b.campaigns().getCampaign(GetCampaignRequest.newBuilder().setId(ids.get("campaign")).build())));
+        p.put("CampaignService/ListCampaigns", () -> assertDisjoint(ids.values(), b.campaigns().listCampaigns(
+                ListCampaignsRequest.getDefaultInstance()).getCampaignsList().stream().map(Campaign::getId).toList()));
+        p.put("CampaignService/UpdateCampaign", () -> notFound(() -> b.campaigns().updateCampaign(UpdateCampaignRequest.newBuilder()
+                .setCampaign(Campaign.newBuilder().setId(ids.get("campaign")).setName("x")).setUpdateMask(nameMask).build())));
+        p.put("CampaignService/DeleteCampaign", () -> notFound(() -> b.campaigns().deleteCampaign(DeleteCampaignRequest.newBuilder().setId(ids.get("campaign")).build())));
+        p.put("CampaignService/StartCampaign", () -> notFound(() -> b.campaigns().startCampaign(transition(ids.get("campaign")))));
+        p.put("CampaignService/PauseCampaign", () -> notFound(() -> b.campaigns().pauseCampaign(transition(ids.get("running")))));
+        p.put("CampaignService/ResumeCampaign", () -> notFound(() -> b.campaigns().resumeCampaign(transition(ids.get("running")))));
+        p.put("CampaignService/CompleteCampaign", () -> notFound(() -> b.campaigns().completeCampaign(transition(ids.get("running")))));
+        p.put("CampaignService/CancelCampaign", () -> notFound(() -> b.campaigns().cancelCampaign(transition(ids.get("running")))));
+        return p;
+    }
+
+    private static CampaignTransitionRequest transition(String id) {
+        return CampaignTransitionRequest.newBuilder().setId(id).build();
+    }
+
+    private CompletableFuture<ImportContactsResponse> importInto(String listId) {
+        CompletableFuture<ImportContactsResponse> result = new CompletableFuture<>();
+        StreamObserver<ImportContactsRequest> in = b.contactsAsync().importContacts(new StreamObserver<>() {
+            @Override
+            public void onNext(ImportContactsResponse value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                result.complete(null);
+            }
+        });
+        in.onNext(ImportContactsRequest.newBuilder().setOptions(ImportOptions.newBuilder().setListId(listId)).build());
+        in.onNext(ImportContactsRequest.newBuilder().setChunk(ByteString.copyFromUtf8(
+                "external_id,phone_number\nb-1,+14155550177\n")).build());
+        in.onCompleted();
+        return result;
+    }
+
+    private static void expectStreamingFailure(Status.Code code, CompletableFuture<?> f) {
+        try {
+            Object v = f.get(20, TimeUnit.SECONDS);
+            fail("expected " + code + " but got " + v);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertEquals(code, Status.fromThrowable(e.getCause()).getCode(), e.getCause().toString());
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A foreign list filter must answer NOT_FOUND or nothing at all. */
+    private static void notFoundOrEmpty(java.util.function.IntSupplier call) {
+        try {
+            assertEquals(0, call.getAsInt());
+        } catch (StatusRuntimeException e) {
+            assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
+        }
+    }
+
+    private static void assertDisjoint(java.util.Collection<String> foreign, List<String> seen) {
+        for (String id : seen) {
+            assertFalse(foreign.contains(id), "organisation B saw A's " + id);
+        }
+    }
+
+    @Test
+    void everyRpcHasATenancyProbe() {
+        Set<String> rpcs = new TreeSet<>();
+        for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
+                ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
+                ContactsProto.getDescriptor(), CampaignsProto.getDescriptor())) {
+            for (Descriptors.ServiceDescriptor s : f.getServices()) {
+                s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
+            }
+        }
+        Set<String> missing = new TreeSet<>(rpcs);
+        missing.removeAll(probes().keySet());
+        assertTrue(missing.isEmpty(), "RPCs without a tenancy probe: " + missing);
+        Set<String> stale = new TreeSet<>(probes().keySet());
+        stale.removeAll(rpcs);
+        assertTrue(stale.isEmpty(), "probes for RPCs that no longer exist: " + stale);
+    }
+
+    @Test
+    void anotherOrganisationsKeyCannotReadListUpdateOrDeleteThroughAnyRpc() {
+        List<String> failures = new ArrayList<>();
+        probes().forEach((rpc, probe) -> {
+            try {
+                probe.run();
+            } catch (AssertionError | RuntimeException e) {
+                failures.add(rpc + ": " + e.getMessage());
+            }
+        });
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        assertEquals(before, snapshot(a), "organisation A's data changed");
+        assertEquals(a.id(), a.orgs().getOrganization(GetOrganizationRequest.getDefaultInstance()).getId());
+    }
+}
