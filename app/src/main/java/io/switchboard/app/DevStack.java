@@ -104,7 +104,7 @@ final class DevStack implements AutoCloseable {
         db.close();
         try {
             embedded.close();
-        } catch (Exception e) {
+        } catch (IOException e) {
             LOG.warning("embedded services did not stop cleanly: " + e.getMessage());
         }
     }

@@ -72,9 +72,14 @@ final class EmbeddedServices implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        s3.stop();
-        blobs.close();
-        postgres.close();
+    public void close() throws IOException {
+        try {
+            s3.stop();
+        } catch (Exception e) {
+            throw new IOException("the embedded S3 endpoint did not stop: " + e.getMessage(), e);
+        } finally {
+            blobs.close();
+            postgres.close();
+        }
     }
 }

@@ -34,7 +34,7 @@ class AgentGrpcServiceTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         api.close();
     }
 

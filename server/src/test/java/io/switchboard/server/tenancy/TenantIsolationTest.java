@@ -67,7 +67,7 @@ class TenantIsolationTest {
     }
 
     @AfterEach
-    void tearDown() throws InterruptedException {
+    void tearDown() {
         api.close();
     }
 
