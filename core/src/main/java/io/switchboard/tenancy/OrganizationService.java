@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import io.switchboard.audit.AuditEvent;
@@ -34,6 +35,8 @@ public final class OrganizationService {
     /** An organisation with its first owner and the owner's key (secret shown once). */
     public record Created(Organization organization, User owner, ApiKey.Created ownerKey) {
     }
+
+    public static final Set<String> UPDATABLE = Set.of("name", "hipaa_mode");
 
     private final DSLContext dsl;
     private final Clock clock;
@@ -73,7 +76,7 @@ public final class OrganizationService {
             if (tx.fetchExists(API_KEYS, API_KEYS.PLATFORM_OPERATOR.isTrue().and(API_KEYS.REVOKED_AT.isNull()))) {
                 return Optional.empty();
             }
-            Plan plan = catalog.find(PlanCatalog.ENTERPRISE).orElse(catalog.require("plan_id", catalog.defaultPlan()));
+            Plan plan = catalog.find(PlanCatalog.ENTERPRISE).orElseGet(() -> catalog.require("plan_id", catalog.defaultPlan()));
             return Optional.of(insert(tx, orgName, plan.id(), ownerEmail, "Bootstrap owner", true, Optional.empty()));
         });
     }
@@ -128,11 +131,14 @@ public final class OrganizationService {
             actor.require(Role.OWNER, "switching HIPAA mode");
         }
         Instant now = now();
-        Organization before = find(actor.organizationId());
+        boolean[] hipaaBefore = new boolean[1];
         Organization after = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(actor.organizationId()))
-                    .forUpdate().fetchSingle();
+                    .and(ORGANIZATIONS.DELETED_AT.isNull()).forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("organization",
+                            actor.organizationId().toString()));
+            hipaaBefore[0] = r.getHipaaMode();
             name.ifPresent(n -> r.setName(n.trim()));
             if (hipaaMode.isPresent() && hipaaMode.get() && !r.getHipaaMode()) {
                 Plan plan = catalog.find(r.getPlanId()).orElseThrow();
@@ -145,7 +151,7 @@ public final class OrganizationService {
             r.setUpdatedAt(now).store();
             return toDomain(r);
         });
-        if (hipaaMode.isPresent() && hipaaMode.get() != before.hipaaMode()) {
+        if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore[0]) {
             audit.record(AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
                     actor.organizationId(), Map.of(), now));
         }
