@@ -55,8 +55,13 @@ public final class OrganizationService {
         Violations v = new Violations().requireText("name", name, 200);
         Users.validateEmail(v, "owner_email", ownerEmail);
         v.maxLength("owner_display_name", ownerName, 200);
+        Optional<Plan> found = catalog.find(planId == null || planId.isEmpty() ? catalog.defaultPlan() : planId);
+        if (found.isEmpty()) {
+            v.add("plan_id", "unknown plan '" + planId + "'; known plans: "
+                    + String.join(", ", catalog.plans().stream().map(Plan::id).toList()));
+        }
         v.throwIfAny();
-        Plan plan = catalog.require("plan_id", planId == null || planId.isEmpty() ? catalog.defaultPlan() : planId);
+        Plan plan = found.orElseThrow();
         Created created = dsl.transactionResult(cfg -> insert(DSL.using(cfg), name.trim(), plan.id(), ownerEmail.trim(),
                 ownerName == null ? "" : ownerName.trim(), false, Optional.of(actor.apiKeyId())));
         audit.record(AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),

@@ -83,8 +83,8 @@ class OrganizationGrpcServiceTest {
         invalid(List.of("owner_email", "owner_display_name"), () -> operator.createOrganization(
                 CreateOrganizationRequest.newBuilder().setName("X").setOwnerEmail("nope")
                         .setOwnerDisplayName("d".repeat(201)).build()));
-        invalid(List.of("plan_id"), () -> operator.createOrganization(CreateOrganizationRequest.newBuilder()
-                .setName("X").setOwnerEmail("x@x.example").setPlanId("platinum").build()));
+        invalid(List.of("name", "plan_id"), () -> operator.createOrganization(CreateOrganizationRequest.newBuilder()
+                .setOwnerEmail("x@x.example").setPlanId("platinum").build()));
     }
 
     @Test
