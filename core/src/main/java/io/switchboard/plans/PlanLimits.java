@@ -7,8 +7,9 @@ public record PlanLimits(int maxConcurrentCalls, int maxAgents, int maxCampaigns
                          double apiRequestsPerSecond, int apiBurst) {
 
     public PlanLimits {
-        if (maxConcurrentCalls < 0 || maxAgents < 0 || maxCampaigns < 0 || apiRequestsPerSecond <= 0 || apiBurst < 1) {
-            throw new IllegalArgumentException("plan limits must be non-negative, with a positive request rate and burst");
+        if (maxConcurrentCalls < 0 || maxAgents < 0 || maxCampaigns < 0 || !(apiRequestsPerSecond > 0)
+                || Double.isInfinite(apiRequestsPerSecond) || apiBurst < 1) {
+            throw new IllegalArgumentException("plan limits must be non-negative, with a positive, finite request rate and burst");
         }
     }
 }

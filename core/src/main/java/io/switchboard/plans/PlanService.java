@@ -93,9 +93,11 @@ public final class PlanService {
         return result;
     }
 
-    public OrganizationPlan setOverrides(Principal actor, String organizationIdText, PlanOverrides overrides) {
+    /** Replaces the organisation's overrides as a whole; empty input clears them. */
+    public OrganizationPlan setOverrides(Principal actor, String organizationIdText, PlanOverrides.Input input) {
         actor.requireOperator("setting plan overrides");
         UUID orgId = Ids.parse("organization_id", organizationIdText);
+        PlanOverrides overrides = input.validate();
         Instant now = now();
         OrganizationPlan result = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);

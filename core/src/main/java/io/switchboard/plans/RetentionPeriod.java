@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -21,6 +22,8 @@ public record RetentionPeriod(Optional<Period> period, Optional<Duration> time) 
     public static final RetentionPeriod UNLIMITED = new RetentionPeriod(Optional.empty(), Optional.empty());
 
     private static final Pattern SHORT = Pattern.compile("(\\d{1,6})\\s*(y|mo|w|d|h|m)");
+    /** Anything longer is "unlimited" in practice, and bounding it keeps expiry arithmetic from overflowing. */
+    private static final int MAX_YEARS = 1000;
 
     public RetentionPeriod {
         if (period.isPresent() && time.isPresent()) {
@@ -30,10 +33,16 @@ public record RetentionPeriod(Optional<Period> period, Optional<Duration> time) 
             if (p.isNegative() || p.isZero()) {
                 throw new IllegalArgumentException("retention must be positive");
             }
+            if (p.toTotalMonths() > MAX_YEARS * 12L || p.getDays() > MAX_YEARS * 366L) {
+                throw new IllegalArgumentException("retention must be at most " + MAX_YEARS + " years; use unlimited");
+            }
         });
         time.ifPresent(d -> {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("retention must be positive");
+            }
+            if (d.compareTo(Duration.ofDays(MAX_YEARS * 366L)) > 0) {
+                throw new IllegalArgumentException("retention must be at most " + MAX_YEARS + " years; use unlimited");
             }
         });
     }
@@ -50,10 +59,19 @@ public record RetentionPeriod(Optional<Period> period, Optional<Duration> time) 
         return period.isEmpty() && time.isEmpty();
     }
 
-    /** When an item created at {@code created} expires; empty if it never does. */
+    /**
+     * When an item created at {@code created} expires; empty if it never does. An anniversary that does
+     * not exist (29 February in a common year, the 31st of a short month) rolls forward to the next day,
+     * so data is never dropped before its full calendar period has passed.
+     */
     public Optional<Instant> expiry(Instant created) {
         if (period.isPresent()) {
-            return Optional.of(created.atZone(ZoneOffset.UTC).plus(period.get()).toInstant());
+            ZonedDateTime start = created.atZone(ZoneOffset.UTC);
+            ZonedDateTime end = start.plusMonths(period.get().toTotalMonths());
+            if (end.getDayOfMonth() != start.getDayOfMonth()) {
+                end = end.plusDays(1);
+            }
+            return Optional.of(end.plusDays(period.get().getDays()).toInstant());
         }
         return time.map(created::plus);
     }
@@ -75,6 +93,9 @@ public record RetentionPeriod(Optional<Period> period, Optional<Duration> time) 
      */
     public static RetentionPeriod parse(String text) {
         String s = text == null ? "" : text.trim();
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("is required: \"unlimited\", ISO 8601 (P30D, P7Y, PT15M) or 30d, 7y, 6mo, 12h, 15m");
+        }
         if (s.equalsIgnoreCase("unlimited")) {
             return UNLIMITED;
         }

@@ -28,7 +28,8 @@ import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
 /**
- * Issues, authenticates and revokes API keys. A key can never be given more than its creator's role,
+ * Issues, authenticates and revokes API keys. A key can never be given more than its creator's role
+ * (nor more than the role of the user it acts for),
  * and only a platform operator's key can mint another operator key (through bootstrap).
  */
 public final class ApiKeyService {
@@ -56,7 +57,7 @@ public final class ApiKeyService {
     public Principal authenticate(String presentedKey, String remoteAddress) {
         ApiKeySecrets.Presented p = ApiKeySecrets.parse(presentedKey)
                 .orElseThrow(() -> new SwitchboardException.Unauthenticated("invalid API key"));
-        Instant now = clock.instant();
+        Instant now = now();
         var row = dsl.select(API_KEYS.fields()).from(API_KEYS)
                 .join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(API_KEYS.ORGANIZATION_ID))
                 .where(API_KEYS.PREFIX.eq(p.prefix()))
@@ -79,13 +80,14 @@ public final class ApiKeyService {
                 Optional.ofNullable(k.getUserId()), k.getPlatformOperator(), remoteAddress);
     }
 
-    public ApiKey.Created create(Principal actor, String name, Role role, String userIdText, Optional<Instant> expiresAt) {
+    public ApiKey.Created create(Principal actor, String name, Role role, String userIdText,
+                                 Optional<Instant> requestedExpiry) {
         actor.require(Role.ADMIN, "creating API keys");
+        // stored in microseconds; PostgreSQL would round nanoseconds, so the key could outlive what was returned
+        Optional<Instant> expiresAt = requestedExpiry.map(e -> e.truncatedTo(ChronoUnit.MICROS));
         Violations v = new Violations().requireText("name", name, 200);
         if (role == null) {
             v.add("role", "is required (owner, admin, agent or viewer)");
-        } else if (!actor.role().atLeast(role)) {
-            v.add("role", "cannot exceed the caller's own role (" + actor.role().dbName() + ")");
         }
         Instant now = now();
         expiresAt.ifPresent(e -> {
@@ -93,13 +95,25 @@ public final class ApiKeyService {
                 v.add("expire_time", "must be in the future");
             }
         });
-        Optional<UUID> userId = Ids.parseOptional("user_id", userIdText);
+        Optional<UUID> userId = Optional.empty();
+        try {
+            userId = Ids.parseOptional("user_id", userIdText);
+        } catch (SwitchboardException.InvalidArgument e) {
+            e.violations().forEach(x -> v.add(x.field(), x.reason()));
+        }
         v.throwIfAny();
+        if (!actor.role().atLeast(role)) {
+            throw new SwitchboardException.PermissionDenied("an API key's role cannot exceed the caller's own role ("
+                    + actor.role().dbName() + ")");
+        }
         userId.ifPresent(u -> {
-            boolean exists = dsl.fetchExists(USERS, USERS.ID.eq(u)
-                    .and(USERS.ORGANIZATION_ID.eq(actor.organizationId())).and(USERS.DELETED_AT.isNull()));
-            if (!exists) {
-                throw new SwitchboardException.NotFound("user", u.toString());
+            Role userRole = dsl.select(USERS.ROLE).from(USERS).where(USERS.ID.eq(u))
+                    .and(USERS.ORGANIZATION_ID.eq(actor.organizationId())).and(USERS.DELETED_AT.isNull())
+                    .fetchOptional(r -> Role.fromDb(r.value1().getLiteral()))
+                    .orElseThrow(() -> new SwitchboardException.NotFound("user", u.toString()));
+            if (!userRole.atLeast(role)) {
+                throw new SwitchboardException.InvalidArgument("role", "a key acting for a user cannot exceed the user's"
+                        + " role (" + userRole.dbName() + ")");
             }
         });
         ApiKey.Created created = insert(dsl, actor.organizationId(), name.trim(), role, userId, false, expiresAt, now);

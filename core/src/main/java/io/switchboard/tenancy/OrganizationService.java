@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import io.switchboard.audit.AuditEvent;
@@ -35,6 +36,8 @@ public final class OrganizationService {
     public record Created(Organization organization, User owner, ApiKey.Created ownerKey) {
     }
 
+    public static final Set<String> UPDATABLE = Set.of("name", "hipaa_mode");
+
     private final DSLContext dsl;
     private final Clock clock;
     private final PlanCatalog catalog;
@@ -52,8 +55,13 @@ public final class OrganizationService {
         Violations v = new Violations().requireText("name", name, 200);
         Users.validateEmail(v, "owner_email", ownerEmail);
         v.maxLength("owner_display_name", ownerName, 200);
+        Optional<Plan> found = catalog.find(planId == null || planId.isEmpty() ? catalog.defaultPlan() : planId);
+        if (found.isEmpty()) {
+            v.add("plan_id", "unknown plan '" + planId + "'; known plans: "
+                    + String.join(", ", catalog.plans().stream().map(Plan::id).toList()));
+        }
         v.throwIfAny();
-        Plan plan = catalog.require("plan_id", planId == null || planId.isEmpty() ? catalog.defaultPlan() : planId);
+        Plan plan = found.orElseThrow();
         Created created = dsl.transactionResult(cfg -> insert(DSL.using(cfg), name.trim(), plan.id(), ownerEmail.trim(),
                 ownerName == null ? "" : ownerName.trim(), false, Optional.of(actor.apiKeyId())));
         audit.record(AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),
@@ -73,7 +81,7 @@ public final class OrganizationService {
             if (tx.fetchExists(API_KEYS, API_KEYS.PLATFORM_OPERATOR.isTrue().and(API_KEYS.REVOKED_AT.isNull()))) {
                 return Optional.empty();
             }
-            Plan plan = catalog.find(PlanCatalog.ENTERPRISE).orElse(catalog.require("plan_id", catalog.defaultPlan()));
+            Plan plan = catalog.find(PlanCatalog.ENTERPRISE).orElseGet(() -> catalog.require("plan_id", catalog.defaultPlan()));
             return Optional.of(insert(tx, orgName, plan.id(), ownerEmail, "Bootstrap owner", true, Optional.empty()));
         });
     }
@@ -128,11 +136,14 @@ public final class OrganizationService {
             actor.require(Role.OWNER, "switching HIPAA mode");
         }
         Instant now = now();
-        Organization before = find(actor.organizationId());
+        boolean[] hipaaBefore = new boolean[1];
         Organization after = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(actor.organizationId()))
-                    .forUpdate().fetchSingle();
+                    .and(ORGANIZATIONS.DELETED_AT.isNull()).forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("organization",
+                            actor.organizationId().toString()));
+            hipaaBefore[0] = r.getHipaaMode();
             name.ifPresent(n -> r.setName(n.trim()));
             if (hipaaMode.isPresent() && hipaaMode.get() && !r.getHipaaMode()) {
                 Plan plan = catalog.find(r.getPlanId()).orElseThrow();
@@ -145,7 +156,7 @@ public final class OrganizationService {
             r.setUpdatedAt(now).store();
             return toDomain(r);
         });
-        if (hipaaMode.isPresent() && hipaaMode.get() != before.hipaaMode()) {
+        if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore[0]) {
             audit.record(AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
                     actor.organizationId(), Map.of(), now));
         }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import io.switchboard.audit.AuditEvent;
@@ -27,9 +28,11 @@ import org.jooq.impl.DSL;
 /**
  * Members of an organisation. Admins manage users up to admin; only owners create, promote or remove
  * owners; the last owner can be neither demoted nor deleted, so an organisation is never ownerless.
- * Deleting a user revokes the user's API keys.
+ * Deleting a user revokes the user's API keys; demoting one lowers the role of the user's keys to match.
  */
 public final class UserService {
+
+    public static final Set<String> UPDATABLE = Set.of("display_name", "role");
 
     private final DSLContext dsl;
     private final Clock clock;
@@ -102,6 +105,10 @@ public final class UserService {
             displayName.ifPresent(n -> r.setDisplayName(n.trim()));
             role.ifPresent(x -> r.setRole(MemberRole.lookupLiteral(x.dbName())));
             r.setUpdatedAt(now).store();
+            // a demoted user's keys must not keep the old role (member_role sorts most privileged first)
+            role.ifPresent(x -> tx.update(API_KEYS).set(API_KEYS.ROLE, MemberRole.lookupLiteral(x.dbName()))
+                    .where(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId())).and(API_KEYS.USER_ID.eq(id))
+                    .and(API_KEYS.ROLE.lt(MemberRole.lookupLiteral(x.dbName()))).execute());
             return Users.toDomain(r);
         });
         audit.record(AuditEvent.of(actor, "user.update", "user", id,
@@ -126,7 +133,8 @@ public final class UserService {
             }
             r.setDeletedAt(now).setUpdatedAt(now).store();
             tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, now)
-                    .where(API_KEYS.USER_ID.eq(id)).and(API_KEYS.REVOKED_AT.isNull()).execute();
+                    .where(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId())).and(API_KEYS.USER_ID.eq(id))
+                    .and(API_KEYS.REVOKED_AT.isNull()).execute();
         });
         audit.record(AuditEvent.of(actor, "user.delete", "user", id, Map.of(), now));
     }

@@ -13,6 +13,10 @@ import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
+import io.switchboard.server.plans.PlanGrpcService;
+import io.switchboard.server.tenancy.ApiKeyGrpcService;
+import io.switchboard.server.tenancy.OrganizationGrpcService;
+import io.switchboard.server.tenancy.UserGrpcService;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
@@ -55,7 +59,11 @@ public final class SwitchboardServer implements AutoCloseable {
 
     static List<BindableService> services(ControlPlane plane) {
         return List.of(
-                new AgentGrpcService(plane.agents()));
+                new AgentGrpcService(plane.agents()),
+                new OrganizationGrpcService(plane.organizations()),
+                new UserGrpcService(plane.users()),
+                new ApiKeyGrpcService(plane.apiKeys()),
+                new PlanGrpcService(plane.plans()));
     }
 
     public int port() {

@@ -1,5 +1,6 @@
 package io.switchboard.server;
 
+import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +25,12 @@ public final class ApiHarness implements AutoCloseable {
     public final ManagedChannel channel;
 
     public ApiHarness() {
-        fixtures = Fixtures.fresh();
+        this(Clock.systemUTC());
+    }
+
+    /** A harness whose domain services (key expiry, timestamps) read {@code clock}. */
+    public ApiHarness(Clock clock) {
+        fixtures = Fixtures.fresh(clock);
         server = SwitchboardServer.start(fixtures.plane, "127.0.0.1", 0);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }

@@ -3,7 +3,7 @@ package io.switchboard.server.grpc;
 import io.grpc.Context;
 import io.switchboard.tenancy.Principal;
 
-/** The authenticated principal of the current RPC, placed in the gRPC context by {@link AuthInterceptor}. */
+/** The authenticated principal of the current RPC, placed in the gRPC context by {@link ApiInterceptor}. */
 public final class Principals {
 
     static final Context.Key<Principal> KEY = Context.key("switchboard-principal");
