@@ -51,7 +51,7 @@ public final class ApiInterceptor implements ServerInterceptor {
             Context ctx = Context.current().withValue(Principals.KEY, principal);
             guard.delegate = Contexts.interceptCall(ctx, call, headers, next);
         } catch (RuntimeException e) {
-            guard.fail(e);
+            guard.refuse(e);
         }
         return guard;
     }
@@ -74,6 +74,7 @@ public final class ApiInterceptor implements ServerInterceptor {
         private final ServerCall<Q, R> call;
         private ServerCall.Listener<Q> delegate;
         private volatile boolean closed;
+        private RuntimeException refusal;
 
         Guard(ServerCall<Q, R> call) {
             this.call = call;
@@ -82,6 +83,17 @@ public final class ApiInterceptor implements ServerInterceptor {
         @Override
         protected ServerCall.Listener<Q> delegate() {
             return delegate;
+        }
+
+        /**
+         * Refuses the call before the service sees it. The status is sent once the client has finished
+         * sending a unary request (or with its first message on a streaming call): closing the stream while
+         * the client's request frames are still in flight makes Helidon's HTTP/2 layer answer the late
+         * frames with a connection-level GOAWAY, which would fail the client's other calls too.
+         */
+        void refuse(RuntimeException e) {
+            refusal = e;
+            call.request(call.getMethodDescriptor().getType().clientSendsOneMessage() ? 2 : 1);
         }
 
         void fail(RuntimeException e) {
@@ -99,6 +111,9 @@ public final class ApiInterceptor implements ServerInterceptor {
         }
 
         private void guarded(Runnable r) {
+            if (refusal != null) {
+                return;
+            }
             if (closed || delegate == null) {
                 return;
             }
@@ -111,11 +126,17 @@ public final class ApiInterceptor implements ServerInterceptor {
 
         @Override
         public void onMessage(Q message) {
+            if (refusal != null && !call.getMethodDescriptor().getType().clientSendsOneMessage()) {
+                fail(refusal);
+            }
             guarded(() -> super.onMessage(message));
         }
 
         @Override
         public void onHalfClose() {
+            if (refusal != null) {
+                fail(refusal);
+            }
             guarded(super::onHalfClose);
         }
 

@@ -86,6 +86,31 @@ class ApiInterceptorTest {
     }
 
     @Test
+    void refusedCallsDoNotBreakOtherCallsOnTheSameConnection() throws Exception {
+        // Regression: refusing a call while its request frames were still arriving made the server
+        // answer with a connection-level GOAWAY, failing unrelated calls sharing the HTTP/2 connection.
+        List<CompletableFuture<Status.Code>> results = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 200; i++) {
+                boolean good = i % 4 == 0;
+                results.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        users(good ? bearer(acme.ownerKey()) : header("Bearer nope"))
+                                .listUsers(ListUsersRequest.getDefaultInstance());
+                        return Status.Code.OK;
+                    } catch (io.grpc.StatusRuntimeException e) {
+                        return e.getStatus().getCode();
+                    }
+                }, pool));
+            }
+        }
+        for (int i = 0; i < results.size(); i++) {
+            assertEquals(i % 4 == 0 ? Status.Code.OK : Status.Code.UNAUTHENTICATED, results.get(i).get(30, TimeUnit.SECONDS),
+                    "call " + i);
+        }
+    }
+
+    @Test
     void wellFormedButUnknownKeyIsUnauthenticated() {
         String unknown = "sb_" + "a".repeat(10) + "_" + "b".repeat(52);
         fails(Status.Code.UNAUTHENTICATED, () -> users(bearer(unknown)).listUsers(ListUsersRequest.getDefaultInstance()));
