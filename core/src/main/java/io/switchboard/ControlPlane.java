@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import io.switchboard.agents.AgentService;
 import io.switchboard.audit.AuditSink;
+import io.switchboard.campaigns.CampaignService;
 import io.switchboard.common.Database;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.plans.PlanService;
@@ -18,7 +19,8 @@ import org.jooq.DSLContext;
  */
 public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, AuditSink audit,
                            OrganizationService organizations, ApiKeyService apiKeys, UserService users,
-                           PlanService plans, AgentService agents) {
+                           PlanService plans, AgentService agents,
+                           CampaignService campaigns) {
 
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink audit) {
         DSLContext dsl = database.dsl();
@@ -28,6 +30,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new ApiKeyService(dsl, clock, audit),
                 new UserService(dsl, clock, audit),
                 plans,
-                new AgentService(dsl, clock, plans, audit));
+                new AgentService(dsl, clock, plans, audit),
+                new CampaignService(dsl, clock, plans, audit));
     }
 }

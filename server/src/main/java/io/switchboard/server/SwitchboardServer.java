@@ -11,6 +11,7 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
+import io.switchboard.server.campaigns.CampaignGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
 import io.switchboard.server.plans.PlanGrpcService;
@@ -63,7 +64,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new OrganizationGrpcService(plane.organizations()),
                 new UserGrpcService(plane.users()),
                 new ApiKeyGrpcService(plane.apiKeys()),
-                new PlanGrpcService(plane.plans()));
+                new PlanGrpcService(plane.plans()),
+                new CampaignGrpcService(plane.campaigns()));
     }
 
     public int port() {
