@@ -11,6 +11,7 @@ import io.switchboard.plans.PlanService;
 import io.switchboard.tenancy.ApiKeyService;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.UserService;
+import io.switchboard.usage.UsageService;
 import org.jooq.DSLContext;
 
 /**
@@ -20,7 +21,7 @@ import org.jooq.DSLContext;
 public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, AuditSink audit,
                            OrganizationService organizations, ApiKeyService apiKeys, UserService users,
                            PlanService plans, AgentService agents,
-                           CampaignService campaigns) {
+                           CampaignService campaigns, UsageService usage) {
 
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink audit) {
         DSLContext dsl = database.dsl();
@@ -31,6 +32,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new UserService(dsl, clock, audit),
                 plans,
                 new AgentService(dsl, clock, plans, audit),
-                new CampaignService(dsl, clock, plans, audit));
+                new CampaignService(dsl, clock, plans, audit),
+                new UsageService(dsl, clock));
     }
 }

@@ -223,33 +223,35 @@ public final class CampaignService {
     }
 
     public Campaign start(Principal actor, String idText) {
-        return transition(actor, idText, CampaignState.RUNNING, Set.of(CampaignState.DRAFT), "start");
+        return transition(actor, idText, CampaignState.RUNNING, Set.of(CampaignState.DRAFT), "start", Role.AGENT);
     }
 
     public Campaign pause(Principal actor, String idText) {
-        return transition(actor, idText, CampaignState.PAUSED, Set.of(CampaignState.RUNNING), "pause");
+        return transition(actor, idText, CampaignState.PAUSED, Set.of(CampaignState.RUNNING), "pause", Role.AGENT);
     }
 
     public Campaign resume(Principal actor, String idText) {
-        return transition(actor, idText, CampaignState.RUNNING, Set.of(CampaignState.PAUSED), "resume");
+        return transition(actor, idText, CampaignState.RUNNING, Set.of(CampaignState.PAUSED), "resume", Role.AGENT);
     }
 
     public Campaign complete(Principal actor, String idText) {
         return transition(actor, idText, CampaignState.COMPLETED,
-                Set.of(CampaignState.RUNNING, CampaignState.PAUSED), "complete");
+                Set.of(CampaignState.RUNNING, CampaignState.PAUSED), "complete", Role.ADMIN);
     }
 
     public Campaign cancel(Principal actor, String idText) {
         return transition(actor, idText, CampaignState.CANCELLED,
-                Set.of(CampaignState.DRAFT, CampaignState.RUNNING, CampaignState.PAUSED), "cancel");
+                Set.of(CampaignState.DRAFT, CampaignState.RUNNING, CampaignState.PAUSED), "cancel", Role.ADMIN);
     }
 
     /**
      * {@code from} is the set this verb accepts; it is narrower than the state machine allows for RUNNING
-     * (start only from DRAFT, resume only from PAUSED), so each verb means one thing.
+     * (start only from DRAFT, resume only from PAUSED), so each verb means one thing. Operators (the agent
+     * role) start, pause and resume; ending a campaign for good takes an admin.
      */
-    private Campaign transition(Principal actor, String idText, CampaignState to, Set<CampaignState> from, String verb) {
-        actor.require(Role.ADMIN, "changing a campaign's state (" + verb + ")");
+    private Campaign transition(Principal actor, String idText, CampaignState to, Set<CampaignState> from, String verb,
+                                Role role) {
+        actor.require(role, "changing a campaign's state (" + verb + ")");
         UUID id = Ids.parse("id", idText);
         Instant now = now();
         CampaignState[] was = new CampaignState[1];

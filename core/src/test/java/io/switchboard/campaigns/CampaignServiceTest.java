@@ -248,6 +248,19 @@ class CampaignServiceTest {
     }
 
     @Test
+    void operatorsStartAndPauseButOnlyAdminsEndACampaign() {
+        var agentKey = f.plane.apiKeys().create(acme.owner(), "floor", Role.AGENT, "", Optional.empty());
+        Principal operator = f.plane.apiKeys().authenticate(agentKey.secret(), "test");
+        String id = create("Spring").id().toString();
+        assertEquals(CampaignState.RUNNING, campaigns.start(operator, id).state());
+        assertEquals(CampaignState.PAUSED, campaigns.pause(operator, id).state());
+        assertEquals(CampaignState.RUNNING, campaigns.resume(operator, id).state());
+        assertThrows(SwitchboardException.PermissionDenied.class, () -> campaigns.cancel(operator, id));
+        assertThrows(SwitchboardException.PermissionDenied.class, () -> campaigns.complete(operator, id));
+        assertThrows(SwitchboardException.PermissionDenied.class, () -> campaigns.update(operator, id, spec("x"), List.of("name")));
+    }
+
+    @Test
     void aCampaignWhoseScheduleEndedCannotStart() {
         Campaign c = campaigns.create(acme.owner(), new CampaignSpec("Week", agentId, listId, "+14155550100",
                 Optional.empty(), Optional.of(clock.instant().plus(Duration.ofDays(7))),

@@ -18,6 +18,7 @@ import io.switchboard.server.plans.PlanGrpcService;
 import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
 import io.switchboard.server.tenancy.UserGrpcService;
+import io.switchboard.server.usage.UsageGrpcService;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
@@ -65,7 +66,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new UserGrpcService(plane.users()),
                 new ApiKeyGrpcService(plane.apiKeys()),
                 new PlanGrpcService(plane.plans()),
-                new CampaignGrpcService(plane.campaigns()));
+                new CampaignGrpcService(plane.campaigns()),
+                new UsageGrpcService(plane.usage()));
     }
 
     public int port() {

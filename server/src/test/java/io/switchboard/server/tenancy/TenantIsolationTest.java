@@ -48,12 +48,13 @@ class TenantIsolationTest {
                PlanServiceGrpc.PlanServiceBlockingStub plans, AgentServiceGrpc.AgentServiceBlockingStub agents,
                ContactServiceGrpc.ContactServiceBlockingStub contacts, ContactServiceGrpc.ContactServiceStub contactsAsync,
                CampaignServiceGrpc.CampaignServiceBlockingStub campaigns,
+               UsageServiceGrpc.UsageServiceBlockingStub usage,
                Map<String, String> ids) {
     }
 
     /** Everything A owns, as A sees it. */
     record Snapshot(Organization org, OrganizationPlan plan, List<User> users, List<ApiKey> keys, List<Agent> agents,
-                    List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns) {
+                    List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns, UsageTotals usage) {
     }
 
     @BeforeEach
@@ -85,6 +86,7 @@ class TenantIsolationTest {
                 ContactServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 ContactServiceGrpc.newStub(api.channel).withCallCredentials(creds),
                 CampaignServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                UsageServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 new LinkedHashMap<>());
         o.ids().put("owner", created.getOwner().getId());
         o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
@@ -107,6 +109,9 @@ class TenantIsolationTest {
                 .setCallerId("+14155550100")).build()).getId();
         o.campaigns().startCampaign(CampaignTransitionRequest.newBuilder().setId(running).build());
         o.ids().put("running", running);
+        api.fixtures.plane.usage().record(java.util.UUID.fromString(o.id()),
+                io.switchboard.usage.UsageService.Metric.CALL_MS, 42_000, java.util.Optional.empty(), "probe",
+                java.time.Instant.now());
         return o;
     }
 
@@ -120,7 +125,15 @@ class TenantIsolationTest {
                 o.agents().listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsList(),
                 o.contacts().listContacts(ListContactsRequest.getDefaultInstance()).getContactsList(),
                 o.contacts().listContactLists(ListContactListsRequest.getDefaultInstance()).getContactListsList(),
-                o.campaigns().listCampaigns(ListCampaignsRequest.getDefaultInstance()).getCampaignsList());
+                o.campaigns().listCampaigns(ListCampaignsRequest.getDefaultInstance()).getCampaignsList(),
+                o.usage().getUsage(usageToday()).getTotals());
+    }
+
+    private static GetUsageRequest usageToday() {
+        java.time.Instant now = java.time.Instant.now();
+        return GetUsageRequest.newBuilder()
+                .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(now.getEpochSecond() - 86_400))
+                .setEndTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(now.getEpochSecond() + 86_400)).build();
     }
 
     private static void notFound(Runnable call) {
@@ -243,6 +256,9 @@ class TenantIsolationTest {
         p.put("CampaignService/ResumeCampaign", () -> notFound(() -> b.campaigns().resumeCampaign(transition(ids.get("running")))));
         p.put("CampaignService/CompleteCampaign", () -> notFound(() -> b.campaigns().completeCampaign(transition(ids.get("running")))));
         p.put("CampaignService/CancelCampaign", () -> notFound(() -> b.campaigns().cancelCampaign(transition(ids.get("running")))));
+
+        p.put("UsageService/GetUsage", () -> assertEquals(42_000, b.usage().getUsage(usageToday()).getTotals().getCallMilliseconds(),
+                "B sees its own usage only"));
         return p;
     }
 
@@ -306,7 +322,7 @@ class TenantIsolationTest {
         Set<String> rpcs = new TreeSet<>();
         for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
-                ContactsProto.getDescriptor(), CampaignsProto.getDescriptor())) {
+                ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
