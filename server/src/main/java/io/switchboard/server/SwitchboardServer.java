@@ -12,6 +12,7 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
+import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
 import io.switchboard.server.plans.PlanGrpcService;
@@ -67,7 +68,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new ApiKeyGrpcService(plane.apiKeys()),
                 new PlanGrpcService(plane.plans()),
                 new CampaignGrpcService(plane.campaigns()),
-                new UsageGrpcService(plane.usage()));
+                new UsageGrpcService(plane.usage()),
+                new ContactGrpcService(plane.contacts(), plane.contactTransfer()));
     }
 
     public int port() {
