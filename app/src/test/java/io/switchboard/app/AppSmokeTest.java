@@ -64,6 +64,18 @@ class AppSmokeTest {
                         .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder()
                                 .setName("Renewals").setLanguage("en-US")).build());
                 agentId = agent.getId();
+                var contacts = io.switchboard.v1.ContactServiceGrpc.newBlockingStub(ch).withCallCredentials(bearer(acmeKey));
+                var list = contacts.createContactList(io.switchboard.v1.CreateContactListRequest.newBuilder()
+                        .setContactList(io.switchboard.v1.ContactList.newBuilder().setName("Renewals Q3")).build());
+                var contact = contacts.createContact(io.switchboard.v1.CreateContactRequest.newBuilder().setDefaultRegion("US")
+                        .setContact(io.switchboard.v1.Contact.newBuilder().setPhoneNumber("(415) 555-0123")
+                                .addListIds(list.getId())).build());
+                assertEquals("+14155550123", contact.getPhoneNumber());
+                var campaign = io.switchboard.v1.CampaignServiceGrpc.newBlockingStub(ch).withCallCredentials(bearer(acmeKey))
+                        .createCampaign(io.switchboard.v1.CreateCampaignRequest.newBuilder().setCampaign(
+                                io.switchboard.v1.Campaign.newBuilder().setName("Q3").setAgentId(agentId)
+                                        .setContactListId(list.getId()).setCallerId("+14155550100")).build());
+                assertEquals(io.switchboard.v1.Campaign.State.STATE_DRAFT, campaign.getState());
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
