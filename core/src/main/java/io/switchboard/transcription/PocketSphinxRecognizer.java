@@ -1,0 +1,369 @@
+package io.switchboard.transcription;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import io.switchboard.common.SwitchboardException;
+
+/**
+ * PocketSphinx (Debian's libpocketsphinx3 and its US English model) bound through JNA. The default
+ * recogniser: it needs no model download, so the embedded dev run transcribes real speech out of the box.
+ *
+ * <p>Decoders are pooled: each holds the acoustic and language model (tens of MB) and serves one stream at
+ * a time; at most {@code poolSize} exist. Utterances are cut by PocketSphinx's voice activity detector,
+ * checked every 20 ms of audio whatever size of chunks the caller feeds, so results do not depend on how
+ * the audio was framed.
+ */
+public final class PocketSphinxRecognizer implements SpeechRecognizer {
+
+    public static final int SAMPLE_RATE = 16_000;
+    private static final int STEP = SAMPLE_RATE / 50; // 20 ms
+    private static final int PARTIAL_EVERY_STEPS = 10; // a partial at most every 200 ms
+    private static final double SECONDS_PER_FRAME = 0.01;
+    static final List<String> LIBRARY_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+            "/usr/lib", "/usr/local/lib", "/usr/lib64");
+
+    /** The C functions used, from libpocketsphinx.so.3 (0.8 / 5prealpha API). */
+    interface Ps extends Library {
+        Pointer ps_args();
+
+        Pointer ps_init(Pointer config);
+
+        int ps_free(Pointer ps);
+
+        int ps_start_utt(Pointer ps);
+
+        int ps_process_raw(Pointer ps, short[] data, long nSamples, int noSearch, int fullUtt);
+
+        int ps_end_utt(Pointer ps);
+
+        String ps_get_hyp(Pointer ps, IntByReference score);
+
+        byte ps_get_in_speech(Pointer ps);
+
+        Pointer ps_seg_iter(Pointer ps);
+
+        Pointer ps_seg_next(Pointer seg);
+
+        String ps_seg_word(Pointer seg);
+
+        void ps_seg_frames(Pointer seg, IntByReference startFrame, IntByReference endFrame);
+
+        int ps_seg_prob(Pointer seg, IntByReference ascr, IntByReference lscr, IntByReference lback);
+
+        void ps_seg_free(Pointer seg);
+
+        Pointer ps_get_logmath(Pointer ps);
+    }
+
+    /** From libsphinxbase.so.3. */
+    interface SphinxBase extends Library {
+        Pointer cmd_ln_init(Pointer inout, Pointer defn, int strict, Object... args);
+
+        int cmd_ln_free_r(Pointer config);
+
+        double logmath_exp(Pointer logmath, int value);
+    }
+
+    private final Ps ps;
+    private final SphinxBase sb;
+    private final Path modelDir;
+    private final int poolSize;
+    private final Duration maxWait;
+    private final BlockingQueue<Pointer> idle = new LinkedBlockingQueue<>();
+    private final AtomicInteger created = new AtomicInteger();
+    private volatile boolean closed;
+
+    private PocketSphinxRecognizer(Ps ps, SphinxBase sb, Path modelDir, int poolSize, Duration maxWait) {
+        this.ps = ps;
+        this.sb = sb;
+        this.modelDir = modelDir;
+        this.poolSize = poolSize;
+        this.maxWait = maxWait;
+    }
+
+    /**
+     * Loads the native library and checks the model, then builds one decoder to prove both work. The
+     * model is checked before native code sees it: PocketSphinx calls exit() on a missing or broken
+     * model, which would take the whole JVM down.
+     *
+     * @param libraryDir where libpocketsphinx.so.3 lives, or empty to search the usual places
+     */
+    public static PocketSphinxRecognizer load(String libraryDir, Path modelDir, int poolSize, Duration maxWait) {
+        checkModel(modelDir);
+        Path lib = findLibrary(libraryDir, "libpocketsphinx.so.3");
+        Path base = findLibrary(libraryDir.isEmpty() ? lib.getParent().toString() : libraryDir, "libsphinxbase.so.3");
+        SphinxBase sb = Native.load(base.toString(), SphinxBase.class);
+        Ps ps = Native.load(lib.toString(), Ps.class);
+        PocketSphinxRecognizer r = new PocketSphinxRecognizer(ps, sb, modelDir, Math.max(1, poolSize), maxWait);
+        r.idle.add(r.newDecoder());
+        return r;
+    }
+
+    static void checkModel(Path dir) {
+        List<String> missing = new ArrayList<>();
+        for (String f : List.of("en-us/mdef", "en-us/means", "en-us/variances", "en-us/transition_matrices",
+                "en-us/feat.params", "en-us.lm.bin", "cmudict-en-us.dict")) {
+            Path p = dir.resolve(f);
+            try {
+                if (!Files.isRegularFile(p) || Files.size(p) == 0) {
+                    missing.add(f);
+                }
+            } catch (java.io.IOException e) {
+                missing.add(f);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("no usable PocketSphinx model in " + dir + " (missing or empty: " + missing
+                    + "). Install Debian's pocketsphinx-en-us (./switchboard setup does) or point "
+                    + "transcription.pocketsphinx.model-dir at a model directory");
+        }
+    }
+
+    static Path findLibrary(String dir, String name) {
+        List<String> dirs = dir == null || dir.isBlank() ? LIBRARY_DIRS : List.of(dir);
+        for (String d : dirs) {
+            Path p = Path.of(d, name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException(name + " not found in " + dirs + ". Install Debian's libpocketsphinx3 "
+                + "(./switchboard setup does) or set transcription.pocketsphinx.library-dir");
+    }
+
+    private Pointer newDecoder() {
+        Pointer config = sb.cmd_ln_init(null, ps.ps_args(), 1,
+                "-hmm", modelDir.resolve("en-us").toString(),
+                "-lm", modelDir.resolve("en-us.lm.bin").toString(),
+                "-dict", modelDir.resolve("cmudict-en-us.dict").toString(),
+                "-samprate", Integer.toString(SAMPLE_RATE),
+                "-logfn", "/dev/null",
+                null);
+        if (config == null) {
+            throw new IllegalStateException("PocketSphinx refused its configuration for model " + modelDir);
+        }
+        Pointer decoder = ps.ps_init(config);
+        sb.cmd_ln_free_r(config); // the decoder holds its own reference
+        if (decoder == null) {
+            throw new IllegalStateException("PocketSphinx could not load the model in " + modelDir);
+        }
+        created.incrementAndGet();
+        return decoder;
+    }
+
+    @Override
+    public String engine() {
+        return "pocketsphinx";
+    }
+
+    @Override
+    public int sampleRate() {
+        return SAMPLE_RATE;
+    }
+
+    /** Decoders that exist now (idle or in use). */
+    public int decoders() {
+        return created.get();
+    }
+
+    @Override
+    public Session open(String language) {
+        if (language != null && !language.isBlank() && !language.toLowerCase(Locale.ROOT).startsWith("en")) {
+            throw new SwitchboardException.FailedPrecondition("LANGUAGE_UNSUPPORTED", "the PocketSphinx model is US "
+                    + "English; language '" + language + "' needs a Vosk model for it (transcription.engine: vosk)");
+        }
+        if (closed) {
+            throw new IllegalStateException("the recogniser is closed");
+        }
+        Pointer decoder = idle.poll();
+        if (decoder == null) {
+            synchronized (this) {
+                if (created.get() < poolSize) {
+                    decoder = newDecoder();
+                }
+            }
+        }
+        if (decoder == null) {
+            try {
+                decoder = idle.poll(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a speech decoder", e);
+            }
+            if (decoder == null) {
+                throw new SwitchboardException.ResourceExhausted("transcription:decoders", "all " + poolSize
+                        + " speech decoders stayed busy for " + maxWait + "; raise transcription.pool-size or add workers",
+                        Duration.ofSeconds(5));
+            }
+        }
+        return new PsSession(decoder);
+    }
+
+    private final class PsSession implements Session {
+        private Pointer decoder;
+        private final short[] step = new short[STEP];
+        private int stepFill;
+        private long processed; // samples fed to the decoder
+        private long uttStart; // sample offset of the current utterance's start
+        private boolean inUtterance;
+        private boolean heardSpeech;
+        private int stepsSincePartial;
+        private String lastPartial = "";
+
+        PsSession(Pointer decoder) {
+            this.decoder = decoder;
+        }
+
+        private void startUtt() {
+            ps.ps_start_utt(decoder);
+            inUtterance = true;
+            heardSpeech = false;
+            uttStart = processed;
+            lastPartial = "";
+            stepsSincePartial = 0;
+        }
+
+        @Override
+        public List<TranscriptEvent> accept(short[] samples, int offset, int length) {
+            if (decoder == null) {
+                throw new IllegalStateException("session closed");
+            }
+            List<TranscriptEvent> out = new ArrayList<>();
+            int i = offset;
+            int end = offset + length;
+            while (i < end) {
+                int n = Math.min(STEP - stepFill, end - i);
+                System.arraycopy(samples, i, step, stepFill, n);
+                stepFill += n;
+                i += n;
+                if (stepFill == STEP) {
+                    feed(step, STEP, out);
+                    stepFill = 0;
+                }
+            }
+            return out;
+        }
+
+        private void feed(short[] buf, int n, List<TranscriptEvent> out) {
+            if (!inUtterance) {
+                startUtt();
+            }
+            ps.ps_process_raw(decoder, buf, n, 0, 0);
+            processed += n;
+            boolean speech = ps.ps_get_in_speech(decoder) != 0;
+            if (speech) {
+                heardSpeech = true;
+                if (++stepsSincePartial >= PARTIAL_EVERY_STEPS) {
+                    stepsSincePartial = 0;
+                    String hyp = hyp();
+                    if (!hyp.isEmpty() && !hyp.equals(lastPartial)) {
+                        lastPartial = hyp;
+                        out.add(new TranscriptEvent(false, hyp, offset(uttStart), offset(processed), List.of()));
+                    }
+                }
+            } else if (heardSpeech) {
+                endUtterance(out);
+            }
+        }
+
+        private void endUtterance(List<TranscriptEvent> out) {
+            ps.ps_end_utt(decoder);
+            inUtterance = false;
+            String text = hyp();
+            if (!text.isEmpty()) {
+                List<Word> words = words();
+                Duration start = words.isEmpty() ? offset(uttStart) : words.getFirst().start();
+                Duration stop = words.isEmpty() ? offset(processed) : words.getLast().end();
+                out.add(new TranscriptEvent(true, text, start, stop, words));
+            }
+        }
+
+        private String hyp() {
+            String h = ps.ps_get_hyp(decoder, new IntByReference());
+            return h == null ? "" : h.strip();
+        }
+
+        private List<Word> words() {
+            List<Word> words = new ArrayList<>();
+            Pointer logmath = ps.ps_get_logmath(decoder);
+            IntByReference sf = new IntByReference();
+            IntByReference ef = new IntByReference();
+            for (Pointer seg = ps.ps_seg_iter(decoder); seg != null; seg = ps.ps_seg_next(seg)) {
+                String w = ps.ps_seg_word(seg);
+                if (w == null || w.startsWith("<") || w.startsWith("[") || w.startsWith("++")) {
+                    continue; // <s>, </s>, <sil>, [NOISE], ++filler++
+                }
+                int paren = w.indexOf('(');
+                String word = paren > 0 ? w.substring(0, paren) : w;
+                ps.ps_seg_frames(seg, sf, ef);
+                int prob = ps.ps_seg_prob(seg, new IntByReference(), new IntByReference(), new IntByReference());
+                double confidence = Math.max(0, Math.min(1, sb.logmath_exp(logmath, prob)));
+                words.add(new Word(word, frameOffset(sf.getValue()), frameOffset(ef.getValue() + 1), confidence));
+            }
+            return words;
+        }
+
+        private Duration frameOffset(int frame) {
+            return offset(uttStart).plus(Duration.ofNanos(Math.round(frame * SECONDS_PER_FRAME * 1e9)));
+        }
+
+        private Duration offset(long samples) {
+            return Duration.ofNanos(samples * 1_000_000_000L / SAMPLE_RATE);
+        }
+
+        @Override
+        public List<TranscriptEvent> finish() {
+            if (decoder == null) {
+                throw new IllegalStateException("session closed");
+            }
+            List<TranscriptEvent> out = new ArrayList<>();
+            if (stepFill > 0) {
+                feed(step, stepFill, out);
+                stepFill = 0;
+            }
+            if (inUtterance) {
+                endUtterance(out);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            Pointer d = decoder;
+            if (d == null) {
+                return;
+            }
+            decoder = null;
+            if (inUtterance) {
+                ps.ps_end_utt(d);
+            }
+            if (closed) {
+                ps.ps_free(d);
+            } else {
+                idle.add(d);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Pointer d;
+        while ((d = idle.poll()) != null) {
+            ps.ps_free(d);
+        }
+    }
+}
