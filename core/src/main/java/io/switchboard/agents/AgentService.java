@@ -10,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -99,6 +100,18 @@ public final class AgentService {
                 .and(AGENT_VERSIONS.VERSION.eq(version))
                 .fetchOptional().map(r -> fromVersion(r, current))
                 .orElseThrow(() -> new SwitchboardException.NotFound("agent version", id + "@" + version));
+    }
+
+    /** The agent as it was at {@code version}, for the pipeline of a call that pinned it (no principal: system use). */
+    public Optional<Agent> version(UUID org, UUID agentId, int version) {
+        AgentsRecord current = dsl.selectFrom(AGENTS).where(AGENTS.ID.eq(agentId)).and(AGENTS.ORGANIZATION_ID.eq(org))
+                .fetchOne();
+        if (current == null) {
+            return Optional.empty();
+        }
+        return dsl.selectFrom(AGENT_VERSIONS).where(AGENT_VERSIONS.AGENT_ID.eq(agentId))
+                .and(AGENT_VERSIONS.ORGANIZATION_ID.eq(org)).and(AGENT_VERSIONS.VERSION.eq(version))
+                .fetchOptional().map(r -> fromVersion(r, current));
     }
 
     public Page<Agent> list(Principal actor, int pageSize, String pageToken) {

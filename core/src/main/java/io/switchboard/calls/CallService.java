@@ -1,0 +1,386 @@
+package io.switchboard.calls;
+
+import static io.switchboard.db.Tables.AGENTS;
+import static io.switchboard.db.Tables.CALLS;
+import static io.switchboard.db.Tables.CALL_STAGES;
+import static io.switchboard.db.Tables.CALL_SUMMARIES;
+import static io.switchboard.db.Tables.CAMPAIGNS;
+import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.audit.AuditEvent;
+import io.switchboard.audit.AuditSink;
+import io.switchboard.common.Ids;
+import io.switchboard.common.Keyset;
+import io.switchboard.common.Page;
+import io.switchboard.common.PageRequest;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.common.Violations;
+import io.switchboard.db.enums.CallDirection;
+import io.switchboard.db.enums.CallState;
+import io.switchboard.db.enums.StageState;
+import io.switchboard.db.tables.records.CallsRecord;
+import io.switchboard.plans.PlanService;
+import io.switchboard.queue.JobQueue;
+import io.switchboard.recordings.RecordingStore;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+import io.switchboard.transcription.Word;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.impl.DSL;
+
+/**
+ * Calls: opening one under the plan's concurrency cap, storing its audio as it arrives, ending it (which
+ * enqueues the post-call pipeline in the same transaction), and reading back the call with its transcript,
+ * summary and stage progress. Methods taking a {@link Principal} check tenancy and role; the others are for
+ * the server's live stream and the worker, which pass ids they obtained under a principal.
+ */
+public final class CallService {
+
+    public static final String PIPELINE_JOB = "call.pipeline";
+    public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final PlanService plans;
+    private final JobQueue jobs;
+    private final RecordingStore recordings;
+    private final AuditSink audit;
+
+    public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
+                       AuditSink audit) {
+        this.dsl = dsl;
+        this.clock = clock;
+        this.plans = plans;
+        this.jobs = jobs;
+        this.recordings = recordings;
+        this.audit = audit;
+    }
+
+    public RecordingStore recordings() {
+        return recordings;
+    }
+
+    /** Validates the opening message and starts a call, refusing one more than the plan's live-call limit. */
+    public Call open(Principal actor, CallSpec spec) {
+        actor.require(Role.AGENT, "placing or receiving calls");
+        Violations v = new Violations();
+        UUID agentId = id(v, "open.agent_id", spec.agentId(), true);
+        UUID campaignId = id(v, "open.campaign_id", spec.campaignId(), false);
+        UUID contactId = id(v, "open.contact_id", spec.contactId(), false);
+        if (spec.direction() == null) {
+            v.add("open.direction", "is required: DIRECTION_INBOUND or DIRECTION_OUTBOUND");
+        }
+        v.maxLength("open.from_number", spec.fromNumber(), 32).maxLength("open.to_number", spec.toNumber(), 32);
+        AudioFormat.validate("open.format.", spec.encoding(), spec.sampleRate(), spec.channels(), v);
+        v.throwIfAny();
+        AudioFormat format = new AudioFormat(spec.encoding(), spec.sampleRate(), spec.channels(), spec.container());
+        int maxLive = plans.effectivePolicy(actor.organizationId()).limits().maxConcurrentCalls();
+        Instant now = now();
+        Call call = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            Integer version = tx.select(AGENTS.VERSION).from(AGENTS).where(AGENTS.ID.eq(agentId))
+                    .and(AGENTS.ORGANIZATION_ID.eq(actor.organizationId())).and(AGENTS.DELETED_AT.isNull())
+                    .forShare().fetchOptional(AGENTS.VERSION)
+                    .orElseThrow(() -> new SwitchboardException.NotFound("agent", agentId.toString()));
+            if (campaignId != null && !tx.fetchExists(CAMPAIGNS, CAMPAIGNS.ID.eq(campaignId)
+                    .and(CAMPAIGNS.ORGANIZATION_ID.eq(actor.organizationId())).and(CAMPAIGNS.DELETED_AT.isNull()))) {
+                throw new SwitchboardException.NotFound("campaign", campaignId.toString());
+            }
+            if (contactId != null && !tx.fetchExists(CONTACTS, CONTACTS.ID.eq(contactId)
+                    .and(CONTACTS.ORGANIZATION_ID.eq(actor.organizationId())).and(CONTACTS.DELETED_AT.isNull()))) {
+                throw new SwitchboardException.NotFound("contact", contactId.toString());
+            }
+            if (maxLive > 0) {
+                tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
+                        .fetch();
+                int live = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(actor.organizationId())
+                        .and(CALLS.STATE.eq(CallState.active)));
+                if (live >= maxLive) {
+                    throw new SwitchboardException.ResourceExhausted("quota:concurrent_calls", "the plan allows "
+                            + maxLive + " live calls and " + live + " are in progress; end one or move to a larger plan",
+                            Duration.ofSeconds(5));
+                }
+            }
+            CallsRecord r = tx.newRecord(CALLS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
+                    .setAgentId(agentId).setAgentVersion(version).setCampaignId(campaignId).setContactId(contactId)
+                    .setDirection(CallDirection.valueOf(spec.direction().name().toLowerCase(Locale.ROOT)))
+                    .setFromNumber(nn(spec.fromNumber())).setToNumber(nn(spec.toNumber()))
+                    .setState(CallState.active)
+                    .setAudioEncoding(format.encoding().name().toLowerCase(Locale.ROOT))
+                    .setSampleRate(format.sampleRate()).setChannels((short) format.channels())
+                    .setStartedAt(now).setLastAudioAt(now).setCreatedAt(now).setUpdatedAt(now);
+            r.store();
+            return toDomain(r);
+        });
+        audit.record(AuditEvent.of(actor, "call.open", "call", call.id(), Map.of("agent_version",
+                Integer.toString(call.agentVersion())), now));
+        return call;
+    }
+
+    /** Stores segment {@code n} of a live call's audio and counts it; false if the call is no longer active. */
+    public boolean storeSegment(UUID org, UUID callId, int n, byte[] audio) {
+        recordings.writeSegment(org, callId, n, audio);
+        Instant now = now();
+        return dsl.update(CALLS).set(CALLS.AUDIO_BYTES, CALLS.AUDIO_BYTES.plus((long) audio.length))
+                .set(CALLS.AUDIO_SEGMENTS, n + 1).set(CALLS.LAST_AUDIO_AT, now).set(CALLS.UPDATED_AT, now)
+                .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.STATE.eq(CallState.active))
+                .and(CALLS.AUDIO_SEGMENTS.eq(n))
+                .execute() == 1;
+    }
+
+    /**
+     * Ends a live call and, in the same transaction, enqueues its post-call pipeline. Ending twice changes
+     * nothing the second time.
+     */
+    public Call end(UUID org, UUID callId, Call.State state, String reason) {
+        Instant now = now();
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            CallsRecord r = tx.selectFrom(CALLS).where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org))
+                    .forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("call", callId.toString()));
+            if (r.getState() == CallState.active) {
+                r.setState(state == Call.State.FAILED ? CallState.failed : CallState.ended)
+                        .setEndReason(abbreviate(nn(reason), 500)).setEndedAt(now).setUpdatedAt(now).store();
+                jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, "{\"call_id\":\"" + callId + "\"}",
+                        "call:" + callId));
+            }
+            return toDomain(r);
+        });
+    }
+
+    /** Saves a final transcript utterance (again: the same channel and seq overwrite, nothing doubles). */
+    public void saveSegment(UUID org, UUID callId, TranscriptSegment s) {
+        saveSegment(dsl, org, callId, s);
+    }
+
+    public void saveSegment(DSLContext tx, UUID org, UUID callId, TranscriptSegment s) {
+        ArrayNode words = JSON.createArrayNode();
+        for (Word w : s.words()) {
+            words.addObject().put("word", w.text()).put("start_ms", w.start().toMillis()).put("end_ms", w.end().toMillis())
+                    .put("confidence", w.confidence());
+        }
+        tx.insertInto(TRANSCRIPT_SEGMENTS)
+                .set(TRANSCRIPT_SEGMENTS.CALL_ID, callId).set(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, org)
+                .set(TRANSCRIPT_SEGMENTS.CHANNEL, (short) s.channel()).set(TRANSCRIPT_SEGMENTS.SEQ, s.seq())
+                .set(TRANSCRIPT_SEGMENTS.SPEAKER, s.speaker()).set(TRANSCRIPT_SEGMENTS.START_MS, s.startMs())
+                .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, s.text())
+                .set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString())).set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
+                .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
+                .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
+                .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, s.text()).set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString()))
+                .execute();
+    }
+
+    public Call get(Principal actor, String idText) {
+        actor.require(Role.VIEWER, "reading calls");
+        return find(actor.organizationId(), Ids.parse("id", idText))
+                .orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
+    }
+
+    public Optional<Call> find(UUID org, UUID callId) {
+        return dsl.selectFrom(CALLS).where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).fetchOptional()
+                .map(CallService::toDomain);
+    }
+
+    public Page<Call> list(Principal actor, String campaignIdText, String agentIdText, Optional<Call.State> state,
+                           int pageSize, String pageToken) {
+        actor.require(Role.VIEWER, "listing calls");
+        Optional<UUID> campaign = Ids.parseOptional("campaign_id", campaignIdText);
+        Optional<UUID> agent = Ids.parseOptional("agent_id", agentIdText);
+        String scope = "calls:" + campaign.map(UUID::toString).orElse("") + ":" + agent.map(UUID::toString).orElse("")
+                + ":" + state.map(Enum::name).orElse("");
+        PageRequest page = PageRequest.of(pageSize, pageToken, scope);
+        Condition where = CALLS.ORGANIZATION_ID.eq(actor.organizationId());
+        if (campaign.isPresent()) {
+            where = where.and(CALLS.CAMPAIGN_ID.eq(campaign.get()));
+        }
+        if (agent.isPresent()) {
+            where = where.and(CALLS.AGENT_ID.eq(agent.get()));
+        }
+        if (state.isPresent()) {
+            where = where.and(CALLS.STATE.eq(CallState.valueOf(state.get().name().toLowerCase(Locale.ROOT))));
+        }
+        return Keyset.page(dsl, CALLS, where, CALLS.CREATED_AT, CALLS.ID, page, scope, CallService::toDomain,
+                c -> new PageRequest.Cursor(createdAt(c), c.id()));
+    }
+
+    private Instant createdAt(Call c) {
+        return c.startedAt();
+    }
+
+    public List<TranscriptSegment> transcript(UUID org, UUID callId) {
+        return dsl.selectFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId))
+                .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org))
+                .orderBy(TRANSCRIPT_SEGMENTS.START_MS, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
+                .fetch(r -> new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
+                        r.getText(), words(r.getWords()), r.getSource()));
+    }
+
+    public Optional<CallSummary> summary(UUID org, UUID callId) {
+        return dsl.selectFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(callId))
+                .and(CALL_SUMMARIES.ORGANIZATION_ID.eq(org)).fetchOptional()
+                .map(r -> new CallSummary(Optional.ofNullable(r.getSummary()), stringMap(r.getVariables()),
+                        Optional.ofNullable(r.getDisposition()), r.getProvider(), notProduced(r.getNotProduced())));
+    }
+
+    public List<Stage> stages(UUID org, UUID callId) {
+        return dsl.selectFrom(CALL_STAGES).where(CALL_STAGES.CALL_ID.eq(callId)).and(CALL_STAGES.ORGANIZATION_ID.eq(org))
+                .orderBy(CALL_STAGES.UPDATED_AT)
+                .fetch(r -> new Stage(r.getStage(), r.getState().getLiteral(), r.getDetail()));
+    }
+
+    public void setStage(UUID org, UUID callId, String stage, String state, String detail) {
+        Instant now = now();
+        StageState s = StageState.valueOf(state);
+        dsl.insertInto(CALL_STAGES).set(CALL_STAGES.CALL_ID, callId).set(CALL_STAGES.ORGANIZATION_ID, org)
+                .set(CALL_STAGES.STAGE, stage).set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000))
+                .set(CALL_STAGES.UPDATED_AT, now)
+                .onConflict(CALL_STAGES.CALL_ID, CALL_STAGES.STAGE).doUpdate()
+                .set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000)).set(CALL_STAGES.UPDATED_AT, now)
+                .execute();
+    }
+
+    public void saveSummary(UUID org, UUID callId, CallSummary s) {
+        JSONB vars = JSONB.jsonb(JSON.valueToTree(s.variables()).toString());
+        ArrayNode np = JSON.createArrayNode();
+        s.notProduced().forEach((part, why) -> np.addObject().put("part", part).put("reason", why));
+        dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
+                .set(CALL_SUMMARIES.SUMMARY, s.summary().orElse(null)).set(CALL_SUMMARIES.VARIABLES, vars)
+                .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
+                .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
+                .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
+                .execute();
+    }
+
+    /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */
+    public boolean recordRecording(UUID org, UUID callId, RecordingStore.Assembled a) {
+        return dsl.update(CALLS).set(CALLS.RECORDING_KEY, a.key()).set(CALLS.RECORDING_BYTES, a.bytes())
+                .set(CALLS.RECORDING_SHA256, a.sha256()).set(CALLS.UPDATED_AT, now())
+                .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.RECORDING_KEY.isNull())
+                .execute() == 1;
+    }
+
+    public int segments(UUID org, UUID callId) {
+        return dsl.select(CALLS.AUDIO_SEGMENTS).from(CALLS).where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org))
+                .fetchOne(CALLS.AUDIO_SEGMENTS);
+    }
+
+    /** A presigned GET of the assembled recording, at most {@link #MAX_URL_TTL}. */
+    public String recordingUrl(Principal actor, String idText, Optional<Duration> ttl) {
+        actor.require(Role.VIEWER, "listening to recordings");
+        Call call = get(actor, idText);
+        Duration t = ttl.orElse(MAX_URL_TTL);
+        if (t.isNegative() || t.isZero() || t.compareTo(MAX_URL_TTL) > 0) {
+            throw new SwitchboardException.InvalidArgument("ttl", "must be between 1 second and 15 minutes");
+        }
+        Call.Recording rec = call.recording().orElseThrow(() -> new SwitchboardException.FailedPrecondition(
+                "RECORDING_NOT_READY", "call " + call.id() + "'s recording is not assembled yet; the worker does that "
+                + "after the call ends (see the call's stages)"));
+        audit.record(AuditEvent.of(actor, "recording.url", "call", call.id(), Map.of("ttl_seconds",
+                Long.toString(t.toSeconds())), now()));
+        return recordings.presignedGet(rec.key(), t);
+    }
+
+    /** Calls that stopped sending audio without ending (their server died): marked failed, pipeline enqueued. */
+    public int failAbandoned(Duration silence) {
+        Instant cutoff = now().minus(silence);
+        List<CallsRecord> stale = dsl.selectFrom(CALLS).where(CALLS.STATE.eq(CallState.active))
+                .and(CALLS.LAST_AUDIO_AT.lt(cutoff)).limit(500).fetch();
+        for (CallsRecord r : stale) {
+            end(r.getOrganizationId(), r.getId(), Call.State.FAILED, "no audio for " + silence.toSeconds()
+                    + " s and the stream never ended (the server handling it stopped)");
+        }
+        return stale.size();
+    }
+
+    static Call toDomain(CallsRecord r) {
+        AudioFormat format = new AudioFormat(AudioFormat.Encoding.valueOf(r.getAudioEncoding().toUpperCase(Locale.ROOT)),
+                r.getSampleRate(), r.getChannels(), AudioFormat.Container.RAW);
+        Optional<Call.Recording> rec = r.getRecordingKey() == null ? Optional.empty()
+                : Optional.of(new Call.Recording(r.getRecordingKey(), r.getRecordingBytes(), r.getRecordingSha256(),
+                RecordingStore.CONTENT_TYPE));
+        return new Call(r.getId(), r.getOrganizationId(), r.getAgentId(), r.getAgentVersion(),
+                Optional.ofNullable(r.getCampaignId()), Optional.ofNullable(r.getContactId()),
+                Call.Direction.valueOf(r.getDirection().getLiteral().toUpperCase(Locale.ROOT)), r.getFromNumber(),
+                r.getToNumber(), Call.State.valueOf(r.getState().getLiteral().toUpperCase(Locale.ROOT)), r.getEndReason(),
+                format, r.getAudioBytes(), rec, r.getStartedAt(), Optional.ofNullable(r.getEndedAt()));
+    }
+
+    private static List<Word> words(JSONB json) {
+        List<Word> out = new ArrayList<>();
+        for (JsonNode w : read(json)) {
+            out.add(new Word(w.path("word").asText(), Duration.ofMillis(w.path("start_ms").asLong()),
+                    Duration.ofMillis(w.path("end_ms").asLong()), w.path("confidence").asDouble()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> stringMap(JSONB json) {
+        Map<String, String> out = new LinkedHashMap<>();
+        read(json).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
+                : e.getValue().toString()));
+        return out;
+    }
+
+    private static Map<String, String> notProduced(JSONB json) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (JsonNode n : read(json)) {
+            out.put(n.path("part").asText(), n.path("reason").asText());
+        }
+        return out;
+    }
+
+    private static JsonNode read(JSONB json) {
+        try {
+            return JSON.readTree(json.data());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is malformed", e);
+        }
+    }
+
+    private static UUID id(Violations v, String field, String text, boolean required) {
+        if ((text == null || text.isEmpty()) && !required) {
+            return null;
+        }
+        try {
+            return Ids.parse(field, text);
+        } catch (SwitchboardException.InvalidArgument e) {
+            e.violations().forEach(x -> v.add(x.field(), x.reason()));
+            return null;
+        }
+    }
+
+    private static String nn(String s) {
+        return s == null ? "" : s;
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,62 @@
+package io.switchboard.worker.pipeline;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallService;
+import io.switchboard.calls.Stage;
+import io.switchboard.queue.JobContext;
+import io.switchboard.queue.JobHandler;
+
+/**
+ * The post-call pipeline as one job per call: its stages run in order, each recorded on the call as
+ * running, succeeded, skipped or failed. A rerun (retry, or a crashed worker's job re-claimed) starts at
+ * the first stage that has not succeeded, so finished work is not redone and nothing is written twice.
+ */
+public final class CallPipeline implements JobHandler {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CallService calls;
+    private final List<PipelineStage> stages;
+
+    public CallPipeline(CallService calls, List<PipelineStage> stages) {
+        this.calls = calls;
+        this.stages = List.copyOf(stages);
+    }
+
+    @Override
+    public String kind() {
+        return CallService.PIPELINE_JOB;
+    }
+
+    @Override
+    public void handle(JobContext ctx) throws Exception {
+        UUID org = ctx.job().organizationId().orElseThrow(() -> new IllegalStateException("pipeline job without an organisation"));
+        UUID callId = UUID.fromString(JSON.readTree(ctx.job().payloadJson()).path("call_id").asText());
+        for (PipelineStage stage : stages) {
+            Map<String, String> states = calls.stages(org, callId).stream()
+                    .collect(Collectors.toMap(Stage::name, Stage::state));
+            String state = states.getOrDefault(stage.name(), "pending");
+            if (state.equals("succeeded") || state.equals("skipped")) {
+                continue;
+            }
+            ctx.checkpoint();
+            Call call = calls.find(org, callId).orElseThrow(() -> new IllegalStateException("call " + callId + " is gone"));
+            calls.setStage(org, callId, stage.name(), "running", "attempt " + ctx.job().attempts());
+            try {
+                PipelineStage.Result r = stage.run(new CallJob(call, ctx));
+                calls.setStage(org, callId, stage.name(), r.skipped() ? "skipped" : "succeeded", r.detail());
+            } catch (JobContext.LeaseLost e) {
+                throw e;
+            } catch (Exception e) {
+                calls.setStage(org, callId, stage.name(), "failed", e.getClass().getSimpleName() + ": " + e.getMessage()
+                        + " (attempt " + ctx.job().attempts() + " of " + ctx.job().maxAttempts() + ")");
+                throw e;
+            }
+        }
+    }
+}
