@@ -9,7 +9,11 @@ import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
+import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
+import io.switchboard.queue.JobQueue;
+import io.switchboard.transcription.SpeechRecognizer;
+import io.switchboard.worker.WorkerRuntime;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.storage.ObjectStore;
@@ -18,7 +22,8 @@ import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * Everything of {@code ./switchboard dev} in one process: embedded PostgreSQL and S3 under a home
- * directory, migrations, bootstrap key, API server. Also what the launcher's smoke test starts.
+ * directory, migrations, bootstrap key, API server with live calls, and a worker running the call pipeline.
+ * Also what the launcher's smoke test starts.
  */
 final class DevStack implements AutoCloseable {
 
@@ -30,17 +35,22 @@ final class DevStack implements AutoCloseable {
     final ObjectStore store;
     final ControlPlane plane;
     final SwitchboardServer server;
+    final WorkerRuntime worker;
+    final Optional<SpeechRecognizer> recognizer;
     final String operatorKey;
     final String schemaVersion;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
-                     SwitchboardServer server, String operatorKey, String schemaVersion) {
+                     SwitchboardServer server, WorkerRuntime worker, Optional<SpeechRecognizer> recognizer,
+                     String operatorKey, String schemaVersion) {
         this.home = home;
         this.embedded = embedded;
         this.db = db;
         this.store = store;
         this.plane = plane;
         this.server = server;
+        this.worker = worker;
+        this.recognizer = recognizer;
         this.operatorKey = operatorKey;
         this.schemaVersion = schemaVersion;
     }
@@ -57,9 +67,13 @@ final class DevStack implements AutoCloseable {
         store.ensureBucket();
         ControlPlane plane = Main.controlPlane(config, db);
         String key = bootstrapKey(plane, home);
-        SwitchboardServer server = SwitchboardServer.start(plane, "127.0.0.1",
-                config.get("server.port").asInt().orElse(50051));
-        return new DevStack(home, embedded, db, store, plane, server, key,
+        JobQueue queue = CallsWiring.queue(plane);
+        CallService calls = CallsWiring.callService(plane, queue, store);
+        Optional<SpeechRecognizer> recognizer = CallsWiring.recognizer(config);
+        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
+                "127.0.0.1", config.get("server.port").asInt().orElse(50051));
+        WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer);
+        return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion));
     }
 
@@ -91,6 +105,7 @@ final class DevStack implements AutoCloseable {
 
                 Try:
                   grpcurl -plaintext -H 'authorization: Bearer %s' 127.0.0.1:%d switchboard.v1.PlanService/ListPlans
+                  ./switchboard call /usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
 
                 Ctrl-C stops everything.
                 %n""", home, server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
@@ -101,6 +116,8 @@ final class DevStack implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        worker.close();
+        recognizer.ifPresent(SpeechRecognizer::close);
         db.close();
         try {
             embedded.close();

@@ -42,6 +42,9 @@ public final class Main {
               server    the gRPC API server (needs db.url and s3.endpoint)
               worker    a worker of the pool (needs db.url and s3.endpoint)
               migrate   apply database migrations and exit
+              call FILE.wav [--agent ID] [--fast] [--target HOST:PORT]
+                        play a WAV file into a running server as a live call; prints live and final transcript,
+                        summary and recording URL (key: SWITCHBOARD_API_KEY, else ./.switchboard/bootstrap-key)
 
             Configuration: --config FILE (default ./application.yaml if present), then environment variables
             (DB_URL, DB_USER, DB_PASSWORD, S3_ENDPOINT, S3_ACCESS__KEY, S3_SECRET__KEY, S3_BUCKET, SERVER_PORT, ...).
@@ -56,6 +59,9 @@ public final class Main {
         LogConfig.configureRuntime();
         Deque<String> rest = new ArrayDeque<>(List.of(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
+        if (command.equals("call")) {
+            System.exit(call(rest));
+        }
         Path configFile = null;
         while (!rest.isEmpty()) {
             String a = rest.pop();
@@ -78,6 +84,34 @@ public final class Main {
         }
     }
 
+    private static int call(Deque<String> args) throws Exception {
+        Path file = null;
+        String agent = "";
+        String target = "127.0.0.1:50051";
+        boolean fast = false;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            switch (a) {
+                case "--agent" -> agent = args.isEmpty() ? "" : args.pop();
+                case "--target" -> target = args.isEmpty() ? target : args.pop();
+                case "--fast" -> fast = true;
+                default -> file = Path.of(a);
+            }
+        }
+        if (file == null || !Files.isRegularFile(file)) {
+            fail("call needs a WAV file: ./switchboard call FILE.wav (got " + file + ")");
+        }
+        String key = System.getenv("SWITCHBOARD_API_KEY");
+        if (key == null || key.isBlank()) {
+            Path k = Path.of(".switchboard", "bootstrap-key");
+            if (!Files.isRegularFile(k)) {
+                fail("no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first");
+            }
+            key = Files.readString(k).trim();
+        }
+        return CallClient.run(file, target, key, agent, fast, System.out);
+    }
+
     private static void dev(Config config) throws Exception {
         DevStack stack = DevStack.start(config);
         stack.printBanner();
@@ -92,10 +126,13 @@ public final class Main {
         ControlPlane plane = controlPlane(config, db);
         plane.organizations().bootstrap("Default organisation", "operator@localhost").ifPresent(c ->
                 System.out.println("Bootstrap operator key (shown once, store it now): " + c.ownerKey().secret()));
-        SwitchboardServer server = SwitchboardServer.start(plane, config.get("server.host").asString().orElse("0.0.0.0"),
-                config.get("server.port").asInt().orElse(50051));
+        var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
+        var recognizer = CallsWiring.recognizer(config);
+        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
+                config.get("server.host").asString().orElse("0.0.0.0"), config.get("server.port").asInt().orElse(50051));
         awaitShutdown(() -> {
             server.close();
+            recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();
         });
     }
@@ -103,9 +140,19 @@ public final class Main {
     private static void worker(Config config) throws InterruptedException {
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
-        ObjectStore.fromConfig(config.get("s3")).ensureBucket();
+        ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
+        store.ensureBucket();
+        ControlPlane plane = controlPlane(config, db);
+        var queue = CallsWiring.queue(plane);
+        var recognizer = CallsWiring.recognizer(config);
+        var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
+                queue, recognizer);
         LOG.info("worker started; waiting for jobs");
-        awaitShutdown(db::close);
+        awaitShutdown(() -> {
+            worker.close();
+            recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
+            db.close();
+        });
     }
 
     private static void migrate(Config config) {

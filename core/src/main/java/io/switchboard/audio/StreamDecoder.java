@@ -46,13 +46,17 @@ public final class StreamDecoder {
         return frames;
     }
 
+    /** The audio bytes of a chunk (the WAV header stripped) and its samples per channel at the target rate. */
+    public record Decoded(byte[] audio, short[][] channels) {
+    }
+
     /**
-     * Decodes {@code bytes}; returns one array per channel at the target rate (empty arrays while a WAV
-     * header is still incomplete).
+     * Decodes {@code bytes}; returns the audio bytes they carried (without any WAV header) and one array per
+     * channel at the target rate (empty while a WAV header is still incomplete).
      *
      * @throws Wav.MalformedWav when the header is not a WAV we accept, or disagrees with the declared format
      */
-    public short[][] accept(byte[] bytes) {
+    public Decoded accept(byte[] bytes) {
         byte[] data = bytes;
         if (format == null) {
             byte[] h = Arrays.copyOf(header, header.length + bytes.length);
@@ -63,7 +67,7 @@ public final class StreamDecoder {
                     throw new Wav.MalformedWav("no WAV header within " + Wav.MAX_HEADER + " bytes");
                 }
                 header = h;
-                return new short[declared.channels()][0];
+                return new Decoded(new byte[0], new short[declared.channels()][0]);
             }
             AudioFormat f = parsed.get().format();
             if (f.encoding() != declared.encoding() || f.sampleRate() != declared.sampleRate()
@@ -94,7 +98,7 @@ public final class StreamDecoder {
             }
             out[c] = resamplers[c].process(ch, 0, n);
         }
-        return out;
+        return new Decoded(data, out);
     }
 
     /** The resamplers' tails, at the end of the stream. */

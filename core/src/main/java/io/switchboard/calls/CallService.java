@@ -126,7 +126,7 @@ public final class CallService {
                     .setAgentId(agentId).setAgentVersion(version).setCampaignId(campaignId).setContactId(contactId)
                     .setDirection(CallDirection.valueOf(spec.direction().name().toLowerCase(Locale.ROOT)))
                     .setFromNumber(nn(spec.fromNumber())).setToNumber(nn(spec.toNumber()))
-                    .setState(CallState.active)
+                    .setState(CallState.active).setEndReason("").setAudioBytes(0L).setAudioSegments(0)
                     .setAudioEncoding(format.encoding().name().toLowerCase(Locale.ROOT))
                     .setSampleRate(format.sampleRate()).setChannels((short) format.channels())
                     .setStartedAt(now).setLastAudioAt(now).setCreatedAt(now).setUpdatedAt(now);

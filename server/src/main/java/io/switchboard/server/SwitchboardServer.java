@@ -11,6 +11,7 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
+import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
@@ -33,13 +34,22 @@ public final class SwitchboardServer implements AutoCloseable {
     private final WebServer webServer;
     private final HealthStatusManager health;
 
-    private SwitchboardServer(WebServer webServer, HealthStatusManager health) {
+    private final java.util.Optional<CallGrpcService> calls;
+
+    private SwitchboardServer(WebServer webServer, HealthStatusManager health, java.util.Optional<CallGrpcService> calls) {
         this.webServer = webServer;
         this.health = health;
+        this.calls = calls;
     }
 
     /** Starts on {@code host:port}; port 0 picks a free port (see {@link #port()}). */
     public static SwitchboardServer start(ControlPlane plane, String host, int port) {
+        return start(plane, java.util.Optional.empty(), host, port);
+    }
+
+    /** With {@code calls}, also serves the live call API (it needs object storage and a recogniser). */
+    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls, String host,
+                                          int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         GrpcRouting.Builder grpc = GrpcRouting.builder()
@@ -48,6 +58,7 @@ public final class SwitchboardServer implements AutoCloseable {
         for (BindableService s : services(plane)) {
             grpc.service(s);
         }
+        calls.ifPresent(grpc::service);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -57,7 +68,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 .start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         LOG.info(() -> "gRPC API listening on " + host + ":" + server.port());
-        return new SwitchboardServer(server, health);
+        return new SwitchboardServer(server, health, calls);
     }
 
     static List<BindableService> services(ControlPlane plane) {
@@ -81,5 +92,6 @@ public final class SwitchboardServer implements AutoCloseable {
     public void close() {
         health.enterTerminalState();
         webServer.stop();
+        calls.ifPresent(CallGrpcService::close);
     }
 }

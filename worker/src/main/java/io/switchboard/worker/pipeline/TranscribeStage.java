@@ -49,7 +49,7 @@ public final class TranscribeStage implements PipelineStage {
             byte[] buf = new byte[32 * 1024];
             int n;
             while ((n = in.read(buf)) > 0) {
-                short[][] pcm = decoder.accept(java.util.Arrays.copyOf(buf, n));
+                short[][] pcm = decoder.accept(java.util.Arrays.copyOf(buf, n)).channels();
                 for (int ch = 0; ch < pcm.length; ch++) {
                     keepFinals(sessions.get(ch).accept(pcm[ch], 0, pcm[ch].length), finals.get(ch));
                 }

@@ -1,0 +1,49 @@
+package io.switchboard.app;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import io.helidon.config.Config;
+import io.switchboard.ControlPlane;
+import io.switchboard.calls.CallService;
+import io.switchboard.queue.JobQueue;
+import io.switchboard.recordings.RecordingStore;
+import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.storage.ObjectStore;
+import io.switchboard.transcription.SpeechRecognizer;
+import io.switchboard.transcription.SpeechRecognizers;
+
+/** The call side of the wiring, shared by dev, server and worker. */
+final class CallsWiring {
+
+    private static final Logger LOG = Logger.getLogger(CallsWiring.class.getName());
+
+    private CallsWiring() {
+    }
+
+    static JobQueue queue(ControlPlane plane) {
+        return new JobQueue(plane.database().dsl(), Clock.systemUTC(), JobQueue.Backoff.DEFAULT);
+    }
+
+    static CallService callService(ControlPlane plane, JobQueue queue, ObjectStore store) {
+        return new CallService(plane.database().dsl(), Clock.systemUTC(), plane.plans(), queue, new RecordingStore(store),
+                plane.audit());
+    }
+
+    /** The configured recogniser; without one, calls still work and are transcribed by a worker that has it. */
+    static Optional<SpeechRecognizer> recognizer(Config config) {
+        try {
+            return Optional.of(SpeechRecognizers.fromConfig(config));
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warning("speech recognition is off: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {
+        return new CallGrpcService(calls, recognizer, config.get("calls.idle-timeout").as(Duration.class)
+                .orElse(Duration.ofSeconds(30)));
+    }
+}

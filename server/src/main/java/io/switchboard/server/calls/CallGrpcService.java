@@ -1,0 +1,552 @@
+package io.switchboard.server.calls;
+
+import static io.switchboard.server.grpc.Replies.reply;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.audio.StreamDecoder;
+import io.switchboard.audio.Wav;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallService;
+import io.switchboard.calls.CallSpec;
+import io.switchboard.calls.Stage;
+import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.common.Page;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.server.grpc.Principals;
+import io.switchboard.server.grpc.Protos;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.transcription.SpeechRecognizer;
+import io.switchboard.transcription.TranscriptEvent;
+import io.switchboard.transcription.Word;
+import io.switchboard.v1.CallEvent;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.GetCallRequest;
+import io.switchboard.v1.GetRecordingUrlRequest;
+import io.switchboard.v1.ListCallsRequest;
+import io.switchboard.v1.ListCallsResponse;
+import io.switchboard.v1.OpenCall;
+import io.switchboard.v1.PipelineStage;
+import io.switchboard.v1.RecordingUrl;
+import io.switchboard.v1.StreamCallRequest;
+import io.switchboard.v1.StreamCallResponse;
+import io.switchboard.v1.Summary;
+import io.switchboard.v1.UploadRecordingRequest;
+import io.switchboard.v1.WatchCallRequest;
+
+/**
+ * Translates {@code switchboard.v1.CallService}. A live call's audio is decoded, transcribed per channel as
+ * it arrives (events go back on the stream and to every watcher), and stored in segments of
+ * {@link #SEGMENT_SECONDS} seconds; ending the call hands it to the worker pool.
+ */
+public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
+
+    private static final Logger LOG = Logger.getLogger(CallGrpcService.class.getName());
+    public static final int MAX_FRAME = 64 * 1024;
+    static final int SEGMENT_SECONDS = 5;
+
+    private final CallService calls;
+    private final Optional<SpeechRecognizer> recognizer;
+    private final Duration idleTimeout;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
+    private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
+
+    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
+        this.calls = calls;
+        this.recognizer = recognizer;
+        this.idleTimeout = idleTimeout;
+    }
+
+    // ------------------------------------------------------------------ live calls
+
+    @Override
+    public StreamObserver<StreamCallRequest> streamCall(StreamObserver<StreamCallResponse> out) {
+        return new LiveCall(Principals.current(), out);
+    }
+
+    /** One live call's state; every callback holds its lock, the idle timer included. */
+    private final class LiveCall implements StreamObserver<StreamCallRequest> {
+        private final Principal actor;
+        private final StreamObserver<StreamCallResponse> out;
+        private Call call;
+        private StreamDecoder decoder;
+        private final List<SpeechRecognizer.Session> sessions = new ArrayList<>();
+        private final List<Integer> seqs = new ArrayList<>();
+        private boolean liveTranscription;
+        private final ByteArrayOutputStream segment = new ByteArrayOutputStream();
+        private int segmentBytes;
+        private int segments;
+        private boolean done;
+        private ScheduledFuture<?> idle;
+
+        LiveCall(Principal actor, StreamObserver<StreamCallResponse> out) {
+            this.actor = actor;
+            this.out = out;
+            armIdleTimer();
+        }
+
+        private void armIdleTimer() {
+            if (idle != null) {
+                idle.cancel(false);
+            }
+            idle = timers.schedule(this::idleTimeout, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void idleTimeout() {
+            if (done) {
+                return;
+            }
+            String why = "no message for " + idleTimeout.toSeconds() + " s; the call was ended and its audio kept";
+            finish(Call.State.FAILED, "idle timeout: " + why, false);
+            out.onError(Status.DEADLINE_EXCEEDED.withDescription(why).asRuntimeException());
+        }
+
+        @Override
+        public synchronized void onNext(StreamCallRequest req) {
+            if (done) {
+                return;
+            }
+            armIdleTimer();
+            try {
+                switch (req.getPayloadCase()) {
+                    case OPEN -> open(req.getOpen());
+                    case AUDIO -> audio(req.getAudio().toByteArray());
+                    case END -> {
+                        requireOpen();
+                        finish(Call.State.ENDED, req.getEnd().getReason().isBlank() ? "hangup" : req.getEnd().getReason(), true);
+                    }
+                    case PAYLOAD_NOT_SET -> throw new SwitchboardException.InvalidArgument("payload",
+                            "each message carries open, audio or end");
+                }
+            } catch (RuntimeException e) {
+                abort(e);
+            }
+        }
+
+        private void open(OpenCall o) {
+            if (call != null) {
+                throw new SwitchboardException.InvalidArgument("open", "the call is already open; send audio or end");
+            }
+            call = calls.open(actor, spec(o));
+            AudioFormat declared = new AudioFormat(call.format().encoding(), call.format().sampleRate(),
+                    call.format().channels(), container(o.getFormat().getContainer()));
+            decoder = new StreamDecoder(declared, recognizer.map(SpeechRecognizer::sampleRate).orElse(16_000));
+            segmentBytes = Math.max(4096, SEGMENT_SECONDS * declared.sampleRate() * declared.bytesPerFrame());
+            liveTranscription = recognizer.isPresent();
+            try {
+                for (int c = 0; c < declared.channels() && recognizer.isPresent(); c++) {
+                    sessions.add(recognizer.get().open("en-US"));
+                    seqs.add(0);
+                }
+            } catch (RuntimeException e) {
+                // no decoder free: the call goes on, and the worker transcribes the recording afterwards
+                LOG.log(Level.WARNING, "no live transcription for call " + call.id() + ": " + e.getMessage());
+                sessions.forEach(SpeechRecognizer.Session::close);
+                sessions.clear();
+                liveTranscription = false;
+            }
+            out.onNext(StreamCallResponse.newBuilder().setAccepted(toProto(call)).build());
+        }
+
+        private void requireOpen() {
+            if (call == null) {
+                throw new SwitchboardException.InvalidArgument("open", "the first message must open the call");
+            }
+        }
+
+        private void audio(byte[] bytes) {
+            requireOpen();
+            if (bytes.length > MAX_FRAME) {
+                throw new SwitchboardException.InvalidArgument("audio", "frame of " + bytes.length
+                        + " bytes exceeds the " + MAX_FRAME + "-byte limit; send 20-100 ms per frame");
+            }
+            StreamDecoder.Decoded d;
+            try {
+                d = decoder.accept(bytes);
+            } catch (Wav.MalformedWav e) {
+                throw new SwitchboardException.InvalidArgument("audio", e.getMessage());
+            }
+            segment.writeBytes(d.audio());
+            if (segment.size() >= segmentBytes) {
+                flushSegment();
+            }
+            transcribe(d.channels(), false);
+        }
+
+        private void transcribe(short[][] pcm, boolean last) {
+            for (int c = 0; c < sessions.size(); c++) {
+                List<TranscriptEvent> events = new ArrayList<>(sessions.get(c).accept(pcm[c], 0, pcm[c].length));
+                if (last) {
+                    events.addAll(sessions.get(c).finish());
+                }
+                for (TranscriptEvent e : events) {
+                    io.switchboard.v1.TranscriptEvent p = event(e, c, speaker(c));
+                    if (e.isFinal()) {
+                        int seq = seqs.get(c);
+                        seqs.set(c, seq + 1);
+                        calls.saveSegment(call.organizationId(), call.id(), new TranscriptSegment(c, seq, speaker(c),
+                                e.start().toMillis(), e.end().toMillis(), e.text(), e.words(), "live"));
+                    }
+                    out.onNext(StreamCallResponse.newBuilder().setTranscript(p).build());
+                    broadcast(call.id(), CallEvent.newBuilder().setTranscript(p).build());
+                }
+            }
+        }
+
+        private String speaker(int channel) {
+            return call.format().channels() == 1 ? "unknown" : channel == 0 ? "agent" : "customer";
+        }
+
+        private void flushSegment() {
+            if (segment.size() == 0) {
+                return;
+            }
+            calls.storeSegment(call.organizationId(), call.id(), segments++, segment.toByteArray());
+            segment.reset();
+        }
+
+        /** Keeps whatever audio arrived, ends the call, and tells watchers. */
+        private void finish(Call.State state, String reason, boolean reply) {
+            done = true;
+            if (idle != null) {
+                idle.cancel(false);
+            }
+            if (call == null) {
+                return;
+            }
+            try {
+                if (decoder != null) {
+                    try {
+                        transcribe(decoder.finish(), true);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "finishing the live transcript of call " + call.id() + " failed", e);
+                        liveTranscription = false;
+                    }
+                }
+                flushSegment();
+                if (liveTranscription && state == Call.State.ENDED) {
+                    calls.setStage(call.organizationId(), call.id(), "transcribe", "succeeded",
+                            "live, by " + recognizer.map(SpeechRecognizer::engine).orElse("?"));
+                }
+            } finally {
+                sessions.forEach(SpeechRecognizer.Session::close);
+                sessions.clear();
+                Call ended = calls.end(call.organizationId(), call.id(), state, reason);
+                io.switchboard.v1.Call p = toProto(ended);
+                broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());
+                closeWatchers(call.id());
+                if (reply) {
+                    out.onNext(StreamCallResponse.newBuilder().setEnded(p).build());
+                    out.onCompleted();
+                }
+            }
+        }
+
+        private void abort(RuntimeException e) {
+            if (call != null && !done) {
+                try {
+                    finish(Call.State.FAILED, "stream error: " + e.getMessage(), false);
+                } catch (RuntimeException again) {
+                    LOG.log(Level.WARNING, "could not end call " + call.id() + " after an error", again);
+                }
+            }
+            done = true;
+            if (idle != null) {
+                idle.cancel(false);
+            }
+            throw e; // the interceptor maps it to a status naming the field
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            if (!done && call != null) {
+                finish(Call.State.FAILED, "client went away: " + Status.fromThrowable(t).getCode(), false);
+            }
+            done = true;
+            if (idle != null) {
+                idle.cancel(false);
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (!done) {
+                if (call == null) {
+                    done = true;
+                    if (idle != null) {
+                        idle.cancel(false);
+                    }
+                    throw new SwitchboardException.InvalidArgument("open", "the stream closed before opening a call");
+                }
+                finish(Call.State.ENDED, "stream closed", true);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ watchers
+
+    private void broadcast(UUID callId, CallEvent event) {
+        for (StreamObserver<CallEvent> w : watchers.getOrDefault(callId, List.of())) {
+            try {
+                synchronized (w) {
+                    w.onNext(event);
+                }
+            } catch (RuntimeException e) {
+                watchers.getOrDefault(callId, new ArrayList<>()).remove(w);
+            }
+        }
+    }
+
+    private void closeWatchers(UUID callId) {
+        List<StreamObserver<CallEvent>> ws = watchers.remove(callId);
+        if (ws != null) {
+            for (StreamObserver<CallEvent> w : ws) {
+                try {
+                    synchronized (w) {
+                        w.onCompleted();
+                    }
+                } catch (RuntimeException ignored) {
+                    // the watcher already went away
+                }
+            }
+        }
+    }
+
+    /** Live events of a call in progress on this server; a finished call replays its transcript. */
+    @Override
+    public void watchCall(WatchCallRequest req, StreamObserver<CallEvent> out) {
+        Call call = calls.get(Principals.current(), req.getId());
+        if (call.state() == Call.State.ACTIVE) {
+            List<StreamObserver<CallEvent>> list = watchers.computeIfAbsent(call.id(), k -> new CopyOnWriteArrayList<>());
+            list.add(out);
+            if (out instanceof ServerCallStreamObserver<CallEvent> s) {
+                s.setOnCancelHandler(() -> list.remove(out));
+            }
+            // the call may have ended between the read and the registration
+            Call again = calls.find(call.organizationId(), call.id()).orElseThrow();
+            if (again.state() == Call.State.ACTIVE) {
+                return;
+            }
+            list.remove(out);
+            call = again;
+        }
+        for (TranscriptSegment s : calls.transcript(call.organizationId(), call.id())) {
+            out.onNext(CallEvent.newBuilder().setTranscript(event(s)).build());
+        }
+        out.onNext(CallEvent.newBuilder().setEnded(toProto(call)).build());
+        out.onCompleted();
+    }
+
+    // ------------------------------------------------------------------ uploads
+
+    @Override
+    public StreamObserver<UploadRecordingRequest> uploadRecording(StreamObserver<io.switchboard.v1.Call> out) {
+        Principal actor = Principals.current();
+        return new StreamObserver<>() {
+            private Call call;
+            private StreamDecoder decoder;
+            private final ByteArrayOutputStream segment = new ByteArrayOutputStream();
+            private int segments;
+            private RuntimeException failure;
+
+            @Override
+            public void onNext(UploadRecordingRequest req) {
+                if (failure != null) {
+                    return;
+                }
+                try {
+                    switch (req.getPayloadCase()) {
+                        case OPEN -> {
+                            if (call != null) {
+                                throw new SwitchboardException.InvalidArgument("open", "sent twice");
+                            }
+                            call = calls.open(actor, spec(req.getOpen()));
+                            decoder = new StreamDecoder(new AudioFormat(call.format().encoding(), call.format().sampleRate(),
+                                    call.format().channels(), container(req.getOpen().getFormat().getContainer())), 16_000);
+                        }
+                        case CHUNK -> {
+                            if (call == null) {
+                                throw new SwitchboardException.InvalidArgument("open", "the first message must open the call");
+                            }
+                            if (req.getChunk().size() > 4 * MAX_FRAME) {
+                                throw new SwitchboardException.InvalidArgument("chunk", "at most " + 4 * MAX_FRAME
+                                        + " bytes per chunk");
+                            }
+                            try {
+                                segment.writeBytes(decoder.accept(req.getChunk().toByteArray()).audio());
+                            } catch (Wav.MalformedWav e) {
+                                throw new SwitchboardException.InvalidArgument("chunk", e.getMessage());
+                            }
+                            if (segment.size() >= 1024 * 1024) {
+                                flush();
+                            }
+                        }
+                        case PAYLOAD_NOT_SET -> throw new SwitchboardException.InvalidArgument("payload",
+                                "each message carries open or a chunk");
+                    }
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+
+            private void flush() {
+                if (segment.size() > 0) {
+                    calls.storeSegment(call.organizationId(), call.id(), segments++, segment.toByteArray());
+                    segment.reset();
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (call != null) {
+                    flush();
+                    calls.end(call.organizationId(), call.id(), Call.State.FAILED, "upload interrupted");
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (call != null) {
+                    flush();
+                    Call ended = calls.end(call.organizationId(), call.id(), failure == null ? Call.State.ENDED
+                            : Call.State.FAILED, failure == null ? "uploaded" : "upload refused: " + failure.getMessage());
+                    if (failure == null) {
+                        reply(out, toProto(ended));
+                        return;
+                    }
+                }
+                throw failure != null ? failure
+                        : new SwitchboardException.InvalidArgument("open", "the upload closed before opening a call");
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public void getCall(GetCallRequest req, StreamObserver<io.switchboard.v1.Call> out) {
+        Call call = calls.get(Principals.current(), req.getId());
+        io.switchboard.v1.Call.Builder b = toProto(call).toBuilder();
+        calls.transcript(call.organizationId(), call.id()).forEach(s -> b.addTranscript(event(s)));
+        calls.summary(call.organizationId(), call.id()).ifPresent(s -> b.setSummary(Summary.newBuilder()
+                .setText(s.summary().orElse("")).putAllVariables(s.variables()).setDisposition(s.disposition().orElse(""))
+                .setProvider(s.provider()).putAllNotProduced(s.notProduced())));
+        for (Stage s : calls.stages(call.organizationId(), call.id())) {
+            b.addStages(PipelineStage.newBuilder().setName(s.name()).setState(s.state()).setDetail(s.detail()));
+        }
+        reply(out, b.build());
+    }
+
+    @Override
+    public void listCalls(ListCallsRequest req, StreamObserver<ListCallsResponse> out) {
+        Optional<Call.State> state = switch (req.getState()) {
+            case STATE_UNSPECIFIED -> Optional.empty();
+            case STATE_ACTIVE -> Optional.of(Call.State.ACTIVE);
+            case STATE_ENDED -> Optional.of(Call.State.ENDED);
+            case STATE_FAILED -> Optional.of(Call.State.FAILED);
+            case UNRECOGNIZED -> throw new SwitchboardException.InvalidArgument("state", "unknown value " + req.getStateValue());
+        };
+        Page<Call> page = calls.list(Principals.current(), req.getCampaignId(), req.getAgentId(), state,
+                req.getPageSize(), req.getPageToken());
+        reply(out, ListCallsResponse.newBuilder().addAllCalls(page.items().stream().map(CallGrpcService::toProto).toList())
+                .setNextPageToken(page.nextPageToken().orElse("")).build());
+    }
+
+    @Override
+    public void getRecordingUrl(GetRecordingUrlRequest req, StreamObserver<RecordingUrl> out) {
+        Optional<Duration> ttl = req.hasTtl() ? Optional.of(Duration.ofSeconds(req.getTtl().getSeconds(), req.getTtl().getNanos()))
+                : Optional.empty();
+        String url = calls.recordingUrl(Principals.current(), req.getId(), ttl);
+        reply(out, RecordingUrl.newBuilder().setUrl(url).setExpireTime(Protos.timestamp(
+                java.time.Instant.now().plus(ttl.orElse(CallService.MAX_URL_TTL)))).build());
+    }
+
+    // ------------------------------------------------------------------ mapping
+
+    static CallSpec spec(OpenCall o) {
+        Call.Direction direction = switch (o.getDirection()) {
+            case DIRECTION_INBOUND -> Call.Direction.INBOUND;
+            case DIRECTION_OUTBOUND -> Call.Direction.OUTBOUND;
+            case DIRECTION_UNSPECIFIED, UNRECOGNIZED -> null;
+        };
+        AudioFormat.Encoding encoding = switch (o.getFormat().getEncoding()) {
+            case ENCODING_MULAW -> AudioFormat.Encoding.MULAW;
+            case ENCODING_PCM16 -> AudioFormat.Encoding.PCM16;
+            case ENCODING_UNSPECIFIED, UNRECOGNIZED -> null;
+        };
+        return new CallSpec(o.getAgentId(), o.getCampaignId(), o.getContactId(), direction, o.getFromNumber(),
+                o.getToNumber(), encoding, o.getFormat().getSampleRate(), o.getFormat().getChannels(),
+                container(o.getFormat().getContainer()));
+    }
+
+    static AudioFormat.Container container(io.switchboard.v1.AudioFormat.Container c) {
+        return c == io.switchboard.v1.AudioFormat.Container.CONTAINER_WAV ? AudioFormat.Container.WAV : AudioFormat.Container.RAW;
+    }
+
+    static io.switchboard.v1.TranscriptEvent event(TranscriptEvent e, int channel, String speaker) {
+        io.switchboard.v1.TranscriptEvent.Builder b = io.switchboard.v1.TranscriptEvent.newBuilder().setIsFinal(e.isFinal())
+                .setChannel(channel).setSpeaker(speaker).setText(e.text())
+                .setStartOffset(duration(e.start())).setEndOffset(duration(e.end()));
+        for (Word w : e.words()) {
+            b.addWords(io.switchboard.v1.Word.newBuilder().setText(w.text()).setStartOffset(duration(w.start()))
+                    .setEndOffset(duration(w.end())).setConfidence(w.confidence()));
+        }
+        return b.build();
+    }
+
+    static io.switchboard.v1.TranscriptEvent event(TranscriptSegment s) {
+        return event(new TranscriptEvent(true, s.text(), Duration.ofMillis(s.startMs()), Duration.ofMillis(s.endMs()),
+                s.words()), s.channel(), s.speaker());
+    }
+
+    static com.google.protobuf.Duration duration(Duration d) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+    }
+
+    public static io.switchboard.v1.Call toProto(Call c) {
+        io.switchboard.v1.Call.Builder b = io.switchboard.v1.Call.newBuilder().setId(c.id().toString())
+                .setAgentId(c.agentId().toString()).setAgentVersion(c.agentVersion())
+                .setCampaignId(c.campaignId().map(UUID::toString).orElse(""))
+                .setContactId(c.contactId().map(UUID::toString).orElse(""))
+                .setDirection(c.direction() == Call.Direction.INBOUND ? OpenCall.Direction.DIRECTION_INBOUND
+                        : OpenCall.Direction.DIRECTION_OUTBOUND)
+                .setFromNumber(c.fromNumber()).setToNumber(c.toNumber())
+                .setState(io.switchboard.v1.Call.State.valueOf("STATE_" + c.state().name()))
+                .setEndReason(c.endReason())
+                .setFormat(io.switchboard.v1.AudioFormat.newBuilder()
+                        .setEncoding(c.format().encoding() == AudioFormat.Encoding.MULAW
+                                ? io.switchboard.v1.AudioFormat.Encoding.ENCODING_MULAW
+                                : io.switchboard.v1.AudioFormat.Encoding.ENCODING_PCM16)
+                        .setSampleRate(c.format().sampleRate()).setChannels(c.format().channels()))
+                .setStartTime(Protos.timestamp(c.startedAt()))
+                .setAudioDuration(duration(Duration.ofMillis(Math.round(c.audioSeconds() * 1000))));
+        c.endedAt().ifPresent(t -> b.setEndTime(Protos.timestamp(t)));
+        c.recording().ifPresent(r -> b.setRecording(io.switchboard.v1.Recording.newBuilder().setContentType(r.contentType())
+                .setSizeBytes(r.bytes()).setSha256(r.sha256())));
+        return b.build();
+    }
+
+    /** Stops the idle timers (server shutdown). */
+    public void close() {
+        timers.shutdownNow();
+    }
+}
