@@ -38,11 +38,21 @@ final class EmbeddedServices implements AutoCloseable {
         Path objects = home.resolve("objects");
         Files.createDirectories(pgData);
         Files.createDirectories(objects);
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(pgData)
-                .setCleanDataDirectory(false)
-                .setPort(postgresPort)
-                .start();
+        EmbeddedPostgres pg;
+        try {
+            pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(pgData)
+                    .setCleanDataDirectory(false)
+                    .setPort(postgresPort)
+                    .start();
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).contains("could not lock")) {
+                throw new IllegalStateException("another Switchboard dev run is using " + home
+                        + "; stop it first (Ctrl-C in its terminal), or give this one its own data with "
+                        + "-Ddev.home=<dir> and other ports (-Ddev.postgres-port, -Ddev.s3-port, -Dserver.port)", e);
+            }
+            throw e;
+        }
         Properties props = new Properties();
         props.setProperty("jclouds.filesystem.basedir", objects.toString());
         BlobStoreContext ctx = ContextBuilder.newBuilder("filesystem").overrides(props)

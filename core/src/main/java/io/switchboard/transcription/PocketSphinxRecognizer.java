@@ -4,8 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,14 @@ import io.switchboard.common.SwitchboardException;
  * a time; at most {@code poolSize} exist. Utterances are cut by PocketSphinx's voice activity detector,
  * checked every 20 ms of audio whatever size of chunks the caller feeds, so results do not depend on how
  * the audio was framed.
+ *
+ * <p>Telephone audio is decoded by separately pooled narrowband decoders. The model was trained on 16 kHz
+ * speech; 8 kHz audio resampled to 16 kHz has nothing above 4 kHz, so its cepstral mean is far from the
+ * model's default initial estimate ({@code -cmninit} in feat.params), and PocketSphinx's live cepstral mean
+ * normalisation needs several seconds to adapt: a fresh decoder's first utterance of phone audio came out
+ * as noise ("hm odd hm" for a ten-word LibriVox sentence). Narrowband decoders therefore start from
+ * {@link #NARROWBAND_CMNINIT}, the mean the decoder itself converged to on espeak-ng speech passed through
+ * an 8 kHz μ-law channel (not on the LibriVox recordings the tests score, which it then transcribes well).
  */
 public final class PocketSphinxRecognizer implements SpeechRecognizer {
 
@@ -32,6 +42,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     private static final int STEP = SAMPLE_RATE / 50; // 20 ms
     private static final int PARTIAL_EVERY_STEPS = 10; // a partial at most every 200 ms
     private static final double SECONDS_PER_FRAME = 0.01;
+    static final String NARROWBAND_CMNINIT = "48.97,22.30,-34.47,55.61,-20.80,1.32,3.55,-38.32,12.75,-20.70,1.42,6.11,-16.73";
     static final List<String> LIBRARY_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
             "/usr/lib", "/usr/local/lib", "/usr/lib64");
 
@@ -42,6 +53,8 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         Pointer ps_init(Pointer config);
 
         int ps_free(Pointer ps);
+
+        int ps_start_stream(Pointer ps);
 
         int ps_start_utt(Pointer ps);
 
@@ -82,7 +95,17 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     private final Path modelDir;
     private final int poolSize;
     private final Duration maxWait;
-    private final BlockingQueue<Pointer> idle = new LinkedBlockingQueue<>();
+    /** Decoders by band: wideband (audio captured at more than 8 kHz) and narrowband (telephone audio). */
+    enum Band {
+        WIDE, NARROW;
+
+        static Band of(int sourceRate) {
+            return sourceRate <= 8000 ? NARROW : WIDE;
+        }
+    }
+
+    private final Map<Band, BlockingQueue<Pointer>> idle = new EnumMap<>(Band.class);
+    private final Path narrowbandParams;
     private final AtomicInteger created = new AtomicInteger();
     private volatile boolean closed;
 
@@ -92,6 +115,10 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         this.modelDir = modelDir;
         this.poolSize = poolSize;
         this.maxWait = maxWait;
+        for (Band b : Band.values()) {
+            idle.put(b, new LinkedBlockingQueue<>());
+        }
+        this.narrowbandParams = narrowbandParams(modelDir);
     }
 
     /**
@@ -108,7 +135,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         SphinxBase sb = Native.load(base.toString(), SphinxBase.class);
         Ps ps = Native.load(lib.toString(), Ps.class);
         PocketSphinxRecognizer r = new PocketSphinxRecognizer(ps, sb, modelDir, Math.max(1, poolSize), maxWait);
-        r.idle.add(r.newDecoder());
+        r.idle.get(Band.WIDE).add(r.newDecoder(Band.WIDE));
         return r;
     }
 
@@ -144,14 +171,42 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 + "(./switchboard setup does) or set transcription.pocketsphinx.library-dir");
     }
 
-    private Pointer newDecoder() {
-        Pointer config = sb.cmd_ln_init(null, ps.ps_args(), 1,
+    /**
+     * The model's feat.params with the narrowband initial cepstral mean. PocketSphinx reads feat.params
+     * after the command line and lets it win, so {@code -cmninit} can only be changed through a copy passed
+     * as {@code -featparams}.
+     */
+    private static Path narrowbandParams(Path modelDir) {
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(modelDir.resolve("en-us/feat.params"))) {
+                if (!line.startsWith("-cmninit")) {
+                    lines.add(line);
+                }
+            }
+            lines.add("-cmninit " + NARROWBAND_CMNINIT);
+            Path p = Files.createTempFile("switchboard-pocketsphinx-narrowband", ".params");
+            p.toFile().deleteOnExit();
+            Files.write(p, lines);
+            return p;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot prepare the narrowband feature parameters", e);
+        }
+    }
+
+    private Pointer newDecoder(Band band) {
+        List<Object> args = new ArrayList<>(List.of(
                 "-hmm", modelDir.resolve("en-us").toString(),
                 "-lm", modelDir.resolve("en-us.lm.bin").toString(),
                 "-dict", modelDir.resolve("cmudict-en-us.dict").toString(),
                 "-samprate", Integer.toString(SAMPLE_RATE),
-                "-logfn", "/dev/null",
-                null);
+                "-logfn", "/dev/null"));
+        if (band == Band.NARROW) {
+            args.add("-featparams");
+            args.add(narrowbandParams.toString());
+        }
+        args.add(null);
+        Pointer config = sb.cmd_ln_init(null, ps.ps_args(), 1, args.toArray());
         if (config == null) {
             throw new IllegalStateException("PocketSphinx refused its configuration for model " + modelDir);
         }
@@ -180,7 +235,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     }
 
     @Override
-    public Session open(String language) {
+    public Session open(String language, int sourceRate) {
         if (language != null && !language.isBlank() && !language.toLowerCase(Locale.ROOT).startsWith("en")) {
             throw new SwitchboardException.FailedPrecondition("LANGUAGE_UNSUPPORTED", "the PocketSphinx model is US "
                     + "English; language '" + language + "' needs a Vosk model for it (transcription.engine: vosk)");
@@ -188,32 +243,55 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         if (closed) {
             throw new IllegalStateException("the recogniser is closed");
         }
-        Pointer decoder = idle.poll();
-        if (decoder == null) {
+        Band band = Band.of(sourceRate);
+        Pointer decoder = acquire(band);
+        ps.ps_start_stream(decoder); // timestamps restart at zero for every stream
+        return new PsSession(decoder, band);
+    }
+
+    /**
+     * An idle decoder of the band, a new one while the pool has room, or an idle one of the other band
+     * replaced; otherwise waits for one to come back, up to the pool's wait limit.
+     */
+    private Pointer acquire(Band band) {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        while (true) {
+            Pointer d = idle.get(band).poll();
+            if (d != null) {
+                return d;
+            }
             synchronized (this) {
                 if (created.get() < poolSize) {
-                    decoder = newDecoder();
+                    return newDecoder(band);
+                }
+                Pointer other = idle.get(band == Band.WIDE ? Band.NARROW : Band.WIDE).poll();
+                if (other != null) {
+                    ps.ps_free(other);
+                    created.decrementAndGet();
+                    return newDecoder(band);
                 }
             }
-        }
-        if (decoder == null) {
-            try {
-                decoder = idle.poll(maxWait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for a speech decoder", e);
-            }
-            if (decoder == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 throw new SwitchboardException.ResourceExhausted("transcription:decoders", "all " + poolSize
                         + " speech decoders stayed busy for " + maxWait + "; raise transcription.pool-size or add workers",
                         Duration.ofSeconds(5));
             }
+            try {
+                d = idle.get(band).poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a speech decoder", e);
+            }
+            if (d != null) {
+                return d;
+            }
         }
-        return new PsSession(decoder);
     }
 
     private final class PsSession implements Session {
         private Pointer decoder;
+        private final Band band;
         private final short[] step = new short[STEP];
         private int stepFill;
         private long processed; // samples fed to the decoder
@@ -223,8 +301,9 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         private int stepsSincePartial;
         private String lastPartial = "";
 
-        PsSession(Pointer decoder) {
+        PsSession(Pointer decoder, Band band) {
             this.decoder = decoder;
+            this.band = band;
         }
 
         private void startUtt() {
@@ -316,8 +395,9 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             return words;
         }
 
+        /** Frames count from the start of the stream (ps_start_stream), not of the utterance. */
         private Duration frameOffset(int frame) {
-            return offset(uttStart).plus(Duration.ofNanos(Math.round(frame * SECONDS_PER_FRAME * 1e9)));
+            return Duration.ofNanos(Math.round(frame * SECONDS_PER_FRAME * 1e9));
         }
 
         private Duration offset(long samples) {
@@ -353,7 +433,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             if (closed) {
                 ps.ps_free(d);
             } else {
-                idle.add(d);
+                idle.get(band).add(d);
             }
         }
     }
@@ -361,9 +441,11 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     @Override
     public void close() {
         closed = true;
-        Pointer d;
-        while ((d = idle.poll()) != null) {
-            ps.ps_free(d);
+        for (BlockingQueue<Pointer> q : idle.values()) {
+            Pointer d;
+            while ((d = q.poll()) != null) {
+                ps.ps_free(d);
+            }
         }
     }
 }

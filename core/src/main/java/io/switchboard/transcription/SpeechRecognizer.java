@@ -20,7 +20,19 @@ public interface SpeechRecognizer extends AutoCloseable {
      *
      * @param language BCP 47 tag of the speech, e.g. "en-US"
      */
-    Session open(String language);
+    default Session open(String language) {
+        return open(language, sampleRate());
+    }
+
+    /**
+     * Opens a session for audio that was captured at {@code sourceRate} Hz before being resampled to
+     * {@link #sampleRate()}. Telephone audio (8 kHz) has nothing above 4 kHz, and an engine may tune its
+     * decoder for that band.
+     *
+     * @param language BCP 47 tag of the speech, e.g. "en-US"
+     * @param sourceRate the rate the audio was captured at
+     */
+    Session open(String language, int sourceRate);
 
     /** One stream's decoding. Not thread-safe: feed it from one thread at a time. */
     interface Session extends AutoCloseable {

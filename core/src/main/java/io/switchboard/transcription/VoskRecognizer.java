@@ -70,7 +70,7 @@ public final class VoskRecognizer implements SpeechRecognizer {
     }
 
     @Override
-    public Session open(String language) {
+    public Session open(String language, int sourceRate) {
         try {
             if (!streams.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new SwitchboardException.ResourceExhausted("transcription:streams", "all " + maxStreams

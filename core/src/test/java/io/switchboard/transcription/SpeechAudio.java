@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.switchboard.audio.G711;
+import io.switchboard.audio.Resampler;
+
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
@@ -81,10 +84,35 @@ public final class SpeechAudio {
         }
     }
 
+    /**
+     * 16 kHz speech as a phone line carries it: down to 8 kHz, through G.711 μ-law and back, then up to
+     * 16 kHz again, all with Switchboard's own resampler and codec.
+     */
+    public static short[] throughPhoneLine(short[] wide) {
+        Resampler down = new Resampler(16_000, 8_000);
+        short[] narrow = concat(down.process(wide, 0, wide.length), down.flush());
+        for (int i = 0; i < narrow.length; i++) {
+            narrow[i] = G711.ulawToLinear(G711.linearToUlaw(narrow[i]));
+        }
+        Resampler up = new Resampler(8_000, 16_000);
+        return concat(up.process(narrow, 0, narrow.length), up.flush());
+    }
+
+    private static short[] concat(short[] a, short[] b) {
+        short[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** Everything a session says for these samples fed in chunks of {@code chunk}: the final texts joined. */
     public static Result transcribe(SpeechRecognizer r, short[] samples, int chunk) {
+        return transcribe(r, samples, chunk, r.sampleRate());
+    }
+
+    /** As {@link #transcribe(SpeechRecognizer, short[], int)}, for audio captured at {@code sourceRate}. */
+    public static Result transcribe(SpeechRecognizer r, short[] samples, int chunk, int sourceRate) {
         List<TranscriptEvent> events = new ArrayList<>();
-        try (SpeechRecognizer.Session s = r.open("en-US")) {
+        try (SpeechRecognizer.Session s = r.open("en-US", sourceRate)) {
             for (int i = 0; i < samples.length; i += chunk) {
                 events.addAll(s.accept(samples, i, Math.min(chunk, samples.length - i)));
             }

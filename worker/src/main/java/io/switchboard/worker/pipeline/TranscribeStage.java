@@ -43,7 +43,7 @@ public final class TranscribeStage implements PipelineStage {
         List<List<TranscriptEvent>> finals = new ArrayList<>();
         try (InputStream in = calls.recordings().open(rec.key())) {
             for (int ch = 0; ch < c.format().channels(); ch++) {
-                sessions.add(recognizer.open("en-US"));
+                sessions.add(recognizer.open("en-US", c.format().sampleRate()));
                 finals.add(new ArrayList<>());
             }
             byte[] buf = new byte[32 * 1024];
