@@ -235,7 +235,12 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     }
 
     @Override
-    public Session open(String language, int sourceRate) {
+    public Duration maxWait() {
+        return maxWait;
+    }
+
+    @Override
+    public Session open(String language, int sourceRate, Duration wait) {
         if (language != null && !language.isBlank() && !language.toLowerCase(Locale.ROOT).startsWith("en")) {
             throw new SwitchboardException.FailedPrecondition("LANGUAGE_UNSUPPORTED", "the PocketSphinx model is US "
                     + "English; language '" + language + "' needs a Vosk model for it (transcription.engine: vosk)");
@@ -244,7 +249,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             throw new IllegalStateException("the recogniser is closed");
         }
         Band band = Band.of(sourceRate);
-        Pointer decoder = acquire(band);
+        Pointer decoder = acquire(band, wait);
         ps.ps_start_stream(decoder); // timestamps restart at zero for every stream
         return new PsSession(decoder, band);
     }
@@ -253,8 +258,8 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
      * An idle decoder of the band, a new one while the pool has room, or an idle one of the other band
      * replaced; otherwise waits for one to come back, up to the pool's wait limit.
      */
-    private Pointer acquire(Band band) {
-        long deadline = System.nanoTime() + maxWait.toNanos();
+    private Pointer acquire(Band band, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             Pointer d = idle.get(band).poll();
             if (d != null) {
@@ -274,7 +279,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new SwitchboardException.ResourceExhausted("transcription:decoders", "all " + poolSize
-                        + " speech decoders stayed busy for " + maxWait + "; raise transcription.pool-size or add workers",
+                        + " speech decoders stayed busy for " + wait + "; raise transcription.pool-size or add workers",
                         Duration.ofSeconds(5));
             }
             try {

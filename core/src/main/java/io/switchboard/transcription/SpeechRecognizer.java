@@ -1,5 +1,6 @@
 package io.switchboard.transcription;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -32,7 +33,18 @@ public interface SpeechRecognizer extends AutoCloseable {
      * @param language BCP 47 tag of the speech, e.g. "en-US"
      * @param sourceRate the rate the audio was captured at
      */
-    Session open(String language, int sourceRate);
+    default Session open(String language, int sourceRate) {
+        return open(language, sourceRate, maxWait());
+    }
+
+    /**
+     * As {@link #open(String, int)}, waiting at most {@code wait} for a free decoder ({@link Duration#ZERO}:
+     * not at all), then {@code RESOURCE_EXHAUSTED}. A live call must not stall its audio waiting.
+     */
+    Session open(String language, int sourceRate, Duration wait);
+
+    /** How long {@link #open(String, int)} waits for a free decoder (transcription.max-wait). */
+    Duration maxWait();
 
     /** One stream's decoding. Not thread-safe: feed it from one thread at a time. */
     interface Session extends AutoCloseable {

@@ -70,11 +70,16 @@ public final class VoskRecognizer implements SpeechRecognizer {
     }
 
     @Override
-    public Session open(String language, int sourceRate) {
+    public Duration maxWait() {
+        return maxWait;
+    }
+
+    @Override
+    public Session open(String language, int sourceRate, Duration wait) {
         try {
-            if (!streams.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!streams.tryAcquire(wait.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new SwitchboardException.ResourceExhausted("transcription:streams", "all " + maxStreams
-                        + " speech streams stayed busy for " + maxWait, Duration.ofSeconds(5));
+                        + " speech streams stayed busy for " + wait, Duration.ofSeconds(5));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -154,7 +154,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             liveTranscription = recognizer.isPresent();
             try {
                 for (int c = 0; c < declared.channels() && recognizer.isPresent(); c++) {
-                    sessions.add(recognizer.get().open("en-US", declared.sampleRate()));
+                    sessions.add(recognizer.get().open("en-US", declared.sampleRate(), Duration.ZERO));
                     seqs.add(0);
                 }
             } catch (RuntimeException e) {
