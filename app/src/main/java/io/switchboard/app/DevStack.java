@@ -23,9 +23,9 @@ import org.flywaydb.core.api.output.MigrateResult;
 /**
  * Everything of {@code ./switchboard dev} in one process: embedded PostgreSQL and S3 under a home
  * directory, migrations, bootstrap key, API server with live calls, and a worker running the call pipeline.
- * Also what the launcher's smoke test starts.
+ * Also what the end-to-end tests and the pipeline benchmark start.
  */
-final class DevStack implements AutoCloseable {
+public final class DevStack implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DevStack.class.getName());
 
@@ -55,7 +55,17 @@ final class DevStack implements AutoCloseable {
         this.schemaVersion = schemaVersion;
     }
 
-    static DevStack start(Config config) throws Exception {
+    /** The gRPC API's port (server.port; 0 picks a free one). */
+    public int grpcPort() {
+        return server.port();
+    }
+
+    /** The bootstrap organisation owner's API key. */
+    public String operatorKey() {
+        return operatorKey;
+    }
+
+    public static DevStack start(Config config) throws Exception {
         Path home = Path.of(config.get("dev.home").asString().orElse(".switchboard")).toAbsolutePath();
         EmbeddedServices embedded = EmbeddedServices.start(home,
                 config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));

@@ -75,6 +75,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CallsEndToEndTest {
 
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+    private static final int MAX_BACKLOG = 512 * 1024;
 
     @TempDir
     static Path home;
@@ -96,6 +97,7 @@ class CallsEndToEndTest {
                         "dev.s3-port", Integer.toString(freePort()),
                         "server.port", "0",
                         "calls.idle-timeout", IDLE_TIMEOUT.toString(),
+                        "calls.max-backlog", Integer.toString(MAX_BACKLOG),
                         "transcription.pool-size", "4")))
                 .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
                 .build();
@@ -319,6 +321,28 @@ class CallsEndToEndTest {
         assertArrayEquals(java.util.Arrays.copyOf(audio, kept.length), kept, "exactly what was sent, in order");
         String heard = c.getTranscriptList().stream().map(TranscriptEvent::getText).collect(Collectors.joining(" "));
         assertTrue(heard.contains("amiable") || heard.contains("himself"), heard);
+    }
+
+    @Test
+    void aStreamFarAheadOfTranscriptionIsRefusedAndWhatWasQueuedIsKept() throws Exception {
+        LiveStream live = LiveStream.open(acme, open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1));
+        byte[] speech = pcmBytes(SpeechAudio.librivox().get(2).samples());
+        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+        while (sent.size() < 3 * MAX_BACKLOG) {
+            sent.writeBytes(speech);
+        }
+        byte[] audio = sent.toByteArray();
+        live.sendAudio(audio, 32 * 1024); // far faster than two cores transcribe
+        Status status = live.failure();
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
+        assertTrue(status.getDescription().contains("UploadRecording"), status.getDescription());
+        Call c = awaitPipeline(acme, live.accepted().getId());
+        assertEquals(Call.State.STATE_FAILED, c.getState());
+        assertTrue(c.getEndReason().startsWith("refused"), c.getEndReason());
+        byte[] wav = download(acme, c.getId());
+        byte[] kept = java.util.Arrays.copyOfRange(wav, 44, wav.length);
+        assertTrue(kept.length >= MAX_BACKLOG - 32 * 1024 && kept.length < audio.length, "kept " + kept.length);
+        assertArrayEquals(java.util.Arrays.copyOf(audio, kept.length), kept, "what was queued is kept, in order");
     }
 
     @Test

@@ -38,18 +38,25 @@ public final class SpeechBenchmark {
     private SpeechBenchmark() {
     }
 
-    record Clip(String reference, short[] samples) {
+    /** A clip at 16 kHz; {@code sourceRate} is what it was captured at (8000: it went through a phone line). */
+    record Clip(String reference, short[] samples, int sourceRate) {
     }
 
     public static void main(String[] args) throws Exception {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
         Path tmp = Files.createTempDirectory("speech-bench");
         List<Clip> librivox = new ArrayList<>();
+        List<Clip> librivoxPhone = new ArrayList<>();
         for (String line : Files.readAllLines(LIBRIVOX.resolve("transcription"))) {
             int open = line.lastIndexOf('(');
             String id = line.substring(open + 1, line.lastIndexOf(')'));
-            librivox.add(new Clip(line.substring(0, open).replace("<s>", "").replace("</s>", "").strip(),
-                    pcm16(LIBRIVOX.resolve(id + ".wav"))));
+            String text = line.substring(0, open).replace("<s>", "").replace("</s>", "").strip();
+            librivox.add(new Clip(text, pcm16(LIBRIVOX.resolve(id + ".wav")), 16_000));
+            Path ulaw = tmp.resolve(id + "-8k-ulaw.wav");
+            Path back = tmp.resolve(id + "-phone-16k.wav");
+            run("sox", LIBRIVOX.resolve(id + ".wav").toString(), "-r", "8000", "-c", "1", "-e", "u-law", ulaw.toString());
+            run("sox", ulaw.toString(), "-r", "16000", "-b", "16", "-e", "signed-integer", back.toString());
+            librivoxPhone.add(new Clip(text, pcm16(back), 8000));
         }
         List<Clip> espeak = new ArrayList<>();
         List<Clip> phone = new ArrayList<>();
@@ -62,8 +69,8 @@ public final class SpeechBenchmark {
             run("sox", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", wide.toString());
             run("sox", raw.toString(), "-r", "8000", "-c", "1", "-e", "u-law", ulaw.toString());
             run("sox", ulaw.toString(), "-r", "16000", "-b", "16", "-e", "signed-integer", back.toString());
-            espeak.add(new Clip(SENTENCES.get(i), pcm16(wide)));
-            phone.add(new Clip(SENTENCES.get(i), pcm16(back)));
+            espeak.add(new Clip(SENTENCES.get(i), pcm16(wide), 16_000));
+            phone.add(new Clip(SENTENCES.get(i), pcm16(back), 8000));
         }
         try (PocketSphinxRecognizer r = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"),
                 Math.max(1, streams), Duration.ofMinutes(5))) {
@@ -72,6 +79,7 @@ public final class SpeechBenchmark {
             report(r, "LibriVox (pocketsphinx-testdata), 16 kHz", librivox);
             report(r, "espeak-ng, 16 kHz", espeak);
             report(r, "espeak-ng via 8 kHz mu-law", phone);
+            report(r, "LibriVox via 8 kHz mu-law", librivoxPhone);
 
             List<Clip> all = new ArrayList<>(librivox);
             double audio = all.stream().mapToDouble(c -> c.samples().length / 16_000.0).sum() * streams;
@@ -111,7 +119,7 @@ public final class SpeechBenchmark {
 
     private static String transcribe(SpeechRecognizer r, Clip c) {
         List<String> finals = new ArrayList<>();
-        try (SpeechRecognizer.Session s = r.open("en-US")) {
+        try (SpeechRecognizer.Session s = r.open("en-US", c.sourceRate())) {
             for (int i = 0; i < c.samples().length; i += 320) {
                 s.accept(c.samples(), i, Math.min(320, c.samples().length - i)).stream()
                         .filter(TranscriptEvent::isFinal).forEach(e -> finals.add(e.text()));

@@ -14,7 +14,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,6 +34,7 @@ import io.switchboard.calls.Stage;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.Page;
 import io.switchboard.common.SwitchboardException;
+import io.switchboard.server.grpc.ErrorMapping;
 import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
 import io.switchboard.tenancy.Principal;
@@ -61,19 +65,29 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     private static final Logger LOG = Logger.getLogger(CallGrpcService.class.getName());
     public static final int MAX_FRAME = 64 * 1024;
+    /** Default audio a stream may run ahead of its handling: about 17 minutes of 16 kHz PCM, 70 of μ-law. */
+    public static final long DEFAULT_MAX_BACKLOG = 32L << 20;
     static final int SEGMENT_SECONDS = 5;
 
     private final CallService calls;
     private final Optional<SpeechRecognizer> recognizer;
     private final Duration idleTimeout;
+    private final long maxBacklog;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
     private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
 
     public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
+        this(calls, recognizer, idleTimeout, DEFAULT_MAX_BACKLOG);
+    }
+
+    /** @param maxBacklog audio bytes a live stream may send ahead of their handling before it is refused */
+    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout,
+                           long maxBacklog) {
         this.calls = calls;
         this.recognizer = recognizer;
         this.idleTimeout = idleTimeout;
+        this.maxBacklog = maxBacklog;
     }
 
     // ------------------------------------------------------------------ live calls
@@ -83,7 +97,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         return new LiveCall(Principals.current(), out);
     }
 
-    /** One live call's state; every callback holds its lock, the idle timer included. */
+    /**
+     * One live call. Helidon delivers every stream of an HTTP/2 connection on that connection's thread, so
+     * decoding a call's audio there would serialise all the calls a bridge multiplexes on one connection
+     * onto one core. Messages are therefore only queued on the transport thread and handled, in order, by
+     * the call's own virtual thread; every handler holds the call's lock, the idle timer included.
+     */
     private final class LiveCall implements StreamObserver<StreamCallRequest> {
         private final Principal actor;
         private final StreamObserver<StreamCallResponse> out;
@@ -97,35 +116,128 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private int segments;
         private boolean done;
         private ScheduledFuture<?> idle;
+        private volatile long lastMessage = System.nanoTime();
+        private volatile boolean stopped; // no more messages will be handled
+        private boolean replied; // the response stream is closed
+        private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+        private final AtomicLong backlog = new AtomicLong(); // audio bytes received, not yet handled
 
         LiveCall(Principal actor, StreamObserver<StreamCallResponse> out) {
             this.actor = actor;
             this.out = out;
             armIdleTimer();
+            Thread.ofVirtual().name("live-call").start(this::handleInOrder);
         }
 
-        private void armIdleTimer() {
-            if (idle != null) {
-                idle.cancel(false);
+        /** Handles queued messages in order; after a stop, what was queued before it still runs. */
+        private void handleInOrder() {
+            while (!(stopped && inbox.isEmpty())) {
+                Runnable task;
+                try {
+                    task = inbox.poll(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (task == null) {
+                    continue;
+                }
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    fail(e);
+                }
+                lastMessage = System.nanoTime(); // a stream whose backlog is being worked off is not idle
             }
-            idle = timers.schedule(this::idleTimeout, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
-        private synchronized void idleTimeout() {
-            if (done) {
-                return;
+        /** Tells the client, once; the call itself is ended by whoever failed. */
+        private synchronized void fail(RuntimeException e) {
+            stopped = true;
+            if (!replied) {
+                replied = true;
+                out.onError(ErrorMapping.toStatus(e));
             }
-            String why = "no message for " + idleTimeout.toSeconds() + " s; the call was ended and its audio kept";
-            finish(Call.State.FAILED, "idle timeout: " + why, false);
-            out.onError(Status.DEADLINE_EXCEEDED.withDescription(why).asRuntimeException());
+        }
+
+        private void send(StreamCallResponse r) {
+            if (!replied) {
+                out.onNext(r);
+            }
         }
 
         @Override
-        public synchronized void onNext(StreamCallRequest req) {
+        public void onNext(StreamCallRequest req) {
+            if (stopped) {
+                return;
+            }
+            lastMessage = System.nanoTime();
+            // an oversized frame is refused in turn (INVALID_ARGUMENT, after the audio before it) and not counted
+            int size = req.getAudio().size() <= MAX_FRAME ? req.getAudio().size() : 0;
+            if (backlog.addAndGet(size) > maxBacklog) {
+                // refuse this frame and what follows at once; the audio already queued is still handled and kept
+                fail(new SwitchboardException.ResourceExhausted("calls:backlog", "the stream ran more than "
+                        + maxBacklog + " bytes ahead of transcription; stream in real time, or send finished "
+                        + "recordings with UploadRecording", Duration.ofSeconds(1)));
+                inbox.add(() -> endAfterOverflow());
+                return;
+            }
+            inbox.add(() -> {
+                backlog.addAndGet(-size);
+                handleNext(req);
+            });
+        }
+
+        private synchronized void endAfterOverflow() {
+            if (call != null && !done) {
+                finish(Call.State.FAILED, "refused: the stream ran ahead of transcription by more than "
+                        + maxBacklog + " bytes", false);
+            }
+            done = true;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            inbox.add(() -> handleError(t));
+        }
+
+        @Override
+        public void onCompleted() {
+            inbox.add(this::handleCompleted);
+        }
+
+        /**
+         * One periodic check per call rather than a timer re-armed on every frame: at 50 frames a second,
+         * cancelling and rescheduling cost more than decoding the audio. The timeout fires between
+         * idleTimeout and idleTimeout + a quarter of it after the last message.
+         */
+        private void armIdleTimer() {
+            long period = Math.max(50, idleTimeout.toMillis() / 4);
+            idle = timers.scheduleWithFixedDelay(this::checkIdle, period, period, TimeUnit.MILLISECONDS);
+        }
+
+        private void checkIdle() {
+            if (System.nanoTime() - lastMessage >= idleTimeout.toNanos()) {
+                idleTimeout();
+            }
+        }
+
+        private synchronized void idleTimeout() {
+            if (done || System.nanoTime() - lastMessage < idleTimeout.toNanos()) {
+                return; // a message slipped in while the timer waited for the lock
+            }
+            String why = "no message for " + idleTimeout.toSeconds() + " s; the call was ended and its audio kept";
+            finish(Call.State.FAILED, "idle timeout: " + why, false);
+            stopped = true;
+            if (!replied) {
+                replied = true;
+                out.onError(Status.DEADLINE_EXCEEDED.withDescription(why).asRuntimeException());
+            }
+        }
+
+        private synchronized void handleNext(StreamCallRequest req) {
             if (done) {
                 return;
             }
-            armIdleTimer();
             try {
                 switch (req.getPayloadCase()) {
                     case OPEN -> open(req.getOpen());
@@ -164,7 +276,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 sessions.clear();
                 liveTranscription = false;
             }
-            out.onNext(StreamCallResponse.newBuilder().setAccepted(toProto(call)).build());
+            send(StreamCallResponse.newBuilder().setAccepted(toProto(call)).build());
         }
 
         private void requireOpen() {
@@ -206,7 +318,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                         calls.saveSegment(call.organizationId(), call.id(), new TranscriptSegment(c, seq, speaker(c),
                                 e.start().toMillis(), e.end().toMillis(), e.text(), e.words(), "live"));
                     }
-                    out.onNext(StreamCallResponse.newBuilder().setTranscript(p).build());
+                    send(StreamCallResponse.newBuilder().setTranscript(p).build());
                     broadcast(call.id(), CallEvent.newBuilder().setTranscript(p).build());
                 }
             }
@@ -255,8 +367,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());
                 closeWatchers(call.id());
                 if (reply) {
-                    out.onNext(StreamCallResponse.newBuilder().setEnded(p).build());
-                    out.onCompleted();
+                    send(StreamCallResponse.newBuilder().setEnded(p).build());
+                    if (!replied) {
+                        replied = true;
+                        out.onCompleted();
+                    }
+                    stopped = true;
                 }
             }
         }
@@ -273,11 +389,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             if (idle != null) {
                 idle.cancel(false);
             }
-            throw e; // the interceptor maps it to a status naming the field
+            throw e; // handleInOrder reports it to the client, as a status naming the field
         }
 
-        @Override
-        public synchronized void onError(Throwable t) {
+        private synchronized void handleError(Throwable t) {
+            replied = true; // the client is gone: nothing can be sent any more
+            stopped = true;
             if (!done && call != null) {
                 finish(Call.State.FAILED, "client went away: " + Status.fromThrowable(t).getCode(), false);
             }
@@ -287,8 +404,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             }
         }
 
-        @Override
-        public synchronized void onCompleted() {
+        private synchronized void handleCompleted() {
+            stopped = true;
             if (!done) {
                 if (call == null) {
                     done = true;
