@@ -8,13 +8,11 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.audio.AudioFormat;
@@ -33,6 +31,7 @@ import io.switchboard.v1.PipelineStage;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.TranscriptEvent;
+import io.switchboard.sdk.ApiKeyCredentials;
 
 /**
  * {@code ./switchboard call FILE.wav}: plays a WAV file into the API as a live call, in real time, printing
@@ -161,13 +160,6 @@ final class CallClient {
     }
 
     static CallCredentials bearer(String key) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-                applier.apply(m);
-            }
-        };
+        return ApiKeyCredentials.of(key);
     }
 }

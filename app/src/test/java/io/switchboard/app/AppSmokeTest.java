@@ -9,12 +9,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -28,6 +26,7 @@ import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.CreateOrganizationResponse;
 import io.switchboard.v1.ListAgentsRequest;
 import io.switchboard.v1.OrganizationServiceGrpc;
+import io.switchboard.sdk.ApiKeyCredentials;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,13 +117,6 @@ class AppSmokeTest {
     }
 
     private static CallCredentials bearer(String key) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-                applier.apply(m);
-            }
-        };
+        return ApiKeyCredentials.of(key);
     }
 }

@@ -22,14 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -62,6 +60,7 @@ import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
+import io.switchboard.sdk.ApiKeyCredentials;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -606,13 +605,6 @@ class CallsEndToEndTest {
     }
 
     private static CallCredentials bearer(String key) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-                applier.apply(m);
-            }
-        };
+        return ApiKeyCredentials.of(key);
     }
 }

@@ -24,7 +24,6 @@ import javax.sound.sampled.AudioSystem;
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
@@ -46,6 +45,7 @@ import io.switchboard.v1.OrganizationServiceGrpc;
 import io.switchboard.v1.PipelineStage;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
+import io.switchboard.sdk.ApiKeyCredentials;
 
 /**
  * The call pipeline against the raw recogniser, in one process and one run:
@@ -451,13 +451,6 @@ public final class PipelineBenchmark {
     }
 
     private static CallCredentials bearer(String key) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-                applier.apply(m);
-            }
-        };
+        return ApiKeyCredentials.of(key);
     }
 }

@@ -1,18 +1,17 @@
 package io.switchboard.server;
 
 import java.time.Clock;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import com.google.rpc.BadRequest;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.switchboard.testing.Fixtures;
+import io.switchboard.sdk.ApiKeyCredentials;
 
 /**
  * A real server on a loopback port over the shared test database, and real grpc-java clients that
@@ -36,14 +35,7 @@ public final class ApiHarness implements AutoCloseable {
     }
 
     public static CallCredentials bearer(String key) {
-        return new CallCredentials() {
-            @Override
-            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-                Metadata m = new Metadata();
-                m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-                applier.apply(m);
-            }
-        };
+        return ApiKeyCredentials.of(key);
     }
 
     /** The field names of a BadRequest detail, or fails if there is none. */
