@@ -3,11 +3,14 @@ package io.switchboard;
 import java.time.Clock;
 
 import io.switchboard.agents.AgentService;
+import io.switchboard.audit.AuditLog;
+import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.campaigns.CampaignService;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactTransfer;
 import io.switchboard.common.Database;
+import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.plans.PlanService;
 import io.switchboard.tenancy.ApiKeyService;
@@ -20,17 +23,33 @@ import org.jooq.DSLContext;
  * The domain services of the control plane, wired by hand in one place. The server translates gRPC to
  * these; tests call them directly.
  */
-public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, AuditSink audit,
+public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, AuditSink audit, AuditLog auditLog,
                            OrganizationService organizations, ApiKeyService apiKeys, UserService users,
                            PlanService plans, AgentService agents,
                            CampaignService campaigns, UsageService usage,
                            ContactService contacts, ContactTransfer contactTransfer) {
 
-    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink audit) {
+    /** With an in-memory checkpoint signing key (tests). */
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
+        return create(database, clock, catalog, AuditSigner.generate(), alsoTo);
+    }
+
+    /**
+     * @param signer signs the audit trail's checkpoints
+     * @param alsoTo receives every audit event too, after the audit trail (the application log, a test's list)
+     */
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
+                                      AuditSink alsoTo) {
         DSLContext dsl = database.dsl();
+        AuditLog auditLog = new AuditLog(dsl, clock, signer);
+        AuditSink audit = e -> {
+            auditLog.record(e);
+            alsoTo.record(e);
+        };
         PlanService plans = new PlanService(dsl, clock, catalog, audit);
         ContactService contacts = new ContactService(dsl, clock, audit);
-        return new ControlPlane(database, clock, catalog, audit,
+        auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
+        return new ControlPlane(database, clock, catalog, audit, auditLog,
                 new OrganizationService(dsl, clock, catalog, audit),
                 new ApiKeyService(dsl, clock, audit),
                 new UserService(dsl, clock, audit),

@@ -13,6 +13,7 @@ import java.util.logging.Logger;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.switchboard.ControlPlane;
+import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Configs;
 import io.switchboard.common.Database;
@@ -170,8 +171,21 @@ public final class Main {
         }
     }
 
+    /** For server and worker: the audit key file must be named, since every process has to share it. */
     static ControlPlane controlPlane(Config config, Database db) {
-        return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSink.logging());
+        if (config.get("audit.signing-key-file").asString().isEmpty()) {
+            fail("audit.signing-key-file (env AUDIT_SIGNING__KEY__FILE) is not set: name the Ed25519 key file that "
+                    + "signs audit checkpoints. It is created on first use if missing; give every server and worker "
+                    + "the same file");
+        }
+        return controlPlane(config, db, Path.of("unused"));
+    }
+
+    /** @param defaultKeyFile the audit checkpoint key when audit.signing-key-file is not set (created if missing) */
+    static ControlPlane controlPlane(Config config, Database db, Path defaultKeyFile) {
+        Path keyFile = config.get("audit.signing-key-file").asString().map(Path::of).orElse(defaultKeyFile);
+        return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
+                AuditSink.logging());
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

@@ -324,13 +324,13 @@ class CallsEndToEndTest {
 
     @Test
     void aStreamFarAheadOfTranscriptionIsRefusedAndWhatWasQueuedIsKept() throws Exception {
-        LiveStream live = LiveStream.open(acme, open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1));
-        byte[] speech = pcmBytes(SpeechAudio.librivox().get(2).samples());
-        java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
-        while (sent.size() < 3 * MAX_BACKLOG) {
-            sent.writeBytes(speech);
+        // 48 kHz stereo: many bytes for few seconds of audio; a quiet, non-repeating ramp pattern that the
+        // recogniser passes over quickly and that shows any byte out of place in the recording
+        LiveStream live = LiveStream.open(acme, open(AudioFormat.Encoding.ENCODING_PCM16, 48_000, 2));
+        byte[] audio = new byte[3 * MAX_BACKLOG];
+        for (int i = 0; i < audio.length; i += 2) {
+            audio[i] = (byte) ((i / 2) % 251);
         }
-        byte[] audio = sent.toByteArray();
         live.sendAudio(audio, 32 * 1024); // far faster than two cores transcribe
         Status status = live.failure();
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode());
@@ -365,6 +365,45 @@ class CallsEndToEndTest {
                 s.end();
             }
         }
+    }
+
+    @Test
+    void inHipaaModeEveryReadOfACallsContentIsAuditedAndTheChainHolds() throws Exception {
+        Tenant initech = tenant("Initech", "enterprise");
+        OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(initech.key()))
+                .updateOrganization(io.switchboard.v1.UpdateOrganizationRequest.newBuilder()
+                        .setOrganization(io.switchboard.v1.Organization.newBuilder().setHipaaMode(true))
+                        .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("hipaa_mode")).build());
+        byte[] speech = pcmBytes(SpeechAudio.librivox().get(1).samples());
+        LiveStream live = LiveStream.open(initech, forTenant(open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1), initech));
+        live.sendAudio(speech, 640);
+        String id = live.end().getId();
+        awaitPipeline(initech, id);
+        initech.calls().getCall(GetCallRequest.newBuilder().setId(id).build());
+        initech.calls().getRecordingUrl(GetRecordingUrlRequest.newBuilder().setId(id).build());
+
+        var audit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(initech.key()));
+        List<io.switchboard.v1.AuditEntry> reads = audit.listAuditEntries(io.switchboard.v1.ListAuditEntriesRequest
+                .newBuilder().setFilter(io.switchboard.v1.AuditFilter.newBuilder().setResourceType("call").setResourceId(id))
+                .build()).getEntriesList();
+        List<String> actions = reads.stream().map(io.switchboard.v1.AuditEntry::getAction).toList();
+        assertTrue(actions.contains("call.content.read"), actions.toString());
+        assertTrue(actions.contains("recording.url"), actions.toString());
+        assertTrue(actions.contains("call.open"), actions.toString());
+        var read = reads.stream().filter(e -> e.getAction().equals("call.content.read")).findFirst().orElseThrow();
+        assertEquals("GetCall", read.getDetailsMap().get("via"));
+        assertTrue(audit.verifyChain(io.switchboard.v1.VerifyChainRequest.getDefaultInstance()).getIntact());
+
+        // without HIPAA mode a read is not an audit event
+        LiveStream plain = LiveStream.open(globex, forTenant(open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1), globex));
+        plain.sendAudio(speech, 640);
+        String plainId = plain.end().getId();
+        awaitPipeline(globex, plainId);
+        globex.calls().getCall(GetCallRequest.newBuilder().setId(plainId).build());
+        var globexAudit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+        assertTrue(globexAudit.listAuditEntries(io.switchboard.v1.ListAuditEntriesRequest.newBuilder()
+                .setFilter(io.switchboard.v1.AuditFilter.newBuilder().setAction("call.content.read")).build())
+                .getEntriesList().isEmpty());
     }
 
     // ------------------------------------------------------------------ uploads

@@ -6,6 +6,7 @@ import static io.switchboard.db.Tables.CALL_STAGES;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 
 import java.time.Clock;
@@ -197,6 +198,40 @@ public final class CallService {
         actor.require(Role.VIEWER, "reading calls");
         return find(actor.organizationId(), Ids.parse("id", idText))
                 .orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
+    }
+
+    /** What a reader sees of a call's spoken content. */
+    public record Content(List<TranscriptSegment> transcript, Optional<CallSummary> summary) {
+    }
+
+    /**
+     * The call's transcript and summary for {@code actor}. In a HIPAA-mode organisation every such read of
+     * PHI is audited ({@code call.content.read}), whoever reads and however much.
+     */
+    public Content content(Principal actor, Call call, String how) {
+        actor.require(Role.VIEWER, "reading calls");
+        if (!call.organizationId().equals(actor.organizationId())) {
+            throw new SwitchboardException.NotFound("call", call.id().toString());
+        }
+        Content c = new Content(transcript(call.organizationId(), call.id()), summary(call.organizationId(), call.id()));
+        if (hipaaMode(call.organizationId())) {
+            audit.record(AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", how,
+                    "transcript_segments", Integer.toString(c.transcript().size()),
+                    "summary", Boolean.toString(c.summary().isPresent())), now()));
+        }
+        return c;
+    }
+
+    /** A live transcript is PHI too: in HIPAA mode, following a call is audited. */
+    public void auditLiveRead(Principal actor, Call call) {
+        if (hipaaMode(call.organizationId())) {
+            audit.record(AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", "watch"), now()));
+        }
+    }
+
+    private boolean hipaaMode(UUID org) {
+        return Boolean.TRUE.equals(dsl.select(ORGANIZATIONS.HIPAA_MODE).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
+                .fetchOne(ORGANIZATIONS.HIPAA_MODE));
     }
 
     public Optional<Call> find(UUID org, UUID callId) {

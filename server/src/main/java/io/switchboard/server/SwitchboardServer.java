@@ -11,6 +11,7 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
+import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
 import io.switchboard.server.contacts.ContactGrpcService;
@@ -73,6 +74,7 @@ public final class SwitchboardServer implements AutoCloseable {
 
     static List<BindableService> services(ControlPlane plane) {
         return List.of(
+                new AuditGrpcService(plane.auditLog()),
                 new AgentGrpcService(plane.agents()),
                 new OrganizationGrpcService(plane.organizations()),
                 new UserGrpcService(plane.users()),

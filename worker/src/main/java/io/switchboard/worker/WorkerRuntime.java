@@ -79,6 +79,19 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "abandoned-call sweep failed", e);
             }
         }, 30, 30, TimeUnit.SECONDS);
+        // Signed audit checkpoints: any edit older than the last one is caught even if the whole chain
+        // after it was re-hashed. Several workers may sign the same head; the second finds it signed.
+        Duration every = config.get("audit.checkpoint-interval").as(Duration.class).orElse(Duration.ofHours(1));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                int n = plane.auditLog().checkpointAll();
+                if (n > 0) {
+                    LOG.fine(() -> "signed audit checkpoints for " + n + " organisation(s)");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "audit checkpointing failed", e);
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return new WorkerRuntime(loop, sweeper);
     }
 

@@ -118,7 +118,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private ScheduledFuture<?> idle;
         private volatile long lastMessage = System.nanoTime();
         private volatile boolean stopped; // no more messages will be handled
-        private boolean replied; // the response stream is closed
+        private final Object outLock = new Object(); // guards the response stream, apart from the call's lock
+        private boolean replied; // the response stream is closed (guarded by outLock)
         private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
         private final AtomicLong backlog = new AtomicLong(); // audio bytes received, not yet handled
 
@@ -150,18 +151,38 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             }
         }
 
-        /** Tells the client, once; the call itself is ended by whoever failed. */
-        private synchronized void fail(RuntimeException e) {
+        /**
+         * Tells the client, once; the call itself is ended by whoever failed. Holds only the response lock,
+         * never the call's: the transport thread calls this, and must not wait behind audio being decoded.
+         */
+        private void fail(RuntimeException e) {
             stopped = true;
-            if (!replied) {
-                replied = true;
-                out.onError(ErrorMapping.toStatus(e));
+            synchronized (outLock) {
+                if (!replied) {
+                    replied = true;
+                    out.onError(ErrorMapping.toStatus(e));
+                }
             }
         }
 
         private void send(StreamCallResponse r) {
-            if (!replied) {
-                out.onNext(r);
+            synchronized (outLock) {
+                if (!replied) {
+                    out.onNext(r);
+                }
+            }
+        }
+
+        private void complete(Throwable error) {
+            synchronized (outLock) {
+                if (!replied) {
+                    replied = true;
+                    if (error == null) {
+                        out.onCompleted();
+                    } else {
+                        out.onError(error);
+                    }
+                }
             }
         }
 
@@ -228,10 +249,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             String why = "no message for " + idleTimeout.toSeconds() + " s; the call was ended and its audio kept";
             finish(Call.State.FAILED, "idle timeout: " + why, false);
             stopped = true;
-            if (!replied) {
-                replied = true;
-                out.onError(Status.DEADLINE_EXCEEDED.withDescription(why).asRuntimeException());
-            }
+            complete(Status.DEADLINE_EXCEEDED.withDescription(why).asRuntimeException());
         }
 
         private synchronized void handleNext(StreamCallRequest req) {
@@ -368,10 +386,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 closeWatchers(call.id());
                 if (reply) {
                     send(StreamCallResponse.newBuilder().setEnded(p).build());
-                    if (!replied) {
-                        replied = true;
-                        out.onCompleted();
-                    }
+                    complete(null);
                     stopped = true;
                 }
             }
@@ -393,7 +408,9 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         }
 
         private synchronized void handleError(Throwable t) {
-            replied = true; // the client is gone: nothing can be sent any more
+            synchronized (outLock) {
+                replied = true; // the client is gone: nothing can be sent any more
+            }
             stopped = true;
             if (!done && call != null) {
                 finish(Call.State.FAILED, "client went away: " + Status.fromThrowable(t).getCode(), false);
@@ -451,8 +468,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     /** Live events of a call in progress on this server; a finished call replays its transcript. */
     @Override
     public void watchCall(WatchCallRequest req, StreamObserver<CallEvent> out) {
-        Call call = calls.get(Principals.current(), req.getId());
+        Principal actor = Principals.current();
+        Call call = calls.get(actor, req.getId());
         if (call.state() == Call.State.ACTIVE) {
+            calls.auditLiveRead(actor, call);
             List<StreamObserver<CallEvent>> list = watchers.computeIfAbsent(call.id(), k -> new CopyOnWriteArrayList<>());
             list.add(out);
             if (out instanceof ServerCallStreamObserver<CallEvent> s) {
@@ -466,7 +485,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             list.remove(out);
             call = again;
         }
-        for (TranscriptSegment s : calls.transcript(call.organizationId(), call.id())) {
+        for (TranscriptSegment s : calls.content(actor, call, "WatchCall").transcript()) {
             out.onNext(CallEvent.newBuilder().setTranscript(event(s)).build());
         }
         out.onNext(CallEvent.newBuilder().setEnded(toProto(call)).build());
@@ -561,10 +580,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     @Override
     public void getCall(GetCallRequest req, StreamObserver<io.switchboard.v1.Call> out) {
-        Call call = calls.get(Principals.current(), req.getId());
+        Principal actor = Principals.current();
+        Call call = calls.get(actor, req.getId());
         io.switchboard.v1.Call.Builder b = toProto(call).toBuilder();
-        calls.transcript(call.organizationId(), call.id()).forEach(s -> b.addTranscript(event(s)));
-        calls.summary(call.organizationId(), call.id()).ifPresent(s -> b.setSummary(Summary.newBuilder()
+        CallService.Content content = calls.content(actor, call, "GetCall");
+        content.transcript().forEach(s -> b.addTranscript(event(s)));
+        content.summary().ifPresent(s -> b.setSummary(Summary.newBuilder()
                 .setText(s.summary().orElse("")).putAllVariables(s.variables()).setDisposition(s.disposition().orElse(""))
                 .setProvider(s.provider()).putAllNotProduced(s.notProduced())));
         for (Stage s : calls.stages(call.organizationId(), call.id())) {

@@ -259,6 +259,27 @@ class TenantIsolationTest {
 
         p.put("UsageService/GetUsage", () -> assertEquals(42_000, b.usage().getUsage(usageToday()).getTotals().getCallMilliseconds(),
                 "B sees its own usage only"));
+
+        var audit = AuditServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(b.ownerKey()));
+        p.put("AuditService/ListAuditEntries", () -> {
+            List<AuditEntry> seen = audit.listAuditEntries(ListAuditEntriesRequest.newBuilder().setPageSize(1000).build())
+                    .getEntriesList();
+            assertFalse(seen.isEmpty(), "B's own actions are audited");
+            assertDisjoint(ids.values(), seen.stream().map(AuditEntry::getResourceId).toList());
+            assertFalse(seen.stream().anyMatch(e -> e.getResourceId().equals(a.id())));
+        });
+        p.put("AuditService/ExportAuditEntries", () -> {
+            List<String> resources = new ArrayList<>();
+            audit.exportAuditEntries(AuditFilter.getDefaultInstance()).forEachRemaining(e -> resources.add(e.getResourceId()));
+            assertDisjoint(ids.values(), resources);
+            assertFalse(resources.contains(a.id()));
+        });
+        p.put("AuditService/VerifyChain", () -> {
+            ChainVerification v = audit.verifyChain(VerifyChainRequest.getDefaultInstance());
+            assertTrue(v.getIntact(), v.getReason());
+            assertEquals(audit.listAuditEntries(ListAuditEntriesRequest.newBuilder().setPageSize(1).build())
+                    .getEntries(0).getSeq(), v.getLastSeq(), "B's chain, not A's");
+        });
         return p;
     }
 
@@ -322,7 +343,8 @@ class TenantIsolationTest {
         Set<String> rpcs = new TreeSet<>();
         for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
-                ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor())) {
+                ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
+                AuditProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
