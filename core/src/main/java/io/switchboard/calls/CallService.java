@@ -38,6 +38,7 @@ import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.StageState;
 import io.switchboard.db.tables.records.CallsRecord;
+import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanService;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
@@ -189,6 +190,7 @@ public final class CallService {
                 .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, s.text())
                 .set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString())).set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
                 .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
+                .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, expiry(org, DataClass.TRANSCRIPTS))
                 .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
                 .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, s.text()).set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString()))
                 .execute();
@@ -305,6 +307,7 @@ public final class CallService {
                 .set(CALL_SUMMARIES.SUMMARY, s.summary().orElse(null)).set(CALL_SUMMARIES.VARIABLES, vars)
                 .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
                 .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
+                .set(CALL_SUMMARIES.EXPIRES_AT, expiry(org, DataClass.SUMMARIES))
                 .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
                 .execute();
     }
@@ -313,8 +316,15 @@ public final class CallService {
     public boolean recordRecording(UUID org, UUID callId, RecordingStore.Assembled a) {
         return dsl.update(CALLS).set(CALLS.RECORDING_KEY, a.key()).set(CALLS.RECORDING_BYTES, a.bytes())
                 .set(CALLS.RECORDING_SHA256, a.sha256()).set(CALLS.UPDATED_AT, now())
+                .set(CALLS.RECORDING_EXPIRES_AT, expiry(org, DataClass.RECORDINGS))
                 .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.RECORDING_KEY.isNull())
+                .and(CALLS.RECORDING_DELETED_AT.isNull())
                 .execute() == 1;
+    }
+
+    /** When an item of {@code c} stored now expires under the organisation's plan; null: never. */
+    private Instant expiry(UUID org, DataClass c) {
+        return plans.effectivePolicy(org).retention(c).expiry(now()).orElse(null);
     }
 
     public int segments(UUID org, UUID callId) {
@@ -329,6 +339,12 @@ public final class CallService {
         Duration t = ttl.orElse(MAX_URL_TTL);
         if (t.isNegative() || t.isZero() || t.compareTo(MAX_URL_TTL) > 0) {
             throw new SwitchboardException.InvalidArgument("ttl", "must be between 1 second and 15 minutes");
+        }
+        Instant deletedAt = dsl.select(CALLS.RECORDING_DELETED_AT).from(CALLS).where(CALLS.ID.eq(call.id()))
+                .fetchOne(CALLS.RECORDING_DELETED_AT);
+        if (deletedAt != null) {
+            throw new SwitchboardException.FailedPrecondition("RECORDING_EXPIRED", "call " + call.id()
+                    + "'s recording was deleted at " + deletedAt + " when it expired under the plan's retention");
         }
         Call.Recording rec = call.recording().orElseThrow(() -> new SwitchboardException.FailedPrecondition(
                 "RECORDING_NOT_READY", "call " + call.id() + "'s recording is not assembled yet; the worker does that "

@@ -86,6 +86,11 @@ public final class RecordingStore {
         }
     }
 
+    /** Deletes an assembled recording (retention, erasure); deleting one that is gone is not an error. */
+    public void delete(String key) {
+        store.delete(key);
+    }
+
     public InputStream open(String key) {
         return store.get(key);
     }

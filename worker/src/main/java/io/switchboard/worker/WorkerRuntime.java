@@ -1,5 +1,6 @@
 package io.switchboard.worker;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.queue.JobQueue;
+import io.switchboard.retention.RetentionSweeper;
 import io.switchboard.summaries.Summarizers;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.pipeline.CallJob;
@@ -92,6 +94,23 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "audit checkpointing failed", e);
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        // Retention: the bound on how late an expired item goes is this interval plus the time to delete
+        // what expired within it (README, Retention).
+        Config r = config.get("retention");
+        RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
+                r.get("batch").asInt().orElse(500));
+        Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                RetentionSweeper.Result done = retention.sweepAll();
+                if (done.total() > 0) {
+                    LOG.info(() -> "retention: deleted " + done.recordings() + " recording(s), " + done.transcriptSegments()
+                            + " transcript segment(s), " + done.summaries() + " summary(ies)");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "retention sweep failed; it is retried next interval", e);
+            }
+        }, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
         return new WorkerRuntime(loop, sweeper);
     }
 
