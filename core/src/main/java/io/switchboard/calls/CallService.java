@@ -390,7 +390,7 @@ public final class CallService {
 
     private static Map<String, String> stringMap(JSONB json) {
         Map<String, String> out = new LinkedHashMap<>();
-        read(json).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
+        read(json).properties().forEach(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
                 : e.getValue().toString()));
         return out;
     }
