@@ -75,7 +75,8 @@ public final class DevStack implements AutoCloseable {
         ObjectStore store = new ObjectStore(embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                 EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
         store.ensureBucket();
-        ControlPlane plane = Main.controlPlane(config, db, home.resolve("audit-signing.key"));
+        ControlPlane plane = Main.controlPlane(config, db,
+                Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")));
         String key = bootstrapKey(plane, home);
         JobQueue queue = CallsWiring.queue(plane);
         CallService calls = CallsWiring.callService(plane, queue, store);

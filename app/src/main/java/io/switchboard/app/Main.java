@@ -173,17 +173,21 @@ public final class Main {
 
     /** For server and worker: the audit key file must be named, since every process has to share it. */
     static ControlPlane controlPlane(Config config, Database db) {
-        if (config.get("audit.signing-key-file").asString().isEmpty()) {
+        Optional<Path> keyFile = auditKeyFile(config);
+        if (keyFile.isEmpty()) {
             fail("audit.signing-key-file (env AUDIT_SIGNING__KEY__FILE) is not set: name the Ed25519 key file that "
                     + "signs audit checkpoints. It is created on first use if missing; give every server and worker "
                     + "the same file");
         }
-        return controlPlane(config, db, Path.of("unused"));
+        return controlPlane(config, db, keyFile.orElseThrow());
     }
 
-    /** @param defaultKeyFile the audit checkpoint key when audit.signing-key-file is not set (created if missing) */
-    static ControlPlane controlPlane(Config config, Database db, Path defaultKeyFile) {
-        Path keyFile = config.get("audit.signing-key-file").asString().map(Path::of).orElse(defaultKeyFile);
+    static Optional<Path> auditKeyFile(Config config) {
+        return config.get("audit.signing-key-file").asString().map(Path::of);
+    }
+
+    /** @param keyFile the Ed25519 key pair signing audit checkpoints (created if missing) */
+    static ControlPlane controlPlane(Config config, Database db, Path keyFile) {
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
                 AuditSink.logging());
     }

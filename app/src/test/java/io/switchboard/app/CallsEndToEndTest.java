@@ -36,7 +36,6 @@ import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.switchboard.audio.G711;
-import io.switchboard.audio.Resampler;
 import io.switchboard.audio.Wav;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.transcription.WordErrorRate;
@@ -61,6 +60,7 @@ import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
 import io.switchboard.sdk.ApiKeyCredentials;
+import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -134,9 +134,9 @@ class CallsEndToEndTest {
     void aDualChannelPhoneCallIsTranscribedLivePerSpeakerThenRecordedAndSummarised() throws Exception {
         List<SpeechAudio.Utterance> librivox = SpeechAudio.librivox();
         SpeechAudio.Utterance customerSays = librivox.get(3);
-        short[] agent8k = to8k(SpeechAudio.pcm16(SpeechAudio.espeak(home, "good morning this is the clinic calling "
-                + "about your appointment", 16_000)));
-        short[] customer8k = to8k(customerSays.samples());
+        short[] agent8k = SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, "good morning this is the clinic calling "
+                + "about your appointment", 16_000)), 16_000, 8000);
+        short[] customer8k = SpeechAudio.resample(customerSays.samples(), 16_000, 8000);
         byte[] mulaw = interleaveMulaw(agent8k, customer8k);
 
         LiveStream live = LiveStream.open(acme, open(AudioFormat.Encoding.ENCODING_MULAW, 8000, 2));
@@ -414,8 +414,8 @@ class CallsEndToEndTest {
         byte[] pcm = pcmBytes(u.samples());
         byte[] header = Wav.header(new io.switchboard.audio.AudioFormat(io.switchboard.audio.AudioFormat.Encoding.PCM16,
                 16_000, 1, io.switchboard.audio.AudioFormat.Container.WAV), pcm.length);
-        CompletableFuture<Call> result = new CompletableFuture<>();
-        StreamObserver<UploadRecordingRequest> up = acme.async().uploadRecording(unary(result));
+        SingleResponse<Call> result = new SingleResponse<>();
+        StreamObserver<UploadRecordingRequest> up = acme.async().uploadRecording(result);
         up.onNext(UploadRecordingRequest.newBuilder().setOpen(open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1)
                 .toBuilder().setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_PCM16)
                         .setSampleRate(16_000).setChannels(1).setContainer(AudioFormat.Container.CONTAINER_WAV))).build());
@@ -424,7 +424,7 @@ class CallsEndToEndTest {
             up.onNext(UploadRecordingRequest.newBuilder().setChunk(ByteString.copyFrom(wav, i, Math.min(32 * 1024, wav.length - i))).build());
         }
         up.onCompleted();
-        Call uploaded = result.get(30, TimeUnit.SECONDS);
+        Call uploaded = result.future().get(30, TimeUnit.SECONDS);
         Call done = awaitPipeline(acme, uploaded.getId());
         assertEquals("succeeded", stages(done).get("transcribe"));
         String heard = done.getTranscriptList().stream().map(TranscriptEvent::getText).collect(Collectors.joining(" "));
@@ -432,11 +432,11 @@ class CallsEndToEndTest {
         assertTrue(wer < 0.45, "WER " + wer + ": " + heard);
         assertTrue(done.getTranscriptList().stream().allMatch(t -> t.getSpeaker().equals("unknown")));
 
-        CompletableFuture<Call> bad = new CompletableFuture<>();
-        StreamObserver<UploadRecordingRequest> junk = acme.async().uploadRecording(unary(bad));
+        SingleResponse<Call> bad = new SingleResponse<>();
+        StreamObserver<UploadRecordingRequest> junk = acme.async().uploadRecording(bad);
         junk.onNext(UploadRecordingRequest.newBuilder().setChunk(ByteString.copyFromUtf8("no open first")).build());
         junk.onCompleted();
-        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> bad.future().get(10, TimeUnit.SECONDS));
         assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(e.getCause()).getCode());
     }
 
@@ -564,15 +564,6 @@ class CallsEndToEndTest {
                 .collect(Collectors.joining(" "));
     }
 
-    private static short[] to8k(short[] wide) {
-        Resampler r = new Resampler(16_000, 8000);
-        short[] a = r.process(wide, 0, wide.length);
-        short[] b = r.flush();
-        short[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
     /** Two 8 kHz channels as interleaved mu-law frames, the shorter padded with silence. */
     private static byte[] interleaveMulaw(short[] left, short[] right) {
         int n = Math.max(left.length, right.length);
@@ -614,25 +605,6 @@ class CallsEndToEndTest {
             @Override
             public void onCompleted() {
                 done.complete(null);
-            }
-        };
-    }
-
-    private static <T> StreamObserver<T> unary(CompletableFuture<T> result) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                // the value came in onNext
             }
         };
     }

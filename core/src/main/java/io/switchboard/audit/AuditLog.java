@@ -12,7 +12,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
@@ -438,11 +437,10 @@ public final class AuditLog implements AuditSink {
             return broken(checked, checkpointsChecked, firstSeq, headSeq + 1,
                     "the chain does not match the signed checkpoint of " + atHead.getAt());
         }
-        List<Long> beyond = new ArrayList<>(checkpoints.keySet().stream().filter(s -> s > headSeq + 1).toList());
-        if (!beyond.isEmpty()) {
+        Optional<Long> beyond = checkpoints.keySet().stream().filter(s -> s > headSeq + 1).max(Long::compare);
+        if (beyond.isPresent()) {
             return broken(checked, checkpointsChecked, firstSeq, headSeq + 1, "signed checkpoints exist up to entry "
-                    + beyond.stream().max(Long::compare).orElseThrow() + " but the chain ends at " + headSeq
-                    + " (entries were removed from the end)");
+                    + beyond.get() + " but the chain ends at " + headSeq + " (entries were removed from the end)");
         }
         return new ChainVerification(checked, checkpointsChecked, firstSeq, lastSeq, Optional.empty(), "");
     }

@@ -340,18 +340,21 @@ public final class CallService {
         if (t.isNegative() || t.isZero() || t.compareTo(MAX_URL_TTL) > 0) {
             throw new SwitchboardException.InvalidArgument("ttl", "must be between 1 second and 15 minutes");
         }
-        Instant deletedAt = dsl.select(CALLS.RECORDING_DELETED_AT).from(CALLS).where(CALLS.ID.eq(call.id()))
-                .fetchOne(CALLS.RECORDING_DELETED_AT);
-        if (deletedAt != null) {
-            throw new SwitchboardException.FailedPrecondition("RECORDING_EXPIRED", "call " + call.id()
-                    + "'s recording was deleted at " + deletedAt + " when it expired under the plan's retention");
-        }
-        Call.Recording rec = call.recording().orElseThrow(() -> new SwitchboardException.FailedPrecondition(
-                "RECORDING_NOT_READY", "call " + call.id() + "'s recording is not assembled yet; the worker does that "
-                + "after the call ends (see the call's stages)"));
+        Call.Recording rec = call.recording().orElseThrow(() -> noRecording(call));
         audit.record(AuditEvent.of(actor, "recording.url", "call", call.id(), Map.of("ttl_seconds",
                 Long.toString(t.toSeconds())), now()));
         return recordings.presignedGet(rec.key(), t);
+    }
+
+    private SwitchboardException noRecording(Call call) {
+        Instant deletedAt = dsl.select(CALLS.RECORDING_DELETED_AT).from(CALLS).where(CALLS.ID.eq(call.id()))
+                .fetchOne(CALLS.RECORDING_DELETED_AT);
+        if (deletedAt != null) {
+            return new SwitchboardException.FailedPrecondition("RECORDING_EXPIRED", "call " + call.id()
+                    + "'s recording was deleted at " + deletedAt + " when it expired under the plan's retention");
+        }
+        return new SwitchboardException.FailedPrecondition("RECORDING_NOT_READY", "call " + call.id()
+                + "'s recording is not assembled yet; the worker does that after the call ends (see the call's stages)");
     }
 
     /** Calls that stopped sending audio without ending (their server died): marked failed, pipeline enqueued. */

@@ -8,7 +8,6 @@ import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +91,13 @@ public final class RetentionSweeper {
         });
     }
 
+    /** One call's share of a pass: how many items went, and when the latest of them had expired. */
+    private record PerCall(UUID org, int items, Instant expiredAt) {
+        PerCall plus(PerCall o) {
+            return new PerCall(org, items + o.items, expiredAt.isAfter(o.expiredAt) ? expiredAt : o.expiredAt);
+        }
+    }
+
     private int transcripts(Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -99,19 +105,18 @@ public final class RetentionSweeper {
                             TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
                     .from(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.EXPIRES_AT.le(now))
                     .orderBy(TRANSCRIPT_SEGMENTS.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
-            Map<UUID, Record3<UUID, UUID, Instant>> latestPerCall = new LinkedHashMap<>();
-            Map<UUID, Integer> counts = new HashMap<>();
-            for (var r : due) {
-                tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(r.value2()))
-                        .and(TRANSCRIPT_SEGMENTS.CHANNEL.eq(r.value4())).and(TRANSCRIPT_SEGMENTS.SEQ.eq(r.value5())).execute();
-                counts.merge(r.value2(), 1, Integer::sum);
-                latestPerCall.merge(r.value2(), DSL.using(cfg).newRecord(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID,
-                        TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.EXPIRES_AT).values(r.value1(), r.value2(), r.value3()),
-                        (a, b) -> a.value3().isAfter(b.value3()) ? a : b);
+            if (due.isEmpty()) {
+                return 0;
             }
-            Map<UUID, String> plans = plans(tx, latestPerCall.values().stream().map(Record3::value1).toList());
-            latestPerCall.forEach((call, r) -> evidence(tx, r.value1(), DataClass.TRANSCRIPTS, call, counts.get(call),
-                    r.value3(), now, plans.get(r.value1())));
+            tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(DSL.row(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL,
+                    TRANSCRIPT_SEGMENTS.SEQ).in(due.map(r -> DSL.row(r.value2(), r.value4(), r.value5())))).execute();
+            Map<UUID, PerCall> perCall = new LinkedHashMap<>();
+            for (var r : due) {
+                perCall.merge(r.value2(), new PerCall(r.value1(), 1, r.value3()), PerCall::plus);
+            }
+            Map<UUID, String> plans = plans(tx, perCall.values().stream().map(PerCall::org).toList());
+            perCall.forEach((call, p) -> evidence(tx, p.org(), DataClass.TRANSCRIPTS, call, p.items(), p.expiredAt(), now,
+                    plans.get(p.org())));
             return due.size();
         });
     }

@@ -89,13 +89,17 @@ public final class SpeechAudio {
      * 16 kHz again, all with Switchboard's own resampler and codec.
      */
     public static short[] throughPhoneLine(short[] wide) {
-        Resampler down = new Resampler(16_000, 8_000);
-        short[] narrow = concat(down.process(wide, 0, wide.length), down.flush());
+        short[] narrow = resample(wide, 16_000, 8_000);
         for (int i = 0; i < narrow.length; i++) {
             narrow[i] = G711.ulawToLinear(G711.linearToUlaw(narrow[i]));
         }
-        Resampler up = new Resampler(8_000, 16_000);
-        return concat(up.process(narrow, 0, narrow.length), up.flush());
+        return resample(narrow, 8_000, 16_000);
+    }
+
+    /** The whole of {@code in} at another rate, tail included, with Switchboard's resampler. */
+    public static short[] resample(short[] in, int from, int to) {
+        Resampler r = new Resampler(from, to);
+        return concat(r.process(in, 0, in.length), r.flush());
     }
 
     private static short[] concat(short[] a, short[] b) {

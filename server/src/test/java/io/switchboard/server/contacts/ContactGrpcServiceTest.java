@@ -23,6 +23,7 @@ import io.switchboard.v1.ExportContactsRequest;
 import io.switchboard.v1.ImportContactsRequest;
 import io.switchboard.v1.ImportContactsResponse;
 import io.switchboard.v1.ImportOptions;
+import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,25 +48,11 @@ class ContactGrpcServiceTest {
     }
 
     private CompletableFuture<ImportContactsResponse> upload(List<ImportContactsRequest> messages) {
-        CompletableFuture<ImportContactsResponse> result = new CompletableFuture<>();
-        StreamObserver<ImportContactsRequest> in = async.importContacts(new StreamObserver<>() {
-            @Override
-            public void onNext(ImportContactsResponse value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        SingleResponse<ImportContactsResponse> result = new SingleResponse<>();
+        StreamObserver<ImportContactsRequest> in = async.importContacts(result);
         messages.forEach(in::onNext);
         in.onCompleted();
-        return result;
+        return result.future();
     }
 
     private static ImportContactsRequest chunk(String s) {

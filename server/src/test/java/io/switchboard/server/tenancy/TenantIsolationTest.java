@@ -24,6 +24,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.v1.*;
+import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -288,28 +289,13 @@ class TenantIsolationTest {
     }
 
     private CompletableFuture<ImportContactsResponse> importInto(String listId) {
-        CompletableFuture<ImportContactsResponse> result = new CompletableFuture<>();
-        StreamObserver<ImportContactsRequest> in = b.contactsAsync().importContacts(new StreamObserver<>() {
-            @Override
-            public void onNext(ImportContactsResponse value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                result.complete(null);
-            }
-        });
+        SingleResponse<ImportContactsResponse> result = new SingleResponse<>();
+        StreamObserver<ImportContactsRequest> in = b.contactsAsync().importContacts(result);
         in.onNext(ImportContactsRequest.newBuilder().setOptions(ImportOptions.newBuilder().setListId(listId)).build());
         in.onNext(ImportContactsRequest.newBuilder().setChunk(ByteString.copyFromUtf8(
                 "external_id,phone_number\nb-1,+14155550177\n")).build());
         in.onCompleted();
-        return result;
+        return result.future();
     }
 
     private static void expectStreamingFailure(Status.Code code, CompletableFuture<?> f) {
