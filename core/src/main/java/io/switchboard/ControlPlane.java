@@ -1,6 +1,7 @@
 package io.switchboard;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import io.switchboard.agents.AgentService;
 import io.switchboard.audit.AuditLog;
@@ -13,6 +14,9 @@ import io.switchboard.common.Database;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.plans.PlanService;
+import io.switchboard.retention.LegalHolds;
+import io.switchboard.retention.PolicyChanges;
+import io.switchboard.retention.RetentionService;
 import io.switchboard.tenancy.ApiKeyService;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.UserService;
@@ -27,7 +31,8 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            OrganizationService organizations, ApiKeyService apiKeys, UserService users,
                            PlanService plans, AgentService agents,
                            CampaignService campaigns, UsageService usage,
-                           ContactService contacts, ContactTransfer contactTransfer) {
+                           ContactService contacts, ContactTransfer contactTransfer,
+                           RetentionService retention, LegalHolds legalHolds) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -40,24 +45,33 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
      */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
                                       AuditSink alsoTo) {
+        return create(database, clock, catalog, signer, alsoTo, PolicyChanges.DEFAULT_GRACE);
+    }
+
+    /** @param downgradeGrace how long after a downgrade data the old policy kept is still kept */
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
+                                      AuditSink alsoTo, Duration downgradeGrace) {
         DSLContext dsl = database.dsl();
         AuditLog auditLog = new AuditLog(dsl, clock, signer);
         AuditSink audit = e -> {
             auditLog.record(e);
             alsoTo.record(e);
         };
-        PlanService plans = new PlanService(dsl, clock, catalog, audit);
+        PolicyChanges changes = new PolicyChanges(downgradeGrace);
+        PlanService plans = new PlanService(dsl, clock, catalog, audit, changes);
         ContactService contacts = new ContactService(dsl, clock, audit);
         auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
         return new ControlPlane(database, clock, catalog, audit, auditLog,
-                new OrganizationService(dsl, clock, catalog, audit),
+                new OrganizationService(dsl, clock, catalog, audit, plans, changes),
                 new ApiKeyService(dsl, clock, audit),
                 new UserService(dsl, clock, audit),
                 plans,
                 new AgentService(dsl, clock, plans, audit),
                 new CampaignService(dsl, clock, plans, audit),
-                new UsageService(dsl, clock),
+                new UsageService(dsl, clock, plans),
                 contacts,
-                new ContactTransfer(contacts));
+                new ContactTransfer(contacts),
+                new RetentionService(dsl, clock, plans, changes),
+                new LegalHolds(dsl, clock, audit));
     }
 }

@@ -3,6 +3,7 @@ package io.switchboard.app;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -19,6 +20,7 @@ import io.switchboard.common.Configs;
 import io.switchboard.common.Database;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
+import io.switchboard.retention.PolicyChanges;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.storage.ObjectStore;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -189,7 +191,8 @@ public final class Main {
     /** @param keyFile the Ed25519 key pair signing audit checkpoints (created if missing) */
     static ControlPlane controlPlane(Config config, Database db, Path keyFile) {
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
-                AuditSink.logging());
+                AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
+                        .orElse(PolicyChanges.DEFAULT_GRACE));
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

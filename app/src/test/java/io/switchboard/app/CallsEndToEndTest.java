@@ -47,6 +47,7 @@ import io.switchboard.v1.CallEvent;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateOrganizationRequest;
+import io.switchboard.v1.DeleteCallRequest;
 import io.switchboard.v1.EndCall;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.GetRecordingUrlRequest;
@@ -54,6 +55,7 @@ import io.switchboard.v1.ListCallsRequest;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.OrganizationServiceGrpc;
 import io.switchboard.v1.PipelineStage;
+import io.switchboard.v1.RestoreCallRequest;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.TranscriptEvent;
@@ -431,6 +433,20 @@ class CallsEndToEndTest {
         double wer = WordErrorRate.of(u.transcript(), heard);
         assertTrue(wer < 0.45, "WER " + wer + ": " + heard);
         assertTrue(done.getTranscriptList().stream().allMatch(t -> t.getSpeaker().equals("unknown")));
+
+        // deleting it: another organisation cannot; the owner's call vanishes from reads until restored
+        DeleteCallRequest del = DeleteCallRequest.newBuilder().setId(done.getId()).build();
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class,
+                () -> globex.calls().deleteCall(del)).getStatus().getCode());
+        assertTrue(acme.calls().deleteCall(del).hasPurgeTime());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> acme.calls()
+                .getCall(GetCallRequest.newBuilder().setId(done.getId()).build())).getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> globex.calls()
+                .restoreCall(RestoreCallRequest.newBuilder().setId(done.getId()).build())).getStatus().getCode());
+        assertEquals(done.getId(), acme.calls().restoreCall(RestoreCallRequest.newBuilder().setId(done.getId()).build())
+                .getId());
+        assertEquals(done.getTranscriptCount(), acme.calls().getCall(GetCallRequest.newBuilder().setId(done.getId())
+                .build()).getTranscriptCount(), "restored with everything it had");
 
         SingleResponse<Call> bad = new SingleResponse<>();
         StreamObserver<UploadRecordingRequest> junk = acme.async().uploadRecording(bad);

@@ -309,37 +309,55 @@ public final class AuditLog implements AuditSink {
         return new Checkpoint(org, seq, hash, at, signer.keyId(), sig, pruned);
     }
 
+    /** What a prune deleted: how many entries, and the time of the newest of them. */
+    public record Pruned(long entries, Instant lastExpiredAt) {
+    }
+
     /**
      * Deletes the organisation's entries older than {@code before}, after a signed checkpoint at the cut;
      * returns how many were deleted. The remaining chain verifies from the checkpoint.
      */
     public long prune(UUID org, Instant before) {
+        Long firstKept = dsl.select(DSL.min(AUDIT_LOG.SEQ)).from(AUDIT_LOG).where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                .and(AUDIT_LOG.AT.ge(before)).fetchOne(0, Long.class);
+        return pruneBefore(org, firstKept != null ? firstKept : headSeq(org) + 1).entries();
+    }
+
+    /** The sequence number of the organisation's last entry; 0 before the first. */
+    public long headSeq(UUID org) {
+        return dsl.select(AUDIT_HEADS.SEQ).from(AUDIT_HEADS).where(AUDIT_HEADS.ORGANIZATION_ID.eq(org))
+                .fetchOptional(AUDIT_HEADS.SEQ).orElse(0L);
+    }
+
+    /**
+     * Deletes the organisation's entries before entry {@code cut} (one past the head: all of them), after a
+     * signed checkpoint at the cut. The remaining chain verifies from the checkpoint.
+     */
+    public Pruned pruneBefore(UUID org, long cut) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             AuditHeadsRecord head = tx.selectFrom(AUDIT_HEADS).where(AUDIT_HEADS.ORGANIZATION_ID.eq(org)).forUpdate()
                     .fetchOptional().orElse(null);
-            if (head == null) {
-                return 0L;
+            if (head == null || cut < 1 || cut > head.getSeq() + 1) {
+                return new Pruned(0, Instant.EPOCH);
             }
-            AuditLogRecord firstKept = tx.selectFrom(AUDIT_LOG).where(AUDIT_LOG.ORGANIZATION_ID.eq(org)
-                    .and(AUDIT_LOG.AT.ge(before))).orderBy(AUDIT_LOG.SEQ).limit(1).fetchOne();
-            long cut = firstKept == null ? head.getSeq() + 1 : firstKept.getSeq();
-            byte[] hashBefore = firstKept == null ? head.getHash() : firstKept.getPrevHash();
-            boolean anythingOlder = tx.fetchExists(AUDIT_LOG, AUDIT_LOG.ORGANIZATION_ID.eq(org).and(AUDIT_LOG.SEQ.lt(cut)));
-            if (!anythingOlder) {
-                return 0L;
+            Instant newest = tx.select(DSL.max(AUDIT_LOG.AT)).from(AUDIT_LOG).where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                    .and(AUDIT_LOG.SEQ.lt(cut)).fetchOne(0, Instant.class);
+            if (newest == null) {
+                return new Pruned(0, Instant.EPOCH);
             }
-            if (tx.fetchExists(AUDIT_CHECKPOINTS, AUDIT_CHECKPOINTS.ORGANIZATION_ID.eq(org)
+            byte[] hashBefore = cut == head.getSeq() + 1 ? head.getHash()
+                    : tx.select(AUDIT_LOG.PREV_HASH).from(AUDIT_LOG).where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                            .and(AUDIT_LOG.SEQ.eq(cut)).fetchSingle(AUDIT_LOG.PREV_HASH);
+            // an earlier cut at the same place (its delete then failed) is reused; a plain checkpoint there
+            // signs the same hash and may stand beside the pruning one
+            if (!tx.fetchExists(AUDIT_CHECKPOINTS, AUDIT_CHECKPOINTS.ORGANIZATION_ID.eq(org)
                     .and(AUDIT_CHECKPOINTS.SEQ.eq(cut)).and(AUDIT_CHECKPOINTS.PRUNED_BEFORE))) {
-                // an earlier cut at the same place (its delete then failed): reuse it
-            } else if (tx.fetchExists(AUDIT_CHECKPOINTS, AUDIT_CHECKPOINTS.ORGANIZATION_ID.eq(org)
-                    .and(AUDIT_CHECKPOINTS.SEQ.eq(cut)))) {
-                throw new IllegalStateException("a plain checkpoint already sits at " + cut + "; prune after the next entry");
-            } else {
                 insertCheckpoint(tx, org, cut, hashBefore, true);
             }
-            return tx.select(DSL.field("audit_prune({0}, {1})", Long.class, DSL.val(org), DSL.val(cut))).fetchSingle()
+            long n = tx.select(DSL.field("audit_prune({0}, {1})", Long.class, DSL.val(org), DSL.val(cut))).fetchSingle()
                     .value1();
+            return new Pruned(n, newest);
         });
     }
 
@@ -359,7 +377,14 @@ public final class AuditLog implements AuditSink {
                         "the signature of the checkpoint before entry " + cp.getSeq() + " does not verify (key "
                                 + cp.getKeyId() + ")");
             }
-            checkpoints.put(cp.getSeq(), cp);
+            AuditCheckpointsRecord same = checkpoints.get(cp.getSeq());
+            if (same != null && !Arrays.equals(same.getHash(), cp.getHash())) {
+                return new ChainVerification(0, checkpointsChecked, 0, 0, Optional.of(cp.getSeq()),
+                        "two signed checkpoints before entry " + cp.getSeq() + " disagree on the chain's hash");
+            }
+            if (same == null || cp.getPrunedBefore()) {
+                checkpoints.put(cp.getSeq(), cp);
+            }
             checkpointsChecked++;
         }
         AuditHeadsRecord head = dsl.selectFrom(AUDIT_HEADS).where(AUDIT_HEADS.ORGANIZATION_ID.eq(org)).fetchOptional()

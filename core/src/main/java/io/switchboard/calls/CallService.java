@@ -60,6 +60,8 @@ public final class CallService {
 
     public static final String PIPELINE_JOB = "call.pipeline";
     public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
+    /** How long a deleted call can be restored before it is purged. */
+    public static final Duration PURGE_AFTER = Duration.ofDays(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DSLContext dsl;
@@ -131,7 +133,8 @@ public final class CallService {
                     .setState(CallState.active).setEndReason("").setAudioBytes(0L).setAudioSegments(0)
                     .setAudioEncoding(format.encoding().name().toLowerCase(Locale.ROOT))
                     .setSampleRate(format.sampleRate()).setChannels((short) format.channels())
-                    .setStartedAt(now).setLastAudioAt(now).setCreatedAt(now).setUpdatedAt(now);
+                    .setStartedAt(now).setLastAudioAt(now).setCreatedAt(now).setUpdatedAt(now)
+                    .setExpiresAt(expiry(actor.organizationId(), DataClass.CALL_LOGS, now));
             r.store();
             return toDomain(r);
         });
@@ -196,10 +199,51 @@ public final class CallService {
                 .execute();
     }
 
+    /** A call of the caller's organisation that is not deleted. */
     public Call get(Principal actor, String idText) {
         actor.require(Role.VIEWER, "reading calls");
-        return find(actor.organizationId(), Ids.parse("id", idText))
-                .orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
+        return dsl.selectFrom(CALLS).where(CALLS.ID.eq(Ids.parse("id", idText)))
+                .and(CALLS.ORGANIZATION_ID.eq(actor.organizationId())).and(CALLS.DELETED_AT.isNull()).fetchOptional()
+                .map(CallService::toDomain).orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
+    }
+
+    /**
+     * Soft delete: the call disappears from reads and lists at once; {@link #PURGE_AFTER} later the retention
+     * sweeper deletes it with its recording, transcript and summary (unless a legal hold stands). Until then
+     * {@link #restore} brings it back. A call still in progress cannot be deleted.
+     *
+     * @return when the call will be purged
+     */
+    public Instant delete(Principal actor, String idText) {
+        actor.require(Role.ADMIN, "deleting calls");
+        Call call = get(actor, idText);
+        if (call.state() == Call.State.ACTIVE) {
+            throw new SwitchboardException.FailedPrecondition("CALL_ACTIVE",
+                    "call " + call.id() + " is in progress; end it before deleting it");
+        }
+        Instant now = now();
+        Instant purgeAt = now.plus(PURGE_AFTER);
+        dsl.update(CALLS).set(CALLS.DELETED_AT, now).set(CALLS.PURGE_AT, purgeAt).set(CALLS.UPDATED_AT, now)
+                .where(CALLS.ID.eq(call.id())).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(CALLS.DELETED_AT.isNull()).execute();
+        audit.record(AuditEvent.of(actor, "call.delete", "call", call.id(), Map.of("purge_at", purgeAt.toString()), now));
+        return purgeAt;
+    }
+
+    /** Undoes {@link #delete} while the call is not yet purged. */
+    public Call restore(Principal actor, String idText) {
+        actor.require(Role.ADMIN, "restoring calls");
+        UUID id = Ids.parse("id", idText);
+        Instant now = now();
+        int n = dsl.update(CALLS).set(CALLS.DELETED_AT, (Instant) null).set(CALLS.PURGE_AT, (Instant) null)
+                .set(CALLS.UPDATED_AT, now).where(CALLS.ID.eq(id)).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(CALLS.DELETED_AT.isNotNull()).execute();
+        if (n == 0) {
+            get(actor, idText); // NOT_FOUND if it is gone or another organisation's
+            throw new SwitchboardException.FailedPrecondition("NOT_DELETED", "call " + id + " is not deleted");
+        }
+        audit.record(AuditEvent.of(actor, "call.restore", "call", id, Map.of(), now));
+        return get(actor, idText);
     }
 
     /** What a reader sees of a call's spoken content. */
@@ -249,7 +293,7 @@ public final class CallService {
         String scope = "calls:" + campaign.map(UUID::toString).orElse("") + ":" + agent.map(UUID::toString).orElse("")
                 + ":" + state.map(Enum::name).orElse("");
         PageRequest page = PageRequest.of(pageSize, pageToken, scope);
-        Condition where = CALLS.ORGANIZATION_ID.eq(actor.organizationId());
+        Condition where = CALLS.ORGANIZATION_ID.eq(actor.organizationId()).and(CALLS.DELETED_AT.isNull());
         if (campaign.isPresent()) {
             where = where.and(CALLS.CAMPAIGN_ID.eq(campaign.get()));
         }
@@ -314,9 +358,14 @@ public final class CallService {
 
     /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */
     public boolean recordRecording(UUID org, UUID callId, RecordingStore.Assembled a) {
+        Instant created = dsl.select(CALLS.CREATED_AT).from(CALLS).where(CALLS.ID.eq(callId))
+                .and(CALLS.ORGANIZATION_ID.eq(org)).fetchOptional(CALLS.CREATED_AT).orElse(null);
+        if (created == null) {
+            return false; // purged meanwhile
+        }
         return dsl.update(CALLS).set(CALLS.RECORDING_KEY, a.key()).set(CALLS.RECORDING_BYTES, a.bytes())
                 .set(CALLS.RECORDING_SHA256, a.sha256()).set(CALLS.UPDATED_AT, now())
-                .set(CALLS.RECORDING_EXPIRES_AT, expiry(org, DataClass.RECORDINGS))
+                .set(CALLS.RECORDING_EXPIRES_AT, expiry(org, DataClass.RECORDINGS, created)) // kept from the call's start
                 .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.RECORDING_KEY.isNull())
                 .and(CALLS.RECORDING_DELETED_AT.isNull())
                 .execute() == 1;
@@ -324,7 +373,11 @@ public final class CallService {
 
     /** When an item of {@code c} stored now expires under the organisation's plan; null: never. */
     private Instant expiry(UUID org, DataClass c) {
-        return plans.effectivePolicy(org).retention(c).expiry(now()).orElse(null);
+        return expiry(org, c, now());
+    }
+
+    private Instant expiry(UUID org, DataClass c, Instant created) {
+        return plans.effectivePolicy(org).retention(c).expiry(created).orElse(null);
     }
 
     public int segments(UUID org, UUID callId) {

@@ -7,6 +7,7 @@ import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
 
 import java.time.Clock;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
@@ -53,6 +54,8 @@ public final class ContactService {
     public static final Set<String> UPDATABLE = Set.of("external_id", "phone_number", "first_name", "last_name", "email",
             "metadata", "tags", "time_zone", "list_ids");
     public static final Set<String> LIST_UPDATABLE = Set.of("name", "description");
+    /** How long a deleted contact is kept (out of every list and read) before it is purged. */
+    public static final Duration PURGE_AFTER = Duration.ofDays(30);
     static final int MAX_TAGS = 50;
     static final int MAX_METADATA_BYTES = 16 * 1024;
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
@@ -181,7 +184,10 @@ public final class ContactService {
         return updated;
     }
 
-    /** Soft delete: the contact leaves every list; calls that reached it keep pointing at it. */
+    /**
+     * Soft delete: the contact leaves every list at once; {@link #PURGE_AFTER} later the retention sweeper
+     * deletes the row (unless a legal hold stands), and calls that reached it stop pointing at it.
+     */
     public void delete(Principal actor, String idText) {
         actor.require(Role.AGENT, "deleting contacts");
         UUID id = Ids.parse("id", idText);
@@ -191,9 +197,10 @@ public final class ContactService {
             ContactsRecord r = fetch(tx, actor, id, true);
             tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_ID.eq(id))
                     .and(CONTACT_LIST_MEMBERS.ORGANIZATION_ID.eq(actor.organizationId())).execute();
-            r.setDeletedAt(now).setUpdatedAt(now).store();
+            r.setDeletedAt(now).setPurgeAt(now.plus(PURGE_AFTER)).setUpdatedAt(now).store();
         });
-        audit.record(AuditEvent.of(actor, "contact.delete", "contact", id, Map.of(), now));
+        audit.record(AuditEvent.of(actor, "contact.delete", "contact", id,
+                Map.of("purge_at", now.plus(PURGE_AFTER).toString()), now));
     }
 
     // ---------------------------------------------------------------- lists

@@ -39,12 +39,15 @@ public final class PlanService {
     private final Clock clock;
     private final PlanCatalog catalog;
     private final AuditSink audit;
+    private final RetentionReevaluation reevaluation;
 
-    public PlanService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit) {
+    public PlanService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit,
+                       RetentionReevaluation reevaluation) {
         this.dsl = dsl;
         this.clock = clock;
         this.catalog = catalog;
         this.audit = audit;
+        this.reevaluation = reevaluation;
     }
 
     public PlanCatalog catalog() {
@@ -63,7 +66,23 @@ public final class PlanService {
 
     /** For internal use (rate limits, quotas, retention): no role check. */
     public EffectivePolicy effectivePolicy(UUID organizationId) {
+        return policyOf(org(dsl, organizationId, false));
+    }
+
+    /** The policy the organisation would have on {@code planId} ({@link #setPlan}'s rules), for a dry run. */
+    public EffectivePolicy policyOnPlan(UUID organizationId, String planId) {
         OrganizationsRecord org = org(dsl, organizationId, false);
+        Plan target = catalog.require("plan_id", planId);
+        return EffectivePolicy.compute(org.getId(), target, overridesOnPlan(org, target), org.getHipaaMode());
+    }
+
+    /** Contract overrides belong to an Enterprise contract; they lapse when the plan changes. */
+    private static PlanOverrides overridesOnPlan(OrganizationsRecord org, Plan target) {
+        return target.id().equals(org.getPlanId()) ? PlanOverridesJson.read(org.getPlanOverrides()) : PlanOverrides.NONE;
+    }
+
+    /** The policy of an organisation row as it stands. */
+    public EffectivePolicy policyOf(OrganizationsRecord org) {
         return EffectivePolicy.compute(org.getId(), planOf(org), PlanOverridesJson.read(org.getPlanOverrides()),
                 org.getHipaaMode());
     }
@@ -81,11 +100,11 @@ public final class PlanService {
                 throw new SwitchboardException.FailedPrecondition("HIPAA_MODE_ON",
                         "HIPAA mode is on and plan '" + target.id() + "' does not allow it; switch HIPAA mode off first");
             }
-            // contract overrides belong to an Enterprise contract; they lapse when the plan changes
-            PlanOverrides overrides = target.id().equals(org.getPlanId())
-                    ? PlanOverridesJson.read(org.getPlanOverrides()) : PlanOverrides.NONE;
+            EffectivePolicy before = policyOf(org);
+            PlanOverrides overrides = overridesOnPlan(org, target);
             org.setPlanId(target.id()).setPlanOverrides(PlanOverridesJson.write(overrides)).setUpdatedAt(now).store();
             recordChange(tx, org.getId(), from[0], target.id(), overrides, actor, now);
+            reevaluation.policyChanged(tx, before, policyOf(org), now);
             return load(tx, org.getId());
         });
         audit.record(AuditEvent.of(actor, "plan.set", "organization", actor.organizationId(),
@@ -107,8 +126,10 @@ public final class PlanService {
                 throw new SwitchboardException.FailedPrecondition("NOT_ENTERPRISE",
                         "overrides are for Enterprise contracts; the organisation is on '" + plan.id() + "'");
             }
+            EffectivePolicy before = policyOf(org);
             org.setPlanOverrides(PlanOverridesJson.write(overrides)).setUpdatedAt(now).store();
             recordChange(tx, orgId, plan.id(), plan.id(), overrides, actor, now);
+            reevaluation.policyChanged(tx, before, policyOf(org), now);
             return load(tx, orgId);
         });
         audit.record(new AuditEvent(orgId, actor.apiKeyId(), actor.remoteAddress(), "plan.overrides.set",

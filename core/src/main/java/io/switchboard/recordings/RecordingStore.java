@@ -81,9 +81,20 @@ public final class RecordingStore {
     }
 
     public void deleteSegments(UUID org, UUID call, int segments) {
+        store.deleteAll(segmentKeys(org, call, segments));
+    }
+
+    public static List<String> segmentKeys(UUID org, UUID call, int segments) {
+        List<String> keys = new ArrayList<>(segments);
         for (int i = 0; i < segments; i++) {
-            store.delete(segmentKey(org, call, i));
+            keys.add(segmentKey(org, call, i));
         }
+        return keys;
+    }
+
+    /** Deletes many objects in few requests (retention sweeps); ones already gone are not an error. */
+    public void deleteAll(List<String> keys) {
+        store.deleteAll(keys);
     }
 
     /** Deletes an assembled recording (retention, erasure); deleting one that is gone is not an error. */

@@ -1,92 +1,170 @@
 package io.switchboard.retention;
 
+import static io.switchboard.db.Tables.AGENTS;
+import static io.switchboard.db.Tables.AGENT_VERSIONS;
+import static io.switchboard.db.Tables.API_KEYS;
+import static io.switchboard.db.Tables.AUDIT_LOG;
 import static io.switchboard.db.Tables.CALLS;
+import static io.switchboard.db.Tables.CALL_STAGES;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
+import static io.switchboard.db.Tables.CAMPAIGNS;
+import static io.switchboard.db.Tables.CAMPAIGN_TRANSITIONS;
+import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.CONTACT_LISTS;
+import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
+import static io.switchboard.db.Tables.JOBS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.RETENTION_DELETIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
+import static io.switchboard.db.Tables.USAGE_RECORDS;
+import static io.switchboard.db.Tables.USERS;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
+import io.switchboard.audit.AuditLog;
 import io.switchboard.db.tables.records.CallsRecord;
+import io.switchboard.db.tables.records.OrganizationsRecord;
 import io.switchboard.plans.DataClass;
+import io.switchboard.plans.PlanService;
+import io.switchboard.plans.RetentionPeriod;
 import io.switchboard.recordings.RecordingStore;
 import org.jooq.DSLContext;
-import org.jooq.Record3;
+import org.jooq.Field;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
- * Deletes call data whose retention has run out: recordings (the object in storage first, then the row's
- * reference), transcript segments and summaries, in batches of at most {@code batch} items per class and
- * pass, each batch in one transaction with {@code FOR UPDATE SKIP LOCKED} so any number of workers can
- * sweep at once without deleting anything twice. Every deletion leaves a {@code retention_deletions} row:
- * class, call, item count, when it expired, when it went, and the plan in force.
+ * Deletes what retention or a delete says must go, in bounded batches ({@code batch} items per kind and
+ * pass), each batch in one transaction with {@code FOR UPDATE SKIP LOCKED} so any number of workers can
+ * sweep at once without deleting anything twice:
+ * <ul>
+ *   <li>expired recordings (the object in storage first, then the row's reference), transcript segments,
+ *       summaries, call logs (the call with all it still holds) and usage records;</li>
+ *   <li>calls and contacts deleted 30 days ago, and organisations whose closure ran out (all but their
+ *       usage records and audit trail, which keep their own periods);</li>
+ *   <li>expired audit entries, by cutting the organisation's chain behind a signed checkpoint.</li>
+ * </ul>
+ * Nothing a standing legal hold covers is touched. Every deletion leaves a {@code retention_deletions} row:
+ * class, resource, item count, when it was due, when it went, why, and the plan in force.
  *
  * <p>The lag between expiry and deletion is bounded by the sweep interval plus the time to work off what
- * expired in the same interval; {@link #sweepAll()} repeats passes until a pass finds less than a batch.
+ * became due in the same interval; {@link #sweepAll()} repeats passes until a pass finds less than a batch.
  */
 public final class RetentionSweeper {
 
-    /** What one pass deleted, by class. */
-    public record Result(int recordings, int transcriptSegments, int summaries) {
-        public int total() {
-            return recordings + transcriptSegments + summaries;
+    private static final Logger LOG = Logger.getLogger(RetentionSweeper.class.getName());
+
+    /** What one pass deleted. */
+    public record Result(int recordings, int transcriptSegments, int summaries, int callLogs, int usageRecords,
+                         long auditEntries, int deletedCalls, int deletedContacts, int closedOrganizations) {
+
+        public static final Result NONE = new Result(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        public long total() {
+            return recordings + transcriptSegments + summaries + callLogs + usageRecords + auditEntries + deletedCalls
+                    + deletedContacts + closedOrganizations;
+        }
+
+        Result plus(Result o) {
+            return new Result(recordings + o.recordings, transcriptSegments + o.transcriptSegments,
+                    summaries + o.summaries, callLogs + o.callLogs, usageRecords + o.usageRecords,
+                    auditEntries + o.auditEntries, deletedCalls + o.deletedCalls, deletedContacts + o.deletedContacts,
+                    closedOrganizations + o.closedOrganizations);
+        }
+
+        boolean anyFull(int batch) {
+            return recordings >= batch || transcriptSegments >= batch || summaries >= batch || callLogs >= batch
+                    || usageRecords >= batch || deletedCalls >= batch || deletedContacts >= batch;
         }
     }
+
+    private enum Reason {
+        EXPIRED, DELETED, CLOSED;
+
+        String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Deleted contacts are evidenced under their own name: contacts are no retention class. */
+    private static final String CONTACTS_CLASS = "contacts";
 
     private final DSLContext dsl;
     private final Clock clock;
     private final RecordingStore store;
+    private final AuditLog auditLog;
+    private final PlanService plans;
     private final int batch;
 
-    public RetentionSweeper(DSLContext dsl, Clock clock, RecordingStore store, int batch) {
+    public RetentionSweeper(DSLContext dsl, Clock clock, RecordingStore store, AuditLog auditLog, PlanService plans,
+                            int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("retention.batch must be at least 1");
+        }
         this.dsl = dsl;
         this.clock = clock;
         this.store = store;
+        this.auditLog = auditLog;
+        this.plans = plans;
         this.batch = batch;
     }
 
-    /** Passes until one finds less than a full batch in every class; returns the totals. */
+    /** Passes until one finds less than a full batch of every kind; returns the totals. */
     public Result sweepAll() {
-        int rec = 0;
-        int seg = 0;
-        int sum = 0;
+        Result total = Result.NONE;
         while (true) {
             Result r = sweep();
-            rec += r.recordings();
-            seg += r.transcriptSegments();
-            sum += r.summaries();
-            if (r.recordings() < batch && r.transcriptSegments() < batch && r.summaries() < batch) {
-                return new Result(rec, seg, sum);
+            total = total.plus(r);
+            if (!r.anyFull(batch)) {
+                return total;
             }
         }
     }
 
-    /** One pass: at most {@code batch} items of each class. */
+    /** One pass: at most {@code batch} items of each kind. */
     public Result sweep() {
-        Instant now = clock.instant();
-        return new Result(recordings(now), transcripts(now), summaries(now));
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        List<UUID> closing = closingOrganizations(now); // first: their calls and contacts are marked for purging
+        Result r = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
+                auditEntries(now), deletedCalls(now), deletedContacts(now), 0);
+        return new Result(r.recordings(), r.transcriptSegments(), r.summaries(), r.callLogs(), r.usageRecords(),
+                r.auditEntries(), r.deletedCalls(), r.deletedContacts(), finishClosures(closing, now));
     }
+
+    // ------------------------------------------------------------------ content of calls
 
     private int recordings(Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            List<CallsRecord> due = tx.selectFrom(CALLS).where(CALLS.RECORDING_EXPIRES_AT.le(now))
-                    .and(CALLS.RECORDING_KEY.isNotNull()).orderBy(CALLS.RECORDING_EXPIRES_AT).limit(batch)
-                    .forUpdate().skipLocked().fetch();
-            Map<UUID, String> plans = plans(tx, due.stream().map(CallsRecord::getOrganizationId).toList());
-            for (CallsRecord c : due) {
-                store.delete(c.getRecordingKey()); // first the object: a crash here leaves a row to retry, not an orphan
-                tx.update(CALLS).set(CALLS.RECORDING_KEY, (String) null).set(CALLS.RECORDING_DELETED_AT, now)
-                        .set(CALLS.UPDATED_AT, now).where(CALLS.ID.eq(c.getId())).execute();
-                evidence(tx, c.getOrganizationId(), DataClass.RECORDINGS, c.getId(), 1, c.getRecordingExpiresAt(), now,
-                        plans.get(c.getOrganizationId()));
+            var due = tx.select(CALLS.ID, CALLS.ORGANIZATION_ID, CALLS.RECORDING_KEY, CALLS.RECORDING_EXPIRES_AT)
+                    .from(CALLS).where(CALLS.RECORDING_EXPIRES_AT.le(now))
+                    .and(CALLS.RECORDING_KEY.isNotNull()).and(StampedClass.RECORDINGS.notHeld())
+                    .orderBy(CALLS.RECORDING_EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            if (due.isEmpty()) {
+                return 0;
             }
+            // first the objects: a crash here leaves rows to retry, not orphans
+            store.deleteAll(due.map(r -> r.value3()));
+            tx.update(CALLS).set(CALLS.RECORDING_KEY, (String) null).set(CALLS.RECORDING_DELETED_AT, now)
+                    .set(CALLS.UPDATED_AT, now).where(CALLS.ID.in(due.map(r -> r.value1()))).execute();
+            Map<UUID, String> plans = plans(tx, due.map(r -> r.value2()));
+            Evidence ev = new Evidence();
+            for (var r : due) {
+                ev.add(r.value2(), DataClass.RECORDINGS, "call", r.value1().toString(), 1, r.value4(), now, Reason.EXPIRED,
+                        plans.get(r.value2()));
+            }
+            ev.write(tx);
             return due.size();
         });
     }
@@ -104,6 +182,7 @@ public final class RetentionSweeper {
             var due = tx.select(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.EXPIRES_AT,
                             TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
                     .from(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.EXPIRES_AT.le(now))
+                    .and(StampedClass.TRANSCRIPTS.notHeld())
                     .orderBy(TRANSCRIPT_SEGMENTS.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
             if (due.isEmpty()) {
                 return 0;
@@ -115,8 +194,10 @@ public final class RetentionSweeper {
                 perCall.merge(r.value2(), new PerCall(r.value1(), 1, r.value3()), PerCall::plus);
             }
             Map<UUID, String> plans = plans(tx, perCall.values().stream().map(PerCall::org).toList());
-            perCall.forEach((call, p) -> evidence(tx, p.org(), DataClass.TRANSCRIPTS, call, p.items(), p.expiredAt(), now,
-                    plans.get(p.org())));
+            Evidence ev = new Evidence();
+            perCall.forEach((call, p) -> ev.add(p.org(), DataClass.TRANSCRIPTS, "call", call.toString(), p.items(),
+                    p.expiredAt(), now, Reason.EXPIRED, plans.get(p.org())));
+            ev.write(tx);
             return due.size();
         });
     }
@@ -125,16 +206,268 @@ public final class RetentionSweeper {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             var due = tx.select(CALL_SUMMARIES.ORGANIZATION_ID, CALL_SUMMARIES.CALL_ID, CALL_SUMMARIES.EXPIRES_AT)
-                    .from(CALL_SUMMARIES).where(CALL_SUMMARIES.EXPIRES_AT.le(now)).orderBy(CALL_SUMMARIES.EXPIRES_AT)
-                    .limit(batch).forUpdate().skipLocked().fetch();
-            Map<UUID, String> plans = plans(tx, due.stream().map(Record3::value1).toList());
-            for (var r : due) {
-                tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(r.value2())).execute();
-                evidence(tx, r.value1(), DataClass.SUMMARIES, r.value2(), 1, r.value3(), now, plans.get(r.value1()));
+                    .from(CALL_SUMMARIES).where(CALL_SUMMARIES.EXPIRES_AT.le(now)).and(StampedClass.SUMMARIES.notHeld())
+                    .orderBy(CALL_SUMMARIES.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            if (due.isEmpty()) {
+                return 0;
             }
+            tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.in(due.map(r -> r.value2()))).execute();
+            Map<UUID, String> plans = plans(tx, due.map(r -> r.value1()));
+            Evidence ev = new Evidence();
+            for (var r : due) {
+                ev.add(r.value1(), DataClass.SUMMARIES, "call", r.value2().toString(), 1, r.value3(), now,
+                        Reason.EXPIRED, plans.get(r.value1()));
+            }
+            ev.write(tx);
             return due.size();
         });
     }
+
+    // ------------------------------------------------------------------ whole calls
+
+    /** Calls whose call log expired: the call goes with everything it still holds. */
+    private int callLogs(Instant now) {
+        return purgeCalls(CALLS.EXPIRES_AT, now, false);
+    }
+
+    /** Calls deleted (or of a closed organisation) whose 30 days are up. */
+    private int deletedCalls(Instant now) {
+        return purgeCalls(CALLS.PURGE_AT, now, true);
+    }
+
+    private int purgeCalls(Field<Instant> dueAt, Instant now, boolean deleted) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            List<CallsRecord> due = tx.selectFrom(CALLS).where(dueAt.le(now)).and(StampedClass.CALL_LOGS.notHeld())
+                    .orderBy(dueAt).limit(batch).forUpdate().skipLocked().fetch();
+            if (due.isEmpty()) {
+                return 0;
+            }
+            List<UUID> orgs = due.stream().map(CallsRecord::getOrganizationId).toList();
+            Map<UUID, String> plans = plans(tx, orgs);
+            Map<UUID, Boolean> closing = tx.select(ORGANIZATIONS.ID, ORGANIZATIONS.DELETED_AT.isNotNull())
+                    .from(ORGANIZATIONS).where(ORGANIZATIONS.ID.in(orgs)).fetchMap(r -> r.value1(), r -> r.value2());
+            // first the objects, in few requests: a crash after this leaves rows to retry, not orphans
+            store.deleteAll(due.stream().flatMap(c -> objectsOf(c).stream()).toList());
+            Evidence ev = new Evidence();
+            for (CallsRecord c : due) {
+                Reason why = !deleted ? Reason.EXPIRED : closing.get(c.getOrganizationId()) ? Reason.CLOSED : Reason.DELETED;
+                purgeCall(tx, ev, c, c.get(dueAt), now, why, plans.get(c.getOrganizationId()));
+            }
+            ev.write(tx);
+            return due.size();
+        });
+    }
+
+    private void purgeCall(DSLContext tx, Evidence ev, CallsRecord c, Instant due, Instant now, Reason why, String plan) {
+        UUID org = c.getOrganizationId();
+        String id = c.getId().toString();
+        List<String> objects = objectsOf(c);
+        if (!objects.isEmpty()) {
+            ev.add(org, DataClass.RECORDINGS, "call", id, objects.size(), due, now, why, plan);
+        }
+        int segments = tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(c.getId())).execute();
+        if (segments > 0) {
+            ev.add(org, DataClass.TRANSCRIPTS, "call", id, segments, due, now, why, plan);
+        }
+        if (tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(c.getId())).execute() > 0) {
+            ev.add(org, DataClass.SUMMARIES, "call", id, 1, due, now, why, plan);
+        }
+        tx.deleteFrom(CALL_STAGES).where(CALL_STAGES.CALL_ID.eq(c.getId())).execute();
+        tx.deleteFrom(CALLS).where(CALLS.ID.eq(c.getId())).execute();
+        ev.add(org, DataClass.CALL_LOGS, "call", id, 1, due, now, why, plan);
+    }
+
+    /** The call's objects in storage: its assembled recording, or the segments of one never assembled. */
+    private static List<String> objectsOf(CallsRecord c) {
+        if (c.getRecordingKey() != null) {
+            return List.of(c.getRecordingKey());
+        }
+        if (c.getRecordingDeletedAt() == null && c.getAudioSegments() > 0) {
+            return RecordingStore.segmentKeys(c.getOrganizationId(), c.getId(), c.getAudioSegments());
+        }
+        return List.of();
+    }
+
+    // ------------------------------------------------------------------ usage records, contacts
+
+    private int usageRecords(Instant now) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            var due = tx.select(USAGE_RECORDS.ID, USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.EXPIRES_AT)
+                    .from(USAGE_RECORDS).where(USAGE_RECORDS.EXPIRES_AT.le(now))
+                    .and(StampedClass.USAGE_RECORDS_CLASS.notHeld())
+                    .orderBy(USAGE_RECORDS.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            if (due.isEmpty()) {
+                return 0;
+            }
+            tx.deleteFrom(USAGE_RECORDS).where(USAGE_RECORDS.ID.in(due.map(r -> r.value1()))).execute();
+            Map<UUID, PerCall> perOrg = new LinkedHashMap<>();
+            for (var r : due) {
+                perOrg.merge(r.value2(), new PerCall(r.value2(), 1, r.value3()), PerCall::plus);
+            }
+            Map<UUID, String> plans = plans(tx, List.copyOf(perOrg.keySet()));
+            Evidence ev = new Evidence();
+            perOrg.forEach((org, p) -> ev.add(org, DataClass.USAGE_RECORDS, "organization", org.toString(),
+                    p.items(), p.expiredAt(), now, Reason.EXPIRED, plans.get(org)));
+            ev.write(tx);
+            return due.size();
+        });
+    }
+
+    /** Contacts deleted 30 days ago: the row goes; calls that reached it stay, no longer pointing at it. */
+    private int deletedContacts(Instant now) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            var due = tx.select(CONTACTS.ID, CONTACTS.ORGANIZATION_ID, CONTACTS.PURGE_AT).from(CONTACTS)
+                    .where(CONTACTS.PURGE_AT.le(now))
+                    .and(RetentionSql.contactHeld(CONTACTS.ORGANIZATION_ID, CONTACTS.ID).not())
+                    .orderBy(CONTACTS.PURGE_AT).limit(batch).forUpdate().skipLocked().fetch();
+            if (due.isEmpty()) {
+                return 0;
+            }
+            List<UUID> ids = due.map(r -> r.value1());
+            tx.update(CALLS).set(CALLS.CONTACT_ID, (UUID) null).where(CALLS.CONTACT_ID.in(ids)).execute();
+            tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_ID.in(ids)).execute();
+            tx.deleteFrom(CONTACTS).where(CONTACTS.ID.in(ids)).execute();
+            Map<UUID, String> plans = plans(tx, due.map(r -> r.value2()));
+            Map<UUID, Boolean> closing = tx.select(ORGANIZATIONS.ID, ORGANIZATIONS.DELETED_AT.isNotNull())
+                    .from(ORGANIZATIONS).where(ORGANIZATIONS.ID.in(due.map(r -> r.value2())))
+                    .fetchMap(r -> r.value1(), r -> r.value2());
+            Evidence ev = new Evidence();
+            for (var r : due) {
+                ev.add(r.value2(), CONTACTS_CLASS, "contact", r.value1().toString(), 1, r.value3(), now,
+                        closing.get(r.value2()) ? Reason.CLOSED : Reason.DELETED, plans.get(r.value2()));
+            }
+            ev.write(tx);
+            return due.size();
+        });
+    }
+
+    // ------------------------------------------------------------------ closed organisations
+
+    /*
+     * Organisations whose closure ran out: their calls and contacts are marked due (the passes purge them in
+     * batches); once none is left, the rest goes (campaigns, lists, agents), users are anonymised, keys revoked
+     * and the organisation keeps only its id, plan, usage records and audit trail.
+     */
+
+    private List<UUID> closingOrganizations(Instant now) {
+        List<UUID> due = dsl.select(ORGANIZATIONS.ID).from(ORGANIZATIONS).where(ORGANIZATIONS.PURGE_AT.le(now))
+                .and(ORGANIZATIONS.PURGED_AT.isNull()).and(RetentionSql.organizationHeld(ORGANIZATIONS.ID).not())
+                .limit(batch).fetch(ORGANIZATIONS.ID);
+        for (UUID org : due) {
+            dsl.transaction(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                Instant purgeAt = tx.select(ORGANIZATIONS.PURGE_AT).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
+                        .fetchSingle(ORGANIZATIONS.PURGE_AT);
+                tx.update(CALLS).set(CALLS.DELETED_AT, DSL.coalesce(CALLS.DELETED_AT, DSL.val(now)))
+                        .set(CALLS.PURGE_AT, purgeAt).where(CALLS.ORGANIZATION_ID.eq(org))
+                        .and(CALLS.PURGE_AT.isNull().or(CALLS.PURGE_AT.gt(purgeAt))).execute();
+                tx.update(CONTACTS).set(CONTACTS.DELETED_AT, DSL.coalesce(CONTACTS.DELETED_AT, DSL.val(now)))
+                        .set(CONTACTS.PURGE_AT, purgeAt).where(CONTACTS.ORGANIZATION_ID.eq(org))
+                        .and(CONTACTS.PURGE_AT.isNull().or(CONTACTS.PURGE_AT.gt(purgeAt))).execute();
+            });
+        }
+        return due;
+    }
+
+    /** Closing organisations whose calls and contacts are all purged: the rest goes; returns how many finished. */
+    private int finishClosures(List<UUID> closing, Instant now) {
+        int finished = 0;
+        for (UUID org : closing) {
+            finished += dsl.transactionResult(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                if (tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org)).and(ORGANIZATIONS.PURGED_AT.isNull())
+                        .forUpdate().skipLocked().fetchOne() == null
+                        || tx.fetchExists(CALLS, CALLS.ORGANIZATION_ID.eq(org))
+                        || tx.fetchExists(CONTACTS, CONTACTS.ORGANIZATION_ID.eq(org))) {
+                    return 0; // another worker has it, or the next passes purge what is left
+                }
+                tx.deleteFrom(JOBS).where(JOBS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(CAMPAIGN_TRANSITIONS).where(CAMPAIGN_TRANSITIONS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(CAMPAIGNS).where(CAMPAIGNS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(CONTACT_LISTS).where(CONTACT_LISTS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(AGENT_VERSIONS).where(AGENT_VERSIONS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(AGENTS).where(AGENTS.ORGANIZATION_ID.eq(org)).execute();
+                tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, now).where(API_KEYS.ORGANIZATION_ID.eq(org))
+                        .and(API_KEYS.REVOKED_AT.isNull()).execute();
+                tx.update(USERS).set(USERS.EMAIL, DSL.concat(DSL.val("closed+"), USERS.ID.cast(SQLDataType.VARCHAR),
+                                DSL.val("@invalid.example"))).set(USERS.DISPLAY_NAME, "")
+                        .set(USERS.DELETED_AT, DSL.coalesce(USERS.DELETED_AT, DSL.val(now))).set(USERS.UPDATED_AT, now)
+                        .where(USERS.ORGANIZATION_ID.eq(org)).execute();
+                tx.update(ORGANIZATIONS).set(ORGANIZATIONS.NAME, "closed organisation").set(ORGANIZATIONS.PURGED_AT, now)
+                        .set(ORGANIZATIONS.UPDATED_AT, now).where(ORGANIZATIONS.ID.eq(org)).execute();
+                return 1;
+            });
+        }
+        return finished;
+    }
+
+    // ------------------------------------------------------------------ audit entries
+
+    /**
+     * Audit entries are immutable, so their retention is the policy in force (during a downgrade's grace, the
+     * longer of the old and new periods): each organisation's chain is cut before its first unexpired entry,
+     * behind a signed pruning checkpoint, unless an organisation-wide hold stands.
+     */
+    private long auditEntries(Instant now) {
+        Field<Instant> oldest = DSL.field(DSL.select(AUDIT_LOG.AT).from(AUDIT_LOG)
+                .where(AUDIT_LOG.ORGANIZATION_ID.eq(ORGANIZATIONS.ID)).orderBy(AUDIT_LOG.SEQ).limit(1)).as("oldest");
+        var orgs = dsl.select(ORGANIZATIONS.fields()).select(oldest).from(ORGANIZATIONS)
+                .where(RetentionSql.organizationHeld(ORGANIZATIONS.ID).not()).fetch();
+        long pruned = 0;
+        for (var row : orgs) {
+            Instant first = row.get(oldest);
+            if (first == null) {
+                continue;
+            }
+            OrganizationsRecord org = row.into(ORGANIZATIONS);
+            RetentionPeriod period = auditPeriod(org, now);
+            Optional<Instant> firstExpiry = period.expiry(first);
+            if (firstExpiry.isEmpty() || firstExpiry.get().isAfter(now)) {
+                continue;
+            }
+            try {
+                AuditLog.Pruned p = auditLog.pruneBefore(org.getId(), cut(org.getId(), period, now));
+                if (p.entries() > 0) {
+                    dsl.transaction(cfg -> new Evidence().add(org.getId(), DataClass.AUDIT_LOG, "organization",
+                            org.getId().toString(), (int) p.entries(), p.lastExpiredAt(), now, Reason.EXPIRED,
+                            org.getPlanId()).write(DSL.using(cfg)));
+                    pruned += p.entries();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "could not prune the audit trail of organisation " + org.getId(), e);
+            }
+        }
+        return pruned;
+    }
+
+    private RetentionPeriod auditPeriod(OrganizationsRecord org, Instant now) {
+        RetentionPeriod current = plans.policyOf(org).retention(DataClass.AUDIT_LOG);
+        return PolicyChanges.auditPeriodInGrace(org, now).filter(before -> !current.atLeast(before)).orElse(current);
+    }
+
+    /**
+     * The sequence number of the organisation's first unexpired entry (or one past the head). Entries older
+     * than "now minus the period, minus a day" have surely expired (a calendar anniversary rolls forward at
+     * most a day); within that last day each entry's expiry is computed exactly, in SQL.
+     */
+    private long cut(UUID org, RetentionPeriod period, Instant now) {
+        Instant roughly = period.period().isPresent()
+                ? now.atZone(java.time.ZoneOffset.UTC).minusMonths(period.period().get().toTotalMonths())
+                        .minusDays(period.period().get().getDays()).minusDays(1).toInstant()
+                : now.minus(period.time().orElseThrow()).minus(Duration.ofDays(1));
+        Long firstKept = dsl.select(DSL.min(AUDIT_LOG.SEQ)).from(AUDIT_LOG).where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
+                .and(AUDIT_LOG.AT.ge(roughly)).and(RetentionSql.expiry(AUDIT_LOG.AT, period).gt(now)).fetchOne(0, Long.class);
+        if (firstKept != null) {
+            return firstKept;
+        }
+        return auditLog.headSeq(org) + 1;
+    }
+
+    // ------------------------------------------------------------------ evidence
 
     private static Map<UUID, String> plans(DSLContext tx, List<UUID> orgs) {
         if (orgs.isEmpty()) {
@@ -144,12 +477,39 @@ public final class RetentionSweeper {
                 .fetchMap(ORGANIZATIONS.ID, ORGANIZATIONS.PLAN_ID);
     }
 
-    private static void evidence(DSLContext tx, UUID org, DataClass c, UUID callId, int items, Instant expiredAt,
-                                 Instant deletedAt, String planId) {
-        tx.insertInto(RETENTION_DELETIONS).set(RETENTION_DELETIONS.ORGANIZATION_ID, org)
-                .set(RETENTION_DELETIONS.DATA_CLASS, c.configKey()).set(RETENTION_DELETIONS.RESOURCE_TYPE, "call")
-                .set(RETENTION_DELETIONS.RESOURCE_ID, callId.toString()).set(RETENTION_DELETIONS.ITEMS, items)
-                .set(RETENTION_DELETIONS.EXPIRED_AT, expiredAt).set(RETENTION_DELETIONS.DELETED_AT, deletedAt)
-                .set(RETENTION_DELETIONS.PLAN_ID, planId).execute();
+    /** Deletion evidence gathered in a transaction and written with one multi-row insert. */
+    private static final class Evidence {
+        private record Row(UUID org, String dataClass, String resourceType, String resourceId, int items, Instant dueAt,
+                           Instant deletedAt, Reason why, String planId) {
+        }
+
+        private final List<Row> rows = new ArrayList<>();
+
+        Evidence add(UUID org, DataClass c, String resourceType, String resourceId, int items, Instant dueAt,
+                     Instant deletedAt, Reason why, String planId) {
+            return add(org, c.configKey(), resourceType, resourceId, items, dueAt, deletedAt, why, planId);
+        }
+
+        Evidence add(UUID org, String dataClass, String resourceType, String resourceId, int items, Instant dueAt,
+                     Instant deletedAt, Reason why, String planId) {
+            rows.add(new Row(org, dataClass, resourceType, resourceId, items, dueAt, deletedAt, why, planId));
+            return this;
+        }
+
+        void write(DSLContext tx) {
+            if (rows.isEmpty()) {
+                return;
+            }
+            var insert = tx.insertInto(RETENTION_DELETIONS, RETENTION_DELETIONS.ORGANIZATION_ID,
+                    RETENTION_DELETIONS.DATA_CLASS, RETENTION_DELETIONS.RESOURCE_TYPE, RETENTION_DELETIONS.RESOURCE_ID,
+                    RETENTION_DELETIONS.ITEMS, RETENTION_DELETIONS.EXPIRED_AT, RETENTION_DELETIONS.DELETED_AT,
+                    RETENTION_DELETIONS.REASON, RETENTION_DELETIONS.PLAN_ID);
+            for (Row r : rows) {
+                insert = insert.values(r.org(), r.dataClass(), r.resourceType(), r.resourceId(), r.items(), r.dueAt(),
+                        r.deletedAt(), r.why().key(), r.planId());
+            }
+            insert.execute();
+            rows.clear();
+        }
     }
 }

@@ -4,19 +4,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.RemoveObjectsArgs;
+import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
+import io.minio.messages.DeleteError;
+import io.minio.messages.DeleteObject;
+import io.minio.messages.Item;
 import io.minio.errors.MinioException;
 import io.minio.http.Method;
 
@@ -95,6 +104,53 @@ public final class ObjectStore {
             client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
             return null;
         });
+    }
+
+    /**
+     * Deletes many objects with multi-object DELETE requests (up to 1000 keys each); keys that are already
+     * gone are not an error.
+     */
+    public void deleteAll(List<String> keys) {
+        for (int from = 0; from < keys.size(); from += 1000) {
+            List<DeleteObject> chunk = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
+                    .map(DeleteObject::new).toList();
+            run(() -> {
+                for (Result<DeleteError> r : client.removeObjects(RemoveObjectsArgs.builder().bucket(bucket)
+                        .objects(chunk).build())) {
+                    DeleteError e = r.get();
+                    if (!"NoSuchKey".equals(e.code())) {
+                        throw new StorageException("delete " + e.objectName() + " failed: " + e.code() + " "
+                                + e.message(), null);
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    /** An object as a listing shows it. */
+    public record Listed(String key, long size, Instant lastModified) {
+    }
+
+    /** Every object under {@code prefix}, in key order, fetched page by page as the caller iterates. */
+    public Iterable<Listed> list(String prefix) {
+        Iterable<Result<Item>> items = client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
+                .recursive(true).build());
+        return () -> new Iterator<>() {
+            private final Iterator<Result<Item>> it = items.iterator();
+
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public Listed next() {
+                Item item = run(() -> it.next().get());
+                return new Listed(item.objectName(), item.size(),
+                        item.lastModified() == null ? Instant.EPOCH : item.lastModified().toInstant());
+            }
+        };
     }
 
     public String presignedGet(String key, Duration ttl) {

@@ -5,6 +5,7 @@ import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.PLAN_CHANGES;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
@@ -21,8 +22,11 @@ import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.tables.records.OrganizationsRecord;
+import io.switchboard.plans.EffectivePolicy;
 import io.switchboard.plans.Plan;
 import io.switchboard.plans.PlanCatalog;
+import io.switchboard.plans.PlanService;
+import io.switchboard.plans.RetentionReevaluation;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -42,12 +46,20 @@ public final class OrganizationService {
     private final Clock clock;
     private final PlanCatalog catalog;
     private final AuditSink audit;
+    private final PlanService plans;
+    private final RetentionReevaluation reevaluation;
 
-    public OrganizationService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit) {
+    /** How long a closed organisation can be reopened before its data is purged. */
+    public static final Duration PURGE_AFTER = Duration.ofDays(30);
+
+    public OrganizationService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit, PlanService plans,
+                               RetentionReevaluation reevaluation) {
         this.dsl = dsl;
         this.clock = clock;
         this.catalog = catalog;
         this.audit = audit;
+        this.plans = plans;
+        this.reevaluation = reevaluation;
     }
 
     public Created create(Principal actor, String name, String planId, String ownerEmail, String ownerName) {
@@ -144,6 +156,7 @@ public final class OrganizationService {
                     .orElseThrow(() -> new SwitchboardException.NotFound("organization",
                             actor.organizationId().toString()));
             hipaaBefore[0] = r.getHipaaMode();
+            EffectivePolicy before = plans.policyOf(r);
             name.ifPresent(n -> r.setName(n.trim()));
             if (hipaaMode.isPresent() && hipaaMode.get() && !r.getHipaaMode()) {
                 Plan plan = catalog.find(r.getPlanId()).orElseThrow();
@@ -154,6 +167,7 @@ public final class OrganizationService {
             }
             hipaaMode.ifPresent(r::setHipaaMode);
             r.setUpdatedAt(now).store();
+            reevaluation.policyChanged(tx, before, plans.policyOf(r), now); // HIPAA mode keeps audit entries 6 years
             return toDomain(r);
         });
         if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore[0]) {
@@ -165,6 +179,54 @@ public final class OrganizationService {
                     Map.of("fields", "name"), now));
         }
         return after;
+    }
+
+    /**
+     * Closes the caller's organisation: its keys stop working at once, a platform operator can reopen it
+     * for {@link #PURGE_AFTER}, then the retention sweeper purges its data. Usage records (billing) and the
+     * audit trail stay for their own retention periods. The owner must repeat the organisation's name.
+     */
+    public Instant close(Principal actor, String confirmName) {
+        actor.require(Role.OWNER, "closing the organisation");
+        Instant now = now();
+        Instant purgeAt = now.plus(PURGE_AFTER);
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(actor.organizationId()))
+                    .and(ORGANIZATIONS.DELETED_AT.isNull()).forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("organization", actor.organizationId().toString()));
+            if (!r.getName().equals(confirmName)) {
+                throw new SwitchboardException.InvalidArgument("confirm_name",
+                        "must repeat the organisation's name exactly to close it");
+            }
+            r.setDeletedAt(now).setPurgeAt(purgeAt).setUpdatedAt(now).store();
+        });
+        audit.record(AuditEvent.of(actor, "organization.close", "organization", actor.organizationId(),
+                Map.of("purge_at", purgeAt.toString()), now));
+        return purgeAt;
+    }
+
+    /** Platform operators: undoes {@link #close} before the purge has begun. */
+    public Organization reopen(Principal actor, String organizationIdText) {
+        actor.requireOperator("reopening organisations");
+        UUID id = Ids.parse("organization_id", organizationIdText);
+        Instant now = now();
+        Organization reopened = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(id)).forUpdate().fetchOptional()
+                    .orElseThrow(() -> new SwitchboardException.NotFound("organization", id.toString()));
+            if (r.getDeletedAt() == null) {
+                throw new SwitchboardException.FailedPrecondition("NOT_CLOSED", "organisation " + id + " is not closed");
+            }
+            if (r.getPurgedAt() != null || !r.getPurgeAt().isAfter(now)) {
+                throw new SwitchboardException.FailedPrecondition("PURGED",
+                        "organisation " + id + " was purged at " + r.getPurgeAt() + "; it cannot be reopened");
+            }
+            r.setDeletedAt(null).setPurgeAt(null).setUpdatedAt(now).store();
+            return toDomain(r);
+        });
+        audit.record(AuditEvent.of(actor, "organization.reopen", "organization", id, Map.of(), now));
+        return reopened;
     }
 
     static Organization toDomain(OrganizationsRecord r) {

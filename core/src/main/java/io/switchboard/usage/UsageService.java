@@ -19,6 +19,8 @@ import java.util.UUID;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.enums.UsageMetric;
+import io.switchboard.plans.DataClass;
+import io.switchboard.plans.PlanService;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import org.jooq.DSLContext;
@@ -64,10 +66,12 @@ public final class UsageService {
 
     private final DSLContext dsl;
     private final Clock clock;
+    private final PlanService plans;
 
-    public UsageService(DSLContext dsl, Clock clock) {
+    public UsageService(DSLContext dsl, Clock clock, PlanService plans) {
         this.dsl = dsl;
         this.clock = clock;
+        this.plans = plans;
     }
 
     /**
@@ -81,13 +85,17 @@ public final class UsageService {
         if (quantity < 0) {
             throw new IllegalArgumentException("usage quantity must not be negative: " + quantity);
         }
+        Instant occurred = occurredAt.truncatedTo(ChronoUnit.MICROS);
+        Instant expires = plans.effectivePolicy(organizationId).retention(DataClass.USAGE_RECORDS).expiry(occurred)
+                .orElse(null);
         return tx.insertInto(USAGE_RECORDS)
                 .set(USAGE_RECORDS.ORGANIZATION_ID, organizationId)
                 .set(USAGE_RECORDS.METRIC, metric.db())
                 .set(USAGE_RECORDS.QUANTITY, quantity)
                 .set(USAGE_RECORDS.CALL_ID, callId.orElse(null))
                 .set(USAGE_RECORDS.SOURCE_KEY, sourceKey)
-                .set(USAGE_RECORDS.OCCURRED_AT, occurredAt.truncatedTo(ChronoUnit.MICROS))
+                .set(USAGE_RECORDS.OCCURRED_AT, occurred)
+                .set(USAGE_RECORDS.EXPIRES_AT, expires)
                 .set(USAGE_RECORDS.RECORDED_AT, clock.instant().truncatedTo(ChronoUnit.MICROS))
                 .onConflictDoNothing()
                 .execute() == 1;

@@ -54,7 +54,7 @@ class RetentionSweeperTest {
         store = TestObjectStore.freshBucket();
         calls = new CallService(dsl, clock, f.plane.plans(), new JobQueue(dsl, clock, JobQueue.Backoff.DEFAULT),
                 new RecordingStore(store), f.plane.audit());
-        sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), 2);
+        sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(), f.plane.plans(), 2);
         acme = f.tenant("Acme", "growth");
         globex = f.tenant("Globex", "enterprise"); // unlimited retention
     }
@@ -78,6 +78,11 @@ class RetentionSweeperTest {
         return calls.find(org, c.id()).orElseThrow();
     }
 
+    /** Recordings, transcript segments and summaries a sweep deleted. */
+    private static List<Integer> content(RetentionSweeper.Result r) {
+        return List.of(r.recordings(), r.transcriptSegments(), r.summaries());
+    }
+
     @Test
     void everythingGoesExactlyWhenThePlanSaysAndLeavesEvidence() {
         Call call = processedCall(acme);
@@ -91,7 +96,7 @@ class RetentionSweeperTest {
 
         clock.set(stored.plus(GROWTH));
         RetentionSweeper.Result r = sweeper.sweepAll();
-        assertEquals(new RetentionSweeper.Result(1, 3, 1), r);
+        assertEquals(List.of(1, 3, 1), content(r));
         assertTrue(store.stat(key).isEmpty(), "the object is gone from storage");
         assertTrue(calls.transcript(org, call.id()).isEmpty());
         assertTrue(calls.summary(org, call.id()).isEmpty());
@@ -100,7 +105,7 @@ class RetentionSweeperTest {
         assertEquals(Call.State.ENDED, after.state(), "the call log itself lives longer (2 years on growth)");
 
         var evidence = dsl.selectFrom(RETENTION_DELETIONS).where(RETENTION_DELETIONS.ORGANIZATION_ID.eq(org))
-                .orderBy(RETENTION_DELETIONS.DATA_CLASS).fetch();
+                .and(RETENTION_DELETIONS.RESOURCE_TYPE.eq("call")).orderBy(RETENTION_DELETIONS.DATA_CLASS).fetch();
         assertEquals(List.of("recordings", "summaries", "transcripts"),
                 evidence.getValues(RETENTION_DELETIONS.DATA_CLASS).stream().distinct().toList());
         for (var e : evidence) {
@@ -139,9 +144,9 @@ class RetentionSweeperTest {
         }
         clock.advance(GROWTH);
         RetentionSweeper.Result one = sweeper.sweep();
-        assertEquals(new RetentionSweeper.Result(2, 2, 2), one, "at most a batch (2) of each class per pass");
+        assertEquals(List.of(2, 2, 2), content(one), "at most a batch (2) of each class per pass");
         RetentionSweeper.Result rest = sweeper.sweepAll();
-        assertEquals(new RetentionSweeper.Result(1, 7, 1), rest);
+        assertEquals(List.of(1, 7, 1), content(rest));
         assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS));
     }
 

@@ -18,6 +18,7 @@ import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
 import io.switchboard.server.plans.PlanGrpcService;
+import io.switchboard.server.retention.RetentionGrpcService;
 import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
 import io.switchboard.server.tenancy.UserGrpcService;
@@ -75,6 +76,7 @@ public final class SwitchboardServer implements AutoCloseable {
     static List<BindableService> services(ControlPlane plane) {
         return List.of(
                 new AuditGrpcService(plane.auditLog()),
+                new RetentionGrpcService(plane.retention(), plane.legalHolds()),
                 new AgentGrpcService(plane.agents()),
                 new OrganizationGrpcService(plane.organizations()),
                 new UserGrpcService(plane.users()),

@@ -98,14 +98,13 @@ public final class WorkerRuntime implements AutoCloseable {
         // what expired within it (README, Retention).
         Config r = config.get("retention");
         RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
-                r.get("batch").asInt().orElse(500));
+                plane.auditLog(), plane.plans(), r.get("batch").asInt().orElse(500));
         Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
         sweeper.scheduleWithFixedDelay(() -> {
             try {
                 RetentionSweeper.Result done = retention.sweepAll();
                 if (done.total() > 0) {
-                    LOG.info(() -> "retention: deleted " + done.recordings() + " recording(s), " + done.transcriptSegments()
-                            + " transcript segment(s), " + done.summaries() + " summary(ies)");
+                    LOG.info(() -> "retention: " + done);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "retention sweep failed; it is retried next interval", e);

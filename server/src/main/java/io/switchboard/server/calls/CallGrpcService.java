@@ -43,6 +43,8 @@ import io.switchboard.transcription.TranscriptEvent;
 import io.switchboard.transcription.Word;
 import io.switchboard.v1.CallEvent;
 import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.DeleteCallRequest;
+import io.switchboard.v1.DeleteCallResponse;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.GetRecordingUrlRequest;
 import io.switchboard.v1.ListCallsRequest;
@@ -50,6 +52,7 @@ import io.switchboard.v1.ListCallsResponse;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.PipelineStage;
 import io.switchboard.v1.RecordingUrl;
+import io.switchboard.v1.RestoreCallRequest;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.Summary;
@@ -616,6 +619,17 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         String url = calls.recordingUrl(Principals.current(), req.getId(), ttl);
         reply(out, RecordingUrl.newBuilder().setUrl(url).setExpireTime(Protos.timestamp(
                 java.time.Instant.now().plus(ttl.orElse(CallService.MAX_URL_TTL)))).build());
+    }
+
+    @Override
+    public void deleteCall(DeleteCallRequest req, StreamObserver<DeleteCallResponse> out) {
+        reply(out, DeleteCallResponse.newBuilder().setPurgeTime(Protos.timestamp(
+                calls.delete(Principals.current(), req.getId()))).build());
+    }
+
+    @Override
+    public void restoreCall(RestoreCallRequest req, StreamObserver<io.switchboard.v1.Call> out) {
+        reply(out, toProto(calls.restore(Principals.current(), req.getId())));
     }
 
     // ------------------------------------------------------------------ mapping

@@ -65,11 +65,18 @@ public final class PlanGrpcService extends PlanServiceGrpc.PlanServiceImplBase {
 
     @Override
     public void getEffectivePolicy(GetEffectivePolicyRequest req, StreamObserver<io.switchboard.v1.EffectivePolicy> out) {
-        EffectivePolicy p = plans.effectivePolicy(Principals.current());
-        reply(out, io.switchboard.v1.EffectivePolicy.newBuilder()
+        reply(out, toProto(plans.effectivePolicy(Principals.current())));
+    }
+
+    public static io.switchboard.v1.EffectivePolicy toProto(EffectivePolicy p) {
+        return io.switchboard.v1.EffectivePolicy.newBuilder()
                 .setOrganizationId(p.organizationId().toString()).setPlanId(p.planId())
                 .setLimits(toProto(p.limits())).addAllRetention(rules(p.retention()))
-                .setHipaaMode(p.hipaaMode()).build());
+                .setHipaaMode(p.hipaaMode()).build();
+    }
+
+    public static io.switchboard.v1.DataClass toProto(DataClass c) {
+        return io.switchboard.v1.DataClass.valueOf("DATA_CLASS_" + c.name());
     }
 
     static PlanOverrides.Input input(io.switchboard.v1.PlanOverrides o) {
@@ -83,7 +90,7 @@ public final class PlanGrpcService extends PlanServiceGrpc.PlanServiceImplBase {
                         periodText(r.getPeriod()))).toList());
     }
 
-    private static Optional<DataClass> dataClass(io.switchboard.v1.DataClass c) {
+    public static Optional<DataClass> dataClass(io.switchboard.v1.DataClass c) {
         return switch (c) {
             case DATA_CLASS_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
             default -> Optional.of(DataClass.valueOf(c.name().substring("DATA_CLASS_".length())));
@@ -138,15 +145,15 @@ public final class PlanGrpcService extends PlanServiceGrpc.PlanServiceImplBase {
     }
 
     /** Rules in {@link DataClass} order, so clients see a stable list. */
-    static List<RetentionRule> rules(Map<DataClass, RetentionPeriod> retention) {
+    public static List<RetentionRule> rules(Map<DataClass, RetentionPeriod> retention) {
         return Arrays.stream(DataClass.values()).filter(retention::containsKey)
                 .map(c -> RetentionRule.newBuilder()
-                        .setDataClass(io.switchboard.v1.DataClass.valueOf("DATA_CLASS_" + c.name()))
+                        .setDataClass(toProto(c))
                         .setPeriod(toProto(retention.get(c))).build())
                 .toList();
     }
 
-    static io.switchboard.v1.RetentionPeriod toProto(RetentionPeriod p) {
+    public static io.switchboard.v1.RetentionPeriod toProto(RetentionPeriod p) {
         return p.unlimited() ? io.switchboard.v1.RetentionPeriod.newBuilder().setUnlimited(true).build()
                 : io.switchboard.v1.RetentionPeriod.newBuilder().setIso8601(p.toString()).build();
     }

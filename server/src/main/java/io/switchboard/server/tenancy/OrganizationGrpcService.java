@@ -11,12 +11,15 @@ import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
 import io.switchboard.tenancy.Organization;
 import io.switchboard.tenancy.OrganizationService;
+import io.switchboard.v1.CloseOrganizationRequest;
+import io.switchboard.v1.CloseOrganizationResponse;
 import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.CreateOrganizationResponse;
 import io.switchboard.v1.GetOrganizationRequest;
 import io.switchboard.v1.ListOrganizationsRequest;
 import io.switchboard.v1.ListOrganizationsResponse;
 import io.switchboard.v1.OrganizationServiceGrpc;
+import io.switchboard.v1.ReopenOrganizationRequest;
 import io.switchboard.v1.UpdateOrganizationRequest;
 
 /** Translates {@code switchboard.v1.OrganizationService} to {@link OrganizationService}. */
@@ -59,6 +62,17 @@ public final class OrganizationGrpcService extends OrganizationServiceGrpc.Organ
         reply(out, toProto(organizations.update(Principals.current(),
                 mask.has("name") ? Optional.of(o.getName()) : Optional.empty(),
                 mask.has("hipaa_mode") ? Optional.of(o.getHipaaMode()) : Optional.empty())));
+    }
+
+    @Override
+    public void closeOrganization(CloseOrganizationRequest req, StreamObserver<CloseOrganizationResponse> out) {
+        reply(out, CloseOrganizationResponse.newBuilder().setPurgeTime(Protos.timestamp(
+                organizations.close(Principals.current(), req.getConfirmName()))).build());
+    }
+
+    @Override
+    public void reopenOrganization(ReopenOrganizationRequest req, StreamObserver<io.switchboard.v1.Organization> out) {
+        reply(out, toProto(organizations.reopen(Principals.current(), req.getOrganizationId())));
     }
 
     public static io.switchboard.v1.Organization toProto(Organization o) {

@@ -24,6 +24,18 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.v1.*;
+import io.switchboard.v1.CloseOrganizationRequest;
+import io.switchboard.v1.DryRunPlanChangeRequest;
+import io.switchboard.v1.HoldScope;
+import io.switchboard.v1.LegalHold;
+import io.switchboard.v1.ListDeletionsRequest;
+import io.switchboard.v1.ListLegalHoldsRequest;
+import io.switchboard.v1.ListUpcomingExpiriesRequest;
+import io.switchboard.v1.PlaceLegalHoldRequest;
+import io.switchboard.v1.ReleaseLegalHoldRequest;
+import io.switchboard.v1.ReopenOrganizationRequest;
+import io.switchboard.v1.RetentionProto;
+import io.switchboard.v1.RetentionServiceGrpc;
 import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,12 +60,14 @@ class TenantIsolationTest {
                ContactServiceGrpc.ContactServiceBlockingStub contacts, ContactServiceGrpc.ContactServiceStub contactsAsync,
                CampaignServiceGrpc.CampaignServiceBlockingStub campaigns,
                UsageServiceGrpc.UsageServiceBlockingStub usage,
+               RetentionServiceGrpc.RetentionServiceBlockingStub retention,
                Map<String, String> ids) {
     }
 
     /** Everything A owns, as A sees it. */
     record Snapshot(Organization org, OrganizationPlan plan, List<User> users, List<ApiKey> keys, List<Agent> agents,
-                    List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns, UsageTotals usage) {
+                    List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns, UsageTotals usage,
+                    List<LegalHold> holds) {
     }
 
     @BeforeEach
@@ -86,6 +100,7 @@ class TenantIsolationTest {
                 ContactServiceGrpc.newStub(api.channel).withCallCredentials(creds),
                 CampaignServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 UsageServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                RetentionServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 new LinkedHashMap<>());
         o.ids().put("owner", created.getOwner().getId());
         o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
@@ -108,6 +123,9 @@ class TenantIsolationTest {
                 .setCallerId("+14155550100")).build()).getId();
         o.campaigns().startCampaign(CampaignTransitionRequest.newBuilder().setId(running).build());
         o.ids().put("running", running);
+        o.ids().put("hold", o.retention().placeLegalHold(PlaceLegalHoldRequest.newBuilder()
+                .setScope(HoldScope.HOLD_SCOPE_CAMPAIGN).setResourceId(o.ids().get("campaign")).setReason("matter 1")
+                .build()).getId());
         api.fixtures.plane.usage().record(java.util.UUID.fromString(o.id()),
                 io.switchboard.usage.UsageService.Metric.CALL_MS, 42_000, java.util.Optional.empty(), "probe",
                 java.time.Instant.now());
@@ -125,7 +143,9 @@ class TenantIsolationTest {
                 o.contacts().listContacts(ListContactsRequest.getDefaultInstance()).getContactsList(),
                 o.contacts().listContactLists(ListContactListsRequest.getDefaultInstance()).getContactListsList(),
                 o.campaigns().listCampaigns(ListCampaignsRequest.getDefaultInstance()).getCampaignsList(),
-                o.usage().getUsage(usageToday()).getTotals());
+                o.usage().getUsage(usageToday()).getTotals(),
+                o.retention().listLegalHolds(ListLegalHoldsRequest.newBuilder().setIncludeReleased(true).build())
+                        .getHoldsList());
     }
 
     private static GetUsageRequest usageToday() {
@@ -162,6 +182,33 @@ class TenantIsolationTest {
         p.put("OrganizationService/UpdateOrganization", () -> assertEquals(b.id(), b.orgs().updateOrganization(
                 UpdateOrganizationRequest.newBuilder().setOrganization(Organization.newBuilder().setId(a.id()).setName("Hijacked"))
                         .setUpdateMask(nameMask).build()).getId(), "an organisation id in the body never redirects the update"));
+
+        p.put("OrganizationService/CloseOrganization", () -> expect(Status.Code.INVALID_ARGUMENT, () ->
+                b.orgs().closeOrganization(CloseOrganizationRequest.newBuilder().setConfirmName("Tenant A").build())));
+        p.put("OrganizationService/ReopenOrganization", () -> expect(Status.Code.PERMISSION_DENIED, () ->
+                b.orgs().reopenOrganization(ReopenOrganizationRequest.newBuilder().setOrganizationId(a.id()).build())));
+
+        p.put("RetentionService/GetEffectivePolicy", () -> assertEquals(b.id(),
+                b.retention().getEffectivePolicy(GetEffectivePolicyRequest.getDefaultInstance()).getOrganizationId()));
+        p.put("RetentionService/ListUpcomingExpiries", () -> assertEquals(30,
+                b.retention().listUpcomingExpiries(ListUpcomingExpiriesRequest.getDefaultInstance()).getDays()));
+        p.put("RetentionService/DryRunPlanChange", () -> assertTrue(b.retention().dryRunPlanChange(
+                DryRunPlanChangeRequest.newBuilder().setPlanId("starter").build()).getItemsList().isEmpty()));
+        p.put("RetentionService/PlaceLegalHold", () -> {
+            notFound(() -> b.retention().placeLegalHold(PlaceLegalHoldRequest.newBuilder()
+                    .setScope(HoldScope.HOLD_SCOPE_CAMPAIGN).setResourceId(ids.get("campaign")).setReason("x").build()));
+            notFound(() -> b.retention().placeLegalHold(PlaceLegalHoldRequest.newBuilder()
+                    .setScope(HoldScope.HOLD_SCOPE_CONTACT).setResourceId(ids.get("contact")).setReason("x").build()));
+            notFound(() -> b.retention().placeLegalHold(PlaceLegalHoldRequest.newBuilder()
+                    .setScope(HoldScope.HOLD_SCOPE_ORGANIZATION).setResourceId(a.id()).setReason("x").build()));
+        });
+        p.put("RetentionService/ReleaseLegalHold", () -> notFound(() -> b.retention().releaseLegalHold(
+                ReleaseLegalHoldRequest.newBuilder().setId(ids.get("hold")).build())));
+        p.put("RetentionService/ListLegalHolds", () -> assertDisjoint(ids.values(), b.retention().listLegalHolds(
+                ListLegalHoldsRequest.newBuilder().setIncludeReleased(true).build()).getHoldsList().stream()
+                .map(LegalHold::getId).toList()));
+        p.put("RetentionService/ListDeletions", () -> assertTrue(b.retention().listDeletions(
+                ListDeletionsRequest.newBuilder().setResourceId(ids.get("campaign")).build()).getDeletionsList().isEmpty()));
 
         p.put("UserService/CreateUser", () -> b.users().createUser(CreateUserRequest.newBuilder()
                 .setEmail("owner@a.example").setRole(Role.ROLE_VIEWER).build()));
@@ -330,7 +377,7 @@ class TenantIsolationTest {
         for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
                 ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
-                AuditProto.getDescriptor())) {
+                AuditProto.getDescriptor(), RetentionProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }

@@ -2,7 +2,9 @@ package io.switchboard.worker.pipeline;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +20,8 @@ import io.switchboard.queue.JobHandler;
  * the first stage that has not succeeded, so finished work is not redone and nothing is written twice.
  */
 public final class CallPipeline implements JobHandler {
+
+    private static final Logger LOG = Logger.getLogger(CallPipeline.class.getName());
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final CallService calls;
@@ -45,7 +49,13 @@ public final class CallPipeline implements JobHandler {
                 continue;
             }
             ctx.checkpoint();
-            Call call = calls.find(org, callId).orElseThrow(() -> new IllegalStateException("call " + callId + " is gone"));
+            Optional<Call> found = calls.find(org, callId);
+            if (found.isEmpty()) {
+                // purged (deleted 30 days ago, its call log expired, or its organisation closed): nothing to do
+                LOG.info(() -> "call " + callId + " is gone; its pipeline stops at " + stage.name());
+                return;
+            }
+            Call call = found.get();
             calls.setStage(org, callId, stage.name(), "running", "attempt " + ctx.job().attempts());
             try {
                 PipelineStage.Result r = stage.run(new CallJob(call, ctx));

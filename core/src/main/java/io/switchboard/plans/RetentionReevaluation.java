@@ -1,0 +1,17 @@
+package io.switchboard.plans;
+
+import java.time.Instant;
+
+import org.jooq.DSLContext;
+
+/**
+ * Told, inside the transaction that changes an organisation's policy (plan, overrides, HIPAA mode), what
+ * the policy was and what it becomes, so expiries of data already stored follow the new policy.
+ */
+@FunctionalInterface
+public interface RetentionReevaluation {
+
+    RetentionReevaluation NONE = (tx, before, after, at) -> { };
+
+    void policyChanged(DSLContext tx, EffectivePolicy before, EffectivePolicy after, Instant at);
+}

@@ -1,0 +1,46 @@
+package io.switchboard.retention;
+
+import static io.switchboard.db.Tables.CALLS;
+import static io.switchboard.db.Tables.CALL_SUMMARIES;
+import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
+import static io.switchboard.db.Tables.USAGE_RECORDS;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import io.switchboard.plans.DataClass;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+
+/**
+ * A class of data whose rows carry their own expiry: where they live, which column says when they were
+ * created and when they expire, and which call they belong to (usage records may belong to none). The
+ * audit log is not one: its rows are immutable, so its retention is applied at pruning time.
+ */
+record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizationId, Field<UUID> callId,
+                    Field<Instant> createdAt, Field<Instant> expiresAt, Condition present) {
+
+    static final StampedClass RECORDINGS = new StampedClass(DataClass.RECORDINGS, CALLS, CALLS.ORGANIZATION_ID,
+            CALLS.ID, CALLS.CREATED_AT, CALLS.RECORDING_EXPIRES_AT, CALLS.RECORDING_KEY.isNotNull());
+    static final StampedClass TRANSCRIPTS = new StampedClass(DataClass.TRANSCRIPTS, TRANSCRIPT_SEGMENTS,
+            TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CREATED_AT,
+            TRANSCRIPT_SEGMENTS.EXPIRES_AT, DSL.noCondition());
+    static final StampedClass SUMMARIES = new StampedClass(DataClass.SUMMARIES, CALL_SUMMARIES,
+            CALL_SUMMARIES.ORGANIZATION_ID, CALL_SUMMARIES.CALL_ID, CALL_SUMMARIES.CREATED_AT, CALL_SUMMARIES.EXPIRES_AT,
+            DSL.noCondition());
+    static final StampedClass CALL_LOGS = new StampedClass(DataClass.CALL_LOGS, CALLS, CALLS.ORGANIZATION_ID, CALLS.ID,
+            CALLS.CREATED_AT, CALLS.EXPIRES_AT, DSL.noCondition());
+    static final StampedClass USAGE_RECORDS_CLASS = new StampedClass(DataClass.USAGE_RECORDS, USAGE_RECORDS,
+            USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.CALL_ID, USAGE_RECORDS.OCCURRED_AT, USAGE_RECORDS.EXPIRES_AT,
+            DSL.noCondition());
+
+    static final List<StampedClass> ALL = List.of(RECORDINGS, TRANSCRIPTS, SUMMARIES, CALL_LOGS, USAGE_RECORDS_CLASS);
+
+    /** Not held: no standing hold covers the item's call (or, without a call, its organisation). */
+    Condition notHeld() {
+        return RetentionSql.callHeld(organizationId, callId).not();
+    }
+}
