@@ -10,6 +10,8 @@ import io.switchboard.audit.AuditSink;
 import io.switchboard.campaigns.CampaignService;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactTransfer;
+import io.switchboard.encryption.ContentSeal;
+import io.switchboard.encryption.MasterKeys;
 import io.switchboard.common.Database;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanCatalog;
@@ -32,7 +34,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            PlanService plans, AgentService agents,
                            CampaignService campaigns, UsageService usage,
                            ContactService contacts, ContactTransfer contactTransfer,
-                           RetentionService retention, LegalHolds legalHolds) {
+                           RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -51,6 +53,12 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
     /** @param downgradeGrace how long after a downgrade data the old policy kept is still kept */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
                                       AuditSink alsoTo, Duration downgradeGrace) {
+        return create(database, clock, catalog, signer, alsoTo, downgradeGrace, MasterKeys.generate());
+    }
+
+    /** @param masterKeys wrap the data keys that encrypt HIPAA-mode content */
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
+                                      AuditSink alsoTo, Duration downgradeGrace, MasterKeys masterKeys) {
         DSLContext dsl = database.dsl();
         AuditLog auditLog = new AuditLog(dsl, clock, signer);
         AuditSink audit = e -> {
@@ -72,6 +80,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 contacts,
                 new ContactTransfer(contacts),
                 new RetentionService(dsl, clock, plans, changes),
-                new LegalHolds(dsl, clock, audit));
+                new LegalHolds(dsl, clock, audit),
+                new ContentSeal(dsl, clock, masterKeys));
     }
 }

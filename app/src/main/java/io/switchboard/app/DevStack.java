@@ -76,7 +76,8 @@ public final class DevStack implements AutoCloseable {
                 EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
         store.ensureBucket();
         ControlPlane plane = Main.controlPlane(config, db,
-                Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")));
+                Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")),
+                Main.masterKeyFile(config).orElse(home.resolve("master.key")));
         String key = bootstrapKey(plane, home);
         JobQueue queue = CallsWiring.queue(plane);
         CallService calls = CallsWiring.callService(plane, queue, store);

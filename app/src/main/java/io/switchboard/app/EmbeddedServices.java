@@ -18,10 +18,10 @@ import org.jclouds.blobstore.BlobStoreContext;
  * The embedded defaults of {@code dev}: a real PostgreSQL (zonky) and a real S3 endpoint (s3proxy on the
  * filesystem), both keeping their data under one directory so a restart finds everything again.
  */
-final class EmbeddedServices implements AutoCloseable {
+public final class EmbeddedServices implements AutoCloseable {
 
-    static final String S3_ACCESS_KEY = "switchboard-dev";
-    static final String S3_SECRET_KEY = "switchboard-dev-secret";
+    public static final String S3_ACCESS_KEY = "switchboard-dev";
+    public static final String S3_SECRET_KEY = "switchboard-dev-secret";
 
     private final EmbeddedPostgres postgres;
     private final S3Proxy s3;
@@ -33,7 +33,7 @@ final class EmbeddedServices implements AutoCloseable {
         this.blobs = blobs;
     }
 
-    static EmbeddedServices start(Path home, int postgresPort, int s3Port) throws Exception {
+    public static EmbeddedServices start(Path home, int postgresPort, int s3Port) throws Exception {
         Path pgData = home.resolve("postgres");
         Path objects = home.resolve("objects");
         Files.createDirectories(pgData);
@@ -73,11 +73,11 @@ final class EmbeddedServices implements AutoCloseable {
         return new EmbeddedServices(pg, proxy, ctx);
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return postgres.getJdbcUrl("postgres", "postgres");
     }
 
-    String s3Endpoint() {
+    public String s3Endpoint() {
         return "http://127.0.0.1:" + s3.getPort();
     }
 

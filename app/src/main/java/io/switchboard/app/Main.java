@@ -18,6 +18,7 @@ import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Configs;
 import io.switchboard.common.Database;
+import io.switchboard.encryption.MasterKeys;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
@@ -173,7 +174,7 @@ public final class Main {
         }
     }
 
-    /** For server and worker: the audit key file must be named, since every process has to share it. */
+    /** For server and worker: the key files must be named, since every process has to share them. */
     static ControlPlane controlPlane(Config config, Database db) {
         Optional<Path> keyFile = auditKeyFile(config);
         if (keyFile.isEmpty()) {
@@ -181,18 +182,33 @@ public final class Main {
                     + "signs audit checkpoints. It is created on first use if missing; give every server and worker "
                     + "the same file");
         }
-        return controlPlane(config, db, keyFile.orElseThrow());
+        Optional<Path> masterKey = masterKeyFile(config);
+        if (masterKey.isEmpty()) {
+            fail("encryption.master-key-file (env ENCRYPTION_MASTER__KEY__FILE) is not set: name the AES-256 master "
+                    + "key file that wraps the data keys of HIPAA-mode organisations. It is created on first use if "
+                    + "missing; give every server and worker the same file and back it up apart from the database");
+        }
+        return controlPlane(config, db, keyFile.orElseThrow(), masterKey.orElseThrow());
     }
 
     static Optional<Path> auditKeyFile(Config config) {
-        return config.get("audit.signing-key-file").asString().map(Path::of);
+        return config.get("audit.signing-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
     }
 
-    /** @param keyFile the Ed25519 key pair signing audit checkpoints (created if missing) */
-    static ControlPlane controlPlane(Config config, Database db, Path keyFile) {
+    static Optional<Path> masterKeyFile(Config config) {
+        return config.get("encryption.master-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
+    }
+
+    /**
+     * @param keyFile       the Ed25519 key pair signing audit checkpoints (created if missing)
+     * @param masterKeyFile the current AES-256 master key (created if missing)
+     */
+    static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
+        List<Path> previous = config.get("encryption.previous-master-key-files").asList(String.class).orElse(List.of())
+                .stream().filter(s -> !s.isBlank()).map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
                 AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
-                        .orElse(PolicyChanges.DEFAULT_GRACE));
+                        .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous));
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
@@ -38,6 +39,8 @@ import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.StageState;
 import io.switchboard.db.tables.records.CallsRecord;
+import io.switchboard.encryption.ContentSeal;
+import io.switchboard.encryption.MasterKeys;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanService;
 import io.switchboard.queue.JobQueue;
@@ -60,6 +63,7 @@ public final class CallService {
 
     public static final String PIPELINE_JOB = "call.pipeline";
     public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
+    public static final Duration HIPAA_MAX_URL_TTL = Duration.ofMinutes(5);
     /** How long a deleted call can be restored before it is purged. */
     public static final Duration PURGE_AFTER = Duration.ofDays(30);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,19 +74,32 @@ public final class CallService {
     private final JobQueue jobs;
     private final RecordingStore recordings;
     private final AuditSink audit;
+    private final ContentSeal seal;
 
+    /** With data keys wrapped by an in-memory master key (tests). */
     public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
                        AuditSink audit) {
+        this(dsl, clock, plans, jobs, recordings, audit, new ContentSeal(dsl, clock, MasterKeys.generate()));
+    }
+
+    /** @param seal encrypts transcripts, summaries and variables of HIPAA-mode organisations at rest */
+    public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
+                       AuditSink audit, ContentSeal seal) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.jobs = jobs;
         this.recordings = recordings;
         this.audit = audit;
+        this.seal = seal;
     }
 
     public RecordingStore recordings() {
         return recordings;
+    }
+
+    public ContentSeal seal() {
+        return seal;
     }
 
     /** Validates the opening message and starts a call, refusing one more than the plan's live-call limit. */
@@ -186,16 +203,27 @@ public final class CallService {
             words.addObject().put("word", w.text()).put("start_ms", w.start().toMillis()).put("end_ms", w.end().toMillis())
                     .put("confidence", w.confidence());
         }
+        String text = s.text();
+        JSONB wordsJson = JSONB.jsonb(words.toString());
+        byte[] sealed = null;
+        if (hipaaMode(org)) { // at rest only as ciphertext bound to this row
+            sealed = seal.seal(org, segmentPlace(callId, s.channel(), s.seq()),
+                    JSON.createObjectNode().put("text", text).set("words", words).toString());
+            text = "";
+            wordsJson = JSONB.jsonb("[]");
+        }
         tx.insertInto(TRANSCRIPT_SEGMENTS)
                 .set(TRANSCRIPT_SEGMENTS.CALL_ID, callId).set(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, org)
                 .set(TRANSCRIPT_SEGMENTS.CHANNEL, (short) s.channel()).set(TRANSCRIPT_SEGMENTS.SEQ, s.seq())
                 .set(TRANSCRIPT_SEGMENTS.SPEAKER, s.speaker()).set(TRANSCRIPT_SEGMENTS.START_MS, s.startMs())
-                .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, s.text())
-                .set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString())).set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
+                .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, text)
+                .set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson).set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
+                .set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
                 .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
                 .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, expiry(org, DataClass.TRANSCRIPTS))
                 .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
-                .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, s.text()).set(TRANSCRIPT_SEGMENTS.WORDS, JSONB.jsonb(words.toString()))
+                .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, text).set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson)
+                .set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
                 .execute();
     }
 
@@ -275,7 +303,8 @@ public final class CallService {
         }
     }
 
-    private boolean hipaaMode(UUID org) {
+    /** Whether the organisation is in HIPAA mode now (content sealed, reads audited, BAA-only summarisers). */
+    public boolean hipaaMode(UUID org) {
         return Boolean.TRUE.equals(dsl.select(ORGANIZATIONS.HIPAA_MODE).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
                 .fetchOne(ORGANIZATIONS.HIPAA_MODE));
     }
@@ -315,15 +344,87 @@ public final class CallService {
         return dsl.selectFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId))
                 .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org))
                 .orderBy(TRANSCRIPT_SEGMENTS.START_MS, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
-                .fetch(r -> new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
-                        r.getText(), words(r.getWords()), r.getSource()));
+                .fetch(r -> {
+                    String text = r.getText();
+                    JSONB words = r.getWords();
+                    if (r.getSealed() != null) {
+                        JsonNode open = readTree(seal.openString(org, segmentPlace(callId, r.getChannel(), r.getSeq()),
+                                r.getSealed()));
+                        text = open.path("text").asText();
+                        words = JSONB.jsonb(open.path("words").toString());
+                    }
+                    return new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
+                            text, words(words), r.getSource());
+                });
+    }
+
+    private static String segmentPlace(UUID callId, int channel, int seq) {
+        return "transcript|" + callId + "|" + channel + "|" + seq;
+    }
+
+    private static String summaryPlace(UUID callId) {
+        return "summary|" + callId;
+    }
+
+    /**
+     * Seals, in batches, the content of HIPAA-mode organisations still stored in the clear (written before the
+     * mode was switched on); returns how many rows it sealed. Content sealed stays sealed if the mode goes off.
+     */
+    public int sealExisting(int batch) {
+        int n = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            var rows = tx.selectFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.SEALED.isNull())
+                    .and(TRANSCRIPT_SEGMENTS.TEXT.ne("").or(TRANSCRIPT_SEGMENTS.WORDS.cast(String.class).ne("[]")))
+                    .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.in(DSL.select(ORGANIZATIONS.ID).from(ORGANIZATIONS)
+                            .where(ORGANIZATIONS.HIPAA_MODE)))
+                    .limit(batch).forUpdate().skipLocked().fetch();
+            for (var r : rows) {
+                ObjectNode content = JSON.createObjectNode().put("text", r.getText());
+                content.set("words", readTree(r.getWords().data()));
+                r.setSealed(seal.seal(r.getOrganizationId(), segmentPlace(r.getCallId(), r.getChannel(), r.getSeq()),
+                        content.toString())).setText("").setWords(JSONB.jsonb("[]")).store();
+            }
+            return rows.size();
+        });
+        return n + dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            var rows = tx.selectFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.SEALED.isNull())
+                    .and(CALL_SUMMARIES.SUMMARY.isNotNull().or(CALL_SUMMARIES.VARIABLES.cast(String.class).ne("{}")))
+                    .and(CALL_SUMMARIES.ORGANIZATION_ID.in(DSL.select(ORGANIZATIONS.ID).from(ORGANIZATIONS)
+                            .where(ORGANIZATIONS.HIPAA_MODE)))
+                    .limit(batch).forUpdate().skipLocked().fetch();
+            for (var r : rows) {
+                ObjectNode content = JSON.createObjectNode().put("summary", r.getSummary());
+                content.set("variables", readTree(r.getVariables().data()));
+                r.setSealed(seal.seal(r.getOrganizationId(), summaryPlace(r.getCallId()), content.toString()))
+                        .setSummary(null).setVariables(JSONB.jsonb("{}")).store();
+            }
+            return rows.size();
+        });
+    }
+
+    private static JsonNode readTree(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("stored content is not JSON", e);
+        }
     }
 
     public Optional<CallSummary> summary(UUID org, UUID callId) {
         return dsl.selectFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(callId))
                 .and(CALL_SUMMARIES.ORGANIZATION_ID.eq(org)).fetchOptional()
-                .map(r -> new CallSummary(Optional.ofNullable(r.getSummary()), stringMap(r.getVariables()),
-                        Optional.ofNullable(r.getDisposition()), r.getProvider(), notProduced(r.getNotProduced())));
+                .map(r -> {
+                    String summary = r.getSummary();
+                    JSONB variables = r.getVariables();
+                    if (r.getSealed() != null) {
+                        JsonNode open = readTree(seal.openString(org, summaryPlace(callId), r.getSealed()));
+                        summary = open.path("summary").isNull() ? null : open.path("summary").asText(null);
+                        variables = JSONB.jsonb(open.path("variables").toString());
+                    }
+                    return new CallSummary(Optional.ofNullable(summary), stringMap(variables),
+                            Optional.ofNullable(r.getDisposition()), r.getProvider(), notProduced(r.getNotProduced()));
+                });
     }
 
     public List<Stage> stages(UUID org, UUID callId) {
@@ -345,10 +446,20 @@ public final class CallService {
 
     public void saveSummary(UUID org, UUID callId, CallSummary s) {
         JSONB vars = JSONB.jsonb(JSON.valueToTree(s.variables()).toString());
+        String summaryText = s.summary().orElse(null);
+        byte[] sealed = null;
+        if (hipaaMode(org)) {
+            ObjectNode content = JSON.createObjectNode().put("summary", summaryText);
+            content.set("variables", JSON.valueToTree(s.variables()));
+            sealed = seal.seal(org, summaryPlace(callId), content.toString());
+            summaryText = null;
+            vars = JSONB.jsonb("{}");
+        }
         ArrayNode np = JSON.createArrayNode();
         s.notProduced().forEach((part, why) -> np.addObject().put("part", part).put("reason", why));
         dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
-                .set(CALL_SUMMARIES.SUMMARY, s.summary().orElse(null)).set(CALL_SUMMARIES.VARIABLES, vars)
+                .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
+                .set(CALL_SUMMARIES.SEALED, sealed)
                 .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
                 .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
                 .set(CALL_SUMMARIES.EXPIRES_AT, expiry(org, DataClass.SUMMARIES))
@@ -385,18 +496,28 @@ public final class CallService {
                 .fetchOne(CALLS.AUDIO_SEGMENTS);
     }
 
-    /** A presigned GET of the assembled recording, at most {@link #MAX_URL_TTL}. */
-    public String recordingUrl(Principal actor, String idText, Optional<Duration> ttl) {
+    /** A presigned URL and when it stops working. */
+    public record RecordingUrl(String url, Instant expiresAt) {
+    }
+
+    /**
+     * A presigned GET of the assembled recording: at most {@link #MAX_URL_TTL}, or {@link #HIPAA_MAX_URL_TTL}
+     * in HIPAA mode (also the default there); audited.
+     */
+    public RecordingUrl recordingUrl(Principal actor, String idText, Optional<Duration> ttl) {
         actor.require(Role.VIEWER, "listening to recordings");
         Call call = get(actor, idText);
-        Duration t = ttl.orElse(MAX_URL_TTL);
-        if (t.isNegative() || t.isZero() || t.compareTo(MAX_URL_TTL) > 0) {
-            throw new SwitchboardException.InvalidArgument("ttl", "must be between 1 second and 15 minutes");
+        Duration max = hipaaMode(call.organizationId()) ? HIPAA_MAX_URL_TTL : MAX_URL_TTL;
+        Duration t = ttl.orElse(max);
+        if (t.isNegative() || t.isZero() || t.compareTo(max) > 0) {
+            throw new SwitchboardException.InvalidArgument("ttl", "must be between 1 second and " + max.toMinutes()
+                    + " minutes" + (max.equals(HIPAA_MAX_URL_TTL) ? " (HIPAA mode)" : ""));
         }
         Call.Recording rec = call.recording().orElseThrow(() -> noRecording(call));
+        Instant now = now();
         audit.record(AuditEvent.of(actor, "recording.url", "call", call.id(), Map.of("ttl_seconds",
-                Long.toString(t.toSeconds())), now()));
-        return recordings.presignedGet(rec.key(), t);
+                Long.toString(t.toSeconds())), now));
+        return new RecordingUrl(recordings.presignedGet(rec.key(), t), now.plus(t));
     }
 
     private SwitchboardException noRecording(Call call) {

@@ -102,6 +102,11 @@ public final class RecordingStore {
         store.delete(key);
     }
 
+    /** Objects under {@code prefix} (the reconciler compares them with the calls table). */
+    public Iterable<ObjectStore.Listed> list(String prefix) {
+        return store.list(prefix);
+    }
+
     public InputStream open(String key) {
         return store.get(key);
     }

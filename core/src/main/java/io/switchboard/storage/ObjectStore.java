@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 import io.minio.BucketExistsArgs;
@@ -16,10 +18,12 @@ import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
+import io.minio.ObjectWriteResponse;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
+import io.minio.ServerSideEncryptionS3;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
@@ -36,14 +40,24 @@ import io.minio.http.Method;
  */
 public final class ObjectStore {
 
+    private static final Logger LOG = Logger.getLogger(ObjectStore.class.getName());
+
     private final MinioClient client;
     private final String bucket;
     private final String endpoint;
+    private final boolean sse;
+    private final AtomicBoolean sseUnconfirmedWarned = new AtomicBoolean();
 
     public ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket) {
+        this(endpoint, accessKey, secretKey, region, bucket, false);
+    }
+
+    /** @param sse ask the store to encrypt every object it stores (SSE-S3: the store's own keys) */
+    public ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket, boolean sse) {
         this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
         this.bucket = bucket;
         this.endpoint = endpoint;
+        this.sse = sse;
     }
 
     /** Reads the {@code s3} node: endpoint, access-key, secret-key, region, bucket. */
@@ -52,9 +66,13 @@ public final class ObjectStore {
         if (endpoint.isBlank()) {
             throw new IllegalStateException("s3.endpoint is not configured (set S3_ENDPOINT)");
         }
+        String sse = s3.get("server-side-encryption").asString().orElse("none").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!sse.equals("none") && !sse.equals("sse-s3")) {
+            throw new IllegalStateException("s3.server-side-encryption must be none or sse-s3, got '" + sse + "'");
+        }
         return new ObjectStore(endpoint, s3.get("access-key").asString().orElse(""),
                 s3.get("secret-key").asString().orElse(""), s3.get("region").asString().orElse("us-east-1"),
-                s3.get("bucket").asString().orElse("switchboard"));
+                s3.get("bucket").asString().orElse("switchboard"), sse.equals("sse-s3"));
     }
 
     public String bucket() {
@@ -75,10 +93,26 @@ public final class ObjectStore {
         });
     }
 
+    /**
+     * Stores an object; with server-side encryption requested, a store that does not confirm it (no
+     * {@code x-amz-server-side-encryption} in its answer) is reported once, loudly, and the object is kept.
+     */
     public void put(String key, InputStream data, long size, String contentType, Map<String, String> metadata) {
-        run(() -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                .stream(data, size, size < 0 ? 16L * 1024 * 1024 : -1)
-                .contentType(contentType).userMetadata(metadata).build()));
+        PutObjectArgs.Builder args = PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(data, size, size < 0 ? 16L * 1024 * 1024 : -1).contentType(contentType).userMetadata(metadata);
+        if (sse) {
+            args.sse(new ServerSideEncryptionS3());
+        }
+        ObjectWriteResponse r = run(() -> client.putObject(args.build()));
+        if (sse && r.headers().get("x-amz-server-side-encryption") == null && !sseUnconfirmedWarned.getAndSet(true)) {
+            LOG.severe("s3.server-side-encryption is sse-s3 but " + endpoint + " does not confirm encrypting objects; "
+                    + "enable encryption on the store (MinIO: KMS auto-encryption; S3: bucket default encryption)");
+        }
+    }
+
+    /** Whether objects are stored with server-side encryption requested. */
+    public boolean serverSideEncryption() {
+        return sse;
     }
 
     public InputStream get(String key) {
@@ -132,23 +166,37 @@ public final class ObjectStore {
     public record Listed(String key, long size, Instant lastModified) {
     }
 
-    /** Every object under {@code prefix}, in key order, fetched page by page as the caller iterates. */
+    /**
+     * Every object under {@code prefix}, in key order, fetched page by page as the caller iterates. Directory
+     * placeholders some stores list (keys ending in '/', as s3proxy's filesystem backend shows) are skipped.
+     */
     public Iterable<Listed> list(String prefix) {
         Iterable<Result<Item>> items = client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix)
                 .recursive(true).build());
         return () -> new Iterator<>() {
             private final Iterator<Result<Item>> it = items.iterator();
+            private Listed next;
 
             @Override
             public boolean hasNext() {
-                return it.hasNext();
+                while (next == null && it.hasNext()) {
+                    Item item = run(() -> it.next().get());
+                    if (!item.isDir() && !item.objectName().endsWith("/")) {
+                        next = new Listed(item.objectName(), item.size(),
+                                item.lastModified() == null ? Instant.EPOCH : item.lastModified().toInstant());
+                    }
+                }
+                return next != null;
             }
 
             @Override
             public Listed next() {
-                Item item = run(() -> it.next().get());
-                return new Listed(item.objectName(), item.size(),
-                        item.lastModified() == null ? Instant.EPOCH : item.lastModified().toInstant());
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                Listed l = next;
+                next = null;
+                return l;
             }
         };
     }

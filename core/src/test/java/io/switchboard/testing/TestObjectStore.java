@@ -27,8 +27,13 @@ public final class TestObjectStore {
     }
 
     public static ObjectStore freshBucket() {
+        return freshBucket(false);
+    }
+
+    /** @param sse request server-side encryption (s3proxy accepts the request and does not encrypt) */
+    public static ObjectStore freshBucket(boolean sse) {
         ObjectStore s = new ObjectStore(endpoint(), KEY, SECRET, "us-east-1",
-                "t-" + UUID.randomUUID().toString().substring(0, 18));
+                "t-" + UUID.randomUUID().toString().substring(0, 18), sse);
         s.ensureBucket();
         return s;
     }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -16,6 +17,9 @@ import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.retention.RetentionSweeper;
+import io.switchboard.retention.StorageReconciler;
+import io.switchboard.summaries.CallSummarizer;
+import io.switchboard.summaries.ExtractiveSummarizer;
 import io.switchboard.summaries.Summarizers;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.pipeline.CallJob;
@@ -35,11 +39,11 @@ public final class WorkerRuntime implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WorkerRuntime.class.getName());
 
     private final WorkerLoop loop;
-    private final ScheduledExecutorService sweeper;
+    private final List<ScheduledExecutorService> schedulers;
 
-    private WorkerRuntime(WorkerLoop loop, ScheduledExecutorService sweeper) {
+    private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers) {
         this.loop = loop;
-        this.sweeper = sweeper;
+        this.schedulers = schedulers;
     }
 
     public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
@@ -58,8 +62,10 @@ public final class WorkerRuntime implements AutoCloseable {
                 return Result.skipped("no speech recogniser in this worker (see transcription.* configuration)");
             }
         }));
-        stages.add(new SummarizeStage(plane.database().dsl(), calls, plane.agents(), Summarizers.fromConfig(config),
-                plane.usage()));
+        CallSummarizer summarizer = Summarizers.fromConfig(config);
+        Supplier<CallSummarizer> inProcess = summarizer.baaCovered() ? () -> summarizer
+                : memoize(ExtractiveSummarizer::create);
+        stages.add(new SummarizeStage(plane.database().dsl(), calls, plane.agents(), summarizer, inProcess, plane.usage()));
         stages.add(new UsageStage(calls, plane.usage()));
         int concurrency = w.get("concurrency").asInt().orElse(0);
         WorkerLoop loop = WorkerLoop.start(queue, plane.database().dataSource(), new WorkerLoop.Settings(
@@ -94,13 +100,15 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "audit checkpointing failed", e);
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-        // Retention: the bound on how late an expired item goes is this interval plus the time to delete
-        // what expired within it (README, Retention).
+        // Retention on threads of its own, so a large backlog never delays the sweeps above. The bound on how
+        // late an expired item goes is this interval plus the time to delete what expired within it (README).
         Config r = config.get("retention");
         RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
                 plane.auditLog(), plane.plans(), r.get("batch").asInt().orElse(500));
+        ScheduledExecutorService retentionThreads = Executors.newScheduledThreadPool(2,
+                t -> Thread.ofPlatform().daemon().name("retention").unstarted(t));
         Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
-        sweeper.scheduleWithFixedDelay(() -> {
+        retentionThreads.scheduleWithFixedDelay(() -> {
             try {
                 RetentionSweeper.Result done = retention.sweepAll();
                 if (done.total() > 0) {
@@ -110,7 +118,53 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "retention sweep failed; it is retried next interval", e);
             }
         }, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
-        return new WorkerRuntime(loop, sweeper);
+        retentionThreads.scheduleWithFixedDelay(() -> {
+            try {
+                int sealed = 0;
+                int n;
+                do {
+                    n = calls.sealExisting(r.get("batch").asInt().orElse(500));
+                    sealed += n;
+                } while (n > 0);
+                int rewrapped = calls.seal().rewrapAll();
+                int total = sealed;
+                if (total > 0 || rewrapped > 0) {
+                    LOG.info(() -> "encryption: sealed " + total + " row(s) of HIPAA-mode content, re-wrapped "
+                            + rewrapped + " data key(s) with the current master key");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sealing or re-wrapping failed; it is retried next interval", e);
+            }
+        }, 0, sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+        StorageReconciler reconciler = new StorageReconciler(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
+                r.get("reconcile-settle").as(Duration.class).orElse(Duration.ofHours(1)));
+        Duration reconcileEvery = r.get("reconcile-interval").as(Duration.class).orElse(Duration.ofHours(6));
+        retentionThreads.scheduleWithFixedDelay(() -> {
+            try {
+                StorageReconciler.Report rep = reconciler.run();
+                if (rep.ran()) {
+                    LOG.info(() -> "reconciler: " + rep.objectsScanned() + " object(s) checked, " + rep.orphansDeleted()
+                            + " orphan(s) deleted, " + rep.missingObjects().size() + " recording(s) missing from storage");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "storage reconciliation failed; it is retried next interval", e);
+            }
+        }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
+        return new WorkerRuntime(loop, List.of(sweeper, retentionThreads));
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> make) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = make.get();
+                }
+                return value;
+            }
+        };
     }
 
     public WorkerLoop loop() {
@@ -119,7 +173,7 @@ public final class WorkerRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        sweeper.shutdownNow();
+        schedulers.forEach(ScheduledExecutorService::shutdownNow);
         loop.stop(Duration.ofSeconds(30));
     }
 }

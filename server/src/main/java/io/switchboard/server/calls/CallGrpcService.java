@@ -616,9 +616,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public void getRecordingUrl(GetRecordingUrlRequest req, StreamObserver<RecordingUrl> out) {
         Optional<Duration> ttl = req.hasTtl() ? Optional.of(Duration.ofSeconds(req.getTtl().getSeconds(), req.getTtl().getNanos()))
                 : Optional.empty();
-        String url = calls.recordingUrl(Principals.current(), req.getId(), ttl);
-        reply(out, RecordingUrl.newBuilder().setUrl(url).setExpireTime(Protos.timestamp(
-                java.time.Instant.now().plus(ttl.orElse(CallService.MAX_URL_TTL)))).build());
+        CallService.RecordingUrl url = calls.recordingUrl(Principals.current(), req.getId(), ttl);
+        reply(out, RecordingUrl.newBuilder().setUrl(url.url()).setExpireTime(Protos.timestamp(url.expiresAt())).build());
     }
 
     @Override

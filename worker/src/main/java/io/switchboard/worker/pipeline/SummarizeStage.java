@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import io.switchboard.agents.Agent;
 import io.switchboard.agents.AgentService;
@@ -34,14 +35,20 @@ public final class SummarizeStage implements PipelineStage {
     private final CallService calls;
     private final AgentService agents;
     private final CallSummarizer summarizer;
+    private final Supplier<CallSummarizer> covered;
     private final UsageService usage;
 
+    /**
+     * @param covered the summariser for HIPAA-mode organisations when {@code summarizer} is not covered by a
+     *                business associate agreement (the in-process one; made on first need)
+     */
     public SummarizeStage(DSLContext dsl, CallService calls, AgentService agents, CallSummarizer summarizer,
-                          UsageService usage) {
+                          Supplier<CallSummarizer> covered, UsageService usage) {
         this.dsl = dsl;
         this.calls = calls;
         this.agents = agents;
         this.summarizer = summarizer;
+        this.covered = covered;
         this.usage = usage;
     }
 
@@ -65,7 +72,9 @@ public final class SummarizeStage implements PipelineStage {
         List<String> codes = c.campaignId().map(this::dispositionCodes).orElse(List.of());
         List<Utterance> utterances = transcript.stream().map(s -> new Utterance(speaker(s.speaker()), s.text(),
                 s.startMs(), s.endMs())).toList();
-        SummaryResult r = summarizer.summarize(new SummaryRequest(utterances, agent.spec().summaryInstructions(),
+        // PHI of a HIPAA-mode organisation goes only to a provider under a BAA (or stays in process)
+        CallSummarizer by = calls.hipaaMode(c.organizationId()) && !summarizer.baaCovered() ? covered.get() : summarizer;
+        SummaryResult r = by.summarize(new SummaryRequest(utterances, agent.spec().summaryInstructions(),
                 agent.spec().variables(), codes));
         Map<String, String> variables = new LinkedHashMap<>();
         r.variables().forEach((k, v) -> variables.put(k, text(v)));
