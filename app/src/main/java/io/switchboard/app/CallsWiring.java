@@ -2,15 +2,20 @@ package io.switchboard.app;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
+import io.grpc.BindableService;
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.privacy.Consents;
+import io.switchboard.privacy.SubjectRights;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.SpeechRecognizers;
@@ -40,6 +45,13 @@ final class CallsWiring {
             LOG.warning("speech recognition is off: " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** The services that read or erase call content besides the call API itself. */
+    static List<BindableService> contentServices(ControlPlane plane, CallService calls) {
+        Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
+        return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
+                consents, plane.audit())));
     }
 
     static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {

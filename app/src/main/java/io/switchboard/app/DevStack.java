@@ -83,6 +83,7 @@ public final class DevStack implements AutoCloseable {
         CallService calls = CallsWiring.callService(plane, queue, store);
         Optional<SpeechRecognizer> recognizer = CallsWiring.recognizer(config);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
+                CallsWiring.contentServices(plane, calls),
                 "127.0.0.1", config.get("server.port").asInt().orElse(50051));
         WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer);
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,

@@ -133,6 +133,7 @@ public final class Main {
         var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
         var recognizer = CallsWiring.recognizer(config);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
+                CallsWiring.contentServices(plane, calls),
                 config.get("server.host").asString().orElse("0.0.0.0"), config.get("server.port").asInt().orElse(50051));
         awaitShutdown(() -> {
             server.close();

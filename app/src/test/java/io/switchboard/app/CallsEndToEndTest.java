@@ -45,16 +45,28 @@ import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallEvent;
 import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.ConsentPurpose;
+import io.switchboard.v1.Contact;
+import io.switchboard.v1.ContactList;
+import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateContactListRequest;
+import io.switchboard.v1.CreateContactRequest;
 import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.DeleteCallRequest;
 import io.switchboard.v1.EndCall;
+import io.switchboard.v1.EraseContactRequest;
+import io.switchboard.v1.Erasure;
+import io.switchboard.v1.ExportPersonalDataRequest;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.GetRecordingUrlRequest;
 import io.switchboard.v1.ListCallsRequest;
+import io.switchboard.v1.ListConsentsRequest;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.OrganizationServiceGrpc;
 import io.switchboard.v1.PipelineStage;
+import io.switchboard.v1.PrivacyServiceGrpc;
+import io.switchboard.v1.RecordConsentRequest;
 import io.switchboard.v1.RestoreCallRequest;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
@@ -413,21 +425,7 @@ class CallsEndToEndTest {
     @Test
     void anUploadedRecordingIsTranscribedByTheWorker() throws Exception {
         SpeechAudio.Utterance u = SpeechAudio.librivox().get(0);
-        byte[] pcm = pcmBytes(u.samples());
-        byte[] header = Wav.header(new io.switchboard.audio.AudioFormat(io.switchboard.audio.AudioFormat.Encoding.PCM16,
-                16_000, 1, io.switchboard.audio.AudioFormat.Container.WAV), pcm.length);
-        SingleResponse<Call> result = new SingleResponse<>();
-        StreamObserver<UploadRecordingRequest> up = acme.async().uploadRecording(result);
-        up.onNext(UploadRecordingRequest.newBuilder().setOpen(open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1)
-                .toBuilder().setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_PCM16)
-                        .setSampleRate(16_000).setChannels(1).setContainer(AudioFormat.Container.CONTAINER_WAV))).build());
-        byte[] wav = concat(header, pcm);
-        for (int i = 0; i < wav.length; i += 32 * 1024) {
-            up.onNext(UploadRecordingRequest.newBuilder().setChunk(ByteString.copyFrom(wav, i, Math.min(32 * 1024, wav.length - i))).build());
-        }
-        up.onCompleted();
-        Call uploaded = result.future().get(30, TimeUnit.SECONDS);
-        Call done = awaitPipeline(acme, uploaded.getId());
+        Call done = awaitPipeline(acme, upload(acme, "", u).getId());
         assertEquals("succeeded", stages(done).get("transcribe"));
         String heard = done.getTranscriptList().stream().map(TranscriptEvent::getText).collect(Collectors.joining(" "));
         double wer = WordErrorRate.of(u.transcript(), heard);
@@ -456,7 +454,70 @@ class CallsEndToEndTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(e.getCause()).getCode());
     }
 
+    @Test
+    void aContactsDataIsExportedDecryptedAndErasedOverTheApi() throws Exception {
+        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(acme.key()));
+        String list = contacts.createContactList(CreateContactListRequest.newBuilder().setContactList(ContactList
+                .newBuilder().setName("Erasure")).build()).getId();
+        String contact = contacts.createContact(CreateContactRequest.newBuilder().setContact(Contact.newBuilder()
+                .setPhoneNumber("+14155550188").setFirstName("Grace").setLastName("Hopper").addListIds(list)).build()).getId();
+        var privacy = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(acme.key()));
+        privacy.recordConsent(RecordConsentRequest.newBuilder().setContactId(contact)
+                .setPurpose(ConsentPurpose.CONSENT_PURPOSE_RECORDING).setGranted(true).setSource("ivr").build());
+        SpeechAudio.Utterance u = SpeechAudio.librivox().get(1);
+        Call done = awaitPipeline(acme, upload(acme, contact, u).getId());
+        String heard = done.getTranscript(0).getText();
+
+        StringBuilder json = new StringBuilder();
+        privacy.exportPersonalData(ExportPersonalDataRequest.newBuilder().setContactId(contact)
+                .setFormat(ExportPersonalDataRequest.Format.FORMAT_JSON).build())
+                .forEachRemaining(c -> json.append(c.getData().toStringUtf8()));
+        assertTrue(json.toString().contains("Hopper") && json.toString().contains(heard), json.toString());
+        var fromGlobex = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+        for (Runnable foreign : List.<Runnable>of(
+                () -> fromGlobex.eraseContact(EraseContactRequest.newBuilder().setContactId(contact).build()),
+                () -> fromGlobex.listConsents(ListConsentsRequest.newBuilder().setContactId(contact).build()),
+                () -> fromGlobex.exportPersonalData(ExportPersonalDataRequest.newBuilder().setContactId(contact)
+                        .setFormat(ExportPersonalDataRequest.Format.FORMAT_CSV).build()).forEachRemaining(c -> { }))) {
+            assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, foreign::run).getStatus().getCode());
+        }
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class, () -> privacy
+                .exportPersonalData(ExportPersonalDataRequest.newBuilder().setContactId(contact).build())
+                .forEachRemaining(c -> { })).getStatus().getCode(), "the format is required");
+
+        Erasure erased = privacy.eraseContact(EraseContactRequest.newBuilder().setContactId(contact).build());
+        assertEquals(1, erased.getCallsAnonymised());
+        assertTrue(erased.getTranscriptSegmentsDeleted() > 0);
+        Call after = acme.calls().getCall(GetCallRequest.newBuilder().setId(done.getId()).build());
+        assertEquals(0, after.getTranscriptCount());
+        assertEquals("", after.getToNumber());
+        assertEquals(Status.Code.FAILED_PRECONDITION, assertThrows(StatusRuntimeException.class, () -> acme.calls()
+                .getRecordingUrl(GetRecordingUrlRequest.newBuilder().setId(done.getId()).build())).getStatus().getCode());
+        assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> privacy.listConsents(
+                ListConsentsRequest.newBuilder().setContactId(contact).build())).getStatus().getCode(),
+                "the contact is gone; its consent stays, anonymised and no longer tied to it");
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** Uploads one utterance as a 16 kHz WAV recording of a call to {@code contactId} (or nobody). */
+    private static Call upload(Tenant t, String contactId, SpeechAudio.Utterance u) throws Exception {
+        byte[] pcm = pcmBytes(u.samples());
+        byte[] header = Wav.header(new io.switchboard.audio.AudioFormat(io.switchboard.audio.AudioFormat.Encoding.PCM16,
+                16_000, 1, io.switchboard.audio.AudioFormat.Container.WAV), pcm.length);
+        SingleResponse<Call> result = new SingleResponse<>();
+        StreamObserver<UploadRecordingRequest> up = t.async().uploadRecording(result);
+        up.onNext(UploadRecordingRequest.newBuilder().setOpen(forTenant(open(AudioFormat.Encoding.ENCODING_PCM16, 16_000, 1), t)
+                .toBuilder().setContactId(contactId).setFormat(AudioFormat.newBuilder()
+                        .setEncoding(AudioFormat.Encoding.ENCODING_PCM16).setSampleRate(16_000).setChannels(1)
+                        .setContainer(AudioFormat.Container.CONTAINER_WAV))).build());
+        byte[] wav = concat(header, pcm);
+        for (int i = 0; i < wav.length; i += 32 * 1024) {
+            up.onNext(UploadRecordingRequest.newBuilder().setChunk(ByteString.copyFrom(wav, i, Math.min(32 * 1024, wav.length - i))).build());
+        }
+        up.onCompleted();
+        return result.future().get(30, TimeUnit.SECONDS);
+    }
 
     /** One StreamCall, its responses collected. */
     static final class LiveStream {

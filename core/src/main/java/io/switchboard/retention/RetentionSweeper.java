@@ -262,9 +262,8 @@ public final class RetentionSweeper {
     private void purgeCall(DSLContext tx, Evidence ev, CallsRecord c, Instant due, Instant now, Reason why, String plan) {
         UUID org = c.getOrganizationId();
         String id = c.getId().toString();
-        List<String> objects = objectsOf(c);
-        if (!objects.isEmpty()) {
-            ev.add(org, DataClass.RECORDINGS, "call", id, objects.size(), due, now, why, plan);
+        if (c.getRecordingKey() != null || (c.getRecordingDeletedAt() == null && c.getAudioSegments() > 0)) {
+            ev.add(org, DataClass.RECORDINGS, "call", id, 1, due, now, why, plan);
         }
         int segments = tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(c.getId())).execute();
         if (segments > 0) {
@@ -278,15 +277,17 @@ public final class RetentionSweeper {
         ev.add(org, DataClass.CALL_LOGS, "call", id, 1, due, now, why, plan);
     }
 
-    /** The call's objects in storage: its assembled recording, or the segments of one never assembled. */
+    /**
+     * The call's objects in storage: its assembled recording and the segments it was assembled from (the
+     * pipeline deletes those after assembly, but a crash in between leaves them; a missing key is no error).
+     */
     private static List<String> objectsOf(CallsRecord c) {
+        List<String> keys = new ArrayList<>(RecordingStore.segmentKeys(c.getOrganizationId(), c.getId(),
+                c.getAudioSegments()));
         if (c.getRecordingKey() != null) {
-            return List.of(c.getRecordingKey());
+            keys.add(c.getRecordingKey());
         }
-        if (c.getRecordingDeletedAt() == null && c.getAudioSegments() > 0) {
-            return RecordingStore.segmentKeys(c.getOrganizationId(), c.getId(), c.getAudioSegments());
-        }
-        return List.of();
+        return keys;
     }
 
     // ------------------------------------------------------------------ usage records, contacts

@@ -52,6 +52,12 @@ public final class SwitchboardServer implements AutoCloseable {
     /** With {@code calls}, also serves the live call API (it needs object storage and a recogniser). */
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls, String host,
                                           int port) {
+        return start(plane, calls, List.of(), host, port);
+    }
+
+    /** @param more services that need more than the control plane (call content: privacy) */
+    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
+                                          List<BindableService> more, String host, int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         GrpcRouting.Builder grpc = GrpcRouting.builder()
@@ -61,6 +67,7 @@ public final class SwitchboardServer implements AutoCloseable {
             grpc.service(s);
         }
         calls.ifPresent(grpc::service);
+        more.forEach(grpc::service);
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
