@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.switchboard.agents.AgentService;
+import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditLog;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
@@ -61,9 +62,18 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                                       AuditSink alsoTo, Duration downgradeGrace, MasterKeys masterKeys) {
         DSLContext dsl = database.dsl();
         AuditLog auditLog = new AuditLog(dsl, clock, signer);
-        AuditSink audit = e -> {
-            auditLog.record(e);
-            alsoTo.record(e);
+        AuditSink audit = new AuditSink() {
+            @Override
+            public void record(AuditEvent e) {
+                auditLog.record(e);
+                alsoTo.record(e);
+            }
+
+            @Override
+            public void record(DSLContext tx, AuditEvent e) {
+                auditLog.record(tx, e);
+                alsoTo.record(e);
+            }
         };
         PolicyChanges changes = new PolicyChanges(downgradeGrace);
         PlanService plans = new PlanService(dsl, clock, catalog, audit, changes);

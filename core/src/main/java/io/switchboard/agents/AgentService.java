@@ -78,9 +78,9 @@ public final class AgentService {
             apply(r, spec);
             r.store();
             snapshot(tx, r);
+            audit.record(tx, AuditEvent.of(actor, "agent.create", "agent", r.getId(), Map.of(), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "agent.create", "agent", agent.id(), Map.of(), now));
         return agent;
     }
 
@@ -162,10 +162,10 @@ public final class AgentService {
             apply(r, merged);
             r.setVersion(r.getVersion() + 1).setUpdatedAt(now).store();
             snapshot(tx, r);
+            audit.record(tx, AuditEvent.of(actor, "agent.update", "agent", id,
+                    Map.of("fields", String.join(",", mask.paths()), "version", Integer.toString(r.getVersion())), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "agent.update", "agent", id,
-                Map.of("fields", String.join(",", mask.paths()), "version", Integer.toString(agent.version())), now));
         return agent;
     }
 
@@ -187,8 +187,8 @@ public final class AgentService {
                                 + "; complete, cancel or re-point them first");
             }
             r.setDeletedAt(now).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "agent.delete", "agent", id, Map.of(), now));
         });
-        audit.record(AuditEvent.of(actor, "agent.delete", "agent", id, Map.of(), now));
     }
 
     private static AgentSpec merge(AgentSpec current, AgentSpec patch, UpdateMask mask) {

@@ -97,12 +97,25 @@ public final class AuditLog implements AuditSink {
         }
     }
 
+    @Override
+    public void record(DSLContext tx, AuditEvent e) {
+        append(tx, e);
+    }
+
     /** Appends the event to its organisation's chain and returns the stored entry. */
     public AuditEntry append(AuditEvent e) {
+        return append(dsl, e);
+    }
+
+    /**
+     * Appends within {@code outer}'s transaction when it is in one (as a savepoint), else in a transaction of
+     * its own. The organisation's chain head stays locked until the outer transaction ends.
+     */
+    public AuditEntry append(DSLContext outer, AuditEvent e) {
         UUID org = e.organizationId();
         Instant at = e.at().truncatedTo(ChronoUnit.MICROS); // what PostgreSQL stores, so the hash re-computes
         Optional<Instant> expiresAt = expiry.apply(org, at);
-        return dsl.transactionResult(cfg -> {
+        return outer.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             tx.insertInto(AUDIT_HEADS).set(AUDIT_HEADS.ORGANIZATION_ID, org).set(AUDIT_HEADS.SEQ, 0L)
                     .set(AUDIT_HEADS.HASH, GENESIS).onConflictDoNothing().execute();

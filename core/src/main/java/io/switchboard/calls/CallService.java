@@ -153,10 +153,10 @@ public final class CallService {
                     .setStartedAt(now).setLastAudioAt(now).setCreatedAt(now).setUpdatedAt(now)
                     .setExpiresAt(expiry(actor.organizationId(), DataClass.CALL_LOGS, now));
             r.store();
+            audit.record(tx, AuditEvent.of(actor, "call.open", "call", r.getId(), Map.of("agent_version",
+                    Integer.toString(version)), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "call.open", "call", call.id(), Map.of("agent_version",
-                Integer.toString(call.agentVersion())), now));
         return call;
     }
 
@@ -251,10 +251,15 @@ public final class CallService {
         }
         Instant now = now();
         Instant purgeAt = now.plus(PURGE_AFTER);
-        dsl.update(CALLS).set(CALLS.DELETED_AT, now).set(CALLS.PURGE_AT, purgeAt).set(CALLS.UPDATED_AT, now)
-                .where(CALLS.ID.eq(call.id())).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
-                .and(CALLS.DELETED_AT.isNull()).execute();
-        audit.record(AuditEvent.of(actor, "call.delete", "call", call.id(), Map.of("purge_at", purgeAt.toString()), now));
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            if (tx.update(CALLS).set(CALLS.DELETED_AT, now).set(CALLS.PURGE_AT, purgeAt).set(CALLS.UPDATED_AT, now)
+                    .where(CALLS.ID.eq(call.id())).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
+                    .and(CALLS.DELETED_AT.isNull()).execute() == 1) {
+                audit.record(tx, AuditEvent.of(actor, "call.delete", "call", call.id(),
+                        Map.of("purge_at", purgeAt.toString()), now));
+            }
+        });
         return purgeAt;
     }
 
@@ -263,14 +268,20 @@ public final class CallService {
         actor.require(Role.ADMIN, "restoring calls");
         UUID id = Ids.parse("id", idText);
         Instant now = now();
-        int n = dsl.update(CALLS).set(CALLS.DELETED_AT, (Instant) null).set(CALLS.PURGE_AT, (Instant) null)
-                .set(CALLS.UPDATED_AT, now).where(CALLS.ID.eq(id)).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
-                .and(CALLS.DELETED_AT.isNotNull()).execute();
+        int n = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            int changed = tx.update(CALLS).set(CALLS.DELETED_AT, (Instant) null).set(CALLS.PURGE_AT, (Instant) null)
+                    .set(CALLS.UPDATED_AT, now).where(CALLS.ID.eq(id)).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
+                    .and(CALLS.DELETED_AT.isNotNull()).execute();
+            if (changed == 1) {
+                audit.record(tx, AuditEvent.of(actor, "call.restore", "call", id, Map.of(), now));
+            }
+            return changed;
+        });
         if (n == 0) {
             get(actor, idText); // NOT_FOUND if it is gone or another organisation's
             throw new SwitchboardException.FailedPrecondition("NOT_DELETED", "call " + id + " is not deleted");
         }
-        audit.record(AuditEvent.of(actor, "call.restore", "call", id, Map.of(), now));
         return get(actor, idText);
     }
 
@@ -289,7 +300,8 @@ public final class CallService {
         }
         Content c = new Content(transcript(call.organizationId(), call.id()), summary(call.organizationId(), call.id()));
         if (hipaaMode(call.organizationId())) {
-            audit.record(AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", how,
+            // fails closed: a read of PHI that cannot be audited is not served
+            audit.record(dsl, AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", how,
                     "transcript_segments", Integer.toString(c.transcript().size()),
                     "summary", Boolean.toString(c.summary().isPresent())), now()));
         }
@@ -299,7 +311,7 @@ public final class CallService {
     /** A live transcript is PHI too: in HIPAA mode, following a call is audited. */
     public void auditLiveRead(Principal actor, Call call) {
         if (hipaaMode(call.organizationId())) {
-            audit.record(AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", "watch"), now()));
+            audit.record(dsl, AuditEvent.of(actor, "call.content.read", "call", call.id(), Map.of("via", "watch"), now()));
         }
     }
 
@@ -515,7 +527,7 @@ public final class CallService {
         }
         Call.Recording rec = call.recording().orElseThrow(() -> noRecording(call));
         Instant now = now();
-        audit.record(AuditEvent.of(actor, "recording.url", "call", call.id(), Map.of("ttl_seconds",
+        audit.record(dsl, AuditEvent.of(actor, "recording.url", "call", call.id(), Map.of("ttl_seconds",
                 Long.toString(t.toSeconds())), now));
         return new RecordingUrl(recordings.presignedGet(rec.key(), t), now.plus(t));
     }

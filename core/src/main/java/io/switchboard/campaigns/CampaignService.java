@@ -108,10 +108,10 @@ public final class CampaignService {
             setWindow(r, window);
             setRetry(r, retry);
             r.store();
+            audit.record(tx, AuditEvent.of(actor, "campaign.create", "campaign", r.getId(),
+                    Map.of("agent_id", agentId.toString(), "contact_list_id", listId.toString()), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "campaign.create", "campaign", campaign.id(),
-                Map.of("agent_id", agentId.toString(), "contact_list_id", listId.toString()), now));
         return campaign;
     }
 
@@ -197,10 +197,10 @@ public final class CampaignService {
                 lockList(tx, actor, r.getContactListId());
             }
             r.setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "campaign.update", "campaign", id,
+                    Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "campaign.update", "campaign", id,
-                Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
         return campaign;
     }
 
@@ -218,8 +218,8 @@ public final class CampaignService {
                         + state + "; only DRAFT, COMPLETED or CANCELLED campaigns can be deleted (cancel it first)");
             }
             r.setDeletedAt(now).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "campaign.delete", "campaign", id, Map.of(), now));
         });
-        audit.record(AuditEvent.of(actor, "campaign.delete", "campaign", id, Map.of(), now));
     }
 
     public Campaign start(Principal actor, String idText) {
@@ -254,12 +254,10 @@ public final class CampaignService {
         actor.require(role, "changing a campaign's state (" + verb + ")");
         UUID id = Ids.parse("id", idText);
         Instant now = now();
-        CampaignState[] was = new CampaignState[1];
         Campaign campaign = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             CampaignsRecord r = fetch(tx, actor, id, true);
             CampaignState state = domainState(r.getState());
-            was[0] = state;
             if (!from.contains(state) || !state.canMoveTo(to)) {
                 throw new SwitchboardException.FailedPrecondition("CAMPAIGN_STATE", "cannot " + verb + " campaign "
                         + id + ": it is " + state + " and " + verb + " applies only to " + sorted(from));
@@ -288,10 +286,10 @@ public final class CampaignService {
                     .set(CAMPAIGN_TRANSITIONS.ACTOR_API_KEY_ID, actor.apiKeyId())
                     .set(CAMPAIGN_TRANSITIONS.CHANGED_AT, now)
                     .execute();
+            audit.record(tx, AuditEvent.of(actor, "campaign." + verb, "campaign", id,
+                    Map.of("from", state.name(), "to", to.name()), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "campaign." + verb, "campaign", id,
-                Map.of("from", was[0].name(), "to", to.name()), now));
         return campaign;
     }
 

@@ -102,9 +102,9 @@ public final class ContactService {
             c.applyTo(r);
             r.store();
             addToLists(tx, actor, listIds, List.of(r.getId()), now);
+            audit.record(tx, AuditEvent.of(actor, "contact.create", "contact", r.getId(), Map.of(), now));
             return toDomain(r, listIds);
         });
-        audit.record(AuditEvent.of(actor, "contact.create", "contact", created.id(), Map.of(), now));
         return created;
     }
 
@@ -177,10 +177,10 @@ public final class ContactService {
                         .and(CONTACT_LIST_MEMBERS.CONTACT_LIST_ID.notIn(lists)).execute();
                 addToLists(tx, actor, lists, List.of(id), now);
             }
+            audit.record(tx, AuditEvent.of(actor, "contact.update", "contact", id,
+                    Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
             return toDomain(r, lists);
         });
-        audit.record(AuditEvent.of(actor, "contact.update", "contact", id,
-                Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
         return updated;
     }
 
@@ -198,9 +198,9 @@ public final class ContactService {
             tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_ID.eq(id))
                     .and(CONTACT_LIST_MEMBERS.ORGANIZATION_ID.eq(actor.organizationId())).execute();
             r.setDeletedAt(now).setPurgeAt(now.plus(PURGE_AFTER)).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "contact.delete", "contact", id,
+                    Map.of("purge_at", now.plus(PURGE_AFTER).toString()), now));
         });
-        audit.record(AuditEvent.of(actor, "contact.delete", "contact", id,
-                Map.of("purge_at", now.plus(PURGE_AFTER).toString()), now));
     }
 
     // ---------------------------------------------------------------- lists
@@ -211,12 +211,15 @@ public final class ContactService {
                 .maxLength("contact_list.description", description, 2000);
         v.throwIfAny();
         Instant now = now();
-        ContactListsRecord r = dsl.newRecord(CONTACT_LISTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
-                .setName(name.strip()).setDescription(description == null ? "" : description)
-                .setCreatedAt(now).setUpdatedAt(now);
-        r.store();
-        audit.record(AuditEvent.of(actor, "contact_list.create", "contact_list", r.getId(), Map.of(), now));
-        return toDomain(r, 0);
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            ContactListsRecord r = tx.newRecord(CONTACT_LISTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
+                    .setName(name.strip()).setDescription(description == null ? "" : description)
+                    .setCreatedAt(now).setUpdatedAt(now);
+            r.store();
+            audit.record(tx, AuditEvent.of(actor, "contact_list.create", "contact_list", r.getId(), Map.of(), now));
+            return toDomain(r, 0);
+        });
     }
 
     public ContactList getList(Principal actor, String idText) {
@@ -258,10 +261,10 @@ public final class ContactService {
                 r.setDescription(description == null ? "" : description);
             }
             r.setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "contact_list.update", "contact_list", id,
+                    Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
             return toDomain(r, counts(tx, List.of(id)).getOrDefault(id, 0L));
         });
-        audit.record(AuditEvent.of(actor, "contact_list.update", "contact_list", id,
-                Map.of("fields", String.join(",", mask.paths().stream().sorted().toList())), now));
         return list;
     }
 
@@ -284,8 +287,8 @@ public final class ContactService {
             tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_LIST_ID.eq(id))
                     .and(CONTACT_LIST_MEMBERS.ORGANIZATION_ID.eq(actor.organizationId())).execute();
             r.setDeletedAt(now).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "contact_list.delete", "contact_list", id, Map.of(), now));
         });
-        audit.record(AuditEvent.of(actor, "contact_list.delete", "contact_list", id, Map.of(), now));
     }
 
     // ---------------------------------------------------------------- validation

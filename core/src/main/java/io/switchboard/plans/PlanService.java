@@ -91,11 +91,10 @@ public final class PlanService {
         actor.require(Role.OWNER, "changing the plan");
         Plan target = catalog.require("plan_id", planId);
         Instant now = now();
-        String[] from = new String[1];
         OrganizationPlan result = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             OrganizationsRecord org = org(tx, actor.organizationId(), true);
-            from[0] = org.getPlanId();
+            String from = org.getPlanId();
             if (org.getHipaaMode() && !target.hipaaAllowed()) {
                 throw new SwitchboardException.FailedPrecondition("HIPAA_MODE_ON",
                         "HIPAA mode is on and plan '" + target.id() + "' does not allow it; switch HIPAA mode off first");
@@ -103,12 +102,12 @@ public final class PlanService {
             EffectivePolicy before = policyOf(org);
             PlanOverrides overrides = overridesOnPlan(org, target);
             org.setPlanId(target.id()).setPlanOverrides(PlanOverridesJson.write(overrides)).setUpdatedAt(now).store();
-            recordChange(tx, org.getId(), from[0], target.id(), overrides, actor, now);
+            recordChange(tx, org.getId(), from, target.id(), overrides, actor, now);
             reevaluation.policyChanged(tx, before, policyOf(org), now);
+            audit.record(tx, AuditEvent.of(actor, "plan.set", "organization", actor.organizationId(),
+                    Map.of("from", from, "to", target.id()), now));
             return load(tx, org.getId());
         });
-        audit.record(AuditEvent.of(actor, "plan.set", "organization", actor.organizationId(),
-                Map.of("from", from[0], "to", target.id()), now));
         return result;
     }
 
@@ -130,10 +129,10 @@ public final class PlanService {
             org.setPlanOverrides(PlanOverridesJson.write(overrides)).setUpdatedAt(now).store();
             recordChange(tx, orgId, plan.id(), plan.id(), overrides, actor, now);
             reevaluation.policyChanged(tx, before, policyOf(org), now);
+            audit.record(tx, new AuditEvent(orgId, actor.apiKeyId(), actor.remoteAddress(), "plan.overrides.set",
+                    "organization", orgId.toString(), Map.of("overrides", PlanOverridesJson.write(overrides).data()), now));
             return load(tx, orgId);
         });
-        audit.record(new AuditEvent(orgId, actor.apiKeyId(), actor.remoteAddress(), "plan.overrides.set",
-                "organization", orgId.toString(), Map.of("overrides", PlanOverridesJson.write(overrides).data()), now));
         return result;
     }
 

@@ -22,6 +22,7 @@ import io.switchboard.db.tables.records.ConsentsRecord;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /** Recording and reading consent. A consent names a contact of the caller's organisation; it is never changed. */
 public final class Consents {
@@ -62,14 +63,18 @@ public final class Consents {
                 .and(CONTACTS.ORGANIZATION_ID.eq(actor.organizationId())).and(CONTACTS.DELETED_AT.isNull())
                 .fetchOptional(CONTACTS.PHONE_E164)
                 .orElseThrow(() -> new SwitchboardException.NotFound("contact", contactId.toString()));
-        ConsentsRecord r = dsl.newRecord(CONSENTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
-                .setContactId(contactId).setPhoneE164(phone).setPurpose(in.purpose().get().key()).setGranted(in.granted())
-                .setSource(in.source().strip()).setIpAddress(in.ipAddress() == null ? "" : in.ipAddress().strip())
-                .setRecordedBy(actor.apiKeyId()).setGivenAt(given).setRecordedAt(now);
-        r.store();
-        audit.record(AuditEvent.of(actor, "consent.record", "contact", contactId, Map.of("purpose", r.getPurpose(),
-                "granted", Boolean.toString(in.granted())), now));
-        return toDomain(r);
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            ConsentsRecord r = tx.newRecord(CONSENTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
+                    .setContactId(contactId).setPhoneE164(phone).setPurpose(in.purpose().get().key())
+                    .setGranted(in.granted()).setSource(in.source().strip())
+                    .setIpAddress(in.ipAddress() == null ? "" : in.ipAddress().strip())
+                    .setRecordedBy(actor.apiKeyId()).setGivenAt(given).setRecordedAt(now);
+            r.store();
+            audit.record(tx, AuditEvent.of(actor, "consent.record", "contact", contactId, Map.of("purpose",
+                    r.getPurpose(), "granted", Boolean.toString(in.granted())), now));
+            return toDomain(r);
+        });
     }
 
     /** A contact's consents, oldest first (deleted contacts included: consent outlives them). */

@@ -93,6 +93,10 @@ public final class SubjectRights {
             throw new SwitchboardException.NotFound("contact", contactId.get().toString());
         }
         Instant now = now();
+        // audited before anything leaves, failing closed
+        audit.record(dsl, AuditEvent.of(actor, "privacy.export", contactId.isPresent() ? "contact" : "organization",
+                contactId.map(Object::toString).orElse(org.toString()), Map.of("format", format.name().toLowerCase(
+                        java.util.Locale.ROOT)), now));
         try (ChunkWriter w = new ChunkWriter(out); Sink sink = format == Format.JSON ? new JsonSink(w) : new CsvSink(w)) {
             sink.begin(now, org);
             var contacts = dsl.selectFrom(CONTACTS).where(CONTACTS.ORGANIZATION_ID.eq(org))
@@ -116,9 +120,6 @@ public final class SubjectRights {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        audit.record(AuditEvent.of(actor, "privacy.export", contactId.isPresent() ? "contact" : "organization",
-                contactId.map(Object::toString).orElse(org.toString()), Map.of("format", format.name().toLowerCase(
-                        java.util.Locale.ROOT)), now));
     }
 
     private ObjectNode contactNode(UUID org, ContactsRecord c) {
@@ -240,18 +241,19 @@ public final class SubjectRights {
             tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_ID.eq(contactId)).execute();
             tx.deleteFrom(CONTACTS).where(CONTACTS.ID.eq(contactId)).execute();
             evidence(tx, org, "contacts", contactId, 1, now, plan);
+            Erasure done = new Erasure(contactId, theirs.size(), objects.size(), segments, summaries, anonymised);
+            audit.record(tx, AuditEvent.of(actor, "privacy.erase", "contact", contactId, Map.of(
+                    "calls", Integer.toString(done.callsAnonymised()),
+                    "recording_objects", Integer.toString(done.recordingObjectsDeleted()),
+                    "transcript_segments", Integer.toString(done.transcriptSegmentsDeleted()),
+                    "summaries", Integer.toString(done.summariesDeleted()),
+                    "consents", Long.toString(done.consentsAnonymised())), now));
             // objects last but inside the transaction: if storage fails, nothing above is committed and the
             // erasure can simply be repeated; if the commit fails after, the objects are gone and a repeat
             // finishes the rows
             store.deleteAll(objects);
-            return new Erasure(contactId, theirs.size(), objects.size(), segments, summaries, anonymised);
+            return done;
         });
-        audit.record(AuditEvent.of(actor, "privacy.erase", "contact", contactId, Map.of(
-                "calls", Integer.toString(result.callsAnonymised()),
-                "recording_objects", Integer.toString(result.recordingObjectsDeleted()),
-                "transcript_segments", Integer.toString(result.transcriptSegmentsDeleted()),
-                "summaries", Integer.toString(result.summariesDeleted()),
-                "consents", Long.toString(result.consentsAnonymised())), now));
         return result;
     }
 

@@ -64,13 +64,16 @@ public final class LegalHolds {
             throw new SwitchboardException.NotFound(scope.get().key(), resource.toString());
         }
         Instant now = now();
-        LegalHoldsRecord r = dsl.newRecord(LEGAL_HOLDS);
-        r.setId(Ids.newId()).setOrganizationId(org).setScope(HoldScope.valueOf(scope.get().key()))
-                .setResourceId(resource).setReason(reason.trim()).setPlacedBy(actor.apiKeyId()).setPlacedAt(now);
-        r.store();
-        audit.record(AuditEvent.of(actor, "legal_hold.place", "legal_hold", r.getId(),
-                Map.of("scope", scope.get().key(), "resource_id", resource.toString()), now));
-        return toDomain(r);
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            LegalHoldsRecord r = tx.newRecord(LEGAL_HOLDS);
+            r.setId(Ids.newId()).setOrganizationId(org).setScope(HoldScope.valueOf(scope.get().key()))
+                    .setResourceId(resource).setReason(reason.trim()).setPlacedBy(actor.apiKeyId()).setPlacedAt(now);
+            r.store();
+            audit.record(tx, AuditEvent.of(actor, "legal_hold.place", "legal_hold", r.getId(),
+                    Map.of("scope", scope.get().key(), "resource_id", resource.toString()), now));
+            return toDomain(r);
+        });
     }
 
     public LegalHold release(Principal actor, String idText, String reason) {
@@ -89,10 +92,10 @@ public final class LegalHolds {
             }
             r.setReleasedAt(now).setReleasedBy(actor.apiKeyId()).setReleaseReason(reason == null ? "" : reason.trim())
                     .store();
+            audit.record(tx, AuditEvent.of(actor, "legal_hold.release", "legal_hold", id,
+                    Map.of("scope", r.getScope().getLiteral(), "resource_id", r.getResourceId().toString()), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "legal_hold.release", "legal_hold", id,
-                Map.of("scope", released.scope().key(), "resource_id", released.resourceId().toString()), now));
         return released;
     }
 

@@ -120,26 +120,39 @@ public final class RetentionSweeper {
         this.batch = batch;
     }
 
-    /** Passes until one finds less than a full batch of every kind; returns the totals. */
+    /**
+     * A full pass, then further passes over just the kinds whose last batch was full, until none is; then
+     * closures whose calls and contacts are all gone are finished. Returns the totals.
+     */
     public Result sweepAll() {
-        Result total = Result.NONE;
-        while (true) {
-            Result r = sweep();
-            total = total.plus(r);
-            if (!r.anyFull(batch)) {
-                return total;
-            }
-        }
-    }
-
-    /** One pass: at most {@code batch} items of each kind. */
-    public Result sweep() {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<UUID> closing = closingOrganizations(now); // first: their calls and contacts are marked for purging
+        Result total = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
+                auditEntries(now), deletedCalls(now), deletedContacts(now), 0);
+        Result last = total;
+        while (last.anyFull(batch)) {
+            now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            last = new Result(
+                    last.recordings() >= batch ? recordings(now) : 0,
+                    last.transcriptSegments() >= batch ? transcripts(now) : 0,
+                    last.summaries() >= batch ? summaries(now) : 0,
+                    last.callLogs() >= batch ? callLogs(now) : 0,
+                    last.usageRecords() >= batch ? usageRecords(now) : 0,
+                    0,
+                    last.deletedCalls() >= batch ? deletedCalls(now) : 0,
+                    last.deletedContacts() >= batch ? deletedContacts(now) : 0, 0);
+            total = total.plus(last);
+        }
+        return total.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
+    }
+
+    /** One pass: at most {@code batch} items of each kind (audit pruning and closures whole). */
+    public Result sweep() {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        List<UUID> closing = closingOrganizations(now);
         Result r = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
                 auditEntries(now), deletedCalls(now), deletedContacts(now), 0);
-        return new Result(r.recordings(), r.transcriptSegments(), r.summaries(), r.callLogs(), r.usageRecords(),
-                r.auditEntries(), r.deletedCalls(), r.deletedContacts(), finishClosures(closing, now));
+        return r.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
     }
 
     // ------------------------------------------------------------------ content of calls

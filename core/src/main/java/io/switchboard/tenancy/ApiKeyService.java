@@ -116,10 +116,14 @@ public final class ApiKeyService {
                         + " role (" + userRole.dbName() + ")");
             }
         });
-        ApiKey.Created created = insert(dsl, actor.organizationId(), name.trim(), role, userId, false, expiresAt, now);
-        audit.record(AuditEvent.of(actor, "api_key.create", "api_key", created.apiKey().id(),
-                Map.of("role", role.dbName(), "prefix", created.apiKey().prefix()), now));
-        return created;
+        Optional<UUID> forUser = userId;
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            ApiKey.Created created = insert(tx, actor.organizationId(), name.trim(), role, forUser, false, expiresAt, now);
+            audit.record(tx, AuditEvent.of(actor, "api_key.create", "api_key", created.apiKey().id(),
+                    Map.of("role", role.dbName(), "prefix", created.apiKey().prefix()), now));
+            return created;
+        });
     }
 
     /** Inserts a key inside the caller's transaction; used by organisation creation and bootstrap too. */
@@ -177,9 +181,9 @@ public final class ApiKeyService {
             if (r.getRevokedAt() == null) {
                 r.setRevokedAt(now).store();
             }
+            audit.record(tx, AuditEvent.of(actor, "api_key.revoke", "api_key", id, Map.of("prefix", r.getPrefix()), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "api_key.revoke", "api_key", id, Map.of("prefix", key.prefix()), now));
         return key;
     }
 

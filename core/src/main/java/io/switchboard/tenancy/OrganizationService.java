@@ -74,11 +74,14 @@ public final class OrganizationService {
         }
         v.throwIfAny();
         Plan plan = found.orElseThrow();
-        Created created = dsl.transactionResult(cfg -> insert(DSL.using(cfg), name.trim(), plan.id(), ownerEmail.trim(),
-                ownerName == null ? "" : ownerName.trim(), false, Optional.of(actor.apiKeyId())));
-        audit.record(AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),
-                Map.of("plan", plan.id()), created.organization().createdAt()));
-        return created;
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            Created created = insert(tx, name.trim(), plan.id(), ownerEmail.trim(), ownerName == null ? "" : ownerName.trim(),
+                    false, Optional.of(actor.apiKeyId()));
+            audit.record(tx, AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),
+                    Map.of("plan", plan.id()), created.organization().createdAt()));
+            return created;
+        });
     }
 
     /**
@@ -148,14 +151,13 @@ public final class OrganizationService {
             actor.require(Role.OWNER, "switching HIPAA mode");
         }
         Instant now = now();
-        boolean[] hipaaBefore = new boolean[1];
         Organization after = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             OrganizationsRecord r = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(actor.organizationId()))
                     .and(ORGANIZATIONS.DELETED_AT.isNull()).forUpdate().fetchOptional()
                     .orElseThrow(() -> new SwitchboardException.NotFound("organization",
                             actor.organizationId().toString()));
-            hipaaBefore[0] = r.getHipaaMode();
+            boolean hipaaBefore = r.getHipaaMode();
             EffectivePolicy before = plans.policyOf(r);
             name.ifPresent(n -> r.setName(n.trim()));
             if (hipaaMode.isPresent() && hipaaMode.get() && !r.getHipaaMode()) {
@@ -168,16 +170,16 @@ public final class OrganizationService {
             hipaaMode.ifPresent(r::setHipaaMode);
             r.setUpdatedAt(now).store();
             reevaluation.policyChanged(tx, before, plans.policyOf(r), now); // HIPAA mode keeps audit entries 6 years
+            if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore) {
+                audit.record(tx, AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
+                        actor.organizationId(), Map.of(), now));
+            }
+            if (name.isPresent()) {
+                audit.record(tx, AuditEvent.of(actor, "organization.update", "organization", actor.organizationId(),
+                        Map.of("fields", "name"), now));
+            }
             return toDomain(r);
         });
-        if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore[0]) {
-            audit.record(AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
-                    actor.organizationId(), Map.of(), now));
-        }
-        if (name.isPresent()) {
-            audit.record(AuditEvent.of(actor, "organization.update", "organization", actor.organizationId(),
-                    Map.of("fields", "name"), now));
-        }
         return after;
     }
 
@@ -200,9 +202,9 @@ public final class OrganizationService {
                         "must repeat the organisation's name exactly to close it");
             }
             r.setDeletedAt(now).setPurgeAt(purgeAt).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "organization.close", "organization", actor.organizationId(),
+                    Map.of("purge_at", purgeAt.toString()), now));
         });
-        audit.record(AuditEvent.of(actor, "organization.close", "organization", actor.organizationId(),
-                Map.of("purge_at", purgeAt.toString()), now));
         return purgeAt;
     }
 
@@ -223,9 +225,9 @@ public final class OrganizationService {
                         "organisation " + id + " was purged at " + r.getPurgeAt() + "; it cannot be reopened");
             }
             r.setDeletedAt(null).setPurgeAt(null).setUpdatedAt(now).store();
+            audit.record(tx, AuditEvent.of(actor, "organization.reopen", "organization", id, Map.of(), now));
             return toDomain(r);
         });
-        audit.record(AuditEvent.of(actor, "organization.reopen", "organization", id, Map.of(), now));
         return reopened;
     }
 

@@ -55,15 +55,17 @@ public final class UserService {
         v.throwIfAny();
         requireCanGrant(actor, role);
         Instant now = now();
-        User u;
         try {
-            u = Users.insert(dsl, actor.organizationId(), email.trim(), displayName == null ? "" : displayName.trim(),
-                    role, now);
+            return dsl.transactionResult(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                User u = Users.insert(tx, actor.organizationId(), email.trim(),
+                        displayName == null ? "" : displayName.trim(), role, now);
+                audit.record(tx, AuditEvent.of(actor, "user.create", "user", u.id(), Map.of("role", role.dbName()), now));
+                return u;
+            });
         } catch (IntegrityConstraintViolationException e) {
             throw new SwitchboardException.AlreadyExists("a user with email " + email.trim() + " already exists");
         }
-        audit.record(AuditEvent.of(actor, "user.create", "user", u.id(), Map.of("role", role.dbName()), now));
-        return u;
     }
 
     public User get(Principal actor, String idText) {
@@ -109,10 +111,10 @@ public final class UserService {
             role.ifPresent(x -> tx.update(API_KEYS).set(API_KEYS.ROLE, MemberRole.lookupLiteral(x.dbName()))
                     .where(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId())).and(API_KEYS.USER_ID.eq(id))
                     .and(API_KEYS.ROLE.lt(MemberRole.lookupLiteral(x.dbName()))).execute());
-            return Users.toDomain(r);
+            User updated = Users.toDomain(r);
+            audit.record(tx, AuditEvent.of(actor, "user.update", "user", id, Map.of("role", updated.role().dbName()), now));
+            return updated;
         });
-        audit.record(AuditEvent.of(actor, "user.update", "user", id,
-                Map.of("role", u.role().dbName()), now));
         return u;
     }
 
@@ -135,8 +137,8 @@ public final class UserService {
             tx.update(API_KEYS).set(API_KEYS.REVOKED_AT, now)
                     .where(API_KEYS.ORGANIZATION_ID.eq(actor.organizationId())).and(API_KEYS.USER_ID.eq(id))
                     .and(API_KEYS.REVOKED_AT.isNull()).execute();
+            audit.record(tx, AuditEvent.of(actor, "user.delete", "user", id, Map.of(), now));
         });
-        audit.record(AuditEvent.of(actor, "user.delete", "user", id, Map.of(), now));
     }
 
     private static void requireCanGrant(Principal actor, Role role) {

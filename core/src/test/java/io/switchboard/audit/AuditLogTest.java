@@ -278,4 +278,26 @@ class AuditLogTest {
         var e = assertThrows(IllegalStateException.class, () -> AuditSigner.fromFile(file));
         assertTrue(e.getMessage().contains("two lines"), e.getMessage());
     }
+
+    @Test
+    void aChangeAndItsAuditEntryCommitTogetherOrNotAtAll() {
+        var agents = f.plane.agents();
+        var spec = new io.switchboard.agents.AgentSpec("Audited", "en-US", "", "", "", "", List.of());
+        long entries = dsl.fetchCount(io.switchboard.db.Tables.AUDIT_LOG);
+        agents.create(acme.owner(), spec);
+        assertEquals(entries + 1, dsl.fetchCount(io.switchboard.db.Tables.AUDIT_LOG), "entry written with the change");
+
+        // the trail cannot be written (here: its retention lookup fails): the change does not happen either
+        f.plane.auditLog().useRetention((org, at) -> {
+            throw new IllegalStateException("audit storage unavailable");
+        });
+        try {
+            assertThrows(IllegalStateException.class, () -> agents.create(acme.owner(), spec));
+            assertEquals(1, agents.list(acme.owner(), 0, "").items().size(), "no agent without its audit entry");
+            assertEquals(entries + 1, dsl.fetchCount(io.switchboard.db.Tables.AUDIT_LOG));
+        } finally {
+            f.plane.auditLog().useRetention((org, at) -> Optional.empty());
+        }
+        assertTrue(f.plane.auditLog().verify(acme.owner().organizationId()).intact());
+    }
 }
