@@ -97,6 +97,9 @@ public final class RetentionSweeper {
         }
     }
 
+    /** How often a long {@link #sweepAll()} repeats the passes that walk every organisation. */
+    static final Duration WHOLE_PASS_EVERY = Duration.ofSeconds(10);
+
     /** Deleted contacts are evidenced under their own name: contacts are no retention class. */
     private static final String CONTACTS_CLASS = "contacts";
 
@@ -121,29 +124,26 @@ public final class RetentionSweeper {
     }
 
     /**
-     * A full pass, then further passes over just the kinds whose last batch was full, until none is; then
-     * closures whose calls and contacts are all gone are finished. Returns the totals.
+     * Passes until one finds less than a full batch of every kind; returns the totals. Every pass takes each
+     * kind of item, so one kind's backlog never starves another's; audit pruning and organisation closures,
+     * which walk every organisation, run in the first pass and then at most every {@link #WHOLE_PASS_EVERY}.
      */
     public Result sweepAll() {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        List<UUID> closing = closingOrganizations(now); // first: their calls and contacts are marked for purging
-        Result total = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
-                auditEntries(now), deletedCalls(now), deletedContacts(now), 0);
-        Result last = total;
-        while (last.anyFull(batch)) {
-            now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            last = new Result(
-                    last.recordings() >= batch ? recordings(now) : 0,
-                    last.transcriptSegments() >= batch ? transcripts(now) : 0,
-                    last.summaries() >= batch ? summaries(now) : 0,
-                    last.callLogs() >= batch ? callLogs(now) : 0,
-                    last.usageRecords() >= batch ? usageRecords(now) : 0,
-                    0,
-                    last.deletedCalls() >= batch ? deletedCalls(now) : 0,
-                    last.deletedContacts() >= batch ? deletedContacts(now) : 0, 0);
-            total = total.plus(last);
-        }
-        return total.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
+        long started = System.nanoTime();
+        Result total = Result.NONE;
+        Result last;
+        do {
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            boolean whole = total == Result.NONE || System.nanoTime() - started > WHOLE_PASS_EVERY.toNanos();
+            if (whole) {
+                started = System.nanoTime();
+            }
+            List<UUID> closing = whole ? closingOrganizations(now) : List.of();
+            last = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
+                    whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0);
+            total = total.plus(last).plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
+        } while (last.anyFull(batch));
+        return total;
     }
 
     /** One pass: at most {@code batch} items of each kind (audit pruning and closures whole). */
@@ -192,16 +192,18 @@ public final class RetentionSweeper {
     private int transcripts(Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var due = tx.select(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.EXPIRES_AT,
-                            TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
-                    .from(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.EXPIRES_AT.le(now))
-                    .and(StampedClass.TRANSCRIPTS.notHeld())
-                    .orderBy(TRANSCRIPT_SEGMENTS.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            // one statement: pick (SKIP LOCKED) and delete, returning what went
+            var due = tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(DSL.row(TRANSCRIPT_SEGMENTS.CALL_ID,
+                            TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ).in(
+                            DSL.select(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
+                                    .from(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.EXPIRES_AT.le(now))
+                                    .and(StampedClass.TRANSCRIPTS.notHeld()).orderBy(TRANSCRIPT_SEGMENTS.EXPIRES_AT)
+                                    .limit(batch).forUpdate().skipLocked()))
+                    .returningResult(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, TRANSCRIPT_SEGMENTS.CALL_ID,
+                            TRANSCRIPT_SEGMENTS.EXPIRES_AT).fetch();
             if (due.isEmpty()) {
                 return 0;
             }
-            tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(DSL.row(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL,
-                    TRANSCRIPT_SEGMENTS.SEQ).in(due.map(r -> DSL.row(r.value2(), r.value4(), r.value5())))).execute();
             Map<UUID, PerCall> perCall = new LinkedHashMap<>();
             for (var r : due) {
                 perCall.merge(r.value2(), new PerCall(r.value1(), 1, r.value3()), PerCall::plus);
@@ -218,13 +220,15 @@ public final class RetentionSweeper {
     private int summaries(Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var due = tx.select(CALL_SUMMARIES.ORGANIZATION_ID, CALL_SUMMARIES.CALL_ID, CALL_SUMMARIES.EXPIRES_AT)
-                    .from(CALL_SUMMARIES).where(CALL_SUMMARIES.EXPIRES_AT.le(now)).and(StampedClass.SUMMARIES.notHeld())
-                    .orderBy(CALL_SUMMARIES.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            var due = tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.in(DSL.select(CALL_SUMMARIES.CALL_ID)
+                            .from(CALL_SUMMARIES).where(CALL_SUMMARIES.EXPIRES_AT.le(now))
+                            .and(StampedClass.SUMMARIES.notHeld()).orderBy(CALL_SUMMARIES.EXPIRES_AT).limit(batch)
+                            .forUpdate().skipLocked()))
+                    .returningResult(CALL_SUMMARIES.ORGANIZATION_ID, CALL_SUMMARIES.CALL_ID, CALL_SUMMARIES.EXPIRES_AT)
+                    .fetch();
             if (due.isEmpty()) {
                 return 0;
             }
-            tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.in(due.map(r -> r.value2()))).execute();
             Map<UUID, String> plans = plans(tx, due.map(r -> r.value1()));
             Evidence ev = new Evidence();
             for (var r : due) {
@@ -308,14 +312,14 @@ public final class RetentionSweeper {
     private int usageRecords(Instant now) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var due = tx.select(USAGE_RECORDS.ID, USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.EXPIRES_AT)
-                    .from(USAGE_RECORDS).where(USAGE_RECORDS.EXPIRES_AT.le(now))
-                    .and(StampedClass.USAGE_RECORDS_CLASS.notHeld())
-                    .orderBy(USAGE_RECORDS.EXPIRES_AT).limit(batch).forUpdate().skipLocked().fetch();
+            var due = tx.deleteFrom(USAGE_RECORDS).where(USAGE_RECORDS.ID.in(DSL.select(USAGE_RECORDS.ID)
+                            .from(USAGE_RECORDS).where(USAGE_RECORDS.EXPIRES_AT.le(now))
+                            .and(StampedClass.USAGE_RECORDS_CLASS.notHeld()).orderBy(USAGE_RECORDS.EXPIRES_AT)
+                            .limit(batch).forUpdate().skipLocked()))
+                    .returningResult(USAGE_RECORDS.ID, USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.EXPIRES_AT).fetch();
             if (due.isEmpty()) {
                 return 0;
             }
-            tx.deleteFrom(USAGE_RECORDS).where(USAGE_RECORDS.ID.in(due.map(r -> r.value1()))).execute();
             Map<UUID, PerCall> perOrg = new LinkedHashMap<>();
             for (var r : due) {
                 perOrg.merge(r.value2(), new PerCall(r.value2(), 1, r.value3()), PerCall::plus);
