@@ -24,8 +24,8 @@ import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.CallSummary;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.SwitchboardException;
-import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
+import io.switchboard.storage.ObjectStore;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.TestObjectStore;
 import io.switchboard.transcription.Word;
@@ -43,7 +43,7 @@ class HipaaEncryptionTest {
     private static final String SECRET = "my date of birth is nineteen eighty four";
     private Fixtures f;
     private DSLContext dsl;
-    private RecordingStore recordings;
+    private ObjectStore store;
     private javax.crypto.SecretKey keyA;
     private MasterKeys masterA;
 
@@ -51,14 +51,13 @@ class HipaaEncryptionTest {
     void setUp() {
         f = Fixtures.fresh();
         dsl = f.plane.database().dsl();
-        recordings = new RecordingStore(TestObjectStore.freshBucket());
+        store = TestObjectStore.freshBucket();
         keyA = MasterKeys.newKey();
         masterA = MasterKeys.of(keyA, List.of());
     }
 
     private CallService calls(MasterKeys master) {
-        return new CallService(dsl, f.plane.clock(), f.plane.plans(), new JobQueue(dsl, f.plane.clock(),
-                JobQueue.Backoff.DEFAULT), recordings, f.plane.audit(), new ContentSeal(dsl, f.plane.clock(), master));
+        return f.calls(store, new ContentSeal(dsl, f.plane.clock(), master));
     }
 
     private Fixtures.Tenant tenant(String name, boolean hipaa) {

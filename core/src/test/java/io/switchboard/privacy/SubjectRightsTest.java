@@ -29,8 +29,6 @@ import io.switchboard.calls.CallSummary;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.contacts.ContactSpec;
-import io.switchboard.queue.JobQueue;
-import io.switchboard.recordings.RecordingStore;
 import io.switchboard.retention.LegalHold;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.testing.Fixtures;
@@ -59,8 +57,7 @@ class SubjectRightsTest {
         f = Fixtures.fresh();
         dsl = f.plane.database().dsl();
         store = TestObjectStore.freshBucket();
-        calls = new CallService(dsl, f.plane.clock(), f.plane.plans(), new JobQueue(dsl, f.plane.clock(),
-                JobQueue.Backoff.DEFAULT), new RecordingStore(store), f.plane.audit());
+        calls = f.calls(store);
         consents = new Consents(dsl, f.plane.clock(), f.plane.audit());
         rights = new SubjectRights(dsl, f.plane.clock(), calls, consents, f.plane.audit());
     }

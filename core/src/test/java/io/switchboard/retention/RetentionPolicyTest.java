@@ -40,8 +40,6 @@ import io.switchboard.contacts.ContactSpec;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanOverrides;
 import io.switchboard.plans.RetentionPeriod;
-import io.switchboard.queue.JobQueue;
-import io.switchboard.recordings.RecordingStore;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.MutableClock;
@@ -72,8 +70,7 @@ class RetentionPolicyTest {
         f = Fixtures.fresh(clock);
         dsl = f.plane.database().dsl();
         store = TestObjectStore.freshBucket();
-        calls = new CallService(dsl, clock, f.plane.plans(), new JobQueue(dsl, clock, JobQueue.Backoff.DEFAULT),
-                new RecordingStore(store), f.plane.audit());
+        calls = f.calls(store);
         sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(), f.plane.plans(), 50);
     }
 

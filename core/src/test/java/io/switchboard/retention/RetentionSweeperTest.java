@@ -21,7 +21,6 @@ import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.CallSummary;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.SwitchboardException;
-import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.testing.Fixtures;
@@ -52,8 +51,7 @@ class RetentionSweeperTest {
         f = Fixtures.fresh(clock);
         dsl = f.plane.database().dsl();
         store = TestObjectStore.freshBucket();
-        calls = new CallService(dsl, clock, f.plane.plans(), new JobQueue(dsl, clock, JobQueue.Backoff.DEFAULT),
-                new RecordingStore(store), f.plane.audit());
+        calls = f.calls(store);
         sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(), f.plane.plans(), 2);
         acme = f.tenant("Acme", "growth");
         globex = f.tenant("Globex", "enterprise"); // unlimited retention

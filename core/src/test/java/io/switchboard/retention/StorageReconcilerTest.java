@@ -15,7 +15,6 @@ import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.CallSpec;
-import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.testing.Fixtures;
@@ -31,10 +30,9 @@ class StorageReconcilerTest {
         MutableClock clock = new MutableClock(Instant.now());
         Fixtures f = Fixtures.fresh(clock);
         ObjectStore store = TestObjectStore.freshBucket();
-        RecordingStore recordings = new RecordingStore(store);
         var dsl = f.plane.database().dsl();
-        CallService calls = new CallService(dsl, clock, f.plane.plans(), new JobQueue(dsl, clock, JobQueue.Backoff.DEFAULT),
-                recordings, f.plane.audit());
+        CallService calls = f.calls(store);
+        RecordingStore recordings = calls.recordings();
         Fixtures.Tenant acme = f.tenant("Acme", "growth");
         UUID org = acme.owner().organizationId();
         String agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()

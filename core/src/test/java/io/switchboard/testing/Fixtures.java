@@ -3,9 +3,14 @@ package io.switchboard.testing;
 import java.time.Clock;
 
 import io.switchboard.ControlPlane;
+import io.switchboard.calls.CallService;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.common.Configs;
+import io.switchboard.encryption.ContentSeal;
 import io.switchboard.plans.PlanCatalog;
+import io.switchboard.queue.JobQueue;
+import io.switchboard.recordings.RecordingStore;
+import io.switchboard.storage.ObjectStore;
 import io.switchboard.tenancy.ApiKey;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.Principal;
@@ -37,6 +42,17 @@ public final class Fixtures {
 
     public static Fixtures fresh() {
         return new Fixtures(Clock.systemUTC());
+    }
+
+    /** The call service over this control plane, its clock and audit trail, storing audio in {@code store}. */
+    public CallService calls(ObjectStore store) {
+        return calls(store, plane.contentSeal());
+    }
+
+    public CallService calls(ObjectStore store, ContentSeal seal) {
+        var dsl = plane.database().dsl();
+        return new CallService(dsl, plane.clock(), plane.plans(), new JobQueue(dsl, plane.clock(), JobQueue.Backoff.DEFAULT),
+                new RecordingStore(store), plane.audit(), seal);
     }
 
     public Principal operator() {

@@ -13,8 +13,6 @@ import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.TranscriptSegment;
-import io.switchboard.queue.JobQueue;
-import io.switchboard.recordings.RecordingStore;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.summaries.CallSummarizer;
 import io.switchboard.summaries.ModelUsage;
@@ -43,8 +41,7 @@ class SummarizeStageTest {
     void aHipaaModeCallNeverGoesToAProviderWithoutABaa() {
         Fixtures f = Fixtures.fresh();
         var dsl = f.plane.database().dsl();
-        CallService calls = new CallService(dsl, f.plane.clock(), f.plane.plans(), new JobQueue(dsl, f.plane.clock(),
-                JobQueue.Backoff.DEFAULT), new RecordingStore(UNUSED_STORE), f.plane.audit());
+        CallService calls = f.calls(UNUSED_STORE);
         Counting remote = new Counting("openai:gpt-4o-mini", false, new AtomicInteger());
         Counting covered = new Counting("in-process", true, new AtomicInteger());
         SummarizeStage stage = new SummarizeStage(dsl, calls, f.plane.agents(), remote, () -> covered, f.plane.usage());
