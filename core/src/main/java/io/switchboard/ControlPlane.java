@@ -24,6 +24,7 @@ import io.switchboard.tenancy.ApiKeyService;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.UserService;
 import io.switchboard.usage.UsageService;
+import io.switchboard.webhooks.Webhooks;
 import org.jooq.DSLContext;
 
 /**
@@ -35,7 +36,8 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            PlanService plans, AgentService agents,
                            CampaignService campaigns, UsageService usage,
                            ContactService contacts, ContactTransfer contactTransfer,
-                           RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal) {
+                           RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal,
+                           Webhooks webhooks) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -77,6 +79,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
         };
         PolicyChanges changes = new PolicyChanges(downgradeGrace);
         PlanService plans = new PlanService(dsl, clock, catalog, audit, changes);
+        Webhooks webhooks = new Webhooks(dsl, clock, audit);
         ContactService contacts = new ContactService(dsl, clock, audit);
         auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
         return new ControlPlane(database, clock, catalog, audit, auditLog,
@@ -85,12 +88,13 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new UserService(dsl, clock, audit),
                 plans,
                 new AgentService(dsl, clock, plans, audit),
-                new CampaignService(dsl, clock, plans, audit),
+                new CampaignService(dsl, clock, plans, audit, webhooks),
                 new UsageService(dsl, clock, plans),
                 contacts,
                 new ContactTransfer(contacts),
                 new RetentionService(dsl, clock, plans, changes),
                 new LegalHolds(dsl, clock, audit),
-                new ContentSeal(dsl, clock, masterKeys));
+                new ContentSeal(dsl, clock, masterKeys),
+                webhooks);
     }
 }

@@ -34,7 +34,7 @@ final class CallsWiring {
 
     static CallService callService(ControlPlane plane, JobQueue queue, ObjectStore store) {
         return new CallService(plane.database().dsl(), Clock.systemUTC(), plane.plans(), queue, new RecordingStore(store),
-                plane.audit(), plane.contentSeal());
+                plane.audit(), plane.contentSeal(), plane.webhooks());
     }
 
     /** The configured recogniser; without one, calls still work and are transcribed by a worker that has it. */

@@ -53,6 +53,7 @@ import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.CreateContactRequest;
 import io.switchboard.v1.CreateOrganizationRequest;
+import io.switchboard.v1.CreateWebhookEndpointRequest;
 import io.switchboard.v1.DeleteCallRequest;
 import io.switchboard.v1.EndCall;
 import io.switchboard.v1.EraseContactRequest;
@@ -73,6 +74,7 @@ import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
+import io.switchboard.v1.WebhookServiceGrpc;
 import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -496,6 +498,42 @@ class CallsEndToEndTest {
         assertEquals(Status.Code.NOT_FOUND, assertThrows(StatusRuntimeException.class, () -> privacy.listConsents(
                 ListConsentsRequest.newBuilder().setContactId(contact).build())).getStatus().getCode(),
                 "the contact is gone; its consent stays, anonymised and no longer tied to it");
+    }
+
+    @Test
+    void theWorkerSendsSignedWebhooksForACallsEvents() throws Exception {
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        List<String> events = new CopyOnWriteArrayList<>();
+        String[] secret = new String[1];
+        receiver.createContext("/hook", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            boolean signed = io.switchboard.webhooks.WebhookSignature.verify(secret[0],
+                    ex.getRequestHeaders().getFirst("Switchboard-Signature"), body, java.time.Instant.now(),
+                    Duration.ofMinutes(5));
+            if (signed) {
+                events.add(ex.getRequestHeaders().getFirst("Switchboard-Event"));
+            }
+            ex.sendResponseHeaders(signed ? 204 : 401, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            var hooks = WebhookServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+            secret[0] = hooks.createWebhookEndpoint(CreateWebhookEndpointRequest.newBuilder()
+                    .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
+                    .addAllEvents(List.of("call.started", "call.completed", "transcript.ready", "summary.ready"))
+                    .build()).getSecret();
+            awaitPipeline(globex, upload(globex, "", SpeechAudio.librivox().get(2)).getId());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (events.size() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(java.util.Set.of("call.started", "call.completed", "transcript.ready", "summary.ready"),
+                    java.util.Set.copyOf(events), "every event arrived, signed: " + events);
+        } finally {
+            receiver.stop(0);
+        }
     }
 
     // ------------------------------------------------------------------ helpers

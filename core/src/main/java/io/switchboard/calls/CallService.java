@@ -48,6 +48,8 @@ import io.switchboard.recordings.RecordingStore;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import io.switchboard.transcription.Word;
+import io.switchboard.webhooks.WebhookEvent;
+import io.switchboard.webhooks.Webhooks;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
@@ -75,16 +77,21 @@ public final class CallService {
     private final RecordingStore recordings;
     private final AuditSink audit;
     private final ContentSeal seal;
+    private final Webhooks webhooks;
 
     /** With data keys wrapped by an in-memory master key (tests). */
     public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
                        AuditSink audit) {
-        this(dsl, clock, plans, jobs, recordings, audit, new ContentSeal(dsl, clock, MasterKeys.generate()));
+        this(dsl, clock, plans, jobs, recordings, audit, new ContentSeal(dsl, clock, MasterKeys.generate()),
+                new Webhooks(dsl, clock, audit));
     }
 
-    /** @param seal encrypts transcripts, summaries and variables of HIPAA-mode organisations at rest */
+    /**
+     * @param seal     encrypts transcripts, summaries and variables of HIPAA-mode organisations at rest
+     * @param webhooks queues call.started, call.completed, transcript.ready and summary.ready events
+     */
     public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
-                       AuditSink audit, ContentSeal seal) {
+                       AuditSink audit, ContentSeal seal, Webhooks webhooks) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
@@ -92,6 +99,7 @@ public final class CallService {
         this.recordings = recordings;
         this.audit = audit;
         this.seal = seal;
+        this.webhooks = webhooks;
     }
 
     public RecordingStore recordings() {
@@ -155,6 +163,7 @@ public final class CallService {
             r.store();
             audit.record(tx, AuditEvent.of(actor, "call.open", "call", r.getId(), Map.of("agent_version",
                     Integer.toString(version)), now));
+            webhooks.emit(tx, actor.organizationId(), WebhookEvent.CALL_STARTED, callEvent(r));
             return toDomain(r);
         });
         return call;
@@ -187,6 +196,9 @@ public final class CallService {
                         .setEndReason(abbreviate(nn(reason), 500)).setEndedAt(now).setUpdatedAt(now).store();
                 jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, "{\"call_id\":\"" + callId + "\"}",
                         "call:" + callId));
+                webhooks.emit(tx, org, WebhookEvent.CALL_COMPLETED, callEvent(r).put("state", r.getState().getLiteral())
+                        .put("end_reason", r.getEndReason()).put("ended_at", now.toString())
+                        .put("audio_ms", audioMs(r)));
             }
             return toDomain(r);
         });
@@ -370,6 +382,30 @@ public final class CallService {
                 });
     }
 
+    /** The transcript of a call is complete (live, or from the recording): transcript.ready. */
+    public void transcriptReady(UUID org, UUID callId) {
+        int segments = dsl.fetchCount(TRANSCRIPT_SEGMENTS, TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId)
+                .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org)));
+        webhooks.emit(org, WebhookEvent.TRANSCRIPT_READY, JSON.createObjectNode().put("call_id", callId.toString())
+                .put("segments", segments));
+    }
+
+    /** What every call event says about the call: ids and numbers, never content. */
+    private static ObjectNode callEvent(CallsRecord r) {
+        ObjectNode n = JSON.createObjectNode().put("call_id", r.getId().toString())
+                .put("agent_id", r.getAgentId().toString()).put("direction", r.getDirection().getLiteral())
+                .put("from_number", r.getFromNumber()).put("to_number", r.getToNumber())
+                .put("started_at", r.getStartedAt().toString());
+        n.put("campaign_id", r.getCampaignId() == null ? null : r.getCampaignId().toString());
+        n.put("contact_id", r.getContactId() == null ? null : r.getContactId().toString());
+        return n;
+    }
+
+    private static long audioMs(CallsRecord r) {
+        long bytesPerSecond = (long) r.getSampleRate() * r.getChannels() * (r.getAudioEncoding().equals("mulaw") ? 1 : 2);
+        return bytesPerSecond == 0 ? 0 : r.getAudioBytes() * 1000 / bytesPerSecond;
+    }
+
     private static String segmentPlace(UUID callId, int channel, int seq) {
         return "transcript|" + callId + "|" + channel + "|" + seq;
     }
@@ -469,14 +505,18 @@ public final class CallService {
         }
         ArrayNode np = JSON.createArrayNode();
         s.notProduced().forEach((part, why) -> np.addObject().put("part", part).put("reason", why));
-        dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
+        if (dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
                 .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
                 .set(CALL_SUMMARIES.SEALED, sealed)
                 .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
                 .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
                 .set(CALL_SUMMARIES.EXPIRES_AT, expiry(org, DataClass.SUMMARIES))
                 .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
-                .execute();
+                .execute() == 1) {
+            // no content in the event: receivers fetch it (and reads of PHI are audited there)
+            webhooks.emit(org, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
+                    .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
+        }
     }
 
     /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */

@@ -43,6 +43,8 @@ import io.switchboard.plans.PlanService;
 import io.switchboard.plans.Quotas;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
+import io.switchboard.webhooks.WebhookEvent;
+import io.switchboard.webhooks.Webhooks;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -70,12 +72,14 @@ public final class CampaignService {
     private final Clock clock;
     private final PlanService plans;
     private final AuditSink audit;
+    private final Webhooks webhooks;
 
-    public CampaignService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit) {
+    public CampaignService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, Webhooks webhooks) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.audit = audit;
+        this.webhooks = webhooks;
     }
 
     public Campaign create(Principal actor, CampaignSpec spec) {
@@ -288,6 +292,11 @@ public final class CampaignService {
                     .execute();
             audit.record(tx, AuditEvent.of(actor, "campaign." + verb, "campaign", id,
                     Map.of("from", state.name(), "to", to.name()), now));
+            if (to == CampaignState.COMPLETED) {
+                webhooks.emit(tx, actor.organizationId(), WebhookEvent.CAMPAIGN_COMPLETED,
+                        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                                .put("campaign_id", id.toString()).put("completed_at", now.toString()));
+            }
             return toDomain(r);
         });
         return campaign;

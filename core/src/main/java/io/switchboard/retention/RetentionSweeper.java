@@ -32,6 +32,8 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audit.AuditLog;
 import io.switchboard.db.tables.records.CallsRecord;
 import io.switchboard.db.tables.records.OrganizationsRecord;
@@ -39,6 +41,8 @@ import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanService;
 import io.switchboard.plans.RetentionPeriod;
 import io.switchboard.recordings.RecordingStore;
+import io.switchboard.webhooks.WebhookEvent;
+import io.switchboard.webhooks.Webhooks;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.impl.DSL;
@@ -108,10 +112,18 @@ public final class RetentionSweeper {
     private final RecordingStore store;
     private final AuditLog auditLog;
     private final PlanService plans;
+    private final Webhooks webhooks;
     private final int batch;
 
+    /** Without webhooks of its own: retention.deleted goes to the organisations' endpoints all the same. */
     public RetentionSweeper(DSLContext dsl, Clock clock, RecordingStore store, AuditLog auditLog, PlanService plans,
                             int batch) {
+        this(dsl, clock, store, auditLog, plans, new Webhooks(dsl, clock, e -> { }), batch);
+    }
+
+    /** @param webhooks queues one retention.deleted event per organisation, class and batch */
+    public RetentionSweeper(DSLContext dsl, Clock clock, RecordingStore store, AuditLog auditLog, PlanService plans,
+                            Webhooks webhooks, int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("retention.batch must be at least 1");
         }
@@ -120,6 +132,7 @@ public final class RetentionSweeper {
         this.store = store;
         this.auditLog = auditLog;
         this.plans = plans;
+        this.webhooks = webhooks;
         this.batch = batch;
     }
 
@@ -177,7 +190,7 @@ public final class RetentionSweeper {
                 ev.add(r.value2(), DataClass.RECORDINGS, "call", r.value1().toString(), 1, r.value4(), now, Reason.EXPIRED,
                         plans.get(r.value2()));
             }
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -212,7 +225,7 @@ public final class RetentionSweeper {
             Evidence ev = new Evidence();
             perCall.forEach((call, p) -> ev.add(p.org(), DataClass.TRANSCRIPTS, "call", call.toString(), p.items(),
                     p.expiredAt(), now, Reason.EXPIRED, plans.get(p.org())));
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -235,7 +248,7 @@ public final class RetentionSweeper {
                 ev.add(r.value1(), DataClass.SUMMARIES, "call", r.value2().toString(), 1, r.value3(), now,
                         Reason.EXPIRED, plans.get(r.value1()));
             }
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -271,7 +284,7 @@ public final class RetentionSweeper {
                 Reason why = !deleted ? Reason.EXPIRED : closing.get(c.getOrganizationId()) ? Reason.CLOSED : Reason.DELETED;
                 purgeCall(tx, ev, c, c.get(dueAt), now, why, plans.get(c.getOrganizationId()));
             }
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -328,7 +341,7 @@ public final class RetentionSweeper {
             Evidence ev = new Evidence();
             perOrg.forEach((org, p) -> ev.add(org, DataClass.USAGE_RECORDS, "organization", org.toString(),
                     p.items(), p.expiredAt(), now, Reason.EXPIRED, plans.get(org)));
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -357,7 +370,7 @@ public final class RetentionSweeper {
                 ev.add(r.value2(), CONTACTS_CLASS, "contact", r.value1().toString(), 1, r.value3(), now,
                         closing.get(r.value2()) ? Reason.CLOSED : Reason.DELETED, plans.get(r.value2()));
             }
-            ev.write(tx);
+            ev.write(tx, webhooks);
             return due.size();
         });
     }
@@ -452,7 +465,7 @@ public final class RetentionSweeper {
                 if (p.entries() > 0) {
                     dsl.transaction(cfg -> new Evidence().add(org.getId(), DataClass.AUDIT_LOG, "organization",
                             org.getId().toString(), (int) p.entries(), p.lastExpiredAt(), now, Reason.EXPIRED,
-                            org.getPlanId()).write(DSL.using(cfg)));
+                            org.getPlanId()).write(DSL.using(cfg), webhooks));
                     pruned += p.entries();
                 }
             } catch (RuntimeException e) {
@@ -514,10 +527,23 @@ public final class RetentionSweeper {
             return this;
         }
 
-        void write(DSLContext tx) {
+        /** Writes the evidence and queues a retention.deleted event per organisation, class and reason. */
+        void write(DSLContext tx, Webhooks webhooks) {
             if (rows.isEmpty()) {
                 return;
             }
+            Map<List<Object>, List<Row>> groups = new LinkedHashMap<>();
+            for (Row r : rows) {
+                groups.computeIfAbsent(List.of(r.org(), r.dataClass(), r.why()), k -> new ArrayList<>()).add(r);
+            }
+            groups.forEach((key, group) -> {
+                ObjectNode data = Webhooks.JSON.createObjectNode().put("data_class", group.getFirst().dataClass())
+                        .put("reason", group.getFirst().why().key())
+                        .put("items", group.stream().mapToInt(Row::items).sum());
+                ArrayNode resources = data.putArray("resources");
+                group.forEach(r -> resources.addObject().put("type", r.resourceType()).put("id", r.resourceId()));
+                webhooks.emit(tx, group.getFirst().org(), WebhookEvent.RETENTION_DELETED, data);
+            });
             var insert = tx.insertInto(RETENTION_DELETIONS, RETENTION_DELETIONS.ORGANIZATION_ID,
                     RETENTION_DELETIONS.DATA_CLASS, RETENTION_DELETIONS.RESOURCE_TYPE, RETENTION_DELETIONS.RESOURCE_ID,
                     RETENTION_DELETIONS.ITEMS, RETENTION_DELETIONS.EXPIRED_AT, RETENTION_DELETIONS.DELETED_AT,

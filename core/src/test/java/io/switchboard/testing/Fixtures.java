@@ -52,7 +52,7 @@ public final class Fixtures {
     public CallService calls(ObjectStore store, ContentSeal seal) {
         var dsl = plane.database().dsl();
         return new CallService(dsl, plane.clock(), plane.plans(), new JobQueue(dsl, plane.clock(), JobQueue.Backoff.DEFAULT),
-                new RecordingStore(store), plane.audit(), seal);
+                new RecordingStore(store), plane.audit(), seal, plane.webhooks());
     }
 
     public Principal operator() {

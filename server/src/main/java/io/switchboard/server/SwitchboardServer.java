@@ -23,6 +23,7 @@ import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
 import io.switchboard.server.tenancy.UserGrpcService;
 import io.switchboard.server.usage.UsageGrpcService;
+import io.switchboard.server.webhooks.WebhookGrpcService;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
@@ -84,6 +85,7 @@ public final class SwitchboardServer implements AutoCloseable {
         return List.of(
                 new AuditGrpcService(plane.auditLog()),
                 new RetentionGrpcService(plane.retention(), plane.legalHolds()),
+                new WebhookGrpcService(plane.webhooks()),
                 new AgentGrpcService(plane.agents()),
                 new OrganizationGrpcService(plane.organizations()),
                 new UserGrpcService(plane.users()),

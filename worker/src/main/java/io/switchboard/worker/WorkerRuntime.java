@@ -22,6 +22,7 @@ import io.switchboard.summaries.CallSummarizer;
 import io.switchboard.summaries.ExtractiveSummarizer;
 import io.switchboard.summaries.Summarizers;
 import io.switchboard.transcription.SpeechRecognizer;
+import io.switchboard.webhooks.WebhookDeliverer;
 import io.switchboard.worker.pipeline.CallJob;
 import io.switchboard.worker.pipeline.CallPipeline;
 import io.switchboard.worker.pipeline.PipelineStage;
@@ -40,10 +41,12 @@ public final class WorkerRuntime implements AutoCloseable {
 
     private final WorkerLoop loop;
     private final List<ScheduledExecutorService> schedulers;
+    private final WebhookDeliverer deliverer;
 
-    private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers) {
+    private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers, WebhookDeliverer deliverer) {
         this.loop = loop;
         this.schedulers = schedulers;
+        this.deliverer = deliverer;
     }
 
     public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
@@ -104,7 +107,7 @@ public final class WorkerRuntime implements AutoCloseable {
         // late an expired item goes is this interval plus the time to delete what expired within it (README).
         Config r = config.get("retention");
         RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
-                plane.auditLog(), plane.plans(), r.get("batch").asInt().orElse(500));
+                plane.auditLog(), plane.plans(), plane.webhooks(), r.get("batch").asInt().orElse(500));
         ScheduledExecutorService retentionThreads = Executors.newScheduledThreadPool(2,
                 t -> Thread.ofPlatform().daemon().name("retention").unstarted(t));
         Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
@@ -136,6 +139,17 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "sealing or re-wrapping failed; it is retried next interval", e);
             }
         }, 0, sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+        Config wh = config.get("webhooks");
+        WebhookDeliverer deliverer = new WebhookDeliverer(plane.database().dsl(), Clock.systemUTC(),
+                wh.get("timeout").as(Duration.class).orElse(Duration.ofSeconds(10)),
+                wh.get("per-endpoint").asInt().orElse(4));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                deliverer.dispatch();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "webhook dispatch failed; it is retried shortly", e);
+            }
+        }, 500, wh.get("poll-interval").as(Duration.class).orElse(Duration.ofMillis(500)).toMillis(), TimeUnit.MILLISECONDS);
         StorageReconciler reconciler = new StorageReconciler(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
                 r.get("reconcile-settle").as(Duration.class).orElse(Duration.ofHours(1)));
         Duration reconcileEvery = r.get("reconcile-interval").as(Duration.class).orElse(Duration.ofHours(6));
@@ -150,7 +164,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "storage reconciliation failed; it is retried next interval", e);
             }
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
-        return new WorkerRuntime(loop, List.of(sweeper, retentionThreads));
+        return new WorkerRuntime(loop, List.of(sweeper, retentionThreads), deliverer);
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> make) {
@@ -174,6 +188,7 @@ public final class WorkerRuntime implements AutoCloseable {
     @Override
     public void close() {
         schedulers.forEach(ScheduledExecutorService::shutdownNow);
+        deliverer.close();
         loop.stop(Duration.ofSeconds(30));
     }
 }

@@ -25,17 +25,24 @@ import io.grpc.stub.StreamObserver;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.v1.*;
 import io.switchboard.v1.CloseOrganizationRequest;
+import io.switchboard.v1.CreateWebhookEndpointRequest;
+import io.switchboard.v1.DeleteWebhookEndpointRequest;
 import io.switchboard.v1.DryRunPlanChangeRequest;
 import io.switchboard.v1.HoldScope;
 import io.switchboard.v1.LegalHold;
 import io.switchboard.v1.ListDeletionsRequest;
 import io.switchboard.v1.ListLegalHoldsRequest;
 import io.switchboard.v1.ListUpcomingExpiriesRequest;
+import io.switchboard.v1.ListWebhookDeliveriesRequest;
+import io.switchboard.v1.ListWebhookEndpointsRequest;
 import io.switchboard.v1.PlaceLegalHoldRequest;
 import io.switchboard.v1.ReleaseLegalHoldRequest;
 import io.switchboard.v1.ReopenOrganizationRequest;
+import io.switchboard.v1.ReplayWebhookDeliveryRequest;
 import io.switchboard.v1.RetentionProto;
 import io.switchboard.v1.RetentionServiceGrpc;
+import io.switchboard.v1.WebhookServiceGrpc;
+import io.switchboard.v1.WebhooksProto;
 import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,6 +68,7 @@ class TenantIsolationTest {
                CampaignServiceGrpc.CampaignServiceBlockingStub campaigns,
                UsageServiceGrpc.UsageServiceBlockingStub usage,
                RetentionServiceGrpc.RetentionServiceBlockingStub retention,
+               WebhookServiceGrpc.WebhookServiceBlockingStub webhooks,
                Map<String, String> ids) {
     }
 
@@ -101,6 +109,7 @@ class TenantIsolationTest {
                 CampaignServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 UsageServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 RetentionServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                WebhookServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 new LinkedHashMap<>());
         o.ids().put("owner", created.getOwner().getId());
         o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
@@ -126,6 +135,13 @@ class TenantIsolationTest {
         o.ids().put("hold", o.retention().placeLegalHold(PlaceLegalHoldRequest.newBuilder()
                 .setScope(HoldScope.HOLD_SCOPE_CAMPAIGN).setResourceId(o.ids().get("campaign")).setReason("matter 1")
                 .build()).getId());
+        String endpoint = o.webhooks().createWebhookEndpoint(CreateWebhookEndpointRequest.newBuilder()
+                .setUrl("https://hooks.example/" + o.id()).addEvents("call.started").build()).getEndpoint().getId();
+        o.ids().put("webhook", endpoint);
+        api.fixtures.plane.webhooks().emit(java.util.UUID.fromString(o.id()), io.switchboard.webhooks.WebhookEvent.CALL_STARTED,
+                io.switchboard.webhooks.Webhooks.JSON.createObjectNode().put("probe", true));
+        o.ids().put("delivery", o.webhooks().listWebhookDeliveries(ListWebhookDeliveriesRequest.newBuilder()
+                .setEndpointId(endpoint).build()).getDeliveries(0).getId());
         api.fixtures.plane.usage().record(java.util.UUID.fromString(o.id()),
                 io.switchboard.usage.UsageService.Metric.CALL_MS, 42_000, java.util.Optional.empty(), "probe",
                 java.time.Instant.now());
@@ -209,6 +225,18 @@ class TenantIsolationTest {
                 .map(LegalHold::getId).toList()));
         p.put("RetentionService/ListDeletions", () -> assertTrue(b.retention().listDeletions(
                 ListDeletionsRequest.newBuilder().setResourceId(ids.get("campaign")).build()).getDeletionsList().isEmpty()));
+
+        p.put("WebhookService/CreateWebhookEndpoint", () -> b.webhooks().createWebhookEndpoint(
+                CreateWebhookEndpointRequest.newBuilder().setUrl("https://b.example/hook").addEvents("call.completed").build()));
+        p.put("WebhookService/ListWebhookEndpoints", () -> assertDisjoint(ids.values(), b.webhooks().listWebhookEndpoints(
+                ListWebhookEndpointsRequest.getDefaultInstance()).getEndpointsList().stream()
+                .map(io.switchboard.v1.WebhookEndpoint::getId).toList()));
+        p.put("WebhookService/DeleteWebhookEndpoint", () -> notFound(() -> b.webhooks().deleteWebhookEndpoint(
+                DeleteWebhookEndpointRequest.newBuilder().setId(ids.get("webhook")).build())));
+        p.put("WebhookService/ListWebhookDeliveries", () -> notFound(() -> b.webhooks().listWebhookDeliveries(
+                ListWebhookDeliveriesRequest.newBuilder().setEndpointId(ids.get("webhook")).build())));
+        p.put("WebhookService/ReplayWebhookDelivery", () -> notFound(() -> b.webhooks().replayWebhookDelivery(
+                ReplayWebhookDeliveryRequest.newBuilder().setId(ids.get("delivery")).build())));
 
         p.put("UserService/CreateUser", () -> b.users().createUser(CreateUserRequest.newBuilder()
                 .setEmail("owner@a.example").setRole(Role.ROLE_VIEWER).build()));
@@ -377,7 +405,7 @@ class TenantIsolationTest {
         for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
                 ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
-                AuditProto.getDescriptor(), RetentionProto.getDescriptor())) {
+                AuditProto.getDescriptor(), RetentionProto.getDescriptor(), WebhooksProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
