@@ -9,6 +9,7 @@ import io.switchboard.audit.AuditLog;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.campaigns.CampaignService;
+import io.switchboard.compliance.DoNotCall;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactTransfer;
 import io.switchboard.encryption.ContentSeal;
@@ -37,7 +38,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            CampaignService campaigns, UsageService usage,
                            ContactService contacts, ContactTransfer contactTransfer,
                            RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal,
-                           Webhooks webhooks) {
+                           Webhooks webhooks, DoNotCall doNotCall) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -95,6 +96,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new RetentionService(dsl, clock, plans, changes),
                 new LegalHolds(dsl, clock, audit),
                 new ContentSeal(dsl, clock, masterKeys),
-                webhooks);
+                webhooks,
+                new DoNotCall(dsl, clock, audit));
     }
 }

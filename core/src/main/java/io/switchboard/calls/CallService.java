@@ -35,6 +35,8 @@ import io.switchboard.common.Page;
 import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
+import io.switchboard.compliance.DoNotCall;
+import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.StageState;
@@ -139,6 +141,9 @@ public final class CallService {
             if (contactId != null && !tx.fetchExists(CONTACTS, CONTACTS.ID.eq(contactId)
                     .and(CONTACTS.ORGANIZATION_ID.eq(actor.organizationId())).and(CONTACTS.DELETED_AT.isNull()))) {
                 throw new SwitchboardException.NotFound("contact", contactId.toString());
+            }
+            if (spec.direction() == Call.Direction.OUTBOUND) {
+                refuseIfDoNotCall(tx, actor, spec, contactId);
             }
             if (maxLive > 0) {
                 tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
@@ -380,6 +385,33 @@ public final class CallService {
                     return new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
                             text, words(words), r.getSource());
                 });
+    }
+
+    /**
+     * The do-not-call guard of an outbound call: the number dialled (as E.164 when it parses as one) and the
+     * contact's number must not be on the organisation's list. A refusal is FAILED_PRECONDITION
+     * {@code DO_NOT_CALL} and is recorded in the audit trail (its own transaction: the call never existed).
+     */
+    private void refuseIfDoNotCall(DSLContext tx, Principal actor, CallSpec spec, UUID contactId) {
+        UUID org = actor.organizationId();
+        List<String> numbers = new ArrayList<>();
+        Violations ignored = new Violations();
+        PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", ignored).ifPresent(numbers::add);
+        numbers.add(nn(spec.toNumber()).strip());
+        if (contactId != null) {
+            numbers.add(tx.select(CONTACTS.PHONE_E164).from(CONTACTS).where(CONTACTS.ID.eq(contactId)).fetchSingle(
+                    CONTACTS.PHONE_E164));
+        }
+        for (int i = 0; i < numbers.size(); i++) {
+            String n = numbers.get(i);
+            if (!n.isEmpty() && DoNotCall.listed(tx, org, n)) {
+                audit.record(dsl, AuditEvent.of(actor, "call.refused", "call", "", Map.of("reason", "do_not_call",
+                        "number_ending", n.length() > 2 ? n.substring(n.length() - 2) : n), now()));
+                boolean contacts = contactId != null && i == numbers.size() - 1;
+                throw new SwitchboardException.FailedPrecondition("DO_NOT_CALL", (contacts ? "the contact's number"
+                        : "open.to_number") + " is on the organisation's do-not-call list; the call was not placed");
+            }
+        }
     }
 
     /** The transcript of a call is complete (live, or from the recording): transcript.ready. */

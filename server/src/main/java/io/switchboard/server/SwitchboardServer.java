@@ -14,6 +14,7 @@ import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
+import io.switchboard.server.compliance.ComplianceGrpcService;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
@@ -86,6 +87,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 new AuditGrpcService(plane.auditLog()),
                 new RetentionGrpcService(plane.retention(), plane.legalHolds()),
                 new WebhookGrpcService(plane.webhooks()),
+                new ComplianceGrpcService(plane.doNotCall()),
                 new AgentGrpcService(plane.agents()),
                 new OrganizationGrpcService(plane.organizations()),
                 new UserGrpcService(plane.users()),

@@ -24,19 +24,26 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.v1.*;
+import io.switchboard.v1.AddDoNotCallNumbersRequest;
 import io.switchboard.v1.CloseOrganizationRequest;
+import io.switchboard.v1.ComplianceProto;
+import io.switchboard.v1.ComplianceServiceGrpc;
 import io.switchboard.v1.CreateWebhookEndpointRequest;
 import io.switchboard.v1.DeleteWebhookEndpointRequest;
+import io.switchboard.v1.DoNotCallEntry;
 import io.switchboard.v1.DryRunPlanChangeRequest;
+import io.switchboard.v1.GetDoNotCallNumberRequest;
 import io.switchboard.v1.HoldScope;
 import io.switchboard.v1.LegalHold;
 import io.switchboard.v1.ListDeletionsRequest;
+import io.switchboard.v1.ListDoNotCallNumbersRequest;
 import io.switchboard.v1.ListLegalHoldsRequest;
 import io.switchboard.v1.ListUpcomingExpiriesRequest;
 import io.switchboard.v1.ListWebhookDeliveriesRequest;
 import io.switchboard.v1.ListWebhookEndpointsRequest;
 import io.switchboard.v1.PlaceLegalHoldRequest;
 import io.switchboard.v1.ReleaseLegalHoldRequest;
+import io.switchboard.v1.RemoveDoNotCallNumberRequest;
 import io.switchboard.v1.ReopenOrganizationRequest;
 import io.switchboard.v1.ReplayWebhookDeliveryRequest;
 import io.switchboard.v1.RetentionProto;
@@ -69,13 +76,14 @@ class TenantIsolationTest {
                UsageServiceGrpc.UsageServiceBlockingStub usage,
                RetentionServiceGrpc.RetentionServiceBlockingStub retention,
                WebhookServiceGrpc.WebhookServiceBlockingStub webhooks,
+               ComplianceServiceGrpc.ComplianceServiceBlockingStub compliance,
                Map<String, String> ids) {
     }
 
     /** Everything A owns, as A sees it. */
     record Snapshot(Organization org, OrganizationPlan plan, List<User> users, List<ApiKey> keys, List<Agent> agents,
                     List<Contact> contacts, List<ContactList> lists, List<Campaign> campaigns, UsageTotals usage,
-                    List<LegalHold> holds) {
+                    List<LegalHold> holds, List<DoNotCallEntry> doNotCall) {
     }
 
     @BeforeEach
@@ -87,6 +95,7 @@ class TenantIsolationTest {
                 .setPlanId("enterprise").setOwnerEmail("owner@a.example").build()));
         b = populate(ops.createOrganization(CreateOrganizationRequest.newBuilder().setName("Tenant B")
                 .setPlanId("enterprise").setOwnerEmail("owner@b.example").build()));
+        a.compliance().addDoNotCallNumbers(AddDoNotCallNumbersRequest.newBuilder().addPhoneNumbers("+14155550166").build());
         before = snapshot(a);
     }
 
@@ -110,6 +119,7 @@ class TenantIsolationTest {
                 UsageServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 RetentionServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 WebhookServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                ComplianceServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 new LinkedHashMap<>());
         o.ids().put("owner", created.getOwner().getId());
         o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
@@ -138,6 +148,8 @@ class TenantIsolationTest {
         String endpoint = o.webhooks().createWebhookEndpoint(CreateWebhookEndpointRequest.newBuilder()
                 .setUrl("https://hooks.example/" + o.id()).addEvents("call.started").build()).getEndpoint().getId();
         o.ids().put("webhook", endpoint);
+        o.compliance().addDoNotCallNumbers(AddDoNotCallNumbersRequest.newBuilder()
+                .addPhoneNumbers("+14155550177").build());
         api.fixtures.plane.webhooks().emit(java.util.UUID.fromString(o.id()), io.switchboard.webhooks.WebhookEvent.CALL_STARTED,
                 io.switchboard.webhooks.Webhooks.JSON.createObjectNode().put("probe", true));
         o.ids().put("delivery", o.webhooks().listWebhookDeliveries(ListWebhookDeliveriesRequest.newBuilder()
@@ -161,7 +173,8 @@ class TenantIsolationTest {
                 o.campaigns().listCampaigns(ListCampaignsRequest.getDefaultInstance()).getCampaignsList(),
                 o.usage().getUsage(usageToday()).getTotals(),
                 o.retention().listLegalHolds(ListLegalHoldsRequest.newBuilder().setIncludeReleased(true).build())
-                        .getHoldsList());
+                        .getHoldsList(),
+                o.compliance().listDoNotCallNumbers(ListDoNotCallNumbersRequest.getDefaultInstance()).getEntriesList());
     }
 
     private static GetUsageRequest usageToday() {
@@ -237,6 +250,17 @@ class TenantIsolationTest {
                 ListWebhookDeliveriesRequest.newBuilder().setEndpointId(ids.get("webhook")).build())));
         p.put("WebhookService/ReplayWebhookDelivery", () -> notFound(() -> b.webhooks().replayWebhookDelivery(
                 ReplayWebhookDeliveryRequest.newBuilder().setId(ids.get("delivery")).build())));
+
+        // both lists hold +14155550177; A's also +14155550166, which B must not see or remove
+        p.put("ComplianceService/AddDoNotCallNumbers", () -> assertEquals(1, b.compliance().addDoNotCallNumbers(
+                AddDoNotCallNumbersRequest.newBuilder().addPhoneNumbers("+14155550155").build()).getAdded()));
+        p.put("ComplianceService/RemoveDoNotCallNumber", () -> notFound(() -> b.compliance().removeDoNotCallNumber(
+                RemoveDoNotCallNumberRequest.newBuilder().setPhoneNumber("+14155550166").build())));
+        p.put("ComplianceService/GetDoNotCallNumber", () -> notFound(() -> b.compliance().getDoNotCallNumber(
+                GetDoNotCallNumberRequest.newBuilder().setPhoneNumber("+14155550166").build())));
+        p.put("ComplianceService/ListDoNotCallNumbers", () -> assertFalse(b.compliance().listDoNotCallNumbers(
+                ListDoNotCallNumbersRequest.getDefaultInstance()).getEntriesList().stream()
+                .anyMatch(e -> e.getPhoneNumber().equals("+14155550166"))));
 
         p.put("UserService/CreateUser", () -> b.users().createUser(CreateUserRequest.newBuilder()
                 .setEmail("owner@a.example").setRole(Role.ROLE_VIEWER).build()));
@@ -405,7 +429,8 @@ class TenantIsolationTest {
         for (Descriptors.FileDescriptor f : List.of(OrganizationsProto.getDescriptor(), UsersProto.getDescriptor(),
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
                 ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
-                AuditProto.getDescriptor(), RetentionProto.getDescriptor(), WebhooksProto.getDescriptor())) {
+                AuditProto.getDescriptor(), RetentionProto.getDescriptor(), WebhooksProto.getDescriptor(),
+                ComplianceProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
