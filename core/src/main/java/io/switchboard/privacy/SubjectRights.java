@@ -4,6 +4,7 @@ import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CONTACTS;
 import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
+import static io.switchboard.db.Tables.JOBS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.RETENTION_DELETIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
@@ -35,6 +36,7 @@ import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.Ids;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.db.enums.CallDirection;
+import io.switchboard.db.enums.JobState;
 import io.switchboard.db.tables.records.CallsRecord;
 import io.switchboard.db.tables.records.ContactsRecord;
 import io.switchboard.recordings.RecordingStore;
@@ -206,6 +208,15 @@ public final class SubjectRights {
             if (held) {
                 throw new SwitchboardException.FailedPrecondition("LEGAL_HOLD", "a legal hold covers contact "
                         + contactId + " or one of its calls; release it before erasing");
+            }
+            // a pipeline still working on one of the calls would write a transcript or summary after us
+            List<String> callIds = theirs.stream().map(c -> c.getId().toString()).toList();
+            if (!callIds.isEmpty() && tx.fetchExists(JOBS, JOBS.KIND.eq(CallService.PIPELINE_JOB)
+                    .and(JOBS.STATE.in(JobState.queued, JobState.running))
+                    .and(DSL.field("{0} ->> 'call_id'", String.class, JOBS.PAYLOAD).in(callIds)))) {
+                throw new SwitchboardException.FailedPrecondition("PIPELINE_RUNNING", "a call with contact "
+                        + contactId + " is still being processed (recording, transcript, summary); erase it once "
+                        + "its pipeline has finished, usually within a minute");
             }
             String plan = tx.select(ORGANIZATIONS.PLAN_ID).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
                     .fetchSingle(ORGANIZATIONS.PLAN_ID);

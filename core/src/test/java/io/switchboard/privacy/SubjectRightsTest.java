@@ -173,6 +173,10 @@ class SubjectRightsTest {
         assertThrows(SwitchboardException.NotFound.class, () -> rights.erase(bystander.t().owner(),
                 ada.contact().toString()));
 
+        var busy = assertThrows(SwitchboardException.FailedPrecondition.class,
+                () -> rights.erase(ada.t().owner(), ada.contact().toString()));
+        assertEquals("PIPELINE_RUNNING", busy.type(), "the call's pipeline job is still queued");
+        dsl.execute("update jobs set state = 'succeeded', finished_at = now()"); // as the worker would
         SubjectRights.Erasure e = rights.erase(ada.t().owner(), ada.contact().toString());
         assertEquals(new SubjectRights.Erasure(ada.contact(), 1, 2, 1, 1, 1), e, "one recording and its one segment");
 
