@@ -12,6 +12,7 @@ import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +30,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
+import io.switchboard.campaigns.CallingWindow;
+import io.switchboard.campaigns.CampaignService;
 import io.switchboard.common.Ids;
 import io.switchboard.common.Keyset;
 import io.switchboard.common.Page;
@@ -144,6 +147,9 @@ public final class CallService {
             }
             if (spec.direction() == Call.Direction.OUTBOUND) {
                 refuseIfDoNotCall(tx, actor, spec, contactId);
+                if (campaignId != null) {
+                    refuseOutsideCallingWindow(tx, actor, spec, campaignId, contactId, now);
+                }
             }
             if (maxLive > 0) {
                 tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
@@ -412,6 +418,40 @@ public final class CallService {
                         : "open.to_number") + " is on the organisation's do-not-call list; the call was not placed");
             }
         }
+    }
+
+    /**
+     * The calling-window guard of an outbound campaign call: the callee's local time (the contact's time zone,
+     * else the zone of the number dialled or the contact's number, else the campaign's fallback zone) must be
+     * inside the campaign's window on one of its days. With no zone at all the call is refused: guessing one
+     * is how people get woken at 6am. Refusals are FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
+     */
+    private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, CallSpec spec, UUID campaignId,
+                                            UUID contactId, Instant now) {
+        CallingWindow window = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId))
+                .fetchSingle()).callingWindow();
+        Optional<ZoneId> zone = Optional.empty();
+        if (contactId != null) {
+            var c = tx.select(CONTACTS.TIME_ZONE, CONTACTS.PHONE_E164).from(CONTACTS).where(CONTACTS.ID.eq(contactId))
+                    .fetchSingle();
+            zone = c.value1().isEmpty() ? PhoneNumbers.zoneOf(c.value2()).map(ZoneId::of) : Optional.of(ZoneId.of(c.value1()));
+        }
+        if (zone.isEmpty()) {
+            Violations ignored = new Violations();
+            zone = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", ignored).flatMap(PhoneNumbers::zoneOf)
+                    .map(ZoneId::of);
+        }
+        if (window.allows(now, zone)) {
+            return;
+        }
+        Optional<ZoneId> used = zone.or(window::fallbackZone);
+        String local = used.map(z -> now.atZone(z).toLocalDateTime().truncatedTo(ChronoUnit.MINUTES) + " " + z)
+                .orElse("unknown (no time zone for the callee and no fallback on the campaign)");
+        audit.record(dsl, AuditEvent.of(actor, "call.refused", "campaign", campaignId, Map.of("reason",
+                "outside_calling_window", "callee_local_time", local), now));
+        throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
+                + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
+                + " on " + window.days() + "; the call was not placed");
     }
 
     /** The transcript of a call is complete (live, or from the recording): transcript.ready. */

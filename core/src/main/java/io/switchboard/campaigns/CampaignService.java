@@ -502,7 +502,8 @@ public final class CampaignService {
                 .setRetryOn(p.retryOn().stream().sorted().map(RetryPolicy.Outcome::dbName).toArray(String[]::new));
     }
 
-    static Campaign toDomain(CampaignsRecord r) {
+    /** A campaign as stored (for the call guards, which read it in their own transaction). */
+    public static Campaign toDomain(CampaignsRecord r) {
         Set<DayOfWeek> days = EnumSet.noneOf(DayOfWeek.class);
         for (Short d : r.getWindowDays()) {
             days.add(DayOfWeek.of(d));

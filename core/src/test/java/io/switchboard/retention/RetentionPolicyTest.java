@@ -58,7 +58,7 @@ import org.junit.jupiter.api.Test;
 class RetentionPolicyTest {
 
     private static final Duration DAY = Duration.ofDays(1);
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T18:00:00Z")); // 10:00 in San Francisco
     private Fixtures f;
     private DSLContext dsl;
     private ObjectStore store;
