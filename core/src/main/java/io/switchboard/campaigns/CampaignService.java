@@ -1,10 +1,13 @@
 package io.switchboard.campaigns;
 
 import static io.switchboard.db.Tables.AGENTS;
+import static io.switchboard.db.Tables.CALLS;
+import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CAMPAIGN_TRANSITIONS;
 import static io.switchboard.db.Tables.CONTACT_LISTS;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
@@ -24,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -38,6 +42,8 @@ import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.UpdateMask;
 import io.switchboard.common.Violations;
+import io.switchboard.db.enums.CallDirection;
+import io.switchboard.db.enums.CallState;
 import io.switchboard.db.tables.records.CampaignsRecord;
 import io.switchboard.plans.PlanService;
 import io.switchboard.plans.Quotas;
@@ -122,6 +128,38 @@ public final class CampaignService {
     public Campaign get(Principal actor, String idText) {
         actor.require(Role.VIEWER, "reading campaigns");
         return toDomain(fetch(dsl, actor, Ids.parse("id", idText), false));
+    }
+
+    /** What a campaign's outbound calls came to so far. */
+    public record Stats(UUID campaignId, long attempted, long connected, long failed, long active, long contactsReached,
+                        long callMs, long billableMinutes, Map<String, Long> dispositions) {
+    }
+
+    /** Counts over the campaign's outbound calls (including deleted ones: statistics are structural). */
+    public Stats stats(Principal actor, String idText) {
+        actor.require(Role.VIEWER, "reading campaigns");
+        UUID id = Ids.parse("id", idText);
+        fetch(dsl, actor, id, false);
+        var c = CALLS;
+        var ms = DSL.field("({0} * 1000) / ({1} * {2} * (CASE WHEN {3} = 'mulaw' THEN 1 ELSE 2 END))", Long.class,
+                c.AUDIO_BYTES, c.SAMPLE_RATE, c.CHANNELS, c.AUDIO_ENCODING);
+        var connected = c.STATE.eq(CallState.ended).and(c.AUDIO_BYTES.gt(0L));
+        var row = dsl.select(DSL.count(), DSL.count().filterWhere(connected),
+                        DSL.count().filterWhere(c.STATE.eq(CallState.failed)),
+                        DSL.count().filterWhere(c.STATE.eq(CallState.active)),
+                        DSL.countDistinct(c.CONTACT_ID).filterWhere(connected),
+                        DSL.coalesce(DSL.sum(ms), DSL.inline(BigDecimal.ZERO)),
+                        DSL.coalesce(DSL.sum(DSL.field("ceil({0} / 60000.0)", Long.class, ms)), DSL.inline(BigDecimal.ZERO)))
+                .from(c).where(c.CAMPAIGN_ID.eq(id)).and(c.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(c.DIRECTION.eq(CallDirection.outbound)).fetchSingle();
+        var s = CALL_SUMMARIES;
+        Map<String, Long> dispositions = new TreeMap<>();
+        dsl.select(DSL.coalesce(s.DISPOSITION, DSL.inline("")), DSL.count()).from(s).join(c).on(c.ID.eq(s.CALL_ID))
+                .where(c.CAMPAIGN_ID.eq(id)).and(c.ORGANIZATION_ID.eq(actor.organizationId()))
+                .groupBy(DSL.coalesce(s.DISPOSITION, DSL.inline(""))).fetch()
+                .forEach(r -> dispositions.put(r.value1(), r.value2().longValue()));
+        return new Stats(id, row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
+                row.value6().longValue(), row.value7().longValue(), dispositions);
     }
 
     /** Live campaigns in creation order; {@code state} narrows to one state when present. */

@@ -91,4 +91,30 @@ class CallingWindowGuardTest {
         calls.open(acme.owner(), new CallSpec(agent, campaign, "", Call.Direction.INBOUND, "+14155550199", "+14155550100",
                 AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW)); // inbound calls are not guarded
     }
+
+    @Test
+    void campaignStatsCountOutcomesMinutesAndDispositions() {
+        clock.set(Instant.parse("2026-03-10T16:00:00Z")); // daytime on both coasts
+        var org = acme.owner().organizationId();
+        String ada = contact("+12125550123", "America/New_York");
+        Call connected = dial("", ada);
+        calls.storeSegment(org, connected.id(), 0, new byte[8000 * 61]); // 61 s of mu-law: two started minutes
+        calls.end(org, connected.id(), Call.State.ENDED, "hangup");
+        calls.saveSummary(org, connected.id(), new io.switchboard.calls.CallSummary(Optional.of("ok"), java.util.Map.of(),
+                Optional.of("callback"), "in-process", java.util.Map.of()));
+        Call failed = dial("+12125550124", "");
+        calls.end(org, failed.id(), Call.State.FAILED, "no audio");
+        dial("+12125550125", ""); // still live
+        var stats = f.plane.campaigns().stats(acme.owner(), campaign);
+        assertEquals(3, stats.attempted());
+        assertEquals(1, stats.connected());
+        assertEquals(1, stats.failed());
+        assertEquals(1, stats.active());
+        assertEquals(1, stats.contactsReached());
+        assertEquals(61_000, stats.callMs());
+        assertEquals(2, stats.billableMinutes());
+        assertEquals(java.util.Map.of("callback", 1L), stats.dispositions());
+        Fixtures.Tenant globex = f.tenant("Globex", "growth");
+        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaigns().stats(globex.owner(), campaign));
+    }
 }

@@ -26,7 +26,9 @@ import io.switchboard.v1.CampaignServiceGrpc;
 import io.switchboard.v1.CampaignTransitionRequest;
 import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.DeleteCampaignRequest;
+import io.switchboard.v1.CampaignStats;
 import io.switchboard.v1.GetCampaignRequest;
+import io.switchboard.v1.GetCampaignStatsRequest;
 import io.switchboard.v1.ListCampaignsRequest;
 import io.switchboard.v1.ListCampaignsResponse;
 import io.switchboard.v1.Schedule;
@@ -51,6 +53,15 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
     @Override
     public void getCampaign(GetCampaignRequest req, StreamObserver<io.switchboard.v1.Campaign> out) {
         reply(out, toProto(campaigns.get(Principals.current(), req.getId())));
+    }
+
+    @Override
+    public void getCampaignStats(GetCampaignStatsRequest req, StreamObserver<CampaignStats> out) {
+        CampaignService.Stats s = campaigns.stats(Principals.current(), req.getId());
+        reply(out, CampaignStats.newBuilder().setCampaignId(s.campaignId().toString()).setAttempted(s.attempted())
+                .setConnected(s.connected()).setFailed(s.failed()).setActive(s.active())
+                .setContactsReached(s.contactsReached()).setCallMilliseconds(s.callMs())
+                .setBillableMinutes(s.billableMinutes()).putAllDispositions(s.dispositions()).build());
     }
 
     @Override

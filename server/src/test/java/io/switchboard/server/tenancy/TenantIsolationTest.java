@@ -32,6 +32,7 @@ import io.switchboard.v1.CreateWebhookEndpointRequest;
 import io.switchboard.v1.DeleteWebhookEndpointRequest;
 import io.switchboard.v1.DoNotCallEntry;
 import io.switchboard.v1.DryRunPlanChangeRequest;
+import io.switchboard.v1.GetCampaignStatsRequest;
 import io.switchboard.v1.GetDoNotCallNumberRequest;
 import io.switchboard.v1.HoldScope;
 import io.switchboard.v1.LegalHold;
@@ -355,6 +356,8 @@ class TenantIsolationTest {
         p.put("CampaignService/PauseCampaign", () -> notFound(() -> b.campaigns().pauseCampaign(transition(ids.get("running")))));
         p.put("CampaignService/ResumeCampaign", () -> notFound(() -> b.campaigns().resumeCampaign(transition(ids.get("running")))));
         p.put("CampaignService/CompleteCampaign", () -> notFound(() -> b.campaigns().completeCampaign(transition(ids.get("running")))));
+        p.put("CampaignService/GetCampaignStats", () -> notFound(() -> b.campaigns().getCampaignStats(
+                GetCampaignStatsRequest.newBuilder().setId(ids.get("campaign")).build())));
         p.put("CampaignService/CancelCampaign", () -> notFound(() -> b.campaigns().cancelCampaign(transition(ids.get("running")))));
 
         p.put("UsageService/GetUsage", () -> assertEquals(42_000, b.usage().getUsage(usageToday()).getTotals().getCallMilliseconds(),
