@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  */
 public class RedactingFormatter extends SimpleFormatter {
 
-    private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*");
+    /** A domain with a top-level part, so Java's {@code Object@1a2b3c} identity strings are left alone. */
+    private static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\\.)+[A-Za-z]{2,}");
     private static final Pattern E164 = Pattern.compile("\\+[1-9]\\d{6,14}\\b");
     private static final Pattern NATIONAL = Pattern.compile("(?<![\\w-])\\(?\\d{3}\\)?[ .-]\\d{3}[ .-]\\d{4}(?![\\w-])");
 

@@ -29,7 +29,8 @@ class RedactingFormatterTest {
 
     @Test
     void idsTimestampsAndNumbersThatAreNotPhonesSurvive() {
-        String s = "2026-11-23T10:06:00.123Z call 01a207d7-1841-7e08-8b26-2caa8d4375b3 took 1234567 ms, port 50051";
+        String s = "2026-11-23T10:06:00.123Z call 01a207d7-1841-7e08-8b26-2caa8d4375b3 took 1234567 ms, port 50051, "
+                + "connection org.postgresql.jdbc.PgConnection@5f0c1b9e broken";
         assertEquals(s, RedactingFormatter.redact(s));
     }
 }
