@@ -267,6 +267,9 @@ public final class ContactTransfer {
         Optional<UUID> listId = Ids.parseOptional("list_id", listIdText);
         DSLContext dsl = contacts.dsl();
         listId.ifPresent(id -> ContactService.requireLists(dsl, actor, List.of(id)));
+        // personal data leaves: audited before the first row goes, failing closed
+        contacts.audit().record(dsl, AuditEvent.of(actor, "contact.export", "contact_list",
+                listId.map(UUID::toString).orElse(""), Map.of("format", format.name()), contacts.now()));
         Condition where = ContactService.live(actor);
         if (listId.isPresent()) {
             where = where.and(CONTACTS.ID.in(DSL.select(CONTACT_LIST_MEMBERS.CONTACT_ID).from(CONTACT_LIST_MEMBERS)
@@ -319,9 +322,6 @@ public final class ContactTransfer {
             }
             return count;
         });
-        contacts.audit().record(AuditEvent.of(actor, "contact.export", "contact_list",
-                listId.map(UUID::toString).orElse(""), Map.of("rows", Long.toString(n), "format", format.name()),
-                contacts.now()));
         return n;
     }
 
