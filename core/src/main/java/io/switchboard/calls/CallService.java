@@ -47,6 +47,7 @@ import io.switchboard.db.tables.records.CallsRecord;
 import io.switchboard.encryption.ContentSeal;
 import io.switchboard.encryption.MasterKeys;
 import io.switchboard.plans.DataClass;
+import io.switchboard.plans.EffectivePolicy;
 import io.switchboard.plans.PlanService;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
@@ -69,6 +70,8 @@ import org.jooq.impl.DSL;
 public final class CallService {
 
     public static final String PIPELINE_JOB = "call.pipeline";
+    /** The pipeline stage whose completion makes a call's transcript final. */
+    public static final String TRANSCRIBE_STAGE = "transcribe";
     public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
     public static final Duration HIPAA_MAX_URL_TTL = Duration.ofMinutes(5);
     /** How long a deleted call can be restored before it is purged. */
@@ -146,9 +149,10 @@ public final class CallService {
                 throw new SwitchboardException.NotFound("contact", contactId.toString());
             }
             if (spec.direction() == Call.Direction.OUTBOUND) {
-                refuseIfDoNotCall(tx, actor, spec, contactId);
+                Callee callee = callee(tx, spec, contactId);
+                refuseIfDoNotCall(tx, actor, callee);
                 if (campaignId != null) {
-                    refuseOutsideCallingWindow(tx, actor, spec, campaignId, contactId, now);
+                    refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
             if (maxLive > 0) {
@@ -226,10 +230,11 @@ public final class CallService {
             words.addObject().put("word", w.text()).put("start_ms", w.start().toMillis()).put("end_ms", w.end().toMillis())
                     .put("confidence", w.confidence());
         }
+        EffectivePolicy policy = plans.effectivePolicy(org); // one read for both: HIPAA mode and the expiry
         String text = s.text();
         JSONB wordsJson = JSONB.jsonb(words.toString());
         byte[] sealed = null;
-        if (hipaaMode(org)) { // at rest only as ciphertext bound to this row
+        if (policy.hipaaMode()) { // at rest only as ciphertext bound to this row
             sealed = seal.seal(org, segmentPlace(callId, s.channel(), s.seq()),
                     JSON.createObjectNode().put("text", text).set("words", words).toString());
             text = "";
@@ -243,7 +248,7 @@ public final class CallService {
                 .set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson).set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
                 .set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
                 .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
-                .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, expiry(org, DataClass.TRANSCRIPTS))
+                .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, policy.retention(DataClass.TRANSCRIPTS).expiry(now()).orElse(null))
                 .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
                 .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, text).set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson)
                 .set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
@@ -394,53 +399,68 @@ public final class CallService {
     }
 
     /**
+     * Whom an outbound call reaches, read once for the guards: the number dialled (as given, and as E.164 when
+     * it parses as one) and, for a call to a contact, the contact's number and time zone.
+     */
+    private record Callee(String dialled, Optional<String> dialledE164, Optional<String> contactPhone, String contactZone) {
+
+        /** Numbers to check, each with the name a refusal gives it (the dialled one first). */
+        Map<String, String> numbers() {
+            Map<String, String> n = new LinkedHashMap<>();
+            dialledE164.ifPresent(p -> n.put(p, "open.to_number"));
+            if (!dialled.isEmpty()) {
+                n.putIfAbsent(dialled, "open.to_number");
+            }
+            contactPhone.ifPresent(p -> n.putIfAbsent(p, "the contact's number"));
+            return n;
+        }
+
+        /** The contact's zone, else the zone of the contact's number, else of the number dialled. */
+        Optional<ZoneId> zone() {
+            if (!contactZone.isEmpty()) {
+                return Optional.of(ZoneId.of(contactZone));
+            }
+            return contactPhone.flatMap(PhoneNumbers::zoneOf).or(() -> dialledE164.flatMap(PhoneNumbers::zoneOf))
+                    .map(ZoneId::of);
+        }
+    }
+
+    private static Callee callee(DSLContext tx, CallSpec spec, UUID contactId) {
+        Optional<String> e164 = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", new Violations());
+        var contact = contactId == null ? null : tx.select(CONTACTS.PHONE_E164, CONTACTS.TIME_ZONE).from(CONTACTS)
+                .where(CONTACTS.ID.eq(contactId)).fetchSingle();
+        return new Callee(nn(spec.toNumber()).strip(), e164, Optional.ofNullable(contact).map(r -> r.value1()),
+                contact == null ? "" : contact.value2());
+    }
+
+    /**
      * The do-not-call guard of an outbound call: the number dialled (as E.164 when it parses as one) and the
      * contact's number must not be on the organisation's list. A refusal is FAILED_PRECONDITION
      * {@code DO_NOT_CALL} and is recorded in the audit trail (its own transaction: the call never existed).
      */
-    private void refuseIfDoNotCall(DSLContext tx, Principal actor, CallSpec spec, UUID contactId) {
-        UUID org = actor.organizationId();
-        List<String> numbers = new ArrayList<>();
-        Violations ignored = new Violations();
-        PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", ignored).ifPresent(numbers::add);
-        numbers.add(nn(spec.toNumber()).strip());
-        if (contactId != null) {
-            numbers.add(tx.select(CONTACTS.PHONE_E164).from(CONTACTS).where(CONTACTS.ID.eq(contactId)).fetchSingle(
-                    CONTACTS.PHONE_E164));
-        }
-        for (int i = 0; i < numbers.size(); i++) {
-            String n = numbers.get(i);
-            if (!n.isEmpty() && DoNotCall.listed(tx, org, n)) {
+    private void refuseIfDoNotCall(DSLContext tx, Principal actor, Callee callee) {
+        for (Map.Entry<String, String> n : callee.numbers().entrySet()) {
+            String number = n.getKey();
+            if (DoNotCall.listed(tx, actor.organizationId(), number)) {
                 audit.record(dsl, AuditEvent.of(actor, "call.refused", "call", "", Map.of("reason", "do_not_call",
-                        "number_ending", n.length() > 2 ? n.substring(n.length() - 2) : n), now()));
-                boolean contacts = contactId != null && i == numbers.size() - 1;
-                throw new SwitchboardException.FailedPrecondition("DO_NOT_CALL", (contacts ? "the contact's number"
-                        : "open.to_number") + " is on the organisation's do-not-call list; the call was not placed");
+                        "number_ending", number.length() > 2 ? number.substring(number.length() - 2) : number), now()));
+                throw new SwitchboardException.FailedPrecondition("DO_NOT_CALL", n.getValue()
+                        + " is on the organisation's do-not-call list; the call was not placed");
             }
         }
     }
 
     /**
-     * The calling-window guard of an outbound campaign call: the callee's local time (the contact's time zone,
-     * else the zone of the number dialled or the contact's number, else the campaign's fallback zone) must be
-     * inside the campaign's window on one of its days. With no zone at all the call is refused: guessing one
-     * is how people get woken at 6am. Refusals are FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
+     * The calling-window guard of an outbound campaign call: the callee's local time ({@link Callee#zone()},
+     * else the campaign's fallback zone) must be inside the campaign's window on one of its days. With no zone
+     * at all the call is refused: guessing one is how people get woken at 6am. Refusals are
+     * FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
      */
-    private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, CallSpec spec, UUID campaignId,
-                                            UUID contactId, Instant now) {
+    private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, Callee callee, UUID campaignId,
+                                            Instant now) {
         CallingWindow window = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId))
                 .fetchSingle()).callingWindow();
-        Optional<ZoneId> zone = Optional.empty();
-        if (contactId != null) {
-            var c = tx.select(CONTACTS.TIME_ZONE, CONTACTS.PHONE_E164).from(CONTACTS).where(CONTACTS.ID.eq(contactId))
-                    .fetchSingle();
-            zone = c.value1().isEmpty() ? PhoneNumbers.zoneOf(c.value2()).map(ZoneId::of) : Optional.of(ZoneId.of(c.value1()));
-        }
-        if (zone.isEmpty()) {
-            Violations ignored = new Violations();
-            zone = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", ignored).flatMap(PhoneNumbers::zoneOf)
-                    .map(ZoneId::of);
-        }
+        Optional<ZoneId> zone = callee.zone();
         if (window.allows(now, zone)) {
             return;
         }
@@ -452,14 +472,6 @@ public final class CallService {
         throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
                 + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
                 + " on " + window.days() + "; the call was not placed");
-    }
-
-    /** The transcript of a call is complete (live, or from the recording): transcript.ready. */
-    public void transcriptReady(UUID org, UUID callId) {
-        int segments = dsl.fetchCount(TRANSCRIPT_SEGMENTS, TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId)
-                .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org)));
-        webhooks.emit(org, WebhookEvent.TRANSCRIPT_READY, JSON.createObjectNode().put("call_id", callId.toString())
-                .put("segments", segments));
     }
 
     /** What every call event says about the call: ids and numbers, never content. */
@@ -553,42 +565,62 @@ public final class CallService {
                 .fetch(r -> new Stage(r.getStage(), r.getState().getLiteral(), r.getDetail()));
     }
 
+    /**
+     * Records a pipeline stage's state. When the transcribe stage first completes (succeeded, live or from the
+     * recording, or skipped), transcript.ready is queued in the same transaction: exactly once per call, by
+     * whichever path completed it.
+     */
     public void setStage(UUID org, UUID callId, String stage, String state, String detail) {
         Instant now = now();
         StageState s = StageState.valueOf(state);
-        dsl.insertInto(CALL_STAGES).set(CALL_STAGES.CALL_ID, callId).set(CALL_STAGES.ORGANIZATION_ID, org)
-                .set(CALL_STAGES.STAGE, stage).set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000))
-                .set(CALL_STAGES.UPDATED_AT, now)
-                .onConflict(CALL_STAGES.CALL_ID, CALL_STAGES.STAGE).doUpdate()
-                .set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000)).set(CALL_STAGES.UPDATED_AT, now)
-                .execute();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            StageState before = tx.select(CALL_STAGES.STATE).from(CALL_STAGES).where(CALL_STAGES.CALL_ID.eq(callId))
+                    .and(CALL_STAGES.STAGE.eq(stage)).forUpdate().fetchOptional(CALL_STAGES.STATE).orElse(null);
+            tx.insertInto(CALL_STAGES).set(CALL_STAGES.CALL_ID, callId).set(CALL_STAGES.ORGANIZATION_ID, org)
+                    .set(CALL_STAGES.STAGE, stage).set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000))
+                    .set(CALL_STAGES.UPDATED_AT, now)
+                    .onConflict(CALL_STAGES.CALL_ID, CALL_STAGES.STAGE).doUpdate()
+                    .set(CALL_STAGES.STATE, s).set(CALL_STAGES.DETAIL, abbreviate(detail, 2000)).set(CALL_STAGES.UPDATED_AT, now)
+                    .execute();
+            if (stage.equals(TRANSCRIBE_STAGE) && complete(s) && (before == null || !complete(before))) {
+                int segments = tx.fetchCount(TRANSCRIPT_SEGMENTS, TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId)
+                        .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org)));
+                webhooks.emit(tx, org, WebhookEvent.TRANSCRIPT_READY, JSON.createObjectNode()
+                        .put("call_id", callId.toString()).put("segments", segments));
+            }
+        });
+    }
+
+    private static boolean complete(StageState s) {
+        return s == StageState.succeeded || s == StageState.skipped;
     }
 
     public void saveSummary(UUID org, UUID callId, CallSummary s) {
-        JSONB vars = JSONB.jsonb(JSON.valueToTree(s.variables()).toString());
-        String summaryText = s.summary().orElse(null);
-        byte[] sealed = null;
-        if (hipaaMode(org)) {
-            ObjectNode content = JSON.createObjectNode().put("summary", summaryText);
-            content.set("variables", JSON.valueToTree(s.variables()));
-            sealed = seal.seal(org, summaryPlace(callId), content.toString());
-            summaryText = null;
-            vars = JSONB.jsonb("{}");
-        }
+        EffectivePolicy policy = plans.effectivePolicy(org); // one read for both: HIPAA mode and the expiry
+        boolean hipaa = policy.hipaaMode(); // at rest only as ciphertext bound to this row
+        ObjectNode content = JSON.createObjectNode().put("summary", s.summary().orElse(null));
+        content.set("variables", JSON.valueToTree(s.variables()));
+        byte[] sealed = hipaa ? seal.seal(org, summaryPlace(callId), content.toString()) : null;
+        String summaryText = hipaa ? null : s.summary().orElse(null);
+        JSONB vars = JSONB.jsonb(hipaa ? "{}" : content.get("variables").toString());
         ArrayNode np = JSON.createArrayNode();
         s.notProduced().forEach((part, why) -> np.addObject().put("part", part).put("reason", why));
-        if (dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
-                .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
-                .set(CALL_SUMMARIES.SEALED, sealed)
-                .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
-                .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
-                .set(CALL_SUMMARIES.EXPIRES_AT, expiry(org, DataClass.SUMMARIES))
-                .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
-                .execute() == 1) {
-            // no content in the event: receivers fetch it (and reads of PHI are audited there)
-            webhooks.emit(org, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
-                    .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
-        }
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            if (tx.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
+                    .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
+                    .set(CALL_SUMMARIES.SEALED, sealed)
+                    .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
+                    .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
+                    .set(CALL_SUMMARIES.EXPIRES_AT, policy.retention(DataClass.SUMMARIES).expiry(now()).orElse(null))
+                    .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
+                    .execute() == 1) {
+                // committed with the summary; no content in the event: receivers fetch it (reads of PHI are audited)
+                webhooks.emit(tx, org, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
+                        .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
+            }
+        });
     }
 
     /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */
@@ -606,11 +638,7 @@ public final class CallService {
                 .execute() == 1;
     }
 
-    /** When an item of {@code c} stored now expires under the organisation's plan; null: never. */
-    private Instant expiry(UUID org, DataClass c) {
-        return expiry(org, c, now());
-    }
-
+    /** When an item of {@code c} created at {@code created} expires under the organisation's plan; null: never. */
     private Instant expiry(UUID org, DataClass c, Instant created) {
         return plans.effectivePolicy(org).retention(c).expiry(created).orElse(null);
     }

@@ -272,4 +272,29 @@ class WebhooksTest {
         assertEquals(c.id().toString(), sent.getFirst().get("resources").get(0).get("id").asText());
         assertFalse(sent.getFirst().toString().contains("refund"), "ids, never content");
     }
+
+    @Test
+    void transcriptReadyFollowsTheTranscribeStageOnceWhicheverPathCompletesIt() {
+        Fixtures.Tenant acme = f.tenant("Acme", "growth");
+        var ep = f.plane.webhooks().create(acme.owner(), "https://hooks.example/t", List.of("transcript.ready"), "");
+        var org = acme.owner().organizationId();
+        Call live = callStartedAndEnded(acme);
+        calls.setStage(org, live.id(), CallService.TRANSCRIBE_STAGE, "succeeded", "live, by pocketsphinx");
+        calls.setStage(org, live.id(), CallService.TRANSCRIBE_STAGE, "succeeded", "again");
+        Call uploaded = callStartedAndEnded(acme);
+        calls.setStage(org, uploaded.id(), CallService.TRANSCRIBE_STAGE, "running", "attempt 1");
+        calls.setStage(org, uploaded.id(), CallService.TRANSCRIBE_STAGE, "failed", "decoder crashed");
+        assertTrue(f.plane.webhooks().deliveries(acme.owner(), ep.endpoint().id().toString(), 10).stream()
+                .noneMatch(d -> d.payload().contains(uploaded.id().toString())), "not before it completes");
+        calls.setStage(org, uploaded.id(), CallService.TRANSCRIBE_STAGE, "succeeded", "from the recording");
+        var sent = f.plane.webhooks().deliveries(acme.owner(), ep.endpoint().id().toString(), 10);
+        assertEquals(2, sent.size(), "one per call: the live one and the transcribed one");
+        assertEquals(Set.of(live.id().toString(), uploaded.id().toString()), sent.stream().map(d -> {
+            try {
+                return Webhooks.JSON.readTree(d.payload()).get("data").get("call_id").asText();
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }).collect(Collectors.toSet()));
+    }
 }

@@ -57,7 +57,7 @@ public final class WorkerRuntime implements AutoCloseable {
         stages.add(recognizer.<PipelineStage>map(r -> new TranscribeStage(calls, r)).orElse(new PipelineStage() {
             @Override
             public String name() {
-                return "transcribe";
+                return CallService.TRANSCRIBE_STAGE;
             }
 
             @Override

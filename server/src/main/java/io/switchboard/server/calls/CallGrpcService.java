@@ -377,7 +377,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 }
                 flushSegment();
                 if (liveTranscription && state == Call.State.ENDED) {
-                    calls.setStage(call.organizationId(), call.id(), "transcribe", "succeeded",
+                    calls.setStage(call.organizationId(), call.id(), CallService.TRANSCRIBE_STAGE, "succeeded",
                             "live, by " + recognizer.map(SpeechRecognizer::engine).orElse("?"));
                 }
             } finally {

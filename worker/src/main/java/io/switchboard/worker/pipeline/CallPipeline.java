@@ -60,9 +60,6 @@ public final class CallPipeline implements JobHandler {
             try {
                 PipelineStage.Result r = stage.run(new CallJob(call, ctx));
                 calls.setStage(org, callId, stage.name(), r.skipped() ? "skipped" : "succeeded", r.detail());
-                if (stage.name().equals("transcribe")) {
-                    calls.transcriptReady(org, callId);
-                }
             } catch (JobContext.LeaseLost e) {
                 throw e;
             } catch (Exception e) {

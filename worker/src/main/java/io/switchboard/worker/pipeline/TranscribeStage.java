@@ -29,7 +29,7 @@ public final class TranscribeStage implements PipelineStage {
 
     @Override
     public String name() {
-        return "transcribe";
+        return CallService.TRANSCRIBE_STAGE;
     }
 
     @Override
