@@ -46,4 +46,17 @@ public final class Protos {
                     "is required: ROLE_OWNER, ROLE_ADMIN, ROLE_AGENT or ROLE_VIEWER");
         };
     }
+
+    /**
+     * A proto enum value as the domain constant of the same name after {@code prefix}
+     * ({@code HOLD_SCOPE_CALL} → {@code CALL}); empty for the {@code _UNSPECIFIED} value and for values this
+     * server does not know ({@code UNRECOGNIZED}).
+     */
+    public static <E extends Enum<E>> Optional<E> fromProto(Enum<?> value, String prefix, Class<E> type) {
+        String name = value.name();
+        if (!name.startsWith(prefix) || name.equals(prefix + "UNSPECIFIED")) {
+            return Optional.empty();
+        }
+        return Optional.of(Enum.valueOf(type, name.substring(prefix.length())));
+    }
 }

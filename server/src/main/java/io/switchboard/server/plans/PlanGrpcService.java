@@ -91,10 +91,7 @@ public final class PlanGrpcService extends PlanServiceGrpc.PlanServiceImplBase {
     }
 
     public static Optional<DataClass> dataClass(io.switchboard.v1.DataClass c) {
-        return switch (c) {
-            case DATA_CLASS_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
-            default -> Optional.of(DataClass.valueOf(c.name().substring("DATA_CLASS_".length())));
-        };
+        return Protos.fromProto(c, "DATA_CLASS_", DataClass.class);
     }
 
     /** The oneof as text for {@link RetentionPeriod#parse}; empty when neither arm is set (or unlimited is false). */

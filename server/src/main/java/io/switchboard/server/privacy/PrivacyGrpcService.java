@@ -38,10 +38,7 @@ public final class PrivacyGrpcService extends PrivacyServiceGrpc.PrivacyServiceI
 
     @Override
     public void recordConsent(RecordConsentRequest req, StreamObserver<io.switchboard.v1.Consent> out) {
-        Optional<Consent.Purpose> purpose = switch (req.getPurpose()) {
-            case CONSENT_PURPOSE_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
-            default -> Optional.of(Consent.Purpose.valueOf(req.getPurpose().name().substring("CONSENT_PURPOSE_".length())));
-        };
+        Optional<Consent.Purpose> purpose = Protos.fromProto(req.getPurpose(), "CONSENT_PURPOSE_", Consent.Purpose.class);
         reply(out, toProto(consents.record(Principals.current(), new Consents.Input(req.getContactId(), purpose,
                 req.getGranted(), req.getSource(), req.getIpAddress(),
                 Protos.optionalInstant(req.hasGivenTime(), req.getGivenTime())))));

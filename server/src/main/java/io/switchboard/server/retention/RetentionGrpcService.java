@@ -81,11 +81,8 @@ public final class RetentionGrpcService extends RetentionServiceGrpc.RetentionSe
 
     @Override
     public void placeLegalHold(PlaceLegalHoldRequest req, StreamObserver<io.switchboard.v1.LegalHold> out) {
-        Optional<LegalHold.Scope> scope = switch (req.getScope()) {
-            case HOLD_SCOPE_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
-            default -> Optional.of(LegalHold.Scope.valueOf(req.getScope().name().substring("HOLD_SCOPE_".length())));
-        };
-        reply(out, toProto(holds.place(Principals.current(), scope, req.getResourceId(), req.getReason())));
+        reply(out, toProto(holds.place(Principals.current(), Protos.fromProto(req.getScope(), "HOLD_SCOPE_",
+                LegalHold.Scope.class), req.getResourceId(), req.getReason())));
     }
 
     @Override
