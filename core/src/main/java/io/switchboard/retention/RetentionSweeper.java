@@ -73,8 +73,6 @@ public final class RetentionSweeper {
     public record Result(int recordings, int transcriptSegments, int summaries, int callLogs, int usageRecords,
                          long auditEntries, int deletedCalls, int deletedContacts, int closedOrganizations) {
 
-        public static final Result NONE = new Result(0, 0, 0, 0, 0, 0, 0, 0, 0);
-
         public long total() {
             return recordings + transcriptSegments + summaries + callLogs + usageRecords + auditEntries + deletedCalls
                     + deletedContacts + closedOrganizations;
@@ -142,30 +140,35 @@ public final class RetentionSweeper {
      * which walk every organisation, run in the first pass and then at most every {@link #WHOLE_PASS_EVERY}.
      */
     public Result sweepAll() {
-        long started = System.nanoTime();
-        Result total = Result.NONE;
-        Result last;
-        do {
-            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            boolean whole = total == Result.NONE || System.nanoTime() - started > WHOLE_PASS_EVERY.toNanos();
+        Result total = pass(true);
+        Result last = total;
+        long wholeAt = System.nanoTime();
+        while (last.anyFull(batch)) {
+            boolean whole = System.nanoTime() - wholeAt > WHOLE_PASS_EVERY.toNanos();
             if (whole) {
-                started = System.nanoTime();
+                wholeAt = System.nanoTime();
             }
-            List<UUID> closing = whole ? closingOrganizations(now) : List.of();
-            last = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
-                    whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0);
-            total = total.plus(last).plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
-        } while (last.anyFull(batch));
+            last = pass(whole);
+            total = total.plus(last);
+        }
         return total;
     }
 
     /** One pass: at most {@code batch} items of each kind (audit pruning and closures whole). */
     public Result sweep() {
+        return pass(true);
+    }
+
+    /**
+     * One batch of each kind of item; with {@code whole}, also the passes that walk every organisation: closures
+     * (their calls and contacts marked first, so this pass purges them; finished last) and audit pruning.
+     */
+    private Result pass(boolean whole) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        List<UUID> closing = closingOrganizations(now);
-        Result r = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
-                auditEntries(now), deletedCalls(now), deletedContacts(now), 0);
-        return r.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
+        List<UUID> closing = whole ? closingOrganizations(now) : List.of();
+        Result items = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
+                whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0);
+        return items.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
     }
 
     // ------------------------------------------------------------------ content of calls
