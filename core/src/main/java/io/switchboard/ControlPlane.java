@@ -15,6 +15,8 @@ import io.switchboard.contacts.ContactTransfer;
 import io.switchboard.encryption.ContentSeal;
 import io.switchboard.encryption.MasterKeys;
 import io.switchboard.common.Database;
+import io.switchboard.dialer.CampaignProgress;
+import io.switchboard.dialer.DialAttempts;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.plans.PlanService;
@@ -38,7 +40,8 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            CampaignService campaigns, UsageService usage,
                            ContactService contacts, ContactTransfer contactTransfer,
                            RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal,
-                           Webhooks webhooks, DoNotCall doNotCall) {
+                           Webhooks webhooks, DoNotCall doNotCall, DialAttempts dialAttempts,
+                           CampaignProgress campaignProgress) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -97,6 +100,8 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new LegalHolds(dsl, clock, audit),
                 new ContentSeal(dsl, clock, masterKeys),
                 webhooks,
-                new DoNotCall(dsl, clock, audit));
+                new DoNotCall(dsl, clock, audit),
+                new DialAttempts(dsl, clock),
+                new CampaignProgress(dsl));
     }
 }

@@ -1,5 +1,7 @@
 package io.switchboard.app;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -10,18 +12,22 @@ import io.grpc.BindableService;
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.privacy.PrivacyGrpcService;
+import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.storage.ObjectStore;
+import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.SpeechRecognizers;
 
 /** The call side of the wiring, shared by dev, server and worker. */
 final class CallsWiring {
+
 
     private static final Logger LOG = Logger.getLogger(CallsWiring.class.getName());
 
@@ -52,6 +58,34 @@ final class CallsWiring {
         Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
                 consents, plane.audit())));
+    }
+
+    /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */
+    static Optional<TwilioTelephony.Settings> twilio(Config config) {
+        Config t = config.get("telephony");
+        Optional<String> token = t.get("twilio.auth-token").asString().asOptional().filter(s -> !s.isBlank());
+        if (token.isEmpty()) {
+            return Optional.empty();
+        }
+        String publicUrl = t.get("public-url").asString().orElseThrow(() -> new IllegalArgumentException(
+                "telephony.public-url is required with telephony.twilio.auth-token: the URL the carrier reaches this"
+                        + " platform at (signatures are computed over it)"));
+        return Optional.of(new TwilioTelephony.Settings(
+                URI.create(t.get("twilio.api-url").asString().orElse("https://api.twilio.com")),
+                t.get("twilio.account-sid").asString().orElse(""), token.get(), URI.create(publicUrl),
+                t.get("ring-timeout").as(Duration.class).orElse(Duration.ofSeconds(60))));
+    }
+
+    /** The national do-not-call registry: {@code compliance.national-dnc.dir} of registry files, or none. */
+    static NationalDoNotCall nationalDoNotCall(Config config) {
+        Config n = config.get("compliance.national-dnc");
+        return n.get("dir").asString().asOptional().filter(s -> !s.isBlank())
+                .map(d -> NationalDoNotCall.fromFiles(Path.of(d), n.get("country-code").asString().orElse("1")))
+                .orElse(NationalDoNotCall.none());
+    }
+
+    static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
+        return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls);
     }
 
     static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {

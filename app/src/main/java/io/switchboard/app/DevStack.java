@@ -1,6 +1,11 @@
 package io.switchboard.app;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -11,6 +16,9 @@ import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
+import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.telephony.Softphone;
+import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.WorkerRuntime;
@@ -39,10 +47,12 @@ public final class DevStack implements AutoCloseable {
     final Optional<SpeechRecognizer> recognizer;
     final String operatorKey;
     final String schemaVersion;
+    final Optional<Softphone> softphone;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
                      SwitchboardServer server, WorkerRuntime worker, Optional<SpeechRecognizer> recognizer,
-                     String operatorKey, String schemaVersion) {
+                     String operatorKey, String schemaVersion, Optional<Softphone> softphone) {
+        this.softphone = softphone;
         this.home = home;
         this.embedded = embedded;
         this.db = db;
@@ -82,12 +92,51 @@ public final class DevStack implements AutoCloseable {
         JobQueue queue = CallsWiring.queue(plane);
         CallService calls = CallsWiring.callService(plane, queue, store);
         Optional<SpeechRecognizer> recognizer = CallsWiring.recognizer(config);
-        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
-                CallsWiring.contentServices(plane, calls),
-                "127.0.0.1", config.get("server.port").asInt().orElse(50051));
-        WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer);
+        int port = config.get("server.port").asInt().orElse(50051);
+        if (port == 0) {
+            port = freePort(); // the carrier needs the address before the server starts
+        }
+        Optional<TwilioTelephony.Settings> carrier = CallsWiring.twilio(config);
+        Optional<Softphone> softphone = Optional.empty();
+        if (carrier.isEmpty() && config.get("dev.softphone.enabled").asBoolean().orElse(true)) {
+            Path speech = Path.of(config.get("dev.softphone.speech").asString().orElse(DEFAULT_SPEECH));
+            if (Files.isReadable(speech)) {
+                String sid = "AC" + HexFormat.of().formatHex(random(16));
+                String token = HexFormat.of().formatHex(random(16));
+                Softphone phone = Softphone.start(sid, token, speech, config.get("dev.softphone.port").asInt().orElse(0));
+                softphone = Optional.of(phone);
+                carrier = Optional.of(new TwilioTelephony.Settings(phone.apiUrl(), sid, token,
+                        URI.create("http://127.0.0.1:" + port),
+                        config.get("telephony.ring-timeout").as(Duration.class).orElse(Duration.ofSeconds(30))));
+            } else {
+                LOG.warning("no softphone: " + speech + " is missing (./switchboard setup installs pocketsphinx-testdata);"
+                        + " campaigns will not dial");
+            }
+        }
+        CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
+        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
+                CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
+                "127.0.0.1", port);
+        WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer,
+                carrier.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config));
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
-                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion));
+                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone);
+    }
+
+    /** Real recorded speech the softphone's callee plays (Debian's pocketsphinx-testdata). */
+    static final String DEFAULT_SPEECH =
+            "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav";
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     /** Bootstraps on first run and keeps the key in {@code home/bootstrap-key} (mode 600) for later runs. */
@@ -128,6 +177,7 @@ public final class DevStack implements AutoCloseable {
 
     @Override
     public void close() {
+        softphone.ifPresent(Softphone::close);
         server.close();
         worker.close();
         recognizer.ifPresent(SpeechRecognizer::close);

@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.switchboard.ControlPlane;
+import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Configs;
@@ -132,8 +133,10 @@ public final class Main {
                 System.out.println("Bootstrap operator key (shown once, store it now): " + c.ownerKey().secret()));
         var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
         var recognizer = CallsWiring.recognizer(config);
-        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(CallsWiring.grpc(config, calls, recognizer)),
+        var grpc = CallsWiring.grpc(config, calls, recognizer);
+        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls),
+                CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 config.get("server.host").asString().orElse("0.0.0.0"), config.get("server.port").asInt().orElse(50051));
         awaitShutdown(() -> {
             server.close();
@@ -151,7 +154,8 @@ public final class Main {
         var queue = CallsWiring.queue(plane);
         var recognizer = CallsWiring.recognizer(config);
         var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
-                queue, recognizer);
+                queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
+                CallsWiring.nationalDoNotCall(config));
         LOG.info("worker started; waiting for jobs");
         awaitShutdown(() -> {
             worker.close();

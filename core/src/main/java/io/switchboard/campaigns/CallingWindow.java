@@ -2,12 +2,15 @@ package io.switchboard.campaigns;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The hours of the callee's local day in which a campaign may call: [start, end) on the given days, in the
@@ -47,5 +50,50 @@ public record CallingWindow(LocalTime start, LocalTime end, Set<DayOfWeek> days,
         ZonedDateTime local = at.atZone(zone.get());
         LocalTime t = local.toLocalTime();
         return days.contains(local.getDayOfWeek()) && !t.isBefore(start) && t.isBefore(end);
+    }
+
+    /**
+     * Whether {@code at} is inside the window in every one of {@code zones} and on none of their
+     * {@code holidays} (callee-local dates). A number can span zones (a country code with several, an area
+     * code across a zone line); the call may only go when it is allowed wherever the callee may be.
+     */
+    public boolean allowsEverywhere(Instant at, List<ZoneId> zones, Set<LocalDate> holidays) {
+        if (zones.isEmpty()) {
+            return false;
+        }
+        for (ZoneId z : zones) {
+            ZonedDateTime local = at.atZone(z);
+            LocalTime t = local.toLocalTime();
+            if (!days.contains(local.getDayOfWeek()) || t.isBefore(start) || !t.isBefore(end)
+                    || holidays.contains(local.toLocalDate())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The first instant at or after {@code from} at which {@link #allowsEverywhere} holds, searching
+     * {@code horizonDays} ahead; empty if there is none (every day a holiday, zones whose windows never
+     * overlap). The windows' intersection opens when the last of them opens, so only {@code from} and the
+     * zones' opening instants are candidates; a start time that falls in a daylight-saving gap opens at the
+     * first valid instant after it.
+     */
+    public Optional<Instant> nextOpening(Instant from, List<ZoneId> zones, Set<LocalDate> holidays, int horizonDays) {
+        if (zones.isEmpty()) {
+            return Optional.empty();
+        }
+        TreeSet<Instant> candidates = new TreeSet<>();
+        candidates.add(from);
+        for (ZoneId z : zones) {
+            LocalDate day = from.atZone(z).toLocalDate();
+            for (int d = 0; d <= horizonDays; d++) {
+                Instant open = day.plusDays(d).atTime(start).atZone(z).toInstant();
+                if (!open.isBefore(from)) {
+                    candidates.add(open);
+                }
+            }
+        }
+        return candidates.stream().filter(c -> allowsEverywhere(c, zones, holidays)).findFirst();
     }
 }

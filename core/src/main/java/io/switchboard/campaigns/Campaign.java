@@ -10,5 +10,5 @@ public record Campaign(UUID id, UUID organizationId, String name, UUID agentId, 
                        CampaignState state, Optional<Instant> scheduleStart, Optional<Instant> scheduleEnd,
                        CallingWindow callingWindow, int maxConcurrency, RetryPolicy retryPolicy,
                        List<String> dispositionCodes, Instant createdAt, Instant updatedAt,
-                       Optional<Instant> startedAt, Optional<Instant> endedAt) {
+                       Optional<Instant> startedAt, Optional<Instant> endedAt, DialingRules dialingRules) {
 }

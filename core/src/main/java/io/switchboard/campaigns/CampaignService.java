@@ -4,8 +4,11 @@ import static io.switchboard.db.Tables.AGENTS;
 import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
+import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
 import static io.switchboard.db.Tables.CAMPAIGN_TRANSITIONS;
 import static io.switchboard.db.Tables.CONTACT_LISTS;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
+import static io.switchboard.db.Tables.DIAL_REFUSALS;
 
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -13,6 +16,7 @@ import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -65,7 +69,7 @@ import org.jooq.types.YearToSecond;
 public final class CampaignService {
 
     public static final Set<String> UPDATABLE = Set.of("name", "agent_id", "contact_list_id", "caller_id", "schedule",
-            "calling_window", "max_concurrency", "retry_policy", "disposition_codes");
+            "calling_window", "max_concurrency", "retry_policy", "disposition_codes", "dialing_rules");
     /** Paths that re-point the campaign at other data: only while nothing has been dialled. */
     private static final Set<String> DRAFT_ONLY = Set.of("agent_id", "contact_list_id");
     static final int MAX_CONCURRENCY = 10_000;
@@ -101,6 +105,7 @@ public final class CampaignService {
         int concurrency = concurrency(spec.maxConcurrency(), v);
         RetryPolicy retry = retry(spec.retry(), v);
         List<String> codes = codes(spec.dispositionCodes(), v);
+        DialingRules rules = dialing(spec.dialing(), v);
         v.throwIfAny();
         int maxCampaigns = plans.effectivePolicy(actor.organizationId()).limits().maxCampaigns();
         Campaign campaign = dsl.transactionResult(cfg -> {
@@ -117,6 +122,7 @@ public final class CampaignService {
                     .setCreatedAt(now).setUpdatedAt(now);
             setWindow(r, window);
             setRetry(r, retry);
+            setDialing(r, rules);
             r.store();
             audit.record(tx, AuditEvent.of(actor, "campaign.create", "campaign", r.getId(),
                     Map.of("agent_id", agentId.toString(), "contact_list_id", listId.toString()), now));
@@ -132,7 +138,8 @@ public final class CampaignService {
 
     /** What a campaign's outbound calls came to so far. */
     public record Stats(UUID campaignId, long attempted, long connected, long failed, long active, long contactsReached,
-                        long callMs, long billableMinutes, Map<String, Long> dispositions) {
+                        long callMs, long billableMinutes, Map<String, Long> dispositions, Map<String, Long> contacts,
+                        Map<String, Long> outcomes, Map<String, Long> refusals, long dialAttempts) {
     }
 
     /** Counts over the campaign's outbound calls (including deleted ones: statistics are structural). */
@@ -158,8 +165,26 @@ public final class CampaignService {
                 .where(c.CAMPAIGN_ID.eq(id)).and(c.ORGANIZATION_ID.eq(actor.organizationId()))
                 .groupBy(DSL.coalesce(s.DISPOSITION, DSL.inline(""))).fetch()
                 .forEach(r -> dispositions.put(r.value1(), r.value2().longValue()));
+        Map<String, Long> contacts = counts(dsl.select(CAMPAIGN_CONTACTS.STATE, DSL.count()).from(CAMPAIGN_CONTACTS)
+                .where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(id)).and(CAMPAIGN_CONTACTS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .groupBy(CAMPAIGN_CONTACTS.STATE).fetch());
+        Map<String, Long> outcomes = counts(dsl.select(DIAL_ATTEMPTS.OUTCOME, DSL.count()).from(DIAL_ATTEMPTS)
+                .where(DIAL_ATTEMPTS.CAMPAIGN_ID.eq(id)).and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(DIAL_ATTEMPTS.STATE.eq("finished")).groupBy(DIAL_ATTEMPTS.OUTCOME).fetch());
+        Map<String, Long> refusals = counts(dsl.select(DIAL_REFUSALS.REASON, DSL.count()).from(DIAL_REFUSALS)
+                .where(DIAL_REFUSALS.CAMPAIGN_ID.eq(id)).and(DIAL_REFUSALS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .groupBy(DIAL_REFUSALS.REASON).fetch());
+        long dialAttempts = dsl.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(id)
+                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())));
         return new Stats(id, row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
-                row.value6().longValue(), row.value7().longValue(), dispositions);
+                row.value6().longValue(), row.value7().longValue(), dispositions, contacts, outcomes, refusals,
+                dialAttempts);
+    }
+
+    private static Map<String, Long> counts(org.jooq.Result<org.jooq.Record2<String, Integer>> rows) {
+        Map<String, Long> m = new TreeMap<>();
+        rows.forEach(r -> m.put(r.value1(), r.value2().longValue()));
+        return m;
     }
 
     /** Live campaigns in creation order; {@code state} narrows to one state when present. */
@@ -230,6 +255,9 @@ public final class CampaignService {
             }
             if (mask.has("disposition_codes")) {
                 r.setDispositionCodes(codes(patch.dispositionCodes(), v).toArray(String[]::new));
+            }
+            if (mask.has("dialing_rules")) {
+                setDialing(r, dialing(patch.dialing(), v));
             }
             v.throwIfAny();
             if (mask.has("agent_id")) {
@@ -479,6 +507,30 @@ public final class CampaignService {
         return new RetryPolicy(attempts, delay, on);
     }
 
+    private static DialingRules dialing(CampaignSpec.Dialing d, Violations v) {
+        String prefix = "campaign.dialing_rules.";
+        int perDay = d.maxAttemptsPerDay() == 0 ? DialingRules.DEFAULT_ATTEMPTS_PER_DAY : d.maxAttemptsPerDay();
+        if (perDay < 1 || perDay > DialingRules.MAX_ATTEMPTS_PER_DAY) {
+            v.add(prefix + "max_attempts_per_day", "must be between 1 and " + DialingRules.MAX_ATTEMPTS_PER_DAY
+                    + " (0 means " + DialingRules.DEFAULT_ATTEMPTS_PER_DAY + "), got " + perDay);
+        }
+        if (d.holidays().size() > DialingRules.MAX_HOLIDAYS) {
+            v.add(prefix + "holidays", "at most " + DialingRules.MAX_HOLIDAYS + " dates, got " + d.holidays().size());
+        }
+        Set<LocalDate> holidays = new HashSet<>();
+        for (int i = 0; i < d.holidays().size(); i++) {
+            String text = d.holidays().get(i) == null ? "" : d.holidays().get(i).strip();
+            try {
+                if (!holidays.add(LocalDate.parse(text))) {
+                    v.add(prefix + "holidays[" + i + "]", "'" + text + "' is listed twice");
+                }
+            } catch (DateTimeParseException e) {
+                v.add(prefix + "holidays[" + i + "]", "must be a date YYYY-MM-DD, got '" + abbreviate(text) + "'");
+            }
+        }
+        return new DialingRules(d.requireConsent(), perDay, holidays);
+    }
+
     private static List<String> codes(List<String> codes, Violations v) {
         if (codes.size() > MAX_DISPOSITION_CODES) {
             v.add("campaign.disposition_codes", "at most " + MAX_DISPOSITION_CODES + " codes, got " + codes.size());
@@ -535,6 +587,11 @@ public final class CampaignService {
         r.setWindowStart(w.start()).setWindowEnd(w.end()).setWindowDays(days).setFallbackTimeZone(w.fallbackTimeZone());
     }
 
+    private static void setDialing(CampaignsRecord r, DialingRules d) {
+        r.setRequireConsent(d.requireConsent()).setMaxAttemptsPerDay(d.maxAttemptsPerDay())
+                .setHolidays(d.holidays().toArray(LocalDate[]::new));
+    }
+
     private static void setRetry(CampaignsRecord r, RetryPolicy p) {
         r.setRetryMaxAttempts(p.maxAttempts()).setRetryDelay(YearToSecond.valueOf(p.retryDelay()))
                 .setRetryOn(p.retryOn().stream().sorted().map(RetryPolicy.Outcome::dbName).toArray(String[]::new));
@@ -556,7 +613,8 @@ public final class CampaignService {
                 new CallingWindow(r.getWindowStart(), r.getWindowEnd(), days, r.getFallbackTimeZone()),
                 r.getMaxConcurrency(), new RetryPolicy(r.getRetryMaxAttempts(), r.getRetryDelay().toDuration(), on),
                 List.of(r.getDispositionCodes()), r.getCreatedAt(), r.getUpdatedAt(),
-                Optional.ofNullable(r.getStartedAt()), Optional.ofNullable(r.getEndedAt()));
+                Optional.ofNullable(r.getStartedAt()), Optional.ofNullable(r.getEndedAt()),
+                new DialingRules(r.getRequireConsent(), r.getMaxAttemptsPerDay(), Set.of(r.getHolidays())));
     }
 
     static io.switchboard.db.enums.CampaignState dbState(CampaignState s) {

@@ -12,7 +12,21 @@ import java.util.Optional;
  */
 public record CampaignSpec(String name, String agentId, String contactListId, String callerId,
                            Optional<Instant> scheduleStart, Optional<Instant> scheduleEnd,
-                           Window window, int maxConcurrency, Retry retry, List<String> dispositionCodes) {
+                           Window window, int maxConcurrency, Retry retry, List<String> dispositionCodes,
+                           Dialing dialing) {
+
+    /** Without dialing rules (their defaults on create). */
+    public CampaignSpec(String name, String agentId, String contactListId, String callerId,
+                        Optional<Instant> scheduleStart, Optional<Instant> scheduleEnd, Window window,
+                        int maxConcurrency, Retry retry, List<String> dispositionCodes) {
+        this(name, agentId, contactListId, callerId, scheduleStart, scheduleEnd, window, maxConcurrency, retry,
+                dispositionCodes, Dialing.UNSET);
+    }
+
+    /** Dialing rules as sent: 0 attempts per day means the default; holidays as "YYYY-MM-DD" texts. */
+    public record Dialing(boolean requireConsent, int maxAttemptsPerDay, List<String> holidays) {
+        public static final Dialing UNSET = new Dialing(false, 0, List.of());
+    }
 
     /** Calling window as sent: "HH:MM" texts, ISO day numbers 1..7, an IANA zone id. */
     public record Window(String startLocalTime, String endLocalTime, List<Integer> daysOfWeek, String fallbackTimeZone) {

@@ -63,6 +63,16 @@ public final class PhoneNumbers {
         }
     }
 
+    /** Every zone the number may ring in (one for most numbers); empty if it does not parse or is unknown. */
+    public static List<String> zonesOf(String e164) {
+        try {
+            return ZONES.getTimeZonesForNumber(UTIL.parse(e164, "ZZ")).stream()
+                    .filter(z -> !z.equals(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())).toList();
+        } catch (NumberParseException e) {
+            return List.of();
+        }
+    }
+
     private static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }

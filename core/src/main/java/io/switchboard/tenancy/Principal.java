@@ -15,6 +15,14 @@ import io.switchboard.common.SwitchboardException;
 public record Principal(UUID organizationId, UUID apiKeyId, Role role, Optional<UUID> userId,
                         boolean platformOperator, String remoteAddress) {
 
+    /**
+     * The platform acting on an organisation's behalf (the dialer, a carrier's media stream): no API key,
+     * {@code who} is what the audit trail shows as the remote address, e.g. {@code system:dialer}.
+     */
+    public static Principal system(UUID organizationId, Role role, String who) {
+        return new Principal(organizationId, null, role, Optional.empty(), false, who);
+    }
+
     /** Throws PERMISSION_DENIED unless this principal has at least {@code required}. */
     public void require(Role required, String action) {
         if (!role.atLeast(required)) {

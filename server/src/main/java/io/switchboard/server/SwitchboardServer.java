@@ -9,6 +9,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.websocket.WsRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.audit.AuditGrpcService;
@@ -24,7 +26,9 @@ import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
 import io.switchboard.server.tenancy.UserGrpcService;
 import io.switchboard.server.usage.UsageGrpcService;
+import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.server.webhooks.WebhookGrpcService;
+import io.switchboard.telephony.TwilioTelephony;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
@@ -60,6 +64,16 @@ public final class SwitchboardServer implements AutoCloseable {
     /** @param more services that need more than the control plane (call content: privacy) */
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, String host, int port) {
+        return start(plane, calls, more, java.util.Optional.empty(), host, port);
+    }
+
+    /**
+     * @param carrier the carrier bridge (status callbacks over HTTP/1.1 and the media-stream WebSocket), served
+     *                on the same port as the gRPC API
+     */
+    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
+                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
+                                          String host, int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         GrpcRouting.Builder grpc = GrpcRouting.builder()
@@ -70,13 +84,15 @@ public final class SwitchboardServer implements AutoCloseable {
         }
         calls.ifPresent(grpc::service);
         more.forEach(grpc::service);
-        WebServer server = WebServer.builder()
+        var builder = WebServer.builder()
                 .host(host)
                 .port(port)
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
-                .addRouting(grpc)
-                .build()
-                .start();
+                .addRouting(grpc);
+        carrier.ifPresent(bridge -> builder
+                .addRouting(HttpRouting.builder().register(bridge))
+                .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
+        WebServer server = builder.build().start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         LOG.info(() -> "gRPC API listening on " + host + ":" + server.port());
         return new SwitchboardServer(server, health, calls);
@@ -93,7 +109,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 new UserGrpcService(plane.users()),
                 new ApiKeyGrpcService(plane.apiKeys()),
                 new PlanGrpcService(plane.plans()),
-                new CampaignGrpcService(plane.campaigns()),
+                new CampaignGrpcService(plane.campaigns(), plane.campaignProgress()),
                 new UsageGrpcService(plane.usage()),
                 new ContactGrpcService(plane.contacts(), plane.contactTransfer()));
     }

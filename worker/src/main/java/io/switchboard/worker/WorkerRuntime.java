@@ -16,6 +16,10 @@ import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.queue.JobQueue;
+import io.switchboard.dialer.DialGuards;
+import io.switchboard.dialer.Dialer;
+import io.switchboard.dialer.NationalDoNotCall;
+import io.switchboard.dialer.Telephony;
 import io.switchboard.retention.RetentionSweeper;
 import io.switchboard.retention.StorageReconciler;
 import io.switchboard.summaries.CallSummarizer;
@@ -42,15 +46,29 @@ public final class WorkerRuntime implements AutoCloseable {
     private final WorkerLoop loop;
     private final List<ScheduledExecutorService> schedulers;
     private final WebhookDeliverer deliverer;
+    private final Optional<Dialer> dialer;
 
-    private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers, WebhookDeliverer deliverer) {
+    private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers, WebhookDeliverer deliverer,
+                          Optional<Dialer> dialer) {
         this.loop = loop;
         this.schedulers = schedulers;
         this.deliverer = deliverer;
+        this.dialer = dialer;
     }
 
     public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
                                       Optional<SpeechRecognizer> recognizer) {
+        return start(config, plane, calls, queue, recognizer, Optional.empty(), NationalDoNotCall.none());
+    }
+
+    /**
+     * @param telephony the carrier campaigns dial through; without one, running campaigns wait (and the log
+     *                  says so)
+     * @param national  the national do-not-call registry every campaign call is checked against
+     */
+    public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
+                                      Optional<SpeechRecognizer> recognizer, Optional<Telephony> telephony,
+                                      NationalDoNotCall national) {
         Config w = config.get("worker");
         List<PipelineStage> stages = new ArrayList<>();
         stages.add(new RecordingStage(calls));
@@ -164,7 +182,41 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "storage reconciliation failed; it is retried next interval", e);
             }
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
-        return new WorkerRuntime(loop, List.of(sweeper, retentionThreads), deliverer);
+        List<ScheduledExecutorService> schedulers = new ArrayList<>(List.of(sweeper, retentionThreads));
+        Optional<Dialer> dialer = telephony.map(t -> dialer(config, plane, t, national, schedulers));
+        if (telephony.isEmpty()) {
+            LOG.info("dialer off: no carrier configured (telephony.*); running campaigns will not place calls");
+        }
+        return new WorkerRuntime(loop, schedulers, deliverer, dialer);
+    }
+
+    /** The campaign runner on a thread of its own, ticking every {@code dialer.tick-interval}. */
+    private static Dialer dialer(Config config, ControlPlane plane, Telephony telephony, NationalDoNotCall national,
+                                 List<ScheduledExecutorService> schedulers) {
+        Config d = config.get("dialer");
+        Dialer.Settings defaults = Dialer.Settings.defaults(WorkerLoop.Settings.defaultWorkerId());
+        Dialer dialer = new Dialer(plane.database().dsl(), Clock.systemUTC(), plane.plans(), plane.campaigns(),
+                plane.dialAttempts(), new DialGuards(national), telephony, new Dialer.Settings(defaults.worker(),
+                d.get("sync-interval").as(Duration.class).orElse(defaults.syncInterval()),
+                d.get("placing-timeout").as(Duration.class).orElse(defaults.placingTimeout()),
+                config.get("telephony.ring-timeout").as(Duration.class).orElse(defaults.ringTimeout()),
+                d.get("claim-batch").asInt().orElse(defaults.claimBatch())));
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("dialer").unstarted(r));
+        long every = d.get("tick-interval").as(Duration.class).orElse(Duration.ofMillis(500)).toMillis();
+        thread.scheduleWithFixedDelay(() -> {
+            try {
+                Dialer.Tick t = dialer.tick();
+                if (t.placed() + t.refused() + t.completedCampaigns() + t.hungUp() + t.settledLost() > 0) {
+                    LOG.info(() -> "dialer: " + t);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "dialer tick failed; the next one retries", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        schedulers.add(thread);
+        LOG.info(() -> "dialer on: calls go through " + telephony.name() + "; national do-not-call: " + national.describe());
+        return dialer;
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> make) {
@@ -188,6 +240,7 @@ public final class WorkerRuntime implements AutoCloseable {
     @Override
     public void close() {
         schedulers.forEach(ScheduledExecutorService::shutdownNow);
+        dialer.ifPresent(Dialer::close);
         deliverer.close();
         loop.stop(Duration.ofSeconds(30));
     }

@@ -97,7 +97,15 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     @Override
     public StreamObserver<StreamCallRequest> streamCall(StreamObserver<StreamCallResponse> out) {
-        return new LiveCall(Principals.current(), out);
+        return live(Principals.current(), out);
+    }
+
+    /**
+     * A live call for another transport (a carrier's media stream): the same protocol as
+     * {@code StreamCall}, the same handling, on behalf of {@code actor}.
+     */
+    public StreamObserver<StreamCallRequest> live(Principal actor, StreamObserver<StreamCallResponse> out) {
+        return new LiveCall(actor, out);
     }
 
     /**

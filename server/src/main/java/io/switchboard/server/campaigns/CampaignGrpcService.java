@@ -4,6 +4,7 @@ import static io.switchboard.server.grpc.Replies.reply;
 
 import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,15 @@ import io.switchboard.common.Page;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
+import io.switchboard.dialer.CampaignProgress;
+import io.switchboard.v1.CampaignContact;
 import io.switchboard.v1.CampaignServiceGrpc;
+import io.switchboard.v1.DialAttempt;
+import io.switchboard.v1.DialingRules;
+import io.switchboard.v1.ListCampaignContactsRequest;
+import io.switchboard.v1.ListCampaignContactsResponse;
+import io.switchboard.v1.ListDialAttemptsRequest;
+import io.switchboard.v1.ListDialAttemptsResponse;
 import io.switchboard.v1.CampaignTransitionRequest;
 import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.DeleteCampaignRequest;
@@ -40,9 +49,46 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT);
 
     private final CampaignService campaigns;
+    private final CampaignProgress progress;
 
-    public CampaignGrpcService(CampaignService campaigns) {
+    public CampaignGrpcService(CampaignService campaigns, CampaignProgress progress) {
         this.campaigns = campaigns;
+        this.progress = progress;
+    }
+
+    @Override
+    public void listCampaignContacts(ListCampaignContactsRequest req, StreamObserver<ListCampaignContactsResponse> out) {
+        Page<CampaignProgress.ContactProgress> page = progress.contacts(Principals.current(), req.getCampaignId(),
+                req.getState(), req.getPageSize(), req.getPageToken());
+        ListCampaignContactsResponse.Builder b = ListCampaignContactsResponse.newBuilder()
+                .setNextPageToken(page.nextPageToken().orElse(""));
+        for (CampaignProgress.ContactProgress c : page.items()) {
+            b.addContacts(CampaignContact.newBuilder().setContactId(c.contactId().toString()).setState(c.state())
+                    .setAttempts(c.attempts()).setNextAttemptTime(Protos.timestamp(c.nextAttemptAt()))
+                    .setLastOutcome(c.lastOutcome()).setLastReason(c.lastReason())
+                    .setUpdateTime(Protos.timestamp(c.updatedAt())));
+        }
+        reply(out, b.build());
+    }
+
+    @Override
+    public void listDialAttempts(ListDialAttemptsRequest req, StreamObserver<ListDialAttemptsResponse> out) {
+        Page<CampaignProgress.AttemptView> page = progress.attempts(Principals.current(), req.getCampaignId(),
+                req.getContactId(), req.getPageSize(), req.getPageToken());
+        ListDialAttemptsResponse.Builder b = ListDialAttemptsResponse.newBuilder()
+                .setNextPageToken(page.nextPageToken().orElse(""));
+        for (CampaignProgress.AttemptView a : page.items()) {
+            DialAttempt.Builder d = DialAttempt.newBuilder().setId(a.id().toString())
+                    .setContactId(a.contactId().toString()).setAttempt(a.attempt()).setToNumber(a.toNumber())
+                    .setState(a.state()).setOutcome(a.outcome()).setDetail(a.detail())
+                    .setPlaceTime(Protos.timestamp(a.placedAt()));
+            a.callId().ifPresent(id -> d.setCallId(id.toString()));
+            a.answeredAt().ifPresent(t -> d.setAnswerTime(Protos.timestamp(t)));
+            a.endedAt().ifPresent(t -> d.setEndTime(Protos.timestamp(t)));
+            a.durationMs().ifPresent(d::setDurationMs);
+            b.addAttempts(d);
+        }
+        reply(out, b.build());
     }
 
     @Override
@@ -61,7 +107,9 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
         reply(out, CampaignStats.newBuilder().setCampaignId(s.campaignId().toString()).setAttempted(s.attempted())
                 .setConnected(s.connected()).setFailed(s.failed()).setActive(s.active())
                 .setContactsReached(s.contactsReached()).setCallMilliseconds(s.callMs())
-                .setBillableMinutes(s.billableMinutes()).putAllDispositions(s.dispositions()).build());
+                .setBillableMinutes(s.billableMinutes()).putAllDispositions(s.dispositions())
+                .putAllContacts(s.contacts()).putAllOutcomes(s.outcomes()).putAllRefusals(s.refusals())
+                .setDialAttempts(s.dialAttempts()).build());
     }
 
     @Override
@@ -139,7 +187,9 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
                         w.getFallbackTimeZone()),
                 c.getMaxConcurrency(),
                 new CampaignSpec.Retry(r.getMaxAttempts(), delay, on),
-                c.getDispositionCodesList());
+                c.getDispositionCodesList(),
+                new CampaignSpec.Dialing(c.getDialingRules().getRequireConsent(),
+                        c.getDialingRules().getMaxAttemptsPerDay(), c.getDialingRules().getHolidaysList()));
     }
 
     public static io.switchboard.v1.Campaign toProto(Campaign c) {
@@ -165,6 +215,9 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
                         .addAllRetryOn(r.retryOn().stream().sorted()
                                 .map(o -> io.switchboard.v1.RetryPolicy.Outcome.valueOf("OUTCOME_" + o.name())).toList()))
                 .addAllDispositionCodes(c.dispositionCodes())
+                .setDialingRules(DialingRules.newBuilder().setRequireConsent(c.dialingRules().requireConsent())
+                        .setMaxAttemptsPerDay(c.dialingRules().maxAttemptsPerDay())
+                        .addAllHolidays(c.dialingRules().holidays().stream().map(LocalDate::toString).toList()))
                 .setCreateTime(Protos.timestamp(c.createdAt())).setUpdateTime(Protos.timestamp(c.updatedAt()));
         c.startedAt().ifPresent(t -> b.setStartTime(Protos.timestamp(t)));
         c.endedAt().ifPresent(t -> b.setEndTime(Protos.timestamp(t)));

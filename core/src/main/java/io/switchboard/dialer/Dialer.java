@@ -1,0 +1,370 @@
+package io.switchboard.dialer;
+
+import static io.switchboard.db.Tables.CALLS;
+import static io.switchboard.db.Tables.CAMPAIGNS;
+import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
+import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
+import static io.switchboard.db.Tables.DIAL_REFUSALS;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.switchboard.campaigns.Campaign;
+import io.switchboard.campaigns.CampaignService;
+import io.switchboard.common.Ids;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.db.enums.CallState;
+import io.switchboard.db.enums.CampaignState;
+import io.switchboard.plans.PlanService;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+
+/**
+ * The campaign runner. Each {@link #tick()} goes over the running campaigns: takes in contacts added to a
+ * campaign's list, claims contacts that are due, checks the {@link DialGuards}, and asks the carrier to
+ * place calls up to the campaign's concurrency and the plan's live-call limit; it completes a campaign
+ * whose every contact reached a final state, hangs up the calls of cancelled campaigns, and settles
+ * attempts whose outcome the carrier never reported.
+ *
+ * <p>Any number of workers may tick at once. A claim runs under the organisation's call lock (the one
+ * {@code CallService.open} takes), so concurrency is counted and used atomically; the contacts it claims are
+ * locked {@code SKIP LOCKED}, and the database allows one unfinished attempt per contact, so no two workers
+ * ever dial the same person at the same time. A pause, resume or cancel is seen by the next tick.
+ */
+public final class Dialer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Dialer.class.getName());
+
+    /**
+     * @param syncInterval  how often a running campaign's list is read again for new members
+     * @param placingTimeout an attempt claimed but never confirmed by the carrier for this long is failed
+     * @param ringTimeout   how long the carrier lets a call ring; with a margin, the longest an attempt may
+     *                      wait for a status before it is failed
+     * @param claimBatch    contacts examined per campaign per tick at most
+     */
+    public record Settings(String worker, Duration syncInterval, Duration placingTimeout, Duration ringTimeout,
+                           int claimBatch) {
+        public static Settings defaults(String worker) {
+            return new Settings(worker, Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(60), 200);
+        }
+    }
+
+    /** What one tick did. */
+    public record Tick(int placed, int refused, int deferred, int completedCampaigns, int hungUp, int settledLost) {
+    }
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final PlanService plans;
+    private final CampaignService campaigns;
+    private final DialAttempts attempts;
+    private final DialGuards guards;
+    private final Telephony telephony;
+    private final Settings settings;
+    private final ExecutorService dialling = Executors.newVirtualThreadPerTaskExecutor();
+    private Instant lastLostSweep = Instant.EPOCH;
+
+    public Dialer(DSLContext dsl, Clock clock, PlanService plans, CampaignService campaigns, DialAttempts attempts,
+                  DialGuards guards, Telephony telephony, Settings settings) {
+        this.dsl = dsl;
+        this.clock = clock;
+        this.plans = plans;
+        this.campaigns = campaigns;
+        this.attempts = attempts;
+        this.guards = guards;
+        this.telephony = telephony;
+        this.settings = settings;
+    }
+
+    public Tick tick() {
+        Instant now = now();
+        int placed = 0;
+        int refused = 0;
+        int deferred = 0;
+        int completed = 0;
+        List<Campaign> running = dsl.selectFrom(CAMPAIGNS).where(CAMPAIGNS.STATE.eq(CampaignState.running))
+                .and(CAMPAIGNS.DELETED_AT.isNull())
+                .and(CAMPAIGNS.SCHEDULE_START.isNull().or(CAMPAIGNS.SCHEDULE_START.le(now)))
+                .fetch(CampaignService::toDomain);
+        List<Campaign> order = new ArrayList<>(running);
+        Collections.shuffle(order); // no campaign always first in line for the plan's capacity
+        for (Campaign c : order) {
+            try {
+                if (c.scheduleEnd().isPresent() && !c.scheduleEnd().get().isAfter(now)) {
+                    completed += complete(c, "its schedule ended at " + c.scheduleEnd().get()) ? 1 : 0;
+                    continue;
+                }
+                sync(c, now);
+                Claim claim = claim(c, now);
+                placed += claim.placed().size();
+                refused += claim.refused();
+                deferred += claim.deferred();
+                claim.placed().forEach(r -> dialling.submit(() -> place(r)));
+                if (claim.placed().isEmpty() && finished(c)) {
+                    completed += complete(c, "every contact reached a final state") ? 1 : 0;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "dialling campaign " + c.id() + " failed this round; the next retries", e);
+            }
+        }
+        int hungUp = hangUpCancelled();
+        int lost = 0;
+        if (Duration.between(lastLostSweep, now).compareTo(Duration.ofSeconds(15)) >= 0) {
+            lastLostSweep = now;
+            lost = settleLost(now);
+        }
+        return new Tick(placed, refused, deferred, completed, hungUp, lost);
+    }
+
+    // ------------------------------------------------------------------ contacts in, due contacts out
+
+    /** Takes in the list's members that are not yet in the campaign; throttled to one worker per interval. */
+    void sync(Campaign c, Instant now) {
+        int due = dsl.update(CAMPAIGNS).set(CAMPAIGNS.CONTACTS_SYNCED_AT, now).where(CAMPAIGNS.ID.eq(c.id()))
+                .and(CAMPAIGNS.CONTACTS_SYNCED_AT.isNull()
+                        .or(CAMPAIGNS.CONTACTS_SYNCED_AT.le(now.minus(settings.syncInterval()))))
+                .execute();
+        if (due == 0) {
+            return;
+        }
+        var m = CONTACT_LIST_MEMBERS;
+        dsl.insertInto(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID, CAMPAIGN_CONTACTS.CONTACT_ID,
+                        CAMPAIGN_CONTACTS.ORGANIZATION_ID, CAMPAIGN_CONTACTS.STATE, CAMPAIGN_CONTACTS.NEXT_ATTEMPT_AT,
+                        CAMPAIGN_CONTACTS.UPDATED_AT)
+                .select(DSL.select(DSL.val(c.id()), m.CONTACT_ID, DSL.val(c.organizationId()), DSL.inline("pending"),
+                                DSL.val(now), DSL.val(now)).from(m).join(CONTACTS).on(CONTACTS.ID.eq(m.CONTACT_ID))
+                        .where(m.CONTACT_LIST_ID.eq(c.contactListId())).and(m.ORGANIZATION_ID.eq(c.organizationId()))
+                        .and(CONTACTS.DELETED_AT.isNull()))
+                .onConflictDoNothing().execute();
+    }
+
+    private record Claim(List<Telephony.DialRequest> placed, int refused, int deferred) {
+    }
+
+    private Claim claim(Campaign c, Instant now) {
+        int maxLive = plans.effectivePolicy(c.organizationId()).limits().maxConcurrentCalls();
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + c.organizationId())).fetch();
+            // the campaign row FOR SHARE: a pause or cancel waits for this claim, and the next one sees it
+            CampaignState state = tx.select(CAMPAIGNS.STATE).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())).forShare()
+                    .fetchOne(CAMPAIGNS.STATE);
+            if (state != CampaignState.running) {
+                return new Claim(List.of(), 0, 0);
+            }
+            int capacity = c.maxConcurrency() - tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
+                    .and(DIAL_ATTEMPTS.STATE.ne("finished")));
+            if (maxLive > 0) {
+                int inFlight = tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(c.organizationId())
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")));
+                int otherLive = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(c.organizationId())
+                        .and(CALLS.STATE.eq(CallState.active))
+                        .andNotExists(DSL.selectOne().from(DIAL_ATTEMPTS).where(DIAL_ATTEMPTS.CALL_ID.eq(CALLS.ID))
+                                .and(DIAL_ATTEMPTS.STATE.ne("finished"))));
+                capacity = Math.min(capacity, maxLive - inFlight - otherLive);
+            }
+            if (capacity <= 0) {
+                return new Claim(List.of(), 0, 0);
+            }
+            var cc = CAMPAIGN_CONTACTS;
+            var due = tx.select(cc.CONTACT_ID, cc.ATTEMPTS, CONTACTS.PHONE_E164, CONTACTS.TIME_ZONE, CONTACTS.DELETED_AT)
+                    .from(cc).join(CONTACTS).on(CONTACTS.ID.eq(cc.CONTACT_ID))
+                    .where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.STATE.in("pending", "retry")).and(cc.NEXT_ATTEMPT_AT.le(now))
+                    .orderBy(cc.NEXT_ATTEMPT_AT, cc.CONTACT_ID).limit(settings.claimBatch())
+                    .forUpdate().of(cc).skipLocked().fetch();
+            List<Telephony.DialRequest> placed = new ArrayList<>();
+            int refused = 0;
+            int deferred = 0;
+            for (Record r : due) {
+                if (placed.size() >= capacity) {
+                    break;
+                }
+                UUID contactId = r.get(cc.CONTACT_ID);
+                if (r.get(CONTACTS.DELETED_AT) != null) {
+                    setContact(tx, c, contactId, "skipped", now, "", "the contact was deleted", now);
+                    refused++;
+                    continue;
+                }
+                if (tx.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CONTACT_ID.eq(contactId)
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")))) {
+                    // on a call for another campaign: look again shortly
+                    setContact(tx, c, contactId, null, now.plusSeconds(30), null, "on another call", now);
+                    deferred++;
+                    continue;
+                }
+                DialGuards.Callee callee = new DialGuards.Callee(contactId, r.get(CONTACTS.PHONE_E164),
+                        r.get(CONTACTS.TIME_ZONE));
+                Optional<DialGuards.Refusal> refusal = guards.check(tx, c, callee, now);
+                if (refusal.isPresent()) {
+                    DialGuards.Refusal x = refusal.get();
+                    tx.insertInto(DIAL_REFUSALS).set(DIAL_REFUSALS.ORGANIZATION_ID, c.organizationId())
+                            .set(DIAL_REFUSALS.CAMPAIGN_ID, c.id()).set(DIAL_REFUSALS.CONTACT_ID, contactId)
+                            .set(DIAL_REFUSALS.REASON, x.reason()).set(DIAL_REFUSALS.DETAIL, x.detail())
+                            .set(DIAL_REFUSALS.DEFERRED_UNTIL, x.until().orElse(null)).set(DIAL_REFUSALS.REFUSED_AT, now)
+                            .execute();
+                    if (x.until().isPresent()) {
+                        setContact(tx, c, contactId, null, x.until().get(), null, x.reason() + ": " + x.detail(), now);
+                        deferred++;
+                    } else {
+                        setContact(tx, c, contactId, "skipped", now, "", x.reason() + ": " + x.detail(), now);
+                        refused++;
+                    }
+                    continue;
+                }
+                UUID attemptId = Ids.newId();
+                int attempt = r.get(cc.ATTEMPTS) + 1;
+                tx.insertInto(DIAL_ATTEMPTS).set(DIAL_ATTEMPTS.ID, attemptId)
+                        .set(DIAL_ATTEMPTS.ORGANIZATION_ID, c.organizationId()).set(DIAL_ATTEMPTS.CAMPAIGN_ID, c.id())
+                        .set(DIAL_ATTEMPTS.CONTACT_ID, contactId).set(DIAL_ATTEMPTS.ATTEMPT, attempt)
+                        .set(DIAL_ATTEMPTS.FROM_NUMBER, c.callerId()).set(DIAL_ATTEMPTS.TO_NUMBER, callee.phoneE164())
+                        .set(DIAL_ATTEMPTS.STATE, "placing").set(DIAL_ATTEMPTS.CARRIER, telephony.name())
+                        .set(DIAL_ATTEMPTS.WORKER, settings.worker()).set(DIAL_ATTEMPTS.PLACED_AT, now)
+                        .set(DIAL_ATTEMPTS.UPDATED_AT, now).execute();
+                tx.update(cc).set(cc.STATE, "dialing").set(cc.ATTEMPTS, attempt).set(cc.LAST_REASON, "")
+                        .set(cc.UPDATED_AT, now).where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.CONTACT_ID.eq(contactId))
+                        .execute();
+                placed.add(new Telephony.DialRequest(attemptId, c.organizationId(), c.id(), contactId, c.callerId(),
+                        callee.phoneE164()));
+            }
+            return new Claim(placed, refused, deferred);
+        });
+    }
+
+    /** @param state null keeps the state; @param outcome null keeps the last outcome */
+    private static void setContact(DSLContext tx, Campaign c, UUID contactId, String state, Instant next, String outcome,
+                                   String reason, Instant now) {
+        var cc = CAMPAIGN_CONTACTS;
+        var u = tx.update(cc).set(cc.NEXT_ATTEMPT_AT, next).set(cc.LAST_REASON, abbreviate(reason)).set(cc.UPDATED_AT, now);
+        if (state != null) {
+            u = u.set(cc.STATE, state);
+        }
+        if (outcome != null) {
+            u = u.set(cc.LAST_OUTCOME, outcome);
+        }
+        u.where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.CONTACT_ID.eq(contactId)).execute();
+    }
+
+    /** Asks the carrier; a refusal or an unreachable carrier settles the attempt as failed (retried by policy). */
+    private void place(Telephony.DialRequest r) {
+        try {
+            String carrierId = telephony.dial(r);
+            attempts.accepted(r.attemptId(), carrierId);
+            // cancelled while the carrier was being asked: hang up at once
+            if (dsl.fetchExists(CAMPAIGNS, CAMPAIGNS.ID.eq(r.campaignId()).and(CAMPAIGNS.STATE.eq(CampaignState.cancelled)))) {
+                hangUpCancelled();
+            }
+        } catch (Telephony.TelephonyException e) {
+            attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: " + e.getMessage(),
+                    Optional.empty());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "placing attempt " + r.attemptId() + " failed", e);
+            attempts.finish(r.attemptId(), DialOutcome.FAILED, "placing the call failed: " + e, Optional.empty());
+        }
+    }
+
+    // ------------------------------------------------------------------ endings
+
+    private boolean finished(Campaign c) {
+        return dsl.fetchValue(DSL.select(CAMPAIGNS.CONTACTS_SYNCED_AT).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())))
+                != null
+                && !dsl.fetchExists(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id())
+                        .and(CAMPAIGN_CONTACTS.STATE.in("pending", "retry", "dialing")))
+                && !dsl.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")));
+    }
+
+    /** Completes the campaign as the platform (audited as {@code system:dialer}); false if someone beat us to it. */
+    private boolean complete(Campaign c, String why) {
+        try {
+            campaigns.complete(Principal.system(c.organizationId(), Role.ADMIN, "system:dialer"), c.id().toString());
+            LOG.info(() -> "campaign " + c.id() + " completed: " + why);
+            return true;
+        } catch (SwitchboardException.FailedPrecondition | SwitchboardException.NotFound e) {
+            return false; // another worker completed it, or an operator paused, cancelled or deleted it meanwhile
+        }
+    }
+
+    /** Asks the carrier to end the unfinished calls of cancelled campaigns, once each. */
+    private int hangUpCancelled() {
+        Instant now = now();
+        var a = DIAL_ATTEMPTS;
+        List<String> ids = dsl.update(a).set(a.HANGUP_REQUESTED_AT, now).set(a.UPDATED_AT, now)
+                .where(a.STATE.ne("finished")).and(a.HANGUP_REQUESTED_AT.isNull()).and(a.CARRIER_CALL_ID.isNotNull())
+                .and(a.CAMPAIGN_ID.in(DSL.select(CAMPAIGNS.ID).from(CAMPAIGNS).where(CAMPAIGNS.STATE.eq(CampaignState.cancelled))))
+                .returning(a.CARRIER_CALL_ID).fetch(a.CARRIER_CALL_ID);
+        for (String id : ids) {
+            dialling.submit(() -> {
+                try {
+                    telephony.hangUp(id);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "hanging up carrier call " + id + " of a cancelled campaign failed", e);
+                }
+            });
+        }
+        return ids.size();
+    }
+
+    /**
+     * Attempts whose outcome the carrier never reported: claimed but never accepted (the worker stopped in
+     * between), ringing past the ring timeout with no call, or with a call that ended long ago.
+     */
+    int settleLost(Instant now) {
+        var a = DIAL_ATTEMPTS;
+        int n = 0;
+        for (UUID id : dsl.select(a.ID).from(a).where(a.STATE.eq("placing"))
+                .and(a.PLACED_AT.le(now.minus(settings.placingTimeout()))).fetch(a.ID)) {
+            n += attempts.finish(id, DialOutcome.FAILED, "the carrier never confirmed the call (the dialer stopped?)",
+                    Optional.empty()) ? 1 : 0;
+        }
+        Duration margin = settings.ringTimeout().plus(settings.placingTimeout());
+        for (UUID id : dsl.select(a.ID).from(a).where(a.STATE.eq("ringing")).and(a.CALL_ID.isNull())
+                .and(a.PLACED_AT.le(now.minus(margin))).fetch(a.ID)) {
+            n += attempts.finish(id, DialOutcome.FAILED, "no status from the carrier within " + margin.toSeconds() + " s",
+                    Optional.empty()) ? 1 : 0;
+        }
+        var ended = dsl.select(a.ID, CALLS.ENDED_AT, CALLS.STARTED_AT).from(a).join(CALLS).on(CALLS.ID.eq(a.CALL_ID))
+                .where(a.STATE.ne("finished")).and(CALLS.STATE.ne(CallState.active))
+                .and(CALLS.ENDED_AT.le(now.minus(settings.placingTimeout()))).fetch();
+        for (var r : ended) {
+            n += attempts.finish(r.value1(), DialOutcome.COMPLETED, "the call ended; the carrier's final status never came",
+                    Optional.of(Duration.between(r.value3(), r.value2()).toMillis())) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 500 ? s : s.substring(0, 500) + "…";
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    @Override
+    public void close() {
+        dialling.shutdown();
+        try {
+            if (!dialling.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                dialling.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

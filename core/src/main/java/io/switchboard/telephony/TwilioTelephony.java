@@ -1,0 +1,148 @@
+package io.switchboard.telephony;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.dialer.Telephony;
+
+/**
+ * The {@link Telephony} port over Twilio's Programmable Voice REST API (or anything that speaks it, such as
+ * the dev {@code Softphone}): a call is created with TwiML that connects its audio to the platform's media
+ * stream endpoint ({@code <Connect><Stream>}, carrying the attempt id as a custom parameter), and with a
+ * status callback that reports ringing, answered, and the final outcome (with answering-machine detection,
+ * so voicemail is told apart from a person).
+ */
+public final class TwilioTelephony implements Telephony {
+
+    public static final String STATUS_PATH = "/telephony/twilio/status";
+    public static final String MEDIA_PATH = "/telephony/twilio/media";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param apiUrl     the REST API's base, {@code https://api.twilio.com} in production
+     * @param publicUrl  where the carrier reaches this platform's server, e.g. {@code https://switchboard.example.com};
+     *                   signatures are computed over URLs under it, so it must be exactly what the carrier uses
+     * @param ringTimeout how long the carrier lets the callee's phone ring
+     */
+    public record Settings(URI apiUrl, String accountSid, String authToken, URI publicUrl, Duration ringTimeout) {
+
+        public Settings {
+            if (accountSid.isBlank() || authToken.isBlank()) {
+                throw new IllegalArgumentException("telephony.twilio.account-sid and auth-token are required");
+            }
+            String scheme = publicUrl.getScheme();
+            if (!"https".equals(scheme) && !"http".equals(scheme)) {
+                throw new IllegalArgumentException("telephony.public-url must be an http(s) URL, got " + publicUrl);
+            }
+        }
+
+        /** The status callback URL of one attempt. */
+        public String statusUrl(String attemptId) {
+            return base(publicUrl.toString()) + STATUS_PATH + "?attempt_id=" + attemptId;
+        }
+
+        /** The media stream URL the TwiML points at (wss for an https public URL). */
+        public String mediaUrl() {
+            String b = base(publicUrl.toString());
+            return (b.startsWith("https:") ? "wss:" + b.substring(6) : "ws:" + b.substring(5)) + MEDIA_PATH;
+        }
+
+        private static String base(String u) {
+            return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+        }
+    }
+
+    private final Settings settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public TwilioTelephony(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "twilio";
+    }
+
+    /** The TwiML that connects an answered call's audio to the platform, tagged with its attempt. */
+    public static String twiml(String mediaUrl, String attemptId) {
+        return "<Response><Connect><Stream url=\"" + xml(mediaUrl) + "\"><Parameter name=\"attempt_id\" value=\""
+                + xml(attemptId) + "\"/></Stream></Connect></Response>";
+    }
+
+    @Override
+    public String dial(DialRequest r) {
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        form.put("To", List.of(r.to()));
+        form.put("From", List.of(r.from()));
+        form.put("Twiml", List.of(twiml(settings.mediaUrl(), r.attemptId().toString())));
+        form.put("StatusCallback", List.of(settings.statusUrl(r.attemptId().toString())));
+        form.put("StatusCallbackMethod", List.of("POST"));
+        form.put("StatusCallbackEvent", List.of("initiated", "ringing", "answered", "completed"));
+        form.put("Timeout", List.of(Long.toString(settings.ringTimeout().toSeconds())));
+        form.put("MachineDetection", List.of("Enable"));
+        JsonNode body = post("/Calls.json", form);
+        String sid = body.path("sid").asText("");
+        if (sid.isEmpty()) {
+            throw new TelephonyException("the carrier's reply has no call sid: " + abbreviate(body.toString()));
+        }
+        return sid;
+    }
+
+    @Override
+    public void hangUp(String carrierCallId) {
+        post("/Calls/" + carrierCallId + ".json", Map.of("Status", List.of("completed")));
+    }
+
+    private JsonNode post(String path, Map<String, List<String>> form) {
+        URI uri = URI.create(settings.apiUrl().toString().replaceAll("/$", "") + "/2010-04-01/Accounts/"
+                + settings.accountSid() + path);
+        String auth = Base64.getEncoder().encodeToString((settings.accountSid() + ":" + settings.authToken())
+                .getBytes(StandardCharsets.UTF_8));
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Basic " + auth)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(FormEncoding.encode(form))).build();
+        HttpResponse<String> res;
+        try {
+            res = http.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new TelephonyException("the carrier at " + settings.apiUrl() + " cannot be reached: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TelephonyException("interrupted while asking the carrier", e);
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(res.body().isEmpty() ? "{}" : res.body());
+        } catch (IOException e) {
+            throw new TelephonyException("the carrier answered HTTP " + res.statusCode() + " with no JSON: "
+                    + abbreviate(res.body()));
+        }
+        if (res.statusCode() / 100 != 2) {
+            throw new TelephonyException("HTTP " + res.statusCode() + ", code " + body.path("code").asText("?") + ": "
+                    + body.path("message").asText(abbreviate(res.body())));
+        }
+        return body;
+    }
+
+    private static String xml(String s) {
+        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

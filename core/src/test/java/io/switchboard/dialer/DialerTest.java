@@ -1,0 +1,343 @@
+package io.switchboard.dialer;
+
+import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.switchboard.agents.AgentSpec;
+import io.switchboard.campaigns.CampaignSpec;
+import io.switchboard.campaigns.CampaignState;
+import io.switchboard.campaigns.RetryPolicy;
+import io.switchboard.common.SwitchboardException;
+import io.switchboard.contacts.ContactSpec;
+import io.switchboard.privacy.Consents;
+import io.switchboard.testing.Fixtures;
+import io.switchboard.testing.MutableClock;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The campaign runner against the real database, on a test clock. The carrier is the one boundary replaced
+ * here: a {@link Telephony} that records what it is asked and lets the test report outcomes the way the
+ * server's carrier bridge does ({@link DialAttempts}). The whole loop through the Twilio wire protocol and
+ * the softphone runs in the app module's DialerEndToEndTest.
+ */
+class DialerTest {
+
+    /** Saturday 7 March 2026, 17:00 UTC: 12:00 in New York, 09:00 in Los Angeles. */
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-07T17:00:00Z"));
+    private Fixtures f;
+    private Fixtures.Tenant acme;
+    private String agent;
+    private Carrier carrier;
+
+    /** Records dial and hang-up requests; optionally refuses. */
+    static final class Carrier implements Telephony {
+        final List<DialRequest> dials = new CopyOnWriteArrayList<>();
+        final List<String> hangUps = new CopyOnWriteArrayList<>();
+        final AtomicBoolean refuse = new AtomicBoolean();
+
+        @Override
+        public String name() {
+            return "test";
+        }
+
+        @Override
+        public String dial(DialRequest r) {
+            if (refuse.get()) {
+                throw new TelephonyException("HTTP 400, code 21211: The 'To' number is not a valid phone number.");
+            }
+            dials.add(r);
+            return "CA" + r.attemptId().toString().replace("-", "");
+        }
+
+        @Override
+        public void hangUp(String carrierCallId) {
+            hangUps.add(carrierCallId);
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        f = Fixtures.fresh(clock);
+        acme = f.tenant("Acme", "growth");
+        agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id().toString();
+        carrier = new Carrier();
+    }
+
+    private Dialer dialer(NationalDoNotCall national) {
+        var p = f.plane;
+        return new Dialer(p.database().dsl(), clock, p.plans(), p.campaigns(), p.dialAttempts(), new DialGuards(national),
+                carrier, new Dialer.Settings("w1", Duration.ZERO, Duration.ofMinutes(2), Duration.ofSeconds(60), 200));
+    }
+
+    private Dialer dialer() {
+        return dialer(NationalDoNotCall.none());
+    }
+
+    private String list(String... phonesAndZones) {
+        String list = f.plane.contacts().createList(acme.owner(), "L" + UUID.randomUUID(), "").id().toString();
+        for (int i = 0; i < phonesAndZones.length; i += 2) {
+            f.plane.contacts().create(acme.owner(), new ContactSpec("", phonesAndZones[i], "", "", "", "{}", List.of(),
+                    phonesAndZones[i + 1], List.of(list)), "US");
+        }
+        return list;
+    }
+
+    private String campaign(String list, int concurrency, CampaignSpec.Retry retry, CampaignSpec.Dialing dialing) {
+        String id = f.plane.campaigns().create(acme.owner(), new CampaignSpec("C", agent, list, "+14155550100",
+                Optional.empty(), Optional.empty(), CampaignSpec.Window.UNSET, concurrency, retry, List.of(), dialing))
+                .id().toString();
+        f.plane.campaigns().start(acme.owner(), id);
+        return id;
+    }
+
+    /** Dials placed on virtual threads: waits until {@code n} have reached the carrier. */
+    private void awaitDials(int n) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (carrier.dials.size() < n && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        Thread.sleep(100); // and no more than that
+        assertEquals(n, carrier.dials.size(), "dials placed: " + carrier.dials);
+    }
+
+    private String contactState(String campaign, UUID contact) {
+        return f.plane.database().dsl().select(CAMPAIGN_CONTACTS.STATE).from(CAMPAIGN_CONTACTS)
+                .where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(UUID.fromString(campaign)))
+                .and(CAMPAIGN_CONTACTS.CONTACT_ID.eq(contact)).fetchSingle(CAMPAIGN_CONTACTS.STATE);
+    }
+
+    private CampaignState state(String campaign) {
+        return f.plane.campaigns().get(acme.owner(), campaign).state();
+    }
+
+    @Test
+    void concurrencyIsHeldAndNoContactIsDialledTwiceByWorkersRacing() throws Exception {
+        String list = list("+12125550101", "America/New_York", "+12125550102", "America/New_York",
+                "+12125550103", "America/New_York", "+12125550104", "America/New_York", "+12125550105", "America/New_York");
+        String c = campaign(list, 2, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
+        List<Dialer> workers = List.of(dialer(), dialer(), dialer(), dialer());
+        for (int round = 0; round < 3; round++) {
+            CountDownLatch go = new CountDownLatch(1);
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (Dialer d : workers) {
+                    pool.submit(() -> {
+                        go.await();
+                        return d.tick();
+                    });
+                }
+                go.countDown();
+            }
+        }
+        awaitDials(2);
+        assertEquals(2, new HashSet<>(carrier.dials.stream().map(Telephony.DialRequest::contactId).toList()).size());
+        // the carrier reports both answered and over: two more go out, then the last one
+        for (var r : List.copyOf(carrier.dials)) {
+            f.plane.dialAttempts().finish(r.attemptId(), DialOutcome.COMPLETED, "answered", Optional.of(30_000L));
+        }
+        workers.get(1).tick();
+        awaitDials(4);
+        for (var r : carrier.dials.subList(2, 4)) {
+            f.plane.dialAttempts().finish(r.attemptId(), DialOutcome.COMPLETED, "answered", Optional.of(30_000L));
+        }
+        workers.get(2).tick();
+        awaitDials(5);
+        assertEquals(5, new HashSet<>(carrier.dials.stream().map(Telephony.DialRequest::contactId).toList()).size());
+        f.plane.dialAttempts().finish(carrier.dials.get(4).attemptId(), DialOutcome.VOICEMAIL, "machine", Optional.empty());
+        assertEquals(CampaignState.RUNNING, state(c));
+        assertEquals(1, workers.get(3).tick().completedCampaigns());
+        assertEquals(CampaignState.COMPLETED, state(c));
+        var stats = f.plane.campaigns().stats(acme.owner(), c);
+        assertEquals(Map.of("done", 5L), stats.contacts());
+        assertEquals(Map.of("completed", 4L, "voicemail", 1L), stats.outcomes());
+        assertEquals(5, stats.dialAttempts());
+        assertTrue(f.audited.stream().anyMatch(e -> e.action().equals("campaign.complete")
+                && e.remoteAddress().equals("system:dialer")));
+    }
+
+    @Test
+    void busyAndNoAnswerAreRetriedAfterTheDelayUntilAttemptsRunOut() throws Exception {
+        String list = list("+12125550111", "America/New_York");
+        String c = campaign(list, 1, new CampaignSpec.Retry(2, Optional.of(Duration.ofMinutes(10)),
+                List.of(RetryPolicy.Outcome.BUSY, RetryPolicy.Outcome.NO_ANSWER)), CampaignSpec.Dialing.UNSET);
+        Dialer d = dialer();
+        d.tick();
+        awaitDials(1);
+        UUID contact = carrier.dials.getFirst().contactId();
+        f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.BUSY, "busy", Optional.empty());
+        assertEquals("retry", contactState(c, contact));
+        clock.advance(Duration.ofMinutes(9));
+        d.tick();
+        awaitDials(1); // not due yet
+        clock.advance(Duration.ofMinutes(1));
+        d.tick();
+        awaitDials(2);
+        assertEquals(2, f.plane.database().dsl().select(DIAL_ATTEMPTS.ATTEMPT).from(DIAL_ATTEMPTS)
+                .where(DIAL_ATTEMPTS.ID.eq(carrier.dials.get(1).attemptId())).fetchSingle(DIAL_ATTEMPTS.ATTEMPT));
+        f.plane.dialAttempts().finish(carrier.dials.get(1).attemptId(), DialOutcome.NO_ANSWER, "no answer", Optional.empty());
+        assertEquals("exhausted", contactState(c, contact));
+        // a repeated callback for a settled attempt changes nothing
+        assertTrue(!f.plane.dialAttempts().finish(carrier.dials.get(1).attemptId(), DialOutcome.COMPLETED, "late", Optional.empty()));
+        d.tick();
+        assertEquals(CampaignState.COMPLETED, state(c));
+    }
+
+    @Test
+    void aCarrierRefusalFailsTheAttemptAndTheFailedOutcomeIsRetried() throws Exception {
+        String c = campaign(list("+12125550121", "America/New_York"), 1,
+                new CampaignSpec.Retry(2, Optional.of(Duration.ZERO), List.of()), CampaignSpec.Dialing.UNSET);
+        carrier.refuse.set(true);
+        Dialer d = dialer();
+        d.tick();
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        var a = DIAL_ATTEMPTS;
+        while (System.nanoTime() < until && f.plane.database().dsl().fetchCount(a, a.OUTCOME.eq("failed")) == 0) {
+            Thread.sleep(10);
+        }
+        var failed = f.plane.database().dsl().selectFrom(a).where(a.CAMPAIGN_ID.eq(UUID.fromString(c))).fetchSingle();
+        assertEquals("failed", failed.getOutcome());
+        assertTrue(failed.getDetail().contains("21211"), failed.getDetail());
+        carrier.refuse.set(false);
+        d.tick();
+        awaitDials(1);
+    }
+
+    @Test
+    void guardsSkipOrDeferWithTheirReasons(@TempDir Path registry) throws Exception {
+        Files.writeString(registry.resolve("us-dnc.txt"), "# registry download\n212-555-0133\n");
+        String list = list("+12125550131", "America/New_York",   // on the organisation's list
+                "+12125550133", "America/New_York",                // on the national registry
+                "+12125550134", "America/New_York",                // no consent on record
+                "+12125550135", "Asia/Tokyo",                      // 02:00 in Tokyo
+                "+12125550136", "America/New_York");               // consent granted: dialled
+        f.plane.doNotCall().add(acme.owner(), List.of("+12125550131"), "US", "asked", "api");
+        Consents consents = new Consents(f.plane.database().dsl(), clock, f.plane.audit());
+        UUID granted = null;
+        for (var x : f.plane.contacts().list(acme.owner(), "", "", 100, "").items()) {
+            if (x.phoneNumber().equals("+12125550136") || x.phoneNumber().equals("+12125550135")) {
+                consents.record(acme.owner(), new Consents.Input(x.id().toString(),
+                        Optional.of(io.switchboard.privacy.Consent.Purpose.CALLS), true, "web form", "", Optional.empty()));
+                granted = x.phoneNumber().equals("+12125550136") ? x.id() : granted;
+            }
+        }
+        String c = campaign(list, 5, CampaignSpec.Retry.UNSET, new CampaignSpec.Dialing(true, 0, List.of()));
+        Dialer d = dialer(NationalDoNotCall.fromFiles(registry, "1"));
+        Dialer.Tick t = d.tick();
+        awaitDials(1);
+        assertEquals(granted, carrier.dials.getFirst().contactId());
+        assertEquals(3, t.refused());
+        assertEquals(1, t.deferred());
+        var stats = f.plane.campaigns().stats(acme.owner(), c);
+        assertEquals(Map.of("do_not_call", 1L, "national_do_not_call", 1L, "no_consent", 1L, "outside_calling_window", 1L),
+                stats.refusals());
+        assertEquals(Map.of("skipped", 3L, "pending", 1L, "dialing", 1L), stats.contacts());
+        // Tokyo's next 08:00 is 23:00 UTC
+        var tokyo = f.plane.campaignProgress().contacts(acme.owner(), c, "pending", 10, "").items().getFirst();
+        assertEquals(Instant.parse("2026-03-07T23:00:00Z"), tokyo.nextAttemptAt());
+        assertTrue(tokyo.lastReason().startsWith("outside_calling_window: callee local time 2026-03-08T02:00 Asia/Tokyo"),
+                tokyo.lastReason());
+    }
+
+    @Test
+    void attemptsPerDayAndHolidaysDeferToTheNextAllowedLocalMorning() throws Exception {
+        String c = campaign(list("+12125550141", "America/New_York"), 1,
+                new CampaignSpec.Retry(5, Optional.of(Duration.ZERO), List.of()), new CampaignSpec.Dialing(false, 1,
+                        List.of("2026-03-08")));
+        Dialer d = dialer();
+        d.tick();
+        awaitDials(1);
+        f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.BUSY, "busy", Optional.empty());
+        assertEquals(1, d.tick().deferred());
+        awaitDials(1);
+        var p = f.plane.campaignProgress().contacts(acme.owner(), c, "", 10, "").items().getFirst();
+        assertTrue(p.lastReason().startsWith("daily_attempts: 1 attempts today"), p.lastReason());
+        // Sunday the 8th is a holiday: the next morning is Monday 9 March, 08:00 EDT (after the DST change)
+        assertEquals(Instant.parse("2026-03-09T12:00:00Z"), p.nextAttemptAt());
+        clock.set(Instant.parse("2026-03-09T12:00:00Z"));
+        d.tick();
+        awaitDials(2);
+    }
+
+    @Test
+    void pauseStopsNewDialsResumeRestartsAndCancelHangsUpCallsInFlight() throws Exception {
+        String c = campaign(list("+12125550151", "America/New_York", "+12125550152", "America/New_York",
+                "+12125550153", "America/New_York"), 1, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
+        Dialer d = dialer();
+        d.tick();
+        awaitDials(1);
+        f.plane.campaigns().pause(acme.owner(), c);
+        f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.COMPLETED, "ok", Optional.empty());
+        d.tick();
+        awaitDials(1);
+        f.plane.campaigns().resume(acme.owner(), c);
+        d.tick();
+        awaitDials(2);
+        f.plane.campaigns().cancel(acme.owner(), c);
+        assertEquals(1, d.tick().hungUp());
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (carrier.hangUps.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of("CA" + carrier.dials.get(1).attemptId().toString().replace("-", "")), carrier.hangUps);
+        f.plane.dialAttempts().finish(carrier.dials.get(1).attemptId(), DialOutcome.CANCELED, "hung up", Optional.empty());
+        assertEquals("pending", contactState(c, carrier.dials.get(1).contactId()));
+        assertEquals(0, d.tick().hungUp());
+        awaitDials(2);
+    }
+
+    @Test
+    void thePlansLiveCallLimitHoldsAcrossCampaigns() throws Exception {
+        Fixtures.Tenant small = f.tenant("Small", "starter"); // 5 live calls
+        String a = f.plane.agents().create(small.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id().toString();
+        List<String> campaigns = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            String list = f.plane.contacts().createList(small.owner(), "L" + k, "").id().toString();
+            for (int i = 0; i < 4; i++) {
+                f.plane.contacts().create(small.owner(), new ContactSpec("", "+1212555" + (1000 + k * 10 + i), "", "", "",
+                        "{}", List.of(), "America/New_York", List.of(list)), "US");
+            }
+            String id = f.plane.campaigns().create(small.owner(), new CampaignSpec("C" + k, a, list, "+14155550100",
+                    Optional.empty(), Optional.empty(), CampaignSpec.Window.UNSET, 10, CampaignSpec.Retry.UNSET, List.of()))
+                    .id().toString();
+            f.plane.campaigns().start(small.owner(), id);
+            campaigns.add(id);
+        }
+        Dialer d = dialer();
+        d.tick();
+        d.tick();
+        awaitDials(5);
+    }
+
+    @Test
+    void progressIsReadOnlyWithinTheOrganisation() {
+        String c = campaign(list("+12125550161", "America/New_York"), 1, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
+        Fixtures.Tenant other = f.tenant("Other", "growth");
+        assertThrows(SwitchboardException.NotFound.class,
+                () -> f.plane.campaignProgress().contacts(other.owner(), c, "", 10, ""));
+        assertThrows(SwitchboardException.NotFound.class,
+                () -> f.plane.campaignProgress().attempts(other.owner(), c, "", 10, ""));
+        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaigns().stats(other.owner(), c));
+        var bad = assertThrows(SwitchboardException.InvalidArgument.class,
+                () -> f.plane.campaignProgress().contacts(acme.owner(), c, "ringing", 10, ""));
+        assertTrue(bad.getMessage().contains("state"), bad.getMessage());
+    }
+}

@@ -1,0 +1,349 @@
+package io.switchboard.server.telephony;
+
+import java.net.URI;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.websocket.WsCloseCodes;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
+import io.switchboard.dialer.DialAttempts;
+import io.switchboard.dialer.DialOutcome;
+import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.telephony.FormEncoding;
+import io.switchboard.telephony.TwilioSignature;
+import io.switchboard.telephony.TwilioTelephony;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+import io.switchboard.v1.AudioFormat;
+import io.switchboard.v1.EndCall;
+import io.switchboard.v1.OpenCall;
+import io.switchboard.v1.StreamCallRequest;
+import io.switchboard.v1.StreamCallResponse;
+
+/**
+ * The carrier's side of the platform, Twilio-compatible: status callbacks ({@code POST
+ * /telephony/twilio/status?attempt_id=...}) settle dial attempts, and the Media Streams WebSocket
+ * ({@code /telephony/twilio/media}) feeds an answered call's audio into the same live pipeline as the gRPC
+ * {@code StreamCall}. Every request must carry a valid {@code X-Twilio-Signature} computed with the
+ * account's auth token over the URL under {@code publicUrl}; an unsigned or mis-signed request is refused
+ * (HTTP 403, or no WebSocket upgrade) before anything is read or stored.
+ */
+public final class TwilioBridge implements HttpService {
+
+    private static final Logger LOG = Logger.getLogger(TwilioBridge.class.getName());
+    private static final HeaderName SIGNATURE = HeaderNames.create(TwilioSignature.HEADER);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Largest media-stream message accepted: a Twilio frame is ~300 bytes; generous for larger chunks. */
+    static final int MAX_MESSAGE = 64 * 1024;
+
+    private final String authToken;
+    private final String publicBase;
+    private final DialAttempts attempts;
+    private final CallGrpcService calls;
+
+    /** @param publicUrl the base URL the carrier uses to reach this server (signatures are over URLs under it) */
+    public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, CallGrpcService calls) {
+        this.authToken = authToken;
+        this.publicBase = publicUrl.toString().replaceAll("/$", "");
+        this.attempts = attempts;
+        this.calls = calls;
+    }
+
+    // ------------------------------------------------------------------ status callbacks
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post(TwilioTelephony.STATUS_PATH, this::status);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        String body = req.content().as(String.class);
+        Map<String, List<String>> form;
+        try {
+            form = FormEncoding.parse(body);
+        } catch (IllegalArgumentException e) {
+            res.status(400).send("malformed form body: " + e.getMessage());
+            return;
+        }
+        String rawQuery = req.query().rawValue();
+        String url = publicBase + TwilioTelephony.STATUS_PATH + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
+        if (!TwilioSignature.verify(authToken, url, form, req.headers().first(SIGNATURE).orElse(null))) {
+            LOG.warning("refused a status callback with a missing or wrong " + TwilioSignature.HEADER);
+            res.status(403).send("invalid " + TwilioSignature.HEADER);
+            return;
+        }
+        Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(rawQuery), "attempt_id"));
+        if (attemptId.isEmpty()) {
+            res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
+            return;
+        }
+        Optional<DialAttempts.Attempt> attempt = attempts.find(attemptId.get());
+        if (attempt.isEmpty()) {
+            res.status(404).send("attempt_id: no such attempt");
+            return;
+        }
+        String callSid = FormEncoding.first(form, "CallSid");
+        if (callSid.isEmpty() || attempt.get().carrierCallId().filter(s -> !s.equals(callSid)).isPresent()) {
+            res.status(409).send("CallSid: does not match the attempt's call");
+            return;
+        }
+        String status = FormEncoding.first(form, "CallStatus");
+        UUID id = attemptId.get();
+        switch (status) {
+            case "queued", "initiated", "ringing" -> attempts.accepted(id, callSid);
+            case "in-progress", "answered" -> {
+                attempts.accepted(id, callSid);
+                attempts.answered(id);
+            }
+            case "completed" -> {
+                attempts.accepted(id, callSid);
+                boolean machine = FormEncoding.first(form, "AnsweredBy").startsWith("machine")
+                        || FormEncoding.first(form, "AnsweredBy").equals("fax");
+                Optional<Long> ms = seconds(FormEncoding.first(form, "CallDuration")).map(s -> s * 1000);
+                attempts.finish(id, machine ? DialOutcome.VOICEMAIL : DialOutcome.COMPLETED,
+                        machine ? "answered by a machine (" + FormEncoding.first(form, "AnsweredBy") + ")" : "answered", ms);
+            }
+            case "busy" -> attempts.finish(id, DialOutcome.BUSY, "busy", Optional.empty());
+            case "no-answer" -> attempts.finish(id, DialOutcome.NO_ANSWER, "no answer", Optional.empty());
+            case "failed" -> attempts.finish(id, DialOutcome.FAILED, "the carrier could not connect the call"
+                    + errorOf(form), Optional.empty());
+            case "canceled" -> attempts.finish(id, DialOutcome.CANCELED, "hung up before it was answered", Optional.empty());
+            default -> {
+                res.status(400).send("CallStatus: unknown value '" + abbreviate(status) + "'");
+                return;
+            }
+        }
+        res.status(204).send();
+    }
+
+    private static String errorOf(Map<String, List<String>> form) {
+        String code = FormEncoding.first(form, "ErrorCode");
+        return code.isEmpty() ? "" : " (error " + code + ": " + FormEncoding.first(form, "ErrorMessage") + ")";
+    }
+
+    // ------------------------------------------------------------------ media streams
+
+    /** A new listener per WebSocket connection. */
+    public WsListener mediaStream() {
+        return new MediaStream();
+    }
+
+    /**
+     * One carrier media stream: {@code start} names the dial attempt (custom parameter {@code attempt_id}),
+     * whose organisation, campaign, contact and agent the call is opened with; {@code media} frames are its
+     * audio (8 kHz μ-law, base64); {@code stop}, or the socket closing, ends it. Malformed messages end the
+     * stream with a close code that says why; the audio already received is kept.
+     */
+    private final class MediaStream implements WsListener {
+        private final StringBuilder partial = new StringBuilder();
+        private StreamObserver<StreamCallRequest> call;
+        private DialAttempts.Attempt attempt;
+        private boolean ended;
+
+        @Override
+        public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+            String raw = prologue.query().rawValue();
+            String url = mediaUrl() + (raw.isEmpty() ? "" : "?" + raw);
+            if (!TwilioSignature.verify(authToken, url, Map.of(), headers.first(SIGNATURE).orElse(null))) {
+                LOG.warning("refused a media stream with a missing or wrong " + TwilioSignature.HEADER);
+                throw new WsUpgradeException("invalid " + TwilioSignature.HEADER);
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public synchronized void onMessage(WsSession session, String text, boolean last) {
+            if (ended) {
+                return;
+            }
+            if (partial.length() + text.length() > MAX_MESSAGE) {
+                refuse(session, WsCloseCodes.TOO_BIG, "message over " + MAX_MESSAGE + " bytes");
+                return;
+            }
+            partial.append(text);
+            if (!last) {
+                return;
+            }
+            String message = partial.toString();
+            partial.setLength(0);
+            JsonNode m;
+            try {
+                m = JSON.readTree(message);
+            } catch (JsonProcessingException e) {
+                refuse(session, WsCloseCodes.NOT_CONSISTENT, "not JSON: " + abbreviate(e.getOriginalMessage()));
+                return;
+            }
+            if (m == null || !m.isObject()) {
+                refuse(session, WsCloseCodes.NOT_CONSISTENT, "each message must be a JSON object");
+                return;
+            }
+            switch (m.path("event").asText("")) {
+                case "connected", "mark", "dtmf" -> {
+                    // nothing to do: the protocol handshake, playback marks, key presses
+                }
+                case "start" -> start(session, m.path("start"));
+                case "media" -> media(session, m.path("media"));
+                case "stop" -> {
+                    if (call != null) {
+                        call.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
+                        call.onCompleted();
+                    }
+                    ended = true;
+                    session.close(WsCloseCodes.NORMAL_CLOSE, "stream stopped");
+                }
+                case "" -> refuse(session, WsCloseCodes.NOT_CONSISTENT, "event: is required");
+                default -> {
+                    // events a newer carrier version may add are not errors
+                }
+            }
+        }
+
+        private void start(WsSession session, JsonNode s) {
+            if (call != null) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start: sent twice");
+                return;
+            }
+            Optional<UUID> id = uuid(s.path("customParameters").path("attempt_id").asText(""));
+            attempt = id.flatMap(attempts::find).orElse(null);
+            if (attempt == null) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
+                return;
+            }
+            String callSid = s.path("callSid").asText("");
+            if (attempt.carrierCallId().filter(c -> !c.equals(callSid)).isPresent() || attempt.state().equals("finished")
+                    || attempt.callId().isPresent()) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
+                return;
+            }
+            JsonNode f = s.path("mediaFormat");
+            if (!f.path("encoding").asText("").equals("audio/x-mulaw") || f.path("sampleRate").asInt() != 8000
+                    || f.path("channels").asInt(1) != 1) {
+                refuse(session, WsCloseCodes.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
+                        + " is accepted, got " + abbreviate(f.toString()));
+                return;
+            }
+            attempts.answered(attempt.id());
+            Principal carrier = Principal.system(attempt.organizationId(), Role.AGENT, "carrier:twilio");
+            UUID attemptId = attempt.id();
+            call = calls.live(carrier, new StreamObserver<>() {
+                @Override
+                public void onNext(StreamCallResponse r) {
+                    if (r.hasAccepted()) {
+                        attempts.linkCall(attemptId, UUID.fromString(r.getAccepted().getId()));
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    Status st = Status.fromThrowable(t);
+                    LOG.warning("media stream of attempt " + attemptId + " ended: " + st.getCode() + " " + st.getDescription());
+                    session.close(WsCloseCodes.UNEXPECTED_CONDITION, abbreviate(st.getCode() + ": " + st.getDescription()));
+                }
+
+                @Override
+                public void onCompleted() {
+                    session.close(WsCloseCodes.NORMAL_CLOSE, "call ended");
+                }
+            });
+            call.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder()
+                    .setAgentId(attempt.agentId().toString()).setCampaignId(attempt.campaignId().toString())
+                    .setContactId(attempt.contactId().toString()).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
+                    .setFromNumber(attempt.from()).setToNumber(attempt.to())
+                    .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW)
+                            .setSampleRate(8000).setChannels(1))).build());
+        }
+
+        private void media(WsSession session, JsonNode media) {
+            if (call == null) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "media: before start");
+                return;
+            }
+            if (!media.path("track").asText("inbound").equals("inbound")) {
+                return; // our own audio echoed back: not the callee's
+            }
+            byte[] audio;
+            try {
+                audio = Base64.getDecoder().decode(media.path("payload").asText(""));
+            } catch (IllegalArgumentException e) {
+                refuse(session, WsCloseCodes.NOT_CONSISTENT, "media.payload: not base64: " + e.getMessage());
+                return;
+            }
+            call.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(audio)).build());
+        }
+
+        /** Ends the stream for a protocol fault; a call already open keeps its audio and fails. */
+        private void refuse(WsSession session, int code, String why) {
+            ended = true;
+            if (call != null) {
+                call.onError(Status.INVALID_ARGUMENT.withDescription("media stream: " + why).asRuntimeException());
+            }
+            LOG.warning("media stream refused: " + why);
+            session.close(code, abbreviate(why));
+        }
+
+        @Override
+        public synchronized void onClose(WsSession session, int status, String reason) {
+            if (call != null && !ended) {
+                ended = true;
+                call.onCompleted(); // the carrier hung up without a stop: the call ends with what arrived
+            }
+        }
+
+        @Override
+        public synchronized void onError(WsSession session, Throwable t) {
+            LOG.log(Level.WARNING, "media stream failed", t);
+            if (call != null && !ended) {
+                ended = true;
+                call.onError(t);
+            }
+        }
+    }
+
+    /** The URL the TwiML points the carrier at, which the handshake's signature covers. */
+    private String mediaUrl() {
+        return (publicBase.startsWith("https:") ? "wss:" + publicBase.substring(6) : "ws:" + publicBase.substring(5))
+                + TwilioTelephony.MEDIA_PATH;
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            return s.isEmpty() ? Optional.empty() : Optional.of(UUID.fromString(s));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Long> seconds(String s) {
+        try {
+            return s.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String abbreviate(String s) {
+        String t = s == null ? "" : s;
+        return t.length() <= 100 ? t : t.substring(0, 100) + "…";
+    }
+}
