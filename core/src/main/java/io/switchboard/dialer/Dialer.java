@@ -286,7 +286,9 @@ public final class Dialer implements AutoCloseable {
                 && !dsl.fetchExists(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id())
                         .and(CAMPAIGN_CONTACTS.STATE.in("pending", "retry", "dialing")))
                 && !dsl.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
-                        .and(DIAL_ATTEMPTS.STATE.ne("finished")));
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")))
+                // the carrier may report the outcome before the last audio is handled: wait for the calls to end
+                && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)));
     }
 
     /** Completes the campaign as the platform (audited as {@code system:dialer}); false if someone beat us to it. */

@@ -96,6 +96,7 @@ public final class Softphone implements AutoCloseable {
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
 
     private Softphone(String accountSid, String authToken, byte[] defaultAudio, int port) throws IOException {
         this.accountSid = accountSid;
@@ -138,6 +139,20 @@ public final class Softphone implements AutoCloseable {
     /** Calls ringing or connected right now. */
     public int activeCalls() {
         return active.get();
+    }
+
+    /** The most calls that were ringing or connected at once. */
+    public int peakActiveCalls() {
+        return peak.get();
+    }
+
+    /** The account's auth token: what the platform verifies the softphone's signatures with. */
+    public String authToken() {
+        return authToken;
+    }
+
+    public String accountSid() {
+        return accountSid;
     }
 
     /** Converts a WAV to what a phone line carries: 8 kHz mono μ-law. */
@@ -217,7 +232,7 @@ public final class Softphone implements AutoCloseable {
                 !FormEncoding.first(form, "MachineDetection").isEmpty(), new java.util.concurrent.atomic.AtomicBoolean());
         live.put(sid, call);
         history.add(new PlacedCall(sid, to, from, Instant.now(), ""));
-        active.incrementAndGet();
+        peak.accumulateAndGet(active.incrementAndGet(), Math::max);
         ObjectNode body = JSON.createObjectNode().put("sid", sid).put("account_sid", accountSid).put("to", to)
                 .put("from", from).put("status", "queued").put("direction", "outbound-api")
                 .put("api_version", "2010-04-01");

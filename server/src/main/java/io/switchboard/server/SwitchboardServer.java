@@ -9,7 +9,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.websocket.WsRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.server.agents.AgentGrpcService;
@@ -90,7 +89,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addRouting(grpc);
         carrier.ifPresent(bridge -> builder
-                .addRouting(HttpRouting.builder().register(bridge))
+                .routing(http -> http.register(bridge))
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
         WebServer server = builder.build().start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);

@@ -33,6 +33,8 @@ import io.switchboard.v1.DeleteWebhookEndpointRequest;
 import io.switchboard.v1.DoNotCallEntry;
 import io.switchboard.v1.DryRunPlanChangeRequest;
 import io.switchboard.v1.GetCampaignStatsRequest;
+import io.switchboard.v1.ListCampaignContactsRequest;
+import io.switchboard.v1.ListDialAttemptsRequest;
 import io.switchboard.v1.GetDoNotCallNumberRequest;
 import io.switchboard.v1.HoldScope;
 import io.switchboard.v1.LegalHold;
@@ -358,6 +360,10 @@ class TenantIsolationTest {
         p.put("CampaignService/CompleteCampaign", () -> notFound(() -> b.campaigns().completeCampaign(transition(ids.get("running")))));
         p.put("CampaignService/GetCampaignStats", () -> notFound(() -> b.campaigns().getCampaignStats(
                 GetCampaignStatsRequest.newBuilder().setId(ids.get("campaign")).build())));
+        p.put("CampaignService/ListCampaignContacts", () -> notFound(() -> b.campaigns().listCampaignContacts(
+                ListCampaignContactsRequest.newBuilder().setCampaignId(ids.get("campaign")).build())));
+        p.put("CampaignService/ListDialAttempts", () -> notFound(() -> b.campaigns().listDialAttempts(
+                ListDialAttemptsRequest.newBuilder().setCampaignId(ids.get("campaign")).build())));
         p.put("CampaignService/CancelCampaign", () -> notFound(() -> b.campaigns().cancelCampaign(transition(ids.get("running")))));
 
         p.put("UsageService/GetUsage", () -> assertEquals(42_000, b.usage().getUsage(usageToday()).getTotals().getCallMilliseconds(),

@@ -1,0 +1,308 @@
+package io.switchboard.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import io.grpc.CallCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.switchboard.sdk.ApiKeyCredentials;
+import io.switchboard.telephony.Softphone;
+import io.switchboard.telephony.TwilioSignature;
+import io.switchboard.v1.AddDoNotCallNumbersRequest;
+import io.switchboard.v1.Agent;
+import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.Call;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.Campaign;
+import io.switchboard.v1.CampaignServiceGrpc;
+import io.switchboard.v1.CampaignStats;
+import io.switchboard.v1.CampaignTransitionRequest;
+import io.switchboard.v1.ComplianceServiceGrpc;
+import io.switchboard.v1.Contact;
+import io.switchboard.v1.ContactServiceGrpc;
+import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateCampaignRequest;
+import io.switchboard.v1.CreateContactListRequest;
+import io.switchboard.v1.CreateContactRequest;
+import io.switchboard.v1.CreateOrganizationRequest;
+import io.switchboard.v1.DialAttempt;
+import io.switchboard.v1.GetCallRequest;
+import io.switchboard.v1.GetCampaignRequest;
+import io.switchboard.v1.GetCampaignStatsRequest;
+import io.switchboard.v1.ListCampaignContactsRequest;
+import io.switchboard.v1.ListDialAttemptsRequest;
+import io.switchboard.v1.OrganizationServiceGrpc;
+import io.switchboard.v1.RetryPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Campaigns dialled for real, in real time: the worker's dialer asks the carrier (the dev softphone, over
+ * Twilio's REST API) to place calls; the softphone answers, is busy or rings out as scripted, reports each
+ * step through signed status callbacks, and streams the callee's recorded speech over a Media Streams
+ * WebSocket into the server, where it becomes a live call with a transcript, a recording and a summary.
+ */
+class DialerEndToEndTest {
+
+    @TempDir
+    static Path home;
+    private static DevStack stack;
+    private static Softphone phone;
+    private static ManagedChannel channel;
+    private static String key;
+    private static String agentId;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(Map.of(
+                        "dev.home", home.toString(),
+                        "dev.postgres-port", Integer.toString(freePort()),
+                        "dev.s3-port", Integer.toString(freePort()),
+                        "server.port", "0",
+                        "dialer.tick-interval", "PT0.2S",
+                        "dialer.sync-interval", "PT0.5S",
+                        "transcription.pool-size", "2")))
+                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
+                .build();
+        stack = DevStack.start(config);
+        phone = stack.softphone.orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        key = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(stack.operatorKey))
+                .createOrganization(CreateOrganizationRequest.newBuilder().setName("Dialco").setPlanId("growth")
+                        .setOwnerEmail("ops@dialco.example").build()).getOwnerApiKey().getSecret();
+        agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key))
+                .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Caller")
+                        .setLanguage("en-US")).build()).getId();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /** A fixed-offset zone where it is now between {@code from} and {@code to} o'clock. */
+    private static String zoneAt(int from, int to) {
+        for (int h = -12; h <= 14; h++) {
+            ZoneId z = ZoneId.of(h == 0 ? "Etc/GMT" : "Etc/GMT" + (h > 0 ? "-" : "+") + Math.abs(h));
+            int hour = Instant.now().atZone(z).getHour();
+            if (hour >= from && hour < to) {
+                return z.getId();
+            }
+        }
+        throw new AssertionError("no zone at " + from + "-" + to);
+    }
+
+    private static String list(String name, Map<String, String> phonesToZones) {
+        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        String list = contacts.createContactList(CreateContactListRequest.newBuilder().setContactList(
+                io.switchboard.v1.ContactList.newBuilder().setName(name)).build()).getId();
+        phonesToZones.forEach((p, z) -> contacts.createContact(CreateContactRequest.newBuilder().setContact(
+                Contact.newBuilder().setPhoneNumber(p).setTimeZone(z).addListIds(list)).build()));
+        return list;
+    }
+
+    private static Campaign startCampaign(String list, int concurrency, RetryPolicy retry) {
+        var campaigns = campaigns();
+        Campaign c = campaigns.createCampaign(CreateCampaignRequest.newBuilder().setCampaign(Campaign.newBuilder()
+                .setName("Spring outreach " + UUID.randomUUID()).setAgentId(agentId).setContactListId(list)
+                .setCallerId("+14155550100").setMaxConcurrency(concurrency).setRetryPolicy(retry)).build());
+        return campaigns.startCampaign(CampaignTransitionRequest.newBuilder().setId(c.getId()).build());
+    }
+
+    private static CampaignServiceGrpc.CampaignServiceBlockingStub campaigns() {
+        return CampaignServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+    }
+
+    private static void await(String what, Duration limit, BooleanSupplier done) throws InterruptedException {
+        Instant deadline = Instant.now().plus(limit);
+        while (!done.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out after " + limit + " waiting for " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static List<DialAttempt> attempts(String campaign) {
+        return campaigns().listDialAttempts(ListDialAttemptsRequest.newBuilder().setCampaignId(campaign).setPageSize(100)
+                .build()).getAttemptsList();
+    }
+
+    @Test
+    void aCampaignDialsTheSoftphoneRetriesAndCompletesWithTranscriptsAndStatistics() throws Exception {
+        String zone = zoneAt(10, 18);
+        String answers = "+12125550201";
+        String busyThenAnswers = "+12125550202";
+        String doNotCall = "+12125550203";
+        String ringsOut = "+12125550204";
+        phone.script(busyThenAnswers, new Softphone.Behaviour.Busy());
+        phone.script(ringsOut, new Softphone.Behaviour.NoAnswer(Duration.ofMillis(500)),
+                new Softphone.Behaviour.NoAnswer(Duration.ofMillis(500)));
+        ComplianceServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key)).addDoNotCallNumbers(
+                AddDoNotCallNumbersRequest.newBuilder().addPhoneNumbers(doNotCall).setReason("asked not to be called").build());
+        String list = list("Run", Map.of(answers, zone, busyThenAnswers, zone, doNotCall, zone, ringsOut, zone));
+        Campaign c = startCampaign(list, 2, RetryPolicy.newBuilder().setMaxAttempts(2)
+                .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build());
+
+        await("the campaign to complete", Duration.ofSeconds(90), () -> campaigns().getCampaign(
+                GetCampaignRequest.newBuilder().setId(c.getId()).build()).getState() == Campaign.State.STATE_COMPLETED);
+
+        assertFalse(phone.history().stream().anyMatch(p -> p.to().equals(doNotCall)), "the do-not-call number rang");
+        assertTrue(phone.peakActiveCalls() <= 2, "more calls at once than the campaign allows: " + phone.peakActiveCalls());
+        List<DialAttempt> all = attempts(c.getId());
+        assertEquals(5, all.size(), all.toString());
+        Map<String, List<String>> outcomes = new java.util.TreeMap<>();
+        all.forEach(a -> outcomes.computeIfAbsent(a.getToNumber(), k -> new java.util.ArrayList<>()).add(a.getOutcome()));
+        assertEquals(Map.of(answers, List.of("completed"), busyThenAnswers, List.of("busy", "completed"),
+                ringsOut, List.of("no_answer", "no_answer")), outcomes);
+
+        CampaignStats stats = campaigns().getCampaignStats(GetCampaignStatsRequest.newBuilder().setId(c.getId()).build());
+        assertEquals(Map.of("done", 2L, "exhausted", 1L, "skipped", 1L), stats.getContactsMap());
+        assertEquals(Map.of("completed", 2L, "busy", 1L, "no_answer", 2L), stats.getOutcomesMap());
+        assertEquals(Map.of("do_not_call", 1L), stats.getRefusalsMap());
+        assertEquals(2, stats.getConnected());
+        assertEquals(2, stats.getContactsReached());
+
+        // the answered call is a live call like any other: transcribed, recorded, summarised
+        DialAttempt reached = all.stream().filter(a -> a.getToNumber().equals(answers)).findFirst().orElseThrow();
+        assertFalse(reached.getCallId().isEmpty(), "the attempt names its call");
+        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        Call[] call = new Call[1];
+        await("the pipeline to finish", Duration.ofSeconds(60), () -> {
+            call[0] = calls.getCall(GetCallRequest.newBuilder().setId(reached.getCallId()).build());
+            return call[0].hasSummary() && call[0].hasRecording();
+        });
+        assertEquals(Call.State.STATE_ENDED, call[0].getState());
+        assertEquals(c.getId(), call[0].getCampaignId());
+        assertEquals(answers, call[0].getToNumber());
+        assertTrue(call[0].getAudioDuration().getSeconds() >= 2, call[0].getAudioDuration().toString());
+        String heard = String.join(" ", call[0].getTranscriptList().stream().map(t -> t.getText()).toList()).toLowerCase();
+        assertFalse(heard.isBlank(), "the callee's speech was transcribed");
+        assertFalse(call[0].getSummary().getText().isBlank());
+    }
+
+    @Test
+    void pauseStopsDialingAndCancelHangsUpWithinSecondsWhileTheWindowDefersTheNightOwl() throws Exception {
+        String zone = zoneAt(10, 18);
+        String night = zoneAt(1, 5);
+        List<String> ringing = List.of("+12125550211", "+12125550212", "+12125550213");
+        for (String n : ringing) {
+            phone.script(n, new Softphone.Behaviour.NoAnswer(Duration.ofSeconds(40)));
+        }
+        String owl = "+12125550214";
+        String list = list("Stop", Map.of(ringing.get(0), zone, ringing.get(1), zone, ringing.get(2), zone, owl, night));
+        Campaign c = startCampaign(list, 2, RetryPolicy.getDefaultInstance());
+        await("two calls ringing", Duration.ofSeconds(20), () -> attempts(c.getId()).size() == 2
+                && attempts(c.getId()).stream().allMatch(a -> a.getState().equals("ringing")));
+
+        campaigns().pauseCampaign(CampaignTransitionRequest.newBuilder().setId(c.getId()).build());
+        Thread.sleep(2000);
+        assertEquals(2, attempts(c.getId()).size(), "nothing new is dialled while paused");
+
+        Instant cancelled = Instant.now();
+        campaigns().cancelCampaign(CampaignTransitionRequest.newBuilder().setId(c.getId()).build());
+        await("the carrier to hang up both calls", Duration.ofSeconds(5), () -> attempts(c.getId()).stream()
+                .allMatch(a -> a.getOutcome().equals("canceled")));
+        assertTrue(Duration.between(cancelled, Instant.now()).toSeconds() < 5);
+        assertFalse(phone.history().stream().anyMatch(p -> p.to().equals(owl)), "called at night");
+        var owlState = campaigns().listCampaignContacts(ListCampaignContactsRequest.newBuilder().setCampaignId(c.getId())
+                .build()).getContactsList().stream().filter(x -> x.getLastReason().startsWith("outside_calling_window"))
+                .toList();
+        assertEquals(1, owlState.size(), "the night-time contact is deferred with its reason");
+        assertTrue(owlState.getFirst().getNextAttemptTime().getSeconds() > Instant.now().getEpochSecond() + 3600);
+        Thread.sleep(1000);
+        assertEquals(2, attempts(c.getId()).size(), "nothing is dialled after a cancel");
+    }
+
+    @Test
+    void carrierRequestsWithoutTheAccountsSignatureAreRefused() throws Exception {
+        String base = "http://127.0.0.1:" + stack.server.port();
+        String url = base + "/telephony/twilio/status?attempt_id=" + UUID.randomUUID();
+        String body = "CallSid=CA1&CallStatus=completed";
+        assertEquals(403, post(url, body, Optional.empty()).statusCode());
+        assertEquals(403, post(url, body, Optional.of("bm90IGEgc2lnbmF0dXJl")).statusCode());
+        Map<String, List<String>> form = Map.of("CallSid", List.of("CA1"), "CallStatus", List.of("completed"));
+        String signed = TwilioSignature.sign(phone.authToken(), url, form);
+        assertEquals(404, post(url, body, Optional.of(signed)).statusCode(), "signed, but no such attempt");
+        String tampered = "CallSid=CA1&CallStatus=busy";
+        assertEquals(403, post(url, tampered, Optional.of(signed)).statusCode(), "a body other than the one signed");
+
+        String media = "ws://127.0.0.1:" + stack.server.port() + "/telephony/twilio/media";
+        var unsigned = HTTP.newWebSocketBuilder().buildAsync(URI.create(media), new WebSocket.Listener() { });
+        assertTrue(assertFails(unsigned), "an unsigned media stream is not upgraded");
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        WebSocket ws = HTTP.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(phone.authToken(),
+                media, Map.of())).buildAsync(URI.create(media), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+                        closed.complete(code);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        ws.sendText("{\"event\":\"start\",\"start\":{\"callSid\":\"CA1\",\"customParameters\":{\"attempt_id\":\""
+                + UUID.randomUUID() + "\"},\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,"
+                + "\"channels\":1}}}", true).get(5, TimeUnit.SECONDS);
+        assertEquals(1008, closed.get(5, TimeUnit.SECONDS), "an unknown attempt is a policy violation");
+    }
+
+    private static boolean assertFails(CompletableFuture<WebSocket> f) {
+        try {
+            f.get(5, TimeUnit.SECONDS).abort();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static HttpResponse<String> post(String url, String body, Optional<String> signature) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type",
+                "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body));
+        signature.ifPresent(s -> b.header(TwilioSignature.HEADER, s));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static CallCredentials bearer(String key) {
+        return ApiKeyCredentials.of(key);
+    }
+}
