@@ -223,7 +223,8 @@ class DialerEndToEndTest {
             phone.script(n, new Softphone.Behaviour.NoAnswer(Duration.ofSeconds(40)));
         }
         String owl = "+12125550214";
-        String list = list("Stop", Map.of(ringing.get(0), zone, ringing.get(1), zone, ringing.get(2), zone, owl, night));
+        Campaign nightly = startCampaign(list("Night", Map.of(owl, night)), 1, RetryPolicy.getDefaultInstance());
+        String list = list("Stop", Map.of(ringing.get(0), zone, ringing.get(1), zone, ringing.get(2), zone));
         Campaign c = startCampaign(list, 2, RetryPolicy.getDefaultInstance());
         await("two calls ringing", Duration.ofSeconds(20), () -> attempts(c.getId()).size() == 2
                 && attempts(c.getId()).stream().allMatch(a -> a.getState().equals("ringing")));
@@ -238,8 +239,8 @@ class DialerEndToEndTest {
                 .allMatch(a -> a.getOutcome().equals("canceled")));
         assertTrue(Duration.between(cancelled, Instant.now()).toSeconds() < 5);
         assertFalse(phone.history().stream().anyMatch(p -> p.to().equals(owl)), "called at night");
-        var owlState = campaigns().listCampaignContacts(ListCampaignContactsRequest.newBuilder().setCampaignId(c.getId())
-                .build()).getContactsList().stream().filter(x -> x.getLastReason().startsWith("outside_calling_window"))
+        var owlState = campaigns().listCampaignContacts(ListCampaignContactsRequest.newBuilder()
+                .setCampaignId(nightly.getId()).build()).getContactsList().stream().filter(x -> x.getLastReason().startsWith("outside_calling_window"))
                 .toList();
         assertEquals(1, owlState.size(), "the night-time contact is deferred with its reason");
         assertTrue(owlState.getFirst().getNextAttemptTime().getSeconds() > Instant.now().getEpochSecond() + 3600);

@@ -151,7 +151,9 @@ public final class CallService {
             if (spec.direction() == Call.Direction.OUTBOUND) {
                 Callee callee = callee(tx, spec, contactId);
                 refuseIfDoNotCall(tx, actor, callee);
-                if (campaignId != null) {
+                // a call the dialer placed was checked against the window when it was dialled, which is what the
+                // rules govern; the callee answering a minute later must not be hung up on
+                if (campaignId != null && !isPlatform(actor)) {
                     refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
@@ -415,13 +417,17 @@ public final class CallService {
             return n;
         }
 
-        /** The contact's zone, else the zone of the contact's number, else of the number dialled. */
-        Optional<ZoneId> zone() {
+        /**
+         * Where the callee may be: the contact's zone, else every zone the contact's number may ring in, else
+         * every zone of the number dialled (empty when none is known).
+         */
+        List<ZoneId> zones() {
             if (!contactZone.isEmpty()) {
-                return Optional.of(ZoneId.of(contactZone));
+                return List.of(ZoneId.of(contactZone));
             }
-            return contactPhone.flatMap(PhoneNumbers::zoneOf).or(() -> dialledE164.flatMap(PhoneNumbers::zoneOf))
-                    .map(ZoneId::of);
+            List<String> z = contactPhone.map(PhoneNumbers::zonesOf).filter(l -> !l.isEmpty())
+                    .or(() -> dialledE164.map(PhoneNumbers::zonesOf)).orElse(List.of());
+            return z.stream().map(ZoneId::of).toList();
         }
     }
 
@@ -458,20 +464,28 @@ public final class CallService {
      */
     private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, Callee callee, UUID campaignId,
                                             Instant now) {
-        CallingWindow window = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId))
-                .fetchSingle()).callingWindow();
-        Optional<ZoneId> zone = callee.zone();
-        if (window.allows(now, zone)) {
+        var campaign = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId)).fetchSingle());
+        CallingWindow window = campaign.callingWindow();
+        List<ZoneId> zones = callee.zones();
+        if (zones.isEmpty()) {
+            zones = window.fallbackZone().map(List::of).orElse(List.of());
+        }
+        if (window.allowsEverywhere(now, zones, campaign.dialingRules().holidays())) {
             return;
         }
-        Optional<ZoneId> used = zone.or(window::fallbackZone);
-        String local = used.map(z -> now.atZone(z).toLocalDateTime().truncatedTo(ChronoUnit.MINUTES) + " " + z)
-                .orElse("unknown (no time zone for the callee and no fallback on the campaign)");
+        String local = zones.isEmpty() ? "unknown (no time zone for the callee and no fallback on the campaign)"
+                : String.join(", ", zones.stream().map(z -> now.atZone(z).toLocalDateTime().truncatedTo(ChronoUnit.MINUTES)
+                        + " " + z).toList());
         audit.record(dsl, AuditEvent.of(actor, "call.refused", "campaign", campaignId, Map.of("reason",
                 "outside_calling_window", "callee_local_time", local), now));
         throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
                 + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
                 + " on " + window.days() + "; the call was not placed");
+    }
+
+    /** The platform itself (the dialer, a carrier's media stream) rather than an API key. */
+    private static boolean isPlatform(Principal actor) {
+        return actor.apiKeyId() == null;
     }
 
     /** What every call event says about the call: ids and numbers, never content. */

@@ -2,6 +2,15 @@ package io.switchboard.compliance;
 
 import static io.switchboard.db.Tables.DO_NOT_CALL;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,6 +29,10 @@ import io.switchboard.common.Violations;
 import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 
@@ -97,6 +110,143 @@ public final class DoNotCall {
             return n;
         });
         return new Added(added, valid.size() - added, rejected);
+    }
+
+    /** A line of an imported file that was not taken, and why (lines are 1-based, the header is line 1). */
+    public record RowError(long line, String field, String reason) {
+    }
+
+    public record Imported(long rowsRead, int added, int alreadyListed, List<RowError> errors) {
+    }
+
+    /** Rows an import may have; larger lists are split. */
+    public static final int MAX_IMPORT_ROWS = 1_000_000;
+    private static final Set<String> PHONE_COLUMNS = Set.of("phone_number", "phone", "number", "phone_e164");
+
+    /**
+     * Imports a do-not-call file: CSV with a header naming a {@code phone_number} (or {@code phone},
+     * {@code number}) column and optionally {@code reason}, or a bare list with one number per line (what
+     * registries and other dialers export). Valid rows are listed in one transaction, audited once; the
+     * others come back by line. Reading the file fails as a whole only when it is not text or too long.
+     */
+    public Imported importCsv(Principal actor, InputStream file, String defaultRegion, String reason, String source) {
+        actor.require(Role.AGENT, "adding to the do-not-call list");
+        Violations v = new Violations().maxLength("options.reason", reason, 500);
+        String src = source == null || source.isBlank() ? "import" : source.strip();
+        if (!Set.of("import", "opt-out").contains(src)) {
+            v.add("options.source", "must be import or opt-out");
+        }
+        if (!PhoneNumbers.isKnownRegion(defaultRegion)) {
+            v.add("options.default_region", "'" + defaultRegion + "' is not an ISO 3166 region code");
+        }
+        v.throwIfAny();
+        List<String[]> rows = new ArrayList<>(); // e164, reason
+        List<RowError> errors = new ArrayList<>();
+        long read = 0;
+        try (Reader in = new InputStreamReader(file, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)); CSVParser csv = CSVFormat.DEFAULT.builder()
+                .setTrim(true).setIgnoreEmptyLines(true).setCommentMarker('#').get().parse(in)) {
+            int phoneColumn = 0;
+            int reasonColumn = -1;
+            boolean first = true;
+            for (CSVRecord r : csv) {
+                if (first) {
+                    first = false;
+                    List<String> header = r.toList().stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList();
+                    int p = -1;
+                    for (int i = 0; i < header.size(); i++) {
+                        if (PHONE_COLUMNS.contains(header.get(i))) {
+                            p = i;
+                        }
+                    }
+                    if (p >= 0) {
+                        phoneColumn = p;
+                        reasonColumn = header.indexOf("reason");
+                        continue;
+                    }
+                    if (header.size() > 1 && header.stream().noneMatch(h -> h.matches("[+0-9 ().-]+"))) {
+                        throw new SwitchboardException.InvalidArgument("chunk", "the header has no phone_number column: "
+                                + abbreviate(String.join(",", header)));
+                    }
+                }
+                if (++read > MAX_IMPORT_ROWS) {
+                    throw new SwitchboardException.InvalidArgument("chunk", "more than " + MAX_IMPORT_ROWS
+                            + " rows; split the file");
+                }
+                long line = csv.getCurrentLineNumber();
+                String number = phoneColumn < r.size() ? r.get(phoneColumn) : "";
+                Violations one = new Violations();
+                Optional<String> phone = PhoneNumbers.normalize("phone_number", number, defaultRegion, one);
+                if (phone.isEmpty() || !one.isEmpty()) {
+                    try {
+                        one.throwIfAny();
+                        errors.add(new RowError(line, "phone_number", "is not a phone number"));
+                    } catch (SwitchboardException.InvalidArgument e) {
+                        e.violations().forEach(x -> errors.add(new RowError(line, x.field(), x.reason())));
+                    }
+                    continue;
+                }
+                String why = reasonColumn >= 0 && reasonColumn < r.size() && !r.get(reasonColumn).isBlank()
+                        ? r.get(reasonColumn) : reason == null ? "" : reason.strip();
+                if (why.length() > 500) {
+                    errors.add(new RowError(line, "reason", "at most 500 characters"));
+                    continue;
+                }
+                rows.add(new String[] {phone.get(), why});
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new SwitchboardException.InvalidArgument("chunk", "the file is not UTF-8 CSV: " + e.getMessage());
+        }
+        Instant now = now();
+        String s = src;
+        long rowsRead = read;
+        int added = dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            int n = 0;
+            for (int i = 0; i < rows.size(); i += 1000) {
+                var insert = tx.insertInto(DO_NOT_CALL, DO_NOT_CALL.ORGANIZATION_ID, DO_NOT_CALL.PHONE_E164,
+                        DO_NOT_CALL.REASON, DO_NOT_CALL.SOURCE, DO_NOT_CALL.ADDED_BY, DO_NOT_CALL.ADDED_AT);
+                for (String[] row : rows.subList(i, Math.min(rows.size(), i + 1000))) {
+                    insert = insert.values(actor.organizationId(), row[0], row[1], s, actor.apiKeyId(), now);
+                }
+                n += insert.onConflictDoNothing().execute();
+            }
+            audit.record(tx, AuditEvent.of(actor, "dnc.import", "do_not_call", actor.organizationId(),
+                    Map.of("rows", Long.toString(rowsRead), "added", Integer.toString(n),
+                            "rejected", Integer.toString(errors.size()), "source", s), now));
+            return n;
+        });
+        return new Imported(rowsRead, added, rows.size() - added, errors);
+    }
+
+    /**
+     * Writes the whole list as CSV ({@code phone_number,reason,source,added_at}) in number order; audited
+     * before the first row, since the list is personal data.
+     */
+    public void exportCsv(Principal actor, OutputStream out) {
+        actor.require(Role.VIEWER, "reading the do-not-call list");
+        audit.record(dsl, AuditEvent.of(actor, "dnc.export", "do_not_call", actor.organizationId(), Map.of(), now()));
+        try {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            CSVPrinter csv = new CSVPrinter(w, CSVFormat.DEFAULT.builder()
+                    .setHeader("phone_number", "reason", "source", "added_at").get());
+            String after = "";
+            List<Entry> page;
+            do {
+                page = list(actor, after, 1000);
+                for (Entry e : page) {
+                    csv.printRecord(e.phoneNumber(), e.reason(), e.source(), e.addedAt().toString());
+                }
+                after = page.isEmpty() ? after : page.getLast().phoneNumber();
+            } while (page.size() == 1000);
+            csv.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String abbreviate(String t) {
+        return t.length() <= 60 ? t : t.substring(0, 60) + "…";
     }
 
     /** Takes a number off the list (admins); NOT_FOUND if it was not on it. */

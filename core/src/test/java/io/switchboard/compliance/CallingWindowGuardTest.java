@@ -117,4 +117,19 @@ class CallingWindowGuardTest {
         Fixtures.Tenant globex = f.tenant("Globex", "growth");
         assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaigns().stats(globex.owner(), campaign));
     }
+
+    @Test
+    void theDialersOwnCallsAreNotRefusedAgainWhenAnsweredAndAnAreaCodeSpanningZonesMustFitAll() {
+        String newYork = contact("+12125550123", "America/New_York");
+        // 07:30 in New York: an API key is refused, the dialer (which checked when it dialled) is not
+        assertThrows(SwitchboardException.FailedPrecondition.class, () -> dial("", newYork));
+        var dialer = io.switchboard.tenancy.Principal.system(acme.owner().organizationId(),
+                io.switchboard.tenancy.Role.AGENT, "carrier:twilio");
+        calls.open(dialer, new CallSpec(agent, campaign, newYork, Call.Direction.OUTBOUND, "+14155550100", "",
+                AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW));
+        // +1 800 numbers ring anywhere in North America: 16:30 UTC is 11:30 in New York but 06:30 in Hawaii
+        clock.set(Instant.parse("2026-03-09T16:30:00Z"));
+        var spanning = assertThrows(SwitchboardException.FailedPrecondition.class, () -> dial("+18005550199", null));
+        assertTrue(spanning.getMessage().contains("Pacific/Honolulu"), spanning.getMessage());
+    }
 }

@@ -108,4 +108,68 @@ class DoNotCallTest {
         dnc.remove(acme.owner(), "+14155550123", "");
         call(acme, Call.Direction.OUTBOUND, "+14155550123", "");
     }
+
+    @Test
+    void aFileIsImportedWithErrorsByLineAndExportedBackAsCsv() {
+        String file = """
+                phone_number,reason,customer
+                +14155550101,moved away,1
+                (415) 555-0102,,2
+
+                not a number,,3
+                +14155550101,again,4
+                """;
+        DoNotCall.Imported r = dnc.importCsv(acme.owner(), in(file), "US", "complaint", "import");
+        assertEquals(4, r.rowsRead());
+        assertEquals(2, r.added());
+        assertEquals(1, r.alreadyListed()); // the repeated number, within the file
+        assertEquals(1, r.errors().size());
+        assertEquals(5, r.errors().getFirst().line(), r.errors().toString());
+        assertEquals("phone_number", r.errors().getFirst().field());
+        assertTrue(f.audited.stream().anyMatch(e -> e.action().equals("dnc.import") && e.details().get("added").equals("2")));
+
+        // a bare list, as registries and other dialers export them
+        DoNotCall.Imported bare = dnc.importCsv(acme.owner(), in("+14155550103\n+14155550102\n"), "US", "", "opt-out");
+        assertEquals(1, bare.added());
+        assertEquals(1, bare.alreadyListed());
+
+        var out = new java.io.ByteArrayOutputStream();
+        dnc.exportCsv(acme.owner(), out);
+        List<String> lines = out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals("phone_number,reason,source,added_at", lines.getFirst());
+        assertEquals(List.of("+14155550101,moved away,import", "+14155550102,complaint,import", "+14155550103,,opt-out"),
+                lines.subList(1, 4).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList());
+        assertEquals(4, lines.size());
+
+        // another organisation's export is its own
+        var theirs = new java.io.ByteArrayOutputStream();
+        dnc.exportCsv(f.tenant("Globex", "growth").owner(), theirs);
+        assertEquals(List.of("phone_number,reason,source,added_at"),
+                theirs.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void badImportsAreRefusedNamingTheFieldAndChangeNothing() {
+        var header = assertThrows(SwitchboardException.InvalidArgument.class,
+                () -> dnc.importCsv(acme.owner(), in("name,email\nAda,ada@example.com\n"), "US", "", "import"));
+        assertTrue(header.getMessage().contains("phone_number"), header.getMessage());
+        var source = assertThrows(SwitchboardException.InvalidArgument.class,
+                () -> dnc.importCsv(acme.owner(), in("+14155550101\n"), "US", "", "api"));
+        assertTrue(source.getMessage().contains("options.source"), source.getMessage());
+        var region = assertThrows(SwitchboardException.InvalidArgument.class,
+                () -> dnc.importCsv(acme.owner(), in("4155550101\n"), "XX", "", "import"));
+        assertTrue(region.getMessage().contains("options.default_region"), region.getMessage());
+        var binary = assertThrows(SwitchboardException.InvalidArgument.class, () -> dnc.importCsv(acme.owner(),
+                new java.io.ByteArrayInputStream(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1}), "US", "", "import"));
+        assertTrue(binary.getMessage().contains("UTF-8"), binary.getMessage());
+        Principal viewer = f.plane.apiKeys().authenticate(f.plane.apiKeys().create(acme.owner(), "v", Role.VIEWER, "",
+                Optional.empty()).secret(), "test");
+        assertThrows(SwitchboardException.PermissionDenied.class,
+                () -> dnc.importCsv(viewer, in("+14155550101\n"), "US", "", "import"));
+        assertEquals(List.of(), dnc.list(acme.owner(), "", 100));
+    }
+
+    private static java.io.InputStream in(String s) {
+        return new java.io.ByteArrayInputStream(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

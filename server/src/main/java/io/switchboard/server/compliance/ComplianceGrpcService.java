@@ -2,11 +2,24 @@ package io.switchboard.server.compliance;
 
 import static io.switchboard.server.grpc.Replies.reply;
 
+import java.io.ByteArrayInputStream;
+import java.util.Optional;
+
 import com.google.protobuf.Empty;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.compliance.DoNotCall;
+import io.switchboard.server.grpc.ChunkedOutput;
+import io.switchboard.server.grpc.ChunkedUpload;
 import io.switchboard.server.grpc.Principals;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+import io.switchboard.v1.DoNotCallImportOptions;
+import io.switchboard.v1.ExportDoNotCallListChunk;
+import io.switchboard.v1.ExportDoNotCallListRequest;
+import io.switchboard.v1.ImportDoNotCallListRequest;
+import io.switchboard.v1.ImportDoNotCallListResponse;
+import io.switchboard.v1.ImportRowError;
 import io.switchboard.server.grpc.Protos;
 import io.switchboard.v1.AddDoNotCallNumbersRequest;
 import io.switchboard.v1.AddDoNotCallNumbersResponse;
@@ -21,6 +34,7 @@ import io.switchboard.v1.RemoveDoNotCallNumberRequest;
 /** Translates {@code switchboard.v1.ComplianceService} to {@link DoNotCall}. */
 public final class ComplianceGrpcService extends ComplianceServiceGrpc.ComplianceServiceImplBase {
 
+    static final int MAX_IMPORT_BYTES = 32 * 1024 * 1024;
     private final DoNotCall dnc;
 
     public ComplianceGrpcService(DoNotCall dnc) {
@@ -37,6 +51,33 @@ public final class ComplianceGrpcService extends ComplianceServiceGrpc.Complianc
             b.addRejected(RejectedNumber.newBuilder().setField(v.field()).setReason(v.reason()));
         }
         reply(out, b.build());
+    }
+
+    @Override
+    public StreamObserver<ImportDoNotCallListRequest> importDoNotCallList(StreamObserver<ImportDoNotCallListResponse> out) {
+        Principal actor = Principals.current();
+        return new ChunkedUpload<ImportDoNotCallListRequest, DoNotCallImportOptions, ImportDoNotCallListResponse>(
+                r -> r.hasOptions() ? Optional.of(r.getOptions()) : Optional.empty(),
+                r -> r.getPayloadCase() == ImportDoNotCallListRequest.PayloadCase.CHUNK ? Optional.of(r.getChunk())
+                        : Optional.empty(),
+                o -> actor.require(Role.AGENT, "adding to the do-not-call list"),
+                (o, file) -> {
+                    DoNotCall.Imported r = dnc.importCsv(actor, new ByteArrayInputStream(file), o.getDefaultRegion(),
+                            o.getReason(), o.getSource());
+                    return ImportDoNotCallListResponse.newBuilder().setRowsRead(r.rowsRead()).setAdded(r.added())
+                            .setAlreadyListed(r.alreadyListed()).setFailed(r.errors().size())
+                            .addAllErrors(r.errors().stream().map(e -> ImportRowError.newBuilder().setLine(e.line())
+                                    .setField(e.field()).setReason(e.reason()).build()).toList()).build();
+                }, MAX_IMPORT_BYTES, out);
+    }
+
+    @Override
+    public void exportDoNotCallList(ExportDoNotCallListRequest req, StreamObserver<ExportDoNotCallListChunk> out) {
+        try (ChunkedOutput chunks = new ChunkedOutput(64 * 1024,
+                b -> out.onNext(ExportDoNotCallListChunk.newBuilder().setData(b).build()))) {
+            dnc.exportCsv(Principals.current(), chunks);
+        }
+        out.onCompleted();
     }
 
     @Override

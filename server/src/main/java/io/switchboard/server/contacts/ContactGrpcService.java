@@ -3,8 +3,7 @@ package io.switchboard.server.contacts;
 import static io.switchboard.server.grpc.Replies.reply;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
+import java.util.Optional;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
@@ -19,6 +18,8 @@ import io.switchboard.contacts.ContactList;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactSpec;
 import io.switchboard.contacts.ContactTransfer;
+import io.switchboard.server.grpc.ChunkedOutput;
+import io.switchboard.server.grpc.ChunkedUpload;
 import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
 import io.switchboard.tenancy.Principal;
@@ -95,71 +96,19 @@ public final class ContactGrpcService extends ContactServiceGrpc.ContactServiceI
     @Override
     public StreamObserver<ImportContactsRequest> importContacts(StreamObserver<ImportContactsResponse> out) {
         Principal actor = Principals.current();
-        return new StreamObserver<>() {
-            private ImportOptions options;
-            private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            private RuntimeException failure;
-
-            @Override
-            public void onNext(ImportContactsRequest req) {
-                if (failure != null) {
-                    return;
-                }
-                try {
-                    switch (req.getPayloadCase()) {
-                        case OPTIONS -> {
-                            if (options != null) {
-                                throw new SwitchboardException.InvalidArgument("options", "sent twice; send it once, first");
-                            }
-                            if (buffer.size() > 0) {
-                                throw new SwitchboardException.InvalidArgument("options", "must come before the first chunk");
-                            }
-                            options = req.getOptions();
-                            transfer.checkImport(actor, options.getListId(), options.getDefaultRegion());
-                        }
-                        case CHUNK -> {
-                            if (options == null) {
-                                throw new SwitchboardException.InvalidArgument("options",
-                                        "the first message must carry the import options");
-                            }
-                            if (buffer.size() + req.getChunk().size() > MAX_IMPORT_BYTES) {
-                                throw new SwitchboardException.InvalidArgument("chunk", "the file exceeds "
-                                        + MAX_IMPORT_BYTES / (1024 * 1024) + " MiB; split it into several imports");
-                            }
-                            req.getChunk().writeTo(buffer);
-                        }
-                        case PAYLOAD_NOT_SET -> throw new SwitchboardException.InvalidArgument("payload",
-                                "each message carries either options or a chunk");
-                    }
-                } catch (RuntimeException e) {
-                    failure = e;
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                // the client went away; nothing was written yet
-            }
-
-            @Override
-            public void onCompleted() {
-                if (failure != null) {
-                    throw failure;
-                }
-                if (options == null) {
-                    throw new SwitchboardException.InvalidArgument("options", "the first message must carry the import options");
-                }
-                ContactTransfer.ImportResult r = transfer.importCsv(actor, new ByteArrayInputStream(buffer.toByteArray()),
-                        options.getListId(), options.getDefaultRegion());
-                reply(out, ImportContactsResponse.newBuilder().setRowsRead(r.rowsRead()).setCreated(r.created())
-                        .setUpdated(r.updated()).setUnchanged(r.unchanged()).setFailed(r.failed())
-                        .addAllErrors(r.errors().stream().map(e -> ImportRowError.newBuilder().setLine(e.line())
-                                .setField(e.field()).setReason(e.reason()).build()).toList())
-                        .build());
-            }
-        };
+        return new ChunkedUpload<ImportContactsRequest, ImportOptions, ImportContactsResponse>(
+                r -> r.hasOptions() ? Optional.of(r.getOptions()) : Optional.empty(),
+                r -> r.getPayloadCase() == ImportContactsRequest.PayloadCase.CHUNK ? Optional.of(r.getChunk()) : Optional.empty(),
+                o -> transfer.checkImport(actor, o.getListId(), o.getDefaultRegion()),
+                (options, file) -> {
+                    ContactTransfer.ImportResult r = transfer.importCsv(actor, new ByteArrayInputStream(file),
+                            options.getListId(), options.getDefaultRegion());
+                    return ImportContactsResponse.newBuilder().setRowsRead(r.rowsRead()).setCreated(r.created())
+                            .setUpdated(r.updated()).setUnchanged(r.unchanged()).setFailed(r.failed())
+                            .addAllErrors(r.errors().stream().map(e -> ImportRowError.newBuilder().setLine(e.line())
+                                    .setField(e.field()).setReason(e.reason()).build()).toList())
+                            .build();
+                }, MAX_IMPORT_BYTES, out);
     }
 
     @Override
@@ -169,53 +118,11 @@ public final class ContactGrpcService extends ContactServiceGrpc.ContactServiceI
             case FORMAT_JSON_LINES -> ContactTransfer.Format.JSON_LINES;
             case UNRECOGNIZED -> throw new SwitchboardException.InvalidArgument("format", "unknown value " + req.getFormatValue());
         };
-        try (Chunker chunker = new Chunker(out)) {
-            transfer.export(Principals.current(), format, req.getListId(), chunker);
+        try (ChunkedOutput chunks = new ChunkedOutput(EXPORT_CHUNK,
+                b -> out.onNext(ExportContactsChunk.newBuilder().setData(b).build()))) {
+            transfer.export(Principals.current(), format, req.getListId(), chunks);
         }
         out.onCompleted();
-    }
-
-    /** Cuts the export into messages of at most {@link #EXPORT_CHUNK} bytes. */
-    private static final class Chunker extends OutputStream {
-        private final StreamObserver<ExportContactsChunk> out;
-        private final ByteArrayOutputStream pending = new ByteArrayOutputStream(EXPORT_CHUNK);
-
-        Chunker(StreamObserver<ExportContactsChunk> out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) {
-            pending.write(b);
-            if (pending.size() >= EXPORT_CHUNK) {
-                send();
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            while (len > 0) {
-                int n = Math.min(len, EXPORT_CHUNK - pending.size());
-                pending.write(b, off, n);
-                off += n;
-                len -= n;
-                if (pending.size() >= EXPORT_CHUNK) {
-                    send();
-                }
-            }
-        }
-
-        private void send() {
-            if (pending.size() > 0) {
-                out.onNext(ExportContactsChunk.newBuilder().setData(ByteString.copyFrom(pending.toByteArray())).build());
-                pending.reset();
-            }
-        }
-
-        @Override
-        public void close() {
-            send();
-        }
     }
 
     @Override

@@ -28,6 +28,10 @@ import io.switchboard.v1.AddDoNotCallNumbersRequest;
 import io.switchboard.v1.CloseOrganizationRequest;
 import io.switchboard.v1.ComplianceProto;
 import io.switchboard.v1.ComplianceServiceGrpc;
+import io.switchboard.v1.DoNotCallImportOptions;
+import io.switchboard.v1.ExportDoNotCallListRequest;
+import io.switchboard.v1.ImportDoNotCallListRequest;
+import io.switchboard.v1.ImportDoNotCallListResponse;
 import io.switchboard.v1.CreateWebhookEndpointRequest;
 import io.switchboard.v1.DeleteWebhookEndpointRequest;
 import io.switchboard.v1.DoNotCallEntry;
@@ -80,6 +84,7 @@ class TenantIsolationTest {
                RetentionServiceGrpc.RetentionServiceBlockingStub retention,
                WebhookServiceGrpc.WebhookServiceBlockingStub webhooks,
                ComplianceServiceGrpc.ComplianceServiceBlockingStub compliance,
+               ComplianceServiceGrpc.ComplianceServiceStub complianceAsync,
                Map<String, String> ids) {
     }
 
@@ -123,6 +128,7 @@ class TenantIsolationTest {
                 RetentionServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 WebhookServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
                 ComplianceServiceGrpc.newBlockingStub(api.channel).withCallCredentials(creds),
+                ComplianceServiceGrpc.newStub(api.channel).withCallCredentials(creds),
                 new LinkedHashMap<>());
         o.ids().put("owner", created.getOwner().getId());
         o.ids().put("user", o.users().createUser(CreateUserRequest.newBuilder().setEmail("agent@" + o.id() + ".example")
@@ -261,6 +267,22 @@ class TenantIsolationTest {
                 RemoveDoNotCallNumberRequest.newBuilder().setPhoneNumber("+14155550166").build())));
         p.put("ComplianceService/GetDoNotCallNumber", () -> notFound(() -> b.compliance().getDoNotCallNumber(
                 GetDoNotCallNumberRequest.newBuilder().setPhoneNumber("+14155550166").build())));
+        p.put("ComplianceService/ImportDoNotCallList", () -> {
+            SingleResponse<ImportDoNotCallListResponse> result = new SingleResponse<>();
+            StreamObserver<ImportDoNotCallListRequest> in = b.complianceAsync().importDoNotCallList(result);
+            in.onNext(ImportDoNotCallListRequest.newBuilder().setOptions(DoNotCallImportOptions.newBuilder()).build());
+            in.onNext(ImportDoNotCallListRequest.newBuilder().setChunk(ByteString.copyFromUtf8("phone_number\n+14155550188\n"))
+                    .build());
+            in.onCompleted();
+            assertEquals(1, result.future().join().getAdded(), "B imports into its own list only");
+        });
+        p.put("ComplianceService/ExportDoNotCallList", () -> {
+            StringBuilder all = new StringBuilder();
+            b.compliance().exportDoNotCallList(ExportDoNotCallListRequest.getDefaultInstance())
+                    .forEachRemaining(c -> all.append(c.getData().toStringUtf8()));
+            assertFalse(all.toString().contains("+14155550166"), all.toString());
+            assertTrue(all.toString().contains("+14155550177"), all.toString());
+        });
         p.put("ComplianceService/ListDoNotCallNumbers", () -> assertFalse(b.compliance().listDoNotCallNumbers(
                 ListDoNotCallNumbersRequest.getDefaultInstance()).getEntriesList().stream()
                 .anyMatch(e -> e.getPhoneNumber().equals("+14155550166"))));
