@@ -150,7 +150,7 @@ final class CallClient {
         return String.format("%02d:%02d.%d", d.getSeconds() / 60, d.getSeconds() % 60, d.getNanos() / 100_000_000);
     }
 
-    private static String demoAgent(ManagedChannel channel, CallCredentials creds) {
+    static String demoAgent(ManagedChannel channel, CallCredentials creds) {
         var agents = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
         return agents.listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsList().stream()
                 .filter(a -> a.getName().equals("Demo agent")).map(Agent::getId).findFirst()

@@ -50,6 +50,9 @@ public final class Main {
               call FILE.wav [--agent ID] [--fast] [--target HOST:PORT]
                         play a WAV file into a running server as a live call; prints live and final transcript,
                         summary and recording URL (key: SWITCHBOARD_API_KEY, else ./.switchboard/bootstrap-key)
+              campaign [NUMBER...] [--concurrency N] [--target HOST:PORT]
+                        run a small outbound campaign through the server's dialer and carrier (in dev, the
+                        softphone answers and speaks) and print its progress, transcripts, summaries, dispositions
 
             Configuration: --config FILE (default ./application.yaml if present), then environment variables
             (DB_URL, DB_USER, DB_PASSWORD, S3_ENDPOINT, S3_ACCESS__KEY, S3_SECRET__KEY, S3_BUCKET, SERVER_PORT, ...).
@@ -66,6 +69,9 @@ public final class Main {
         String command = rest.isEmpty() ? "help" : rest.pop();
         if (command.equals("call")) {
             System.exit(call(rest));
+        }
+        if (command.equals("campaign")) {
+            System.exit(campaign(rest));
         }
         Path configFile = null;
         while (!rest.isEmpty()) {
@@ -106,6 +112,33 @@ public final class Main {
         if (file == null || !Files.isRegularFile(file)) {
             fail("call needs a WAV file: ./switchboard call FILE.wav (got " + file + ")");
         }
+        return CallClient.run(file, target, apiKey(), agent, fast, System.out);
+    }
+
+    private static int campaign(Deque<String> args) throws Exception {
+        List<String> numbers = new java.util.ArrayList<>();
+        String target = "127.0.0.1:50051";
+        int concurrency = 2;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            switch (a) {
+                case "--target" -> target = args.isEmpty() ? target : args.pop();
+                case "--concurrency" -> {
+                    try {
+                        concurrency = Integer.parseInt(args.isEmpty() ? "" : args.pop());
+                    } catch (NumberFormatException e) {
+                        fail("--concurrency needs a number of calls at once, e.g. --concurrency 2");
+                    }
+                }
+                default -> numbers.add(a);
+            }
+        }
+        return CampaignClient.run(numbers.isEmpty() ? CampaignClient.DEMO_NUMBERS : numbers, target, apiKey(),
+                concurrency, System.out);
+    }
+
+    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory. */
+    private static String apiKey() throws java.io.IOException {
         String key = System.getenv("SWITCHBOARD_API_KEY");
         if (key == null || key.isBlank()) {
             Path k = Path.of(".switchboard", "bootstrap-key");
@@ -114,7 +147,7 @@ public final class Main {
             }
             key = Files.readString(k).trim();
         }
-        return CallClient.run(file, target, key, agent, fast, System.out);
+        return key;
     }
 
     private static void dev(Config config) throws Exception {

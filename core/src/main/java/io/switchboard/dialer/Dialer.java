@@ -134,24 +134,31 @@ public final class Dialer implements AutoCloseable {
 
     // ------------------------------------------------------------------ contacts in, due contacts out
 
-    /** Takes in the list's members that are not yet in the campaign; throttled to one worker per interval. */
+    /**
+     * Takes in the list's members that are not yet in the campaign; throttled to one worker per interval. The
+     * stamp and the rows commit together: a worker that sees the stamp sees the contacts (otherwise another
+     * worker could find a freshly stamped campaign with no contacts yet and complete it).
+     */
     void sync(Campaign c, Instant now) {
-        int due = dsl.update(CAMPAIGNS).set(CAMPAIGNS.CONTACTS_SYNCED_AT, now).where(CAMPAIGNS.ID.eq(c.id()))
-                .and(CAMPAIGNS.CONTACTS_SYNCED_AT.isNull()
-                        .or(CAMPAIGNS.CONTACTS_SYNCED_AT.le(now.minus(settings.syncInterval()))))
-                .execute();
-        if (due == 0) {
-            return;
-        }
-        var m = CONTACT_LIST_MEMBERS;
-        dsl.insertInto(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID, CAMPAIGN_CONTACTS.CONTACT_ID,
-                        CAMPAIGN_CONTACTS.ORGANIZATION_ID, CAMPAIGN_CONTACTS.STATE, CAMPAIGN_CONTACTS.NEXT_ATTEMPT_AT,
-                        CAMPAIGN_CONTACTS.UPDATED_AT)
-                .select(DSL.select(DSL.val(c.id()), m.CONTACT_ID, DSL.val(c.organizationId()), DSL.inline("pending"),
-                                DSL.val(now), DSL.val(now)).from(m).join(CONTACTS).on(CONTACTS.ID.eq(m.CONTACT_ID))
-                        .where(m.CONTACT_LIST_ID.eq(c.contactListId())).and(m.ORGANIZATION_ID.eq(c.organizationId()))
-                        .and(CONTACTS.DELETED_AT.isNull()))
-                .onConflictDoNothing().execute();
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            int due = tx.update(CAMPAIGNS).set(CAMPAIGNS.CONTACTS_SYNCED_AT, now).where(CAMPAIGNS.ID.eq(c.id()))
+                    .and(CAMPAIGNS.CONTACTS_SYNCED_AT.isNull()
+                            .or(CAMPAIGNS.CONTACTS_SYNCED_AT.le(now.minus(settings.syncInterval()))))
+                    .execute();
+            if (due == 0) {
+                return;
+            }
+            var m = CONTACT_LIST_MEMBERS;
+            tx.insertInto(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID, CAMPAIGN_CONTACTS.CONTACT_ID,
+                            CAMPAIGN_CONTACTS.ORGANIZATION_ID, CAMPAIGN_CONTACTS.STATE, CAMPAIGN_CONTACTS.NEXT_ATTEMPT_AT,
+                            CAMPAIGN_CONTACTS.UPDATED_AT)
+                    .select(DSL.select(DSL.val(c.id()), m.CONTACT_ID, DSL.val(c.organizationId()), DSL.inline("pending"),
+                                    DSL.val(now), DSL.val(now)).from(m).join(CONTACTS).on(CONTACTS.ID.eq(m.CONTACT_ID))
+                            .where(m.CONTACT_LIST_ID.eq(c.contactListId())).and(m.ORGANIZATION_ID.eq(c.organizationId()))
+                            .and(CONTACTS.DELETED_AT.isNull()))
+                    .onConflictDoNothing().execute();
+        });
     }
 
     private record Claim(List<Telephony.DialRequest> placed, int refused, int deferred) {
@@ -280,7 +287,9 @@ public final class Dialer implements AutoCloseable {
 
     // ------------------------------------------------------------------ endings
 
+    /** Cheapest checks first: the list comparison runs only when everything else says done. */
     private boolean finished(Campaign c) {
+        var m = CONTACT_LIST_MEMBERS;
         return dsl.fetchValue(DSL.select(CAMPAIGNS.CONTACTS_SYNCED_AT).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())))
                 != null
                 && !dsl.fetchExists(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id())
@@ -288,7 +297,12 @@ public final class Dialer implements AutoCloseable {
                 && !dsl.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
                         .and(DIAL_ATTEMPTS.STATE.ne("finished")))
                 // the carrier may report the outcome before the last audio is handled: wait for the calls to end
-                && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)));
+                && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)))
+                // members added to the list since the last sync are not yet taken in
+                && !dsl.fetchExists(DSL.selectOne().from(m).join(CONTACTS).on(CONTACTS.ID.eq(m.CONTACT_ID))
+                        .where(m.CONTACT_LIST_ID.eq(c.contactListId())).and(CONTACTS.DELETED_AT.isNull())
+                        .andNotExists(DSL.selectOne().from(CAMPAIGN_CONTACTS).where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id()))
+                                .and(CAMPAIGN_CONTACTS.CONTACT_ID.eq(m.CONTACT_ID))));
     }
 
     /** Completes the campaign as the platform (audited as {@code system:dialer}); false if someone beat us to it. */

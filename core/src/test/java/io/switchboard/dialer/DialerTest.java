@@ -328,6 +328,26 @@ class DialerTest {
     }
 
     @Test
+    void aContactAddedToTheListKeepsTheCampaignFromCompletingUntilItIsCalled() throws Exception {
+        String list = list("+12125550171", "America/New_York");
+        String c = campaign(list, 1, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
+        var p = f.plane;
+        Dialer hourly = new Dialer(p.database().dsl(), clock, p.plans(), p.campaigns(), p.dialAttempts(),
+                new DialGuards(NationalDoNotCall.none()), carrier,
+                new Dialer.Settings("w1", Duration.ofHours(1), Duration.ofMinutes(2), Duration.ofSeconds(60), 200));
+        hourly.tick();
+        awaitDials(1);
+        f.plane.contacts().create(acme.owner(), new ContactSpec("", "+12125550172", "", "", "", "{}", List.of(),
+                "America/New_York", List.of(list)), "US");
+        p.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.COMPLETED, "ok", Optional.empty());
+        assertEquals(0, hourly.tick().completedCampaigns(), "a member not yet taken in is not final");
+        assertEquals(CampaignState.RUNNING, state(c));
+        clock.advance(Duration.ofHours(1));
+        hourly.tick();
+        awaitDials(2);
+    }
+
+    @Test
     void progressIsReadOnlyWithinTheOrganisation() {
         String c = campaign(list("+12125550161", "America/New_York"), 1, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
         Fixtures.Tenant other = f.tenant("Other", "growth");
