@@ -1,6 +1,7 @@
 -- The campaign dialer: each contact's progress through a campaign, every attempt placed through the
 -- carrier, and every guard refusal with its reason. Contacts and campaigns take their dialer rows with them
--- when they are purged (ON DELETE CASCADE); a purged call leaves its attempt without a call.
+-- when they are purged (ON DELETE CASCADE); a purged call leaves its attempt without a call. Attempts and
+-- refusals are call logs: they carry the call-log expiry of the plan and the retention sweeper removes them.
 
 ALTER TABLE campaigns
     ADD COLUMN require_consent      boolean     NOT NULL DEFAULT false,
@@ -53,6 +54,7 @@ CREATE TABLE dial_attempts (
     duration_ms          bigint,
     hangup_requested_at  timestamptz,
     updated_at           timestamptz NOT NULL,
+    expires_at           timestamptz,
     FOREIGN KEY (campaign_id, organization_id) REFERENCES campaigns (id, organization_id) ON DELETE CASCADE,
     FOREIGN KEY (contact_id, organization_id) REFERENCES contacts (id, organization_id) ON DELETE CASCADE,
     CHECK ((state = 'finished') = (outcome <> ''))
@@ -77,8 +79,23 @@ CREATE TABLE dial_refusals (
     detail           text        NOT NULL DEFAULT '',
     deferred_until   timestamptz,
     refused_at       timestamptz NOT NULL,
+    expires_at       timestamptz,
     FOREIGN KEY (campaign_id, organization_id) REFERENCES campaigns (id, organization_id) ON DELETE CASCADE,
     FOREIGN KEY (contact_id, organization_id) REFERENCES contacts (id, organization_id) ON DELETE CASCADE
 );
 CREATE INDEX dial_refusals_by_campaign ON dial_refusals (campaign_id, refused_at);
 CREATE INDEX dial_refusals_by_contact ON dial_refusals (contact_id);
+CREATE INDEX dial_attempts_expiry ON dial_attempts (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX dial_refusals_expiry ON dial_refusals (expires_at) WHERE expires_at IS NOT NULL;
+
+-- A standing hold on the organisation, the campaign, the contact or the call keeps a dialer row.
+CREATE FUNCTION dial_held(org uuid, campaign uuid, contact uuid, call uuid) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM legal_holds h
+        WHERE h.organization_id = org AND h.released_at IS NULL
+          AND (h.scope = 'organization'
+               OR (h.scope = 'campaign' AND h.resource_id = campaign)
+               OR (h.scope = 'contact' AND h.resource_id = contact)
+               OR (h.scope = 'call' AND h.resource_id = call)))
+$$;

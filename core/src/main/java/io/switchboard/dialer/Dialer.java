@@ -28,6 +28,8 @@ import io.switchboard.common.Ids;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.CampaignState;
+import io.switchboard.plans.DataClass;
+import io.switchboard.plans.EffectivePolicy;
 import io.switchboard.plans.PlanService;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
@@ -165,7 +167,9 @@ public final class Dialer implements AutoCloseable {
     }
 
     private Claim claim(Campaign c, Instant now) {
-        int maxLive = plans.effectivePolicy(c.organizationId()).limits().maxConcurrentCalls();
+        EffectivePolicy policy = plans.effectivePolicy(c.organizationId());
+        int maxLive = policy.limits().maxConcurrentCalls();
+        Instant expires = policy.retention(DataClass.CALL_LOGS).expiry(now).orElse(null); // attempts are call logs
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + c.organizationId())).fetch();
@@ -224,7 +228,7 @@ public final class Dialer implements AutoCloseable {
                             .set(DIAL_REFUSALS.CAMPAIGN_ID, c.id()).set(DIAL_REFUSALS.CONTACT_ID, contactId)
                             .set(DIAL_REFUSALS.REASON, x.reason()).set(DIAL_REFUSALS.DETAIL, x.detail())
                             .set(DIAL_REFUSALS.DEFERRED_UNTIL, x.until().orElse(null)).set(DIAL_REFUSALS.REFUSED_AT, now)
-                            .execute();
+                            .set(DIAL_REFUSALS.EXPIRES_AT, expires).execute();
                     if (x.until().isPresent()) {
                         setContact(tx, c, contactId, null, x.until().get(), null, x.reason() + ": " + x.detail(), now);
                         deferred++;
@@ -242,7 +246,7 @@ public final class Dialer implements AutoCloseable {
                         .set(DIAL_ATTEMPTS.FROM_NUMBER, c.callerId()).set(DIAL_ATTEMPTS.TO_NUMBER, callee.phoneE164())
                         .set(DIAL_ATTEMPTS.STATE, "placing").set(DIAL_ATTEMPTS.CARRIER, telephony.name())
                         .set(DIAL_ATTEMPTS.WORKER, settings.worker()).set(DIAL_ATTEMPTS.PLACED_AT, now)
-                        .set(DIAL_ATTEMPTS.UPDATED_AT, now).execute();
+                        .set(DIAL_ATTEMPTS.UPDATED_AT, now).set(DIAL_ATTEMPTS.EXPIRES_AT, expires).execute();
                 tx.update(cc).set(cc.STATE, "dialing").set(cc.ATTEMPTS, attempt).set(cc.LAST_REASON, "")
                         .set(cc.UPDATED_AT, now).where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.CONTACT_ID.eq(contactId))
                         .execute();

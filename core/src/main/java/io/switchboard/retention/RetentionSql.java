@@ -37,6 +37,10 @@ final class RetentionSql {
         return DSL.condition("call_held({0}, {1})", org, call);
     }
 
+    static Condition dialHeld(Field<UUID> org, Field<UUID> campaign, Field<UUID> contact, Field<UUID> call) {
+        return DSL.condition("dial_held({0}, {1}, {2}, {3})", org, campaign, contact, call);
+    }
+
     static Condition contactHeld(Field<UUID> org, Field<UUID> contact) {
         return DSL.condition("contact_held({0}, {1})", org, contact);
     }

@@ -12,6 +12,8 @@ import static io.switchboard.db.Tables.CAMPAIGN_TRANSITIONS;
 import static io.switchboard.db.Tables.CONTACTS;
 import static io.switchboard.db.Tables.CONTACT_LISTS;
 import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
+import static io.switchboard.db.Tables.DIAL_REFUSALS;
 import static io.switchboard.db.Tables.JOBS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.RETENTION_DELETIONS;
@@ -45,6 +47,8 @@ import io.switchboard.webhooks.WebhookEvent;
 import io.switchboard.webhooks.Webhooks;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
@@ -166,7 +170,10 @@ public final class RetentionSweeper {
     private Result pass(boolean whole) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<UUID> closing = whole ? closingOrganizations(now) : List.of();
-        Result items = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now), usageRecords(now),
+        Result items = new Result(recordings(now), transcripts(now), summaries(now), callLogs(now)
+                + expiredRows(StampedClass.DIAL_ATTEMPTS_CLASS, DIAL_ATTEMPTS.ID, now)
+                + expiredRows(StampedClass.DIAL_REFUSALS_CLASS, DIAL_REFUSALS.ID, now),
+                expiredRows(StampedClass.USAGE_RECORDS_CLASS, USAGE_RECORDS.ID, now),
                 whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0);
         return items.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
     }
@@ -325,24 +332,28 @@ public final class RetentionSweeper {
 
     // ------------------------------------------------------------------ usage records, contacts
 
-    private int usageRecords(Instant now) {
+    /**
+     * Expired rows of a class with nothing outside the database (usage records, dial attempts and refusals):
+     * deleted in one statement, evidenced per organisation.
+     */
+    private <K> int expiredRows(StampedClass s, Field<K> key, Instant now) {
+        @SuppressWarnings("unchecked")
+        Table<Record> table = (Table<Record>) s.table();
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var due = tx.deleteFrom(USAGE_RECORDS).where(USAGE_RECORDS.ID.in(DSL.select(USAGE_RECORDS.ID)
-                            .from(USAGE_RECORDS).where(USAGE_RECORDS.EXPIRES_AT.le(now))
-                            .and(StampedClass.USAGE_RECORDS_CLASS.notHeld()).orderBy(USAGE_RECORDS.EXPIRES_AT)
-                            .limit(batch).forUpdate().skipLocked()))
-                    .returningResult(USAGE_RECORDS.ID, USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.EXPIRES_AT).fetch();
+            var due = tx.deleteFrom(table).where(key.in(DSL.select(key).from(table).where(s.expiresAt().le(now))
+                            .and(s.notHeld()).orderBy(s.expiresAt()).limit(batch).forUpdate().skipLocked()))
+                    .returningResult(s.organizationId(), s.expiresAt()).fetch();
             if (due.isEmpty()) {
                 return 0;
             }
             Map<UUID, PerCall> perOrg = new LinkedHashMap<>();
             for (var r : due) {
-                perOrg.merge(r.value2(), new PerCall(r.value2(), 1, r.value3()), PerCall::plus);
+                perOrg.merge(r.value1(), new PerCall(r.value1(), 1, r.value2()), PerCall::plus);
             }
             Map<UUID, String> plans = plans(tx, List.copyOf(perOrg.keySet()));
             Evidence ev = new Evidence();
-            perOrg.forEach((org, p) -> ev.add(org, DataClass.USAGE_RECORDS, "organization", org.toString(),
+            perOrg.forEach((org, p) -> ev.add(org, s.dataClass(), "organization", org.toString(),
                     p.items(), p.expiredAt(), now, Reason.EXPIRED, plans.get(org)));
             ev.write(tx, webhooks);
             return due.size();

@@ -2,6 +2,8 @@ package io.switchboard.retention;
 
 import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
+import static io.switchboard.db.Tables.DIAL_REFUSALS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 import static io.switchboard.db.Tables.USAGE_RECORDS;
 
@@ -14,6 +16,7 @@ import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * A class of data whose rows carry their own expiry: where they live, which column says when they were
@@ -21,7 +24,14 @@ import org.jooq.impl.DSL;
  * audit log is not one: its rows are immutable, so its retention is applied at pruning time.
  */
 record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizationId, Field<UUID> callId,
-                    Field<Instant> createdAt, Field<Instant> expiresAt, Condition present) {
+                    Field<Instant> createdAt, Field<Instant> expiresAt, Condition present, Condition held) {
+
+    /** A class whose rows are held by holds on their call (or, without a call, their organisation). */
+    StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizationId, Field<UUID> callId,
+                 Field<Instant> createdAt, Field<Instant> expiresAt, Condition present) {
+        this(dataClass, table, organizationId, callId, createdAt, expiresAt, present,
+                RetentionSql.callHeld(organizationId, callId));
+    }
 
     static final StampedClass RECORDINGS = new StampedClass(DataClass.RECORDINGS, CALLS, CALLS.ORGANIZATION_ID,
             CALLS.ID, CALLS.CREATED_AT, CALLS.RECORDING_EXPIRES_AT, CALLS.RECORDING_KEY.isNotNull());
@@ -37,10 +47,21 @@ record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizatio
             USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.CALL_ID, USAGE_RECORDS.OCCURRED_AT, USAGE_RECORDS.EXPIRES_AT,
             DSL.noCondition());
 
-    static final List<StampedClass> ALL = List.of(RECORDINGS, TRANSCRIPTS, SUMMARIES, CALL_LOGS, USAGE_RECORDS_CLASS);
+    /** The dialer's attempts and refusals are call logs too; holds on their campaign and contact count. */
+    static final StampedClass DIAL_ATTEMPTS_CLASS = new StampedClass(DataClass.CALL_LOGS, DIAL_ATTEMPTS,
+            DIAL_ATTEMPTS.ORGANIZATION_ID, DIAL_ATTEMPTS.CALL_ID, DIAL_ATTEMPTS.PLACED_AT, DIAL_ATTEMPTS.EXPIRES_AT,
+            DSL.noCondition(), RetentionSql.dialHeld(DIAL_ATTEMPTS.ORGANIZATION_ID, DIAL_ATTEMPTS.CAMPAIGN_ID,
+                    DIAL_ATTEMPTS.CONTACT_ID, DIAL_ATTEMPTS.CALL_ID));
+    static final StampedClass DIAL_REFUSALS_CLASS = new StampedClass(DataClass.CALL_LOGS, DIAL_REFUSALS,
+            DIAL_REFUSALS.ORGANIZATION_ID, DSL.castNull(SQLDataType.UUID), DIAL_REFUSALS.REFUSED_AT,
+            DIAL_REFUSALS.EXPIRES_AT, DSL.noCondition(), RetentionSql.dialHeld(DIAL_REFUSALS.ORGANIZATION_ID,
+                    DIAL_REFUSALS.CAMPAIGN_ID, DIAL_REFUSALS.CONTACT_ID, DSL.castNull(SQLDataType.UUID)));
 
-    /** Not held: no standing hold covers the item's call (or, without a call, its organisation). */
+    static final List<StampedClass> ALL = List.of(RECORDINGS, TRANSCRIPTS, SUMMARIES, CALL_LOGS, USAGE_RECORDS_CLASS,
+            DIAL_ATTEMPTS_CLASS, DIAL_REFUSALS_CLASS);
+
+    /** Not held: no standing hold covers the item. */
     Condition notHeld() {
-        return RetentionSql.callHeld(organizationId, callId).not();
+        return held.not();
     }
 }

@@ -348,6 +348,36 @@ class DialerTest {
     }
 
     @Test
+    void attemptsAndRefusalsAreCallLogsKeptAsLongAsThePlanSaysAndHoldsKeepThem() throws Exception {
+        String list = list("+12125550181", "America/New_York", "+12125550182", "America/New_York",
+                "+12125550183", "America/New_York");
+        f.plane.doNotCall().add(acme.owner(), List.of("+12125550183"), "US", "", "api");
+        String c = campaign(list, 3, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
+        dialer().tick();
+        awaitDials(2);
+        var dsl = f.plane.database().dsl();
+        var a = DIAL_ATTEMPTS;
+        // growth keeps call logs two years
+        assertEquals(List.of(Instant.parse("2028-03-07T17:00:00Z"), Instant.parse("2028-03-07T17:00:00Z")),
+                dsl.select(a.EXPIRES_AT).from(a).fetch(a.EXPIRES_AT));
+        for (var r : carrier.dials) {
+            f.plane.dialAttempts().finish(r.attemptId(), DialOutcome.COMPLETED, "ok", Optional.empty());
+        }
+        UUID held = carrier.dials.getFirst().contactId();
+        f.plane.legalHolds().place(acme.owner(), Optional.of(io.switchboard.retention.LegalHold.Scope.CONTACT),
+                held.toString(), "litigation");
+        var sweeper = new io.switchboard.retention.RetentionSweeper(dsl, clock,
+                f.calls(io.switchboard.testing.TestObjectStore.freshBucket()).recordings(), f.plane.auditLog(),
+                f.plane.plans(), 50);
+        clock.advance(Duration.ofDays(731));
+        var swept = sweeper.sweepAll();
+        assertEquals(2, swept.callLogs(), "the unheld attempt and the refusal: " + swept);
+        assertEquals(List.of(held), dsl.select(a.CONTACT_ID).from(a).fetch(a.CONTACT_ID));
+        assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS));
+        assertTrue(f.plane.campaigns().stats(acme.owner(), c).outcomes().equals(Map.of("completed", 1L)));
+    }
+
+    @Test
     void progressIsReadOnlyWithinTheOrganisation() {
         String c = campaign(list("+12125550161", "America/New_York"), 1, CampaignSpec.Retry.UNSET, CampaignSpec.Dialing.UNSET);
         Fixtures.Tenant other = f.tenant("Other", "growth");
