@@ -85,7 +85,7 @@ final class CallsWiring {
     }
 
     static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
-        return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls);
+        return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls, plane.agents()::organizationOf);
     }
 
     static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {

@@ -30,6 +30,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.switchboard.sdk.ApiKeyCredentials;
+import io.switchboard.telephony.FormEncoding;
 import io.switchboard.telephony.Softphone;
 import io.switchboard.telephony.TwilioSignature;
 import io.switchboard.v1.AddDoNotCallNumbersRequest;
@@ -246,6 +247,66 @@ class DialerEndToEndTest {
         assertTrue(owlState.getFirst().getNextAttemptTime().getSeconds() > Instant.now().getEpochSecond() + 3600);
         Thread.sleep(1000);
         assertEquals(2, attempts(c.getId()).size(), "nothing is dialled after a cancel");
+    }
+
+    @Test
+    void anInboundCallFromTheCarrierIsAnsweredByTheAgentItsNumberNames() throws Exception {
+        String voice = "http://127.0.0.1:" + stack.server.port() + "/telephony/twilio/voice?agent_id=" + agentId;
+        Map<String, List<String>> form = new java.util.LinkedHashMap<>();
+        form.put("CallSid", List.of("CA0123456789abcdef0123456789abcdef"));
+        form.put("From", List.of("+12125550299"));
+        form.put("To", List.of("+14155550100"));
+        form.put("Direction", List.of("inbound"));
+        String body = FormEncoding.encode(form);
+        assertEquals(403, post(voice, body, Optional.empty()).statusCode());
+        HttpResponse<String> twiml = post(voice, body, Optional.of(TwilioSignature.sign(phone.authToken(), voice, form)));
+        assertEquals(200, twiml.statusCode(), twiml.body());
+        String unknown = voice.replace(agentId, UUID.randomUUID().toString());
+        assertEquals(404, post(unknown, body, Optional.of(TwilioSignature.sign(phone.authToken(), unknown, form))).statusCode());
+
+        // the carrier connects the stream the TwiML names, with its parameters, as Twilio does
+        java.util.regex.Matcher url = java.util.regex.Pattern.compile("<Stream url=\"([^\"]+)\"").matcher(twiml.body());
+        assertTrue(url.find(), twiml.body());
+        var params = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        java.util.regex.Matcher p = java.util.regex.Pattern.compile("<Parameter name=\"([^\"]+)\" value=\"([^\"]*)\"/>")
+                .matcher(twiml.body());
+        while (p.find()) {
+            params.put(p.group(1), p.group(2));
+        }
+        assertEquals("+12125550299", params.path("from").asText());
+        String media = url.group(1);
+        WebSocket ws = HTTP.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(phone.authToken(),
+                media, Map.of())).buildAsync(URI.create(media), new WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ws.sendText("{\"event\":\"connected\",\"protocol\":\"Call\",\"version\":\"1.0.0\"}", true).get(5, TimeUnit.SECONDS);
+        var start = json.createObjectNode().put("event", "start").put("streamSid", "MZ1");
+        start.putObject("start").put("callSid", "CA0123456789abcdef0123456789abcdef").put("streamSid", "MZ1")
+                .setAll(java.util.Map.of("customParameters", params));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) start.get("start")).putObject("mediaFormat")
+                .put("encoding", "audio/x-mulaw").put("sampleRate", 8000).put("channels", 1);
+        ws.sendText(start.toString(), true).get(5, TimeUnit.SECONDS);
+        byte[] speech = Softphone.mulaw8k(java.nio.file.Files.readAllBytes(Path.of(DevStack.DEFAULT_SPEECH)));
+        for (int off = 0; off < speech.length; off += 160) {
+            var m = json.createObjectNode().put("event", "media").put("streamSid", "MZ1");
+            m.putObject("media").put("track", "inbound").put("payload", java.util.Base64.getEncoder().encodeToString(
+                    java.util.Arrays.copyOfRange(speech, off, Math.min(speech.length, off + 160))));
+            ws.sendText(m.toString(), true).get(5, TimeUnit.SECONDS);
+        }
+        ws.sendText("{\"event\":\"stop\",\"streamSid\":\"MZ1\",\"stop\":{\"callSid\":\"CA0123456789abcdef0123456789abcdef\"}}",
+                true).get(5, TimeUnit.SECONDS);
+
+        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        Call[] inbound = new Call[1];
+        await("the inbound call to be transcribed", Duration.ofSeconds(60), () -> {
+            inbound[0] = calls.listCalls(io.switchboard.v1.ListCallsRequest.newBuilder().setPageSize(100).build())
+                    .getCallsList().stream().filter(c -> c.getFromNumber().equals("+12125550299")).findFirst()
+                    .map(c -> calls.getCall(GetCallRequest.newBuilder().setId(c.getId()).build())).orElse(null);
+            return inbound[0] != null && inbound[0].hasSummary();
+        });
+        assertEquals(io.switchboard.v1.OpenCall.Direction.DIRECTION_INBOUND, inbound[0].getDirection());
+        assertEquals(agentId, inbound[0].getAgentId());
+        assertEquals("+14155550100", inbound[0].getToNumber());
+        assertFalse(inbound[0].getTranscriptList().isEmpty(), "transcribed");
     }
 
     @Test

@@ -102,6 +102,15 @@ public final class AgentService {
                 .orElseThrow(() -> new SwitchboardException.NotFound("agent version", id + "@" + version));
     }
 
+    /**
+     * The organisation of a live (not deleted) agent, for a carrier's inbound call that names the agent in
+     * its signed request (no principal: the carrier's signature is the authentication).
+     */
+    public Optional<UUID> organizationOf(UUID agentId) {
+        return dsl.select(AGENTS.ORGANIZATION_ID).from(AGENTS).where(AGENTS.ID.eq(agentId)).and(AGENTS.DELETED_AT.isNull())
+                .fetchOptional(AGENTS.ORGANIZATION_ID);
+    }
+
     /** The agent as it was at {@code version}, for the pipeline of a call that pinned it (no principal: system use). */
     public Optional<Agent> version(UUID org, UUID agentId, int version) {
         AgentsRecord current = dsl.selectFrom(AGENTS).where(AGENTS.ID.eq(agentId)).and(AGENTS.ORGANIZATION_ID.eq(org))

@@ -27,6 +27,8 @@ public final class TwilioTelephony implements Telephony {
 
     public static final String STATUS_PATH = "/telephony/twilio/status";
     public static final String MEDIA_PATH = "/telephony/twilio/media";
+    /** The voice webhook of inbound calls: a number's "a call comes in" URL, with {@code ?agent_id=...}. */
+    public static final String VOICE_PATH = "/telephony/twilio/voice";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**

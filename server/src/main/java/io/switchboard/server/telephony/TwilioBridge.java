@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -61,13 +62,19 @@ public final class TwilioBridge implements HttpService {
     private final String publicBase;
     private final DialAttempts attempts;
     private final CallGrpcService calls;
+    private final Function<UUID, Optional<UUID>> agentOrganization;
 
-    /** @param publicUrl the base URL the carrier uses to reach this server (signatures are over URLs under it) */
-    public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, CallGrpcService calls) {
+    /**
+     * @param publicUrl         the base URL the carrier uses to reach this server (signatures are over URLs under it)
+     * @param agentOrganization the organisation of a live agent, for inbound calls
+     */
+    public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, CallGrpcService calls,
+                        Function<UUID, Optional<UUID>> agentOrganization) {
         this.authToken = authToken;
         this.publicBase = publicUrl.toString().replaceAll("/$", "");
         this.attempts = attempts;
         this.calls = calls;
+        this.agentOrganization = agentOrganization;
     }
 
     // ------------------------------------------------------------------ status callbacks
@@ -75,24 +82,66 @@ public final class TwilioBridge implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.post(TwilioTelephony.STATUS_PATH, this::status);
+        rules.post(TwilioTelephony.VOICE_PATH, this::voice);
     }
 
-    private void status(ServerRequest req, ServerResponse res) {
+    /**
+     * An inbound call: the carrier asks what to do with a call to one of the account's numbers, configured
+     * with {@code ?agent_id=...}; the answer connects its audio to the media stream, naming the agent and the
+     * numbers, so the call is answered by that agent's organisation.
+     */
+    private void voice(ServerRequest req, ServerResponse res) {
+        Optional<Map<String, List<String>>> form = verified(req, res, TwilioTelephony.VOICE_PATH);
+        if (form.isEmpty()) {
+            return;
+        }
+        Optional<UUID> agent = uuid(FormEncoding.first(FormEncoding.parse(req.query().rawValue()), "agent_id"));
+        if (agent.isEmpty() || agentOrganization.apply(agent.get()).isEmpty()) {
+            res.status(404).send("agent_id: the query parameter must name a live agent");
+            return;
+        }
+        String twiml = "<Response><Connect><Stream url=\"" + xml(mediaUrl()) + "\">"
+                + param("agent_id", agent.get().toString()) + param("from", FormEncoding.first(form.get(), "From"))
+                + param("to", FormEncoding.first(form.get(), "To")) + "</Stream></Connect></Response>";
+        res.headers().contentType(io.helidon.common.media.type.MediaTypes.APPLICATION_XML);
+        res.send(twiml);
+    }
+
+    private static String param(String name, String value) {
+        return "<Parameter name=\"" + xml(name) + "\" value=\"" + xml(value) + "\"/>";
+    }
+
+    private static String xml(String s) {
+        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The form of a signed carrier request, or empty after answering 400/403. */
+    private Optional<Map<String, List<String>>> verified(ServerRequest req, ServerResponse res, String path) {
         String body = req.content().as(String.class);
         Map<String, List<String>> form;
         try {
             form = FormEncoding.parse(body);
         } catch (IllegalArgumentException e) {
             res.status(400).send("malformed form body: " + e.getMessage());
-            return;
+            return Optional.empty();
         }
         String rawQuery = req.query().rawValue();
-        String url = publicBase + TwilioTelephony.STATUS_PATH + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
+        String url = publicBase + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
         if (!TwilioSignature.verify(authToken, url, form, req.headers().first(SIGNATURE).orElse(null))) {
-            LOG.warning("refused a status callback with a missing or wrong " + TwilioSignature.HEADER);
+            LOG.warning("refused a carrier request to " + path + " with a missing or wrong " + TwilioSignature.HEADER);
             res.status(403).send("invalid " + TwilioSignature.HEADER);
+            return Optional.empty();
+        }
+        return Optional.of(form);
+    }
+
+    private void status(ServerRequest req, ServerResponse res) {
+        Optional<Map<String, List<String>>> verified = verified(req, res, TwilioTelephony.STATUS_PATH);
+        if (verified.isEmpty()) {
             return;
         }
+        Map<String, List<String>> form = verified.get();
+        String rawQuery = req.query().rawValue();
         Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(rawQuery), "attempt_id"));
         if (attemptId.isEmpty()) {
             res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
@@ -224,7 +273,12 @@ public final class TwilioBridge implements HttpService {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start: sent twice");
                 return;
             }
-            Optional<UUID> id = uuid(s.path("customParameters").path("attempt_id").asText(""));
+            JsonNode custom = s.path("customParameters");
+            if (!custom.has("attempt_id") && custom.has("agent_id")) {
+                startInbound(session, custom, s.path("mediaFormat"));
+                return;
+            }
+            Optional<UUID> id = uuid(custom.path("attempt_id").asText(""));
             attempt = id.flatMap(attempts::find).orElse(null);
             if (attempt == null) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
@@ -236,28 +290,61 @@ public final class TwilioBridge implements HttpService {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
                 return;
             }
-            JsonNode f = s.path("mediaFormat");
+            if (!mulaw8k(session, s.path("mediaFormat"))) {
+                return;
+            }
+            attempts.answered(attempt.id());
+            UUID attemptId = attempt.id();
+            open(session, attempt.organizationId(), r -> attempts.linkCall(attemptId, UUID.fromString(r.getId())),
+                    OpenCall.newBuilder().setAgentId(attempt.agentId().toString())
+                            .setCampaignId(attempt.campaignId().toString()).setContactId(attempt.contactId().toString())
+                            .setDirection(OpenCall.Direction.DIRECTION_OUTBOUND).setFromNumber(attempt.from())
+                            .setToNumber(attempt.to()));
+        }
+
+        /** A call to one of the account's numbers, answered by the agent the voice webhook named. */
+        private void startInbound(WsSession session, JsonNode custom, JsonNode format) {
+            Optional<UUID> agent = uuid(custom.path("agent_id").asText(""));
+            Optional<UUID> org = agent.flatMap(agentOrganization);
+            if (org.isEmpty()) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.agent_id: no such agent");
+                return;
+            }
+            if (!mulaw8k(session, format)) {
+                return;
+            }
+            open(session, org.get(), r -> { }, OpenCall.newBuilder().setAgentId(agent.get().toString())
+                    .setDirection(OpenCall.Direction.DIRECTION_INBOUND)
+                    .setFromNumber(abbreviate(custom.path("from").asText("")))
+                    .setToNumber(abbreviate(custom.path("to").asText(""))));
+        }
+
+        private boolean mulaw8k(WsSession session, JsonNode f) {
             if (!f.path("encoding").asText("").equals("audio/x-mulaw") || f.path("sampleRate").asInt() != 8000
                     || f.path("channels").asInt(1) != 1) {
                 refuse(session, WsCloseCodes.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
                         + " is accepted, got " + abbreviate(f.toString()));
-                return;
+                return false;
             }
-            attempts.answered(attempt.id());
-            Principal carrier = Principal.system(attempt.organizationId(), Role.AGENT, "carrier:twilio");
-            UUID attemptId = attempt.id();
+            return true;
+        }
+
+        /** Opens the live call on behalf of the organisation, as the carrier. */
+        private void open(WsSession session, UUID org, java.util.function.Consumer<io.switchboard.v1.Call> accepted,
+                          OpenCall.Builder open) {
+            Principal carrier = Principal.system(org, Role.AGENT, "carrier:twilio");
             call = calls.live(carrier, new StreamObserver<>() {
                 @Override
                 public void onNext(StreamCallResponse r) {
                     if (r.hasAccepted()) {
-                        attempts.linkCall(attemptId, UUID.fromString(r.getAccepted().getId()));
+                        accepted.accept(r.getAccepted());
                     }
                 }
 
                 @Override
                 public void onError(Throwable t) {
                     Status st = Status.fromThrowable(t);
-                    LOG.warning("media stream of attempt " + attemptId + " ended: " + st.getCode() + " " + st.getDescription());
+                    LOG.warning("media stream ended: " + st.getCode() + " " + st.getDescription());
                     session.close(WsCloseCodes.UNEXPECTED_CONDITION, abbreviate(st.getCode() + ": " + st.getDescription()));
                 }
 
@@ -266,12 +353,8 @@ public final class TwilioBridge implements HttpService {
                     session.close(WsCloseCodes.NORMAL_CLOSE, "call ended");
                 }
             });
-            call.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder()
-                    .setAgentId(attempt.agentId().toString()).setCampaignId(attempt.campaignId().toString())
-                    .setContactId(attempt.contactId().toString()).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
-                    .setFromNumber(attempt.from()).setToNumber(attempt.to())
-                    .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW)
-                            .setSampleRate(8000).setChannels(1))).build());
+            call.onNext(StreamCallRequest.newBuilder().setOpen(open.setFormat(AudioFormat.newBuilder()
+                    .setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(8000).setChannels(1))).build());
         }
 
         private void media(WsSession session, JsonNode media) {
