@@ -6,6 +6,7 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,6 +18,7 @@ import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
 import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.server.observe.Observability;
 import io.switchboard.telephony.Softphone;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.queue.JobQueue;
@@ -116,7 +118,7 @@ public final class DevStack implements AutoCloseable {
         CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
-                "127.0.0.1", port);
+                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)), "127.0.0.1", port);
         WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer,
                 carrier.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config));
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,

@@ -13,7 +13,9 @@ import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.WebServer;
 import io.switchboard.ControlPlane;
+import io.switchboard.server.observe.Observability;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
@@ -170,6 +172,7 @@ public final class Main {
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
+                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 config.get("server.host").asString().orElse("0.0.0.0"), config.get("server.port").asInt().orElse(50051));
         awaitShutdown(() -> {
             server.close();
@@ -189,8 +192,13 @@ public final class Main {
         var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
                 queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
                 CallsWiring.nationalDoNotCall(config));
-        LOG.info("worker started; waiting for jobs");
+        int observePort = config.get("worker.observe-port").asInt().orElse(8081);
+        WebServer observe = WebServer.builder().host(config.get("worker.observe-host").asString().orElse("0.0.0.0"))
+                .port(observePort).addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
+                        Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start();
+        LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
         awaitShutdown(() -> {
+            observe.stop();
             worker.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();

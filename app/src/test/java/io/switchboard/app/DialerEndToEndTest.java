@@ -310,6 +310,29 @@ class DialerEndToEndTest {
     }
 
     @Test
+    void healthAndPrometheusMetricsAreServedBesideTheApi() throws Exception {
+        campaigns().listCampaigns(io.switchboard.v1.ListCampaignsRequest.getDefaultInstance());
+        String base = "http://127.0.0.1:" + stack.server.port() + "/observe";
+        HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        for (String check : List.of("database", "object-store", "speech-recognizer")) {
+            assertTrue(ready.body().contains("\"" + check + "\""), ready.body());
+        }
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health/live")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .header("Accept", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        String m = metrics.body();
+        assertTrue(m.contains("switchboard_rpc_requests_total{") && m.contains("ListCampaigns"), m);
+        for (String name : List.of("switchboard_rpc_duration_seconds", "switchboard_live_calls",
+                "switchboard_queue_depth{", "switchboard_queue_oldest_age_seconds{", "switchboard_retention_lag_seconds{")) {
+            assertTrue(m.contains(name), name + " missing from\n" + m);
+        }
+    }
+
+    @Test
     void carrierRequestsWithoutTheAccountsSignatureAreRefused() throws Exception {
         String base = "http://127.0.0.1:" + stack.server.port();
         String url = base + "/telephony/twilio/status?attempt_id=" + UUID.randomUUID();

@@ -83,6 +83,15 @@ public final class ObjectStore {
         return endpoint;
     }
 
+    /** Whether the store answers and the bucket exists (health checks: never throws). */
+    public boolean reachable() {
+        try {
+            return client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** Creates the bucket if it is missing; also the start-up check that the store is reachable. */
     public void ensureBucket() {
         run(() -> {

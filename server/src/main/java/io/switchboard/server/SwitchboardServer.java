@@ -1,11 +1,15 @@
 package io.switchboard.server;
 
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.logging.Logger;
 
 import io.grpc.BindableService;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.helidon.health.HealthCheck;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
@@ -25,6 +29,8 @@ import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
 import io.switchboard.server.tenancy.UserGrpcService;
 import io.switchboard.server.usage.UsageGrpcService;
+import io.switchboard.server.observe.Observability;
+import io.switchboard.server.observe.RpcMetrics;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.server.webhooks.WebhookGrpcService;
 import io.switchboard.telephony.TwilioTelephony;
@@ -73,10 +79,21 @@ public final class SwitchboardServer implements AutoCloseable {
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
                                           String host, int port) {
+        return start(plane, calls, more, carrier, List.of(), host, port);
+    }
+
+    /**
+     * @param readiness checks beside the database's for {@code /observe/health/ready} (object store,
+     *                  recogniser)
+     */
+    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
+                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
+                                          List<HealthCheck> readiness, String host, int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .intercept(new ApiInterceptor(plane.apiKeys(), rateLimiter))
+                .intercept(new RpcMetrics())
                 .service(health.getHealthService());
         for (BindableService s : services(plane)) {
             grpc.service(s);
@@ -87,7 +104,11 @@ public final class SwitchboardServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
+                .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
+                        plane.database().dataSource())), readiness.stream()).toList()))
                 .addRouting(grpc);
+        calls.ifPresent(c -> Metrics.globalRegistry().getOrCreate(Gauge.builder("switchboard_live_calls",
+                c::liveCalls).description("Live call streams on this server")));
         carrier.ifPresent(bridge -> builder
                 .routing(http -> http.register(bridge))
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));

@@ -182,6 +182,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "storage reconciliation failed; it is retried next interval", e);
             }
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
+        WorkerMetrics.registerGauges(plane.database().dsl(), plane.retention(), List.of(CallService.PIPELINE_JOB));
         List<ScheduledExecutorService> schedulers = new ArrayList<>(List.of(sweeper, retentionThreads));
         Optional<Dialer> dialer = telephony.map(t -> dialer(config, plane, t, national, schedulers));
         if (telephony.isEmpty()) {
@@ -207,6 +208,12 @@ public final class WorkerRuntime implements AutoCloseable {
         thread.scheduleWithFixedDelay(() -> {
             try {
                 Dialer.Tick t = dialer.tick();
+                WorkerMetrics.dialer("placed", t.placed());
+                WorkerMetrics.dialer("refused", t.refused());
+                WorkerMetrics.dialer("deferred", t.deferred());
+                WorkerMetrics.dialer("campaigns_completed", t.completedCampaigns());
+                WorkerMetrics.dialer("hung_up", t.hungUp());
+                WorkerMetrics.dialer("settled_lost", t.settledLost());
                 if (t.placed() + t.refused() + t.completedCampaigns() + t.hungUp() + t.settledLost() > 0) {
                     LOG.info(() -> "dialer: " + t);
                 }

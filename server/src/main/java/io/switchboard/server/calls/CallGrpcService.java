@@ -79,6 +79,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
     private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Calls open on this server right now. */
+    public int liveCalls() {
+        return live.get();
+    }
 
     public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
         this(calls, recognizer, idleTimeout, DEFAULT_MAX_BACKLOG);
@@ -288,6 +294,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 throw new SwitchboardException.InvalidArgument("open", "the call is already open; send audio or end");
             }
             call = calls.open(actor, spec(o));
+            live.incrementAndGet();
             AudioFormat declared = new AudioFormat(call.format().encoding(), call.format().sampleRate(),
                     call.format().channels(), container(o.getFormat().getContainer()));
             decoder = new StreamDecoder(declared, recognizer.map(SpeechRecognizer::sampleRate).orElse(16_000));
@@ -391,6 +398,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             } finally {
                 sessions.forEach(SpeechRecognizer.Session::close);
                 sessions.clear();
+                live.decrementAndGet();
                 Call ended = calls.end(call.organizationId(), call.id(), state, reason);
                 io.switchboard.v1.Call p = toProto(ended);
                 broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());

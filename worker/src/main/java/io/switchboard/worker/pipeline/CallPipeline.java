@@ -1,5 +1,6 @@
 package io.switchboard.worker.pipeline;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import io.switchboard.calls.CallService;
 import io.switchboard.calls.Stage;
 import io.switchboard.queue.JobContext;
 import io.switchboard.queue.JobHandler;
+import io.switchboard.worker.WorkerMetrics;
 
 /**
  * The post-call pipeline as one job per call: its stages run in order, each recorded on the call as
@@ -57,12 +59,16 @@ public final class CallPipeline implements JobHandler {
             }
             Call call = found.get();
             calls.setStage(org, callId, stage.name(), "running", "attempt " + ctx.job().attempts());
+            long started = System.nanoTime();
             try {
                 PipelineStage.Result r = stage.run(new CallJob(call, ctx));
                 calls.setStage(org, callId, stage.name(), r.skipped() ? "skipped" : "succeeded", r.detail());
+                WorkerMetrics.stage(stage.name(), r.skipped() ? "skipped" : "succeeded",
+                        Duration.ofNanos(System.nanoTime() - started));
             } catch (JobContext.LeaseLost e) {
                 throw e;
             } catch (Exception e) {
+                WorkerMetrics.stage(stage.name(), "failed", Duration.ofNanos(System.nanoTime() - started));
                 calls.setStage(org, callId, stage.name(), "failed", e.getClass().getSimpleName() + ": " + e.getMessage()
                         + " (attempt " + ctx.job().attempts() + " of " + ctx.job().maxAttempts() + ")");
                 throw e;

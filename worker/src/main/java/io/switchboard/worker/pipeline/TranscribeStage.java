@@ -11,6 +11,7 @@ import io.switchboard.calls.CallService;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.TranscriptEvent;
+import io.switchboard.worker.WorkerMetrics;
 
 /**
  * Transcribes the assembled recording, channel by channel, when the live stream did not (an uploaded
@@ -41,6 +42,7 @@ public final class TranscribeStage implements PipelineStage {
         StreamDecoder decoder = new StreamDecoder(wav, recognizer.sampleRate());
         List<SpeechRecognizer.Session> sessions = new ArrayList<>();
         List<List<TranscriptEvent>> finals = new ArrayList<>();
+        long started = System.nanoTime();
         try (InputStream in = calls.recordings().open(rec.key())) {
             for (int ch = 0; ch < c.format().channels(); ch++) {
                 sessions.add(recognizer.open("en-US", c.format().sampleRate()));
@@ -62,6 +64,10 @@ public final class TranscribeStage implements PipelineStage {
             }
         } finally {
             sessions.forEach(SpeechRecognizer.Session::close);
+        }
+        double audioSeconds = (double) decoder.frames() / c.format().sampleRate();
+        if (audioSeconds > 0) {
+            WorkerMetrics.realTimeFactor(recognizer.engine(), (System.nanoTime() - started) / 1e9 / audioSeconds);
         }
         int words = 0;
         for (int ch = 0; ch < finals.size(); ch++) {
