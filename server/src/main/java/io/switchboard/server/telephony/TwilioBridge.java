@@ -1,7 +1,6 @@
 package io.switchboard.server.telephony;
 
 import java.net.URI;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,9 +9,7 @@ import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -54,7 +51,6 @@ public final class TwilioBridge implements HttpService {
 
     private static final Logger LOG = Logger.getLogger(TwilioBridge.class.getName());
     private static final HeaderName SIGNATURE = HeaderNames.create(TwilioSignature.HEADER);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Largest media-stream message accepted: a Twilio frame is ~300 bytes; generous for larger chunks. */
     static final int MAX_MESSAGE = 64 * 1024;
 
@@ -236,24 +232,20 @@ public final class TwilioBridge implements HttpService {
             }
             String message = partial.toString();
             partial.setLength(0);
-            JsonNode m;
+            MediaMessage m;
             try {
-                m = JSON.readTree(message);
-            } catch (JsonProcessingException e) {
-                refuse(session, WsCloseCodes.NOT_CONSISTENT, "not JSON: " + abbreviate(e.getOriginalMessage()));
+                m = MediaMessage.parse(message);
+            } catch (MediaMessage.Malformed e) {
+                refuse(session, e.closeCode(), e.getMessage());
                 return;
             }
-            if (m == null || !m.isObject()) {
-                refuse(session, WsCloseCodes.NOT_CONSISTENT, "each message must be a JSON object");
-                return;
-            }
-            switch (m.path("event").asText("")) {
-                case "connected", "mark", "dtmf" -> {
-                    // nothing to do: the protocol handshake, playback marks, key presses
+            switch (m) {
+                case MediaMessage.Ignored ignored -> {
+                    // the protocol handshake, playback marks, key presses, events of newer protocol versions
                 }
-                case "start" -> start(session, m.path("start"));
-                case "media" -> media(session, m.path("media"));
-                case "stop" -> {
+                case MediaMessage.Start s -> start(session, s);
+                case MediaMessage.Media media -> media(session, media);
+                case MediaMessage.Stop stop -> {
                     if (call != null) {
                         call.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
                         call.onCompleted();
@@ -261,21 +253,17 @@ public final class TwilioBridge implements HttpService {
                     ended = true;
                     session.close(WsCloseCodes.NORMAL_CLOSE, "stream stopped");
                 }
-                case "" -> refuse(session, WsCloseCodes.NOT_CONSISTENT, "event: is required");
-                default -> {
-                    // events a newer carrier version may add are not errors
-                }
             }
         }
 
-        private void start(WsSession session, JsonNode s) {
+        private void start(WsSession session, MediaMessage.Start s) {
             if (call != null) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start: sent twice");
                 return;
             }
-            JsonNode custom = s.path("customParameters");
+            JsonNode custom = s.customParameters();
             if (!custom.has("attempt_id") && custom.has("agent_id")) {
-                startInbound(session, custom, s.path("mediaFormat"));
+                startInbound(session, custom, s);
                 return;
             }
             Optional<UUID> id = uuid(custom.path("attempt_id").asText(""));
@@ -284,13 +272,13 @@ public final class TwilioBridge implements HttpService {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
                 return;
             }
-            String callSid = s.path("callSid").asText("");
+            String callSid = s.callSid();
             if (attempt.carrierCallId().filter(c -> !c.equals(callSid)).isPresent() || attempt.state().equals("finished")
                     || attempt.callId().isPresent()) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
                 return;
             }
-            if (!mulaw8k(session, s.path("mediaFormat"))) {
+            if (!mulaw8k(session, s)) {
                 return;
             }
             attempts.answered(attempt.id());
@@ -303,7 +291,7 @@ public final class TwilioBridge implements HttpService {
         }
 
         /** A call to one of the account's numbers, answered by the agent the voice webhook named. */
-        private void startInbound(WsSession session, JsonNode custom, JsonNode format) {
+        private void startInbound(WsSession session, JsonNode custom, MediaMessage.Start format) {
             Optional<UUID> agent = uuid(custom.path("agent_id").asText(""));
             Optional<UUID> org = agent.flatMap(agentOrganization);
             if (org.isEmpty()) {
@@ -319,11 +307,10 @@ public final class TwilioBridge implements HttpService {
                     .setToNumber(abbreviate(custom.path("to").asText(""))));
         }
 
-        private boolean mulaw8k(WsSession session, JsonNode f) {
-            if (!f.path("encoding").asText("").equals("audio/x-mulaw") || f.path("sampleRate").asInt() != 8000
-                    || f.path("channels").asInt(1) != 1) {
+        private boolean mulaw8k(WsSession session, MediaMessage.Start f) {
+            if (!f.encoding().equals("audio/x-mulaw") || f.sampleRate() != 8000 || f.channels() != 1) {
                 refuse(session, WsCloseCodes.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
-                        + " is accepted, got " + abbreviate(f.toString()));
+                        + " is accepted, got " + abbreviate(f.encoding() + "/" + f.sampleRate() + "/" + f.channels()));
                 return false;
             }
             return true;
@@ -357,22 +344,15 @@ public final class TwilioBridge implements HttpService {
                     .setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(8000).setChannels(1))).build());
         }
 
-        private void media(WsSession session, JsonNode media) {
+        private void media(WsSession session, MediaMessage.Media media) {
             if (call == null) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "media: before start");
                 return;
             }
-            if (!media.path("track").asText("inbound").equals("inbound")) {
+            if (!media.track().equals("inbound")) {
                 return; // our own audio echoed back: not the callee's
             }
-            byte[] audio;
-            try {
-                audio = Base64.getDecoder().decode(media.path("payload").asText(""));
-            } catch (IllegalArgumentException e) {
-                refuse(session, WsCloseCodes.NOT_CONSISTENT, "media.payload: not base64: " + e.getMessage());
-                return;
-            }
-            call.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(audio)).build());
+            call.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(media.audio())).build());
         }
 
         /** Ends the stream for a protocol fault; a call already open keeps its audio and fails. */
