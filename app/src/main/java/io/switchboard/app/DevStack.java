@@ -50,11 +50,13 @@ public final class DevStack implements AutoCloseable {
     final String operatorKey;
     final String schemaVersion;
     final Optional<Softphone> softphone;
+    private final Config config;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
                      SwitchboardServer server, WorkerRuntime worker, Optional<SpeechRecognizer> recognizer,
-                     String operatorKey, String schemaVersion, Optional<Softphone> softphone) {
+                     String operatorKey, String schemaVersion, Optional<Softphone> softphone, Config config) {
         this.softphone = softphone;
+        this.config = config;
         this.home = home;
         this.embedded = embedded;
         this.db = db;
@@ -122,7 +124,8 @@ public final class DevStack implements AutoCloseable {
         WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer,
                 carrier.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config));
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
-                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone);
+                Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
+                config);
     }
 
     /** Real recorded speech the softphone's callee plays (Debian's pocketsphinx-testdata). */
@@ -139,6 +142,17 @@ public final class DevStack implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * Another worker process's worth of the pool against the same database and store (its own call service,
+     * queue and recogniser pool, no dialer): for load tests of more than one worker on one machine.
+     */
+    public AutoCloseable startExtraWorker() {
+        JobQueue queue = CallsWiring.queue(plane);
+        CallService calls = CallsWiring.callService(plane, queue, store);
+        WorkerRuntime extra = WorkerRuntime.start(config, plane, calls, queue, recognizer);
+        return extra::close;
     }
 
     /** Bootstraps on first run and keeps the key in {@code home/bootstrap-key} (mode 600) for later runs. */
