@@ -275,6 +275,21 @@ class DialerEndToEndTest {
         }
         assertEquals("+12125550299", params.path("from").asText());
         String media = url.group(1);
+        // the stream's claims are bound to the webhook's answer: another caller number breaks the token
+        CompletableFuture<Integer> forged = new CompletableFuture<>();
+        WebSocket liar = HTTP.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(phone.authToken(),
+                media, Map.of())).buildAsync(URI.create(media), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+                        forged.complete(code);
+                        return null;
+                    }
+                }).get(5, TimeUnit.SECONDS);
+        var lie = params.deepCopy().put("from", "+12125550298");
+        liar.sendText("{\"event\":\"start\",\"start\":{\"callSid\":\"CA0123456789abcdef0123456789abcdef\","
+                + "\"customParameters\":" + lie + ",\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,"
+                + "\"channels\":1}}}", true).get(5, TimeUnit.SECONDS);
+        assertEquals(1008, forged.get(5, TimeUnit.SECONDS), "a forged start is a policy violation");
         WebSocket ws = HTTP.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(phone.authToken(),
                 media, Map.of())).buildAsync(URI.create(media), new WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
         var json = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -6,6 +6,7 @@ import static io.switchboard.db.Tables.CALL_STAGES;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 
@@ -157,14 +158,18 @@ public final class CallService {
                     refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
-            if (maxLive > 0) {
+            // a campaign call the carrier opens was given its slot when the dialer claimed it
+            if (maxLive > 0 && !(isPlatform(actor) && campaignId != null)) {
                 tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
                         .fetch();
+                // live calls, and the dialer's attempts that hold a slot for a call not yet answered
                 int live = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(actor.organizationId())
-                        .and(CALLS.STATE.eq(CallState.active)));
+                        .and(CALLS.STATE.eq(CallState.active)))
+                        + tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")).and(DIAL_ATTEMPTS.CALL_ID.isNull()));
                 if (live >= maxLive) {
                     throw new SwitchboardException.ResourceExhausted("quota:concurrent_calls", "the plan allows "
-                            + maxLive + " live calls and " + live + " are in progress; end one or move to a larger plan",
+                            + maxLive + " live calls and " + live + " are in progress or ringing; end one or move to a larger plan",
                             Duration.ofSeconds(5));
                 }
             }

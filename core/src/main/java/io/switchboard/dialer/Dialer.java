@@ -271,42 +271,63 @@ public final class Dialer implements AutoCloseable {
         u.where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.CONTACT_ID.eq(contactId)).execute();
     }
 
-    /** Asks the carrier; a refusal or an unreachable carrier settles the attempt as failed (retried by policy). */
+    /**
+     * Asks the carrier. Only a definite refusal settles the attempt as failed (retried by policy): after a
+     * timeout the call may be ringing, and failing it would free the contact to be called a second time; such
+     * an attempt stays unconfirmed until the carrier's callbacks or {@link #settleLost} settle it.
+     */
     private void place(Telephony.DialRequest r) {
+        String carrierId;
         try {
-            String carrierId = telephony.dial(r);
+            carrierId = telephony.dial(r);
+        } catch (Telephony.TelephonyException e) {
+            if (e.definite()) {
+                attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: " + e.getMessage(),
+                        Optional.empty());
+            } else {
+                LOG.warning("attempt " + r.attemptId() + ": " + e.getMessage() + "; left to the carrier's status callbacks");
+            }
+            return;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "placing attempt " + r.attemptId() + " failed; left to the carrier's callbacks", e);
+            return;
+        }
+        try {
             attempts.accepted(r.attemptId(), carrierId);
             // cancelled while the carrier was being asked: hang up at once
             if (dsl.fetchExists(CAMPAIGNS, CAMPAIGNS.ID.eq(r.campaignId()).and(CAMPAIGNS.STATE.eq(CampaignState.cancelled)))) {
                 hangUpCancelled();
             }
-        } catch (Telephony.TelephonyException e) {
-            attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: " + e.getMessage(),
-                    Optional.empty());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "placing attempt " + r.attemptId() + " failed", e);
-            attempts.finish(r.attemptId(), DialOutcome.FAILED, "placing the call failed: " + e, Optional.empty());
+            // the call is placed: its callbacks still settle it (they carry the attempt id)
+            LOG.log(Level.WARNING, "recording carrier call " + carrierId + " of attempt " + r.attemptId() + " failed", e);
         }
     }
 
     // ------------------------------------------------------------------ endings
 
-    /** Cheapest checks first: the list comparison runs only when everything else says done. */
+    /**
+     * Whether every contact is final. The order matters, since each check is its own statement: every list
+     * member taken in (checked first), then none pending. A sync committing between the two makes its new
+     * contacts visible to the second as pending, so a member can never slip through both.
+     */
     private boolean finished(Campaign c) {
         var m = CONTACT_LIST_MEMBERS;
         return dsl.fetchValue(DSL.select(CAMPAIGNS.CONTACTS_SYNCED_AT).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())))
                 != null
                 && !dsl.fetchExists(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id())
                         .and(CAMPAIGN_CONTACTS.STATE.in("pending", "retry", "dialing")))
-                && !dsl.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
-                        .and(DIAL_ATTEMPTS.STATE.ne("finished")))
-                // the carrier may report the outcome before the last audio is handled: wait for the calls to end
-                && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)))
                 // members added to the list since the last sync are not yet taken in
                 && !dsl.fetchExists(DSL.selectOne().from(m).join(CONTACTS).on(CONTACTS.ID.eq(m.CONTACT_ID))
                         .where(m.CONTACT_LIST_ID.eq(c.contactListId())).and(CONTACTS.DELETED_AT.isNull())
                         .andNotExists(DSL.selectOne().from(CAMPAIGN_CONTACTS).where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id()))
-                                .and(CAMPAIGN_CONTACTS.CONTACT_ID.eq(m.CONTACT_ID))));
+                                .and(CAMPAIGN_CONTACTS.CONTACT_ID.eq(m.CONTACT_ID))))
+                && !dsl.fetchExists(CAMPAIGN_CONTACTS, CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(c.id())
+                        .and(CAMPAIGN_CONTACTS.STATE.in("pending", "retry", "dialing")))
+                && !dsl.fetchExists(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
+                        .and(DIAL_ATTEMPTS.STATE.ne("finished")))
+                // the carrier may report the outcome before the last audio is handled: wait for the calls to end
+                && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)));
     }
 
     /** Completes the campaign as the platform (audited as {@code system:dialer}); false if someone beat us to it. */
@@ -324,8 +345,10 @@ public final class Dialer implements AutoCloseable {
     private int hangUpCancelled() {
         Instant now = now();
         var a = DIAL_ATTEMPTS;
+        // claimed by stamping; a hang-up that did not end the call is asked again after a minute
         List<String> ids = dsl.update(a).set(a.HANGUP_REQUESTED_AT, now).set(a.UPDATED_AT, now)
-                .where(a.STATE.ne("finished")).and(a.HANGUP_REQUESTED_AT.isNull()).and(a.CARRIER_CALL_ID.isNotNull())
+                .where(a.STATE.ne("finished")).and(a.CARRIER_CALL_ID.isNotNull())
+                .and(a.HANGUP_REQUESTED_AT.isNull().or(a.HANGUP_REQUESTED_AT.le(now.minusSeconds(60))))
                 .and(a.CAMPAIGN_ID.in(DSL.select(CAMPAIGNS.ID).from(CAMPAIGNS).where(CAMPAIGNS.STATE.eq(CampaignState.cancelled))))
                 .returning(a.CARRIER_CALL_ID).fetch(a.CARRIER_CALL_ID);
         for (String id : ids) {
@@ -357,6 +380,11 @@ public final class Dialer implements AutoCloseable {
                 .and(a.PLACED_AT.le(now.minus(margin))).fetch(a.ID)) {
             n += attempts.finish(id, DialOutcome.FAILED, "no status from the carrier within " + margin.toSeconds() + " s",
                     Optional.empty()) ? 1 : 0;
+        }
+        for (UUID id : dsl.select(a.ID).from(a).where(a.STATE.eq("in_progress")).and(a.CALL_ID.isNull())
+                .and(a.ANSWERED_AT.le(now.minus(settings.placingTimeout()))).fetch(a.ID)) {
+            n += attempts.finish(id, DialOutcome.FAILED, "answered, but no audio arrived within "
+                    + settings.placingTimeout().toSeconds() + " s", Optional.empty()) ? 1 : 0;
         }
         var ended = dsl.select(a.ID, CALLS.ENDED_AT, CALLS.STARTED_AT).from(a).join(CALLS).on(CALLS.ID.eq(a.CALL_ID))
                 .where(a.STATE.ne("finished")).and(CALLS.STATE.ne(CallState.active))

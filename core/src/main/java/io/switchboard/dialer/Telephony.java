@@ -27,14 +27,26 @@ public interface Telephony {
     record DialRequest(UUID attemptId, UUID organizationId, UUID campaignId, UUID contactId, String from, String to) {
     }
 
-    /** The carrier refused the request or could not be reached; the message says which, for the record. */
+    /**
+     * The carrier refused the request or could not be reached; the message says which, for the record.
+     * {@link #definite()} says whether the call was certainly not placed (a refusal, nothing sent); otherwise
+     * (a timeout after the request went out, a carrier error) it may ring anyway, and only the carrier's status
+     * callbacks, or the dialer's timeout, settle it.
+     */
     final class TelephonyException extends RuntimeException {
+        private final boolean definite;
+
         public TelephonyException(String message) {
-            super(message);
+            this(message, null, true);
         }
 
-        public TelephonyException(String message, Throwable cause) {
+        public TelephonyException(String message, Throwable cause, boolean definite) {
             super(message, cause);
+            this.definite = definite;
+        }
+
+        public boolean definite() {
+            return definite;
         }
     }
 }

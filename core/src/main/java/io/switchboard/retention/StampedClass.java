@@ -48,9 +48,14 @@ record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizatio
             DSL.noCondition());
 
     /** The dialer's attempts and refusals are call logs too; holds on their campaign and contact count. */
+    /**
+     * Only finished attempts, and none placed within the last day: an attempt in flight is the dialer's, and the
+     * daily-attempt guard counts the last day's attempts, whatever the plan's call-log period.
+     */
     static final StampedClass DIAL_ATTEMPTS_CLASS = new StampedClass(DataClass.CALL_LOGS, DIAL_ATTEMPTS,
             DIAL_ATTEMPTS.ORGANIZATION_ID, DIAL_ATTEMPTS.CALL_ID, DIAL_ATTEMPTS.PLACED_AT, DIAL_ATTEMPTS.EXPIRES_AT,
-            DSL.noCondition(), RetentionSql.dialHeld(DIAL_ATTEMPTS.ORGANIZATION_ID, DIAL_ATTEMPTS.CAMPAIGN_ID,
+            DIAL_ATTEMPTS.STATE.eq("finished").and(DIAL_ATTEMPTS.PLACED_AT.lt(
+                    DSL.field("now() - interval '1 day'", SQLDataType.INSTANT))), RetentionSql.dialHeld(DIAL_ATTEMPTS.ORGANIZATION_ID, DIAL_ATTEMPTS.CAMPAIGN_ID,
                     DIAL_ATTEMPTS.CONTACT_ID, DIAL_ATTEMPTS.CALL_ID));
     static final StampedClass DIAL_REFUSALS_CLASS = new StampedClass(DataClass.CALL_LOGS, DIAL_REFUSALS,
             DIAL_REFUSALS.ORGANIZATION_ID, DSL.castNull(SQLDataType.UUID), DIAL_REFUSALS.REFUSED_AT,

@@ -42,6 +42,28 @@ public final class TwilioSignature {
         }
     }
 
+    /**
+     * A token for a media stream's custom parameters: the handshake signature covers only the stream URL
+     * (the same for every stream), so what the {@code start} message claims (the dial attempt, or the agent and
+     * numbers of an inbound call) is bound to it by HMAC-SHA256 with the auth token, base64url.
+     */
+    public static String streamToken(String authToken, String... parts) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(authToken.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal(String.join("\n", parts).getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
+    }
+
+    /** Constant-time check of a stream token. */
+    public static boolean verifyStreamToken(String authToken, String token, String... parts) {
+        return token != null && MessageDigest.isEqual(streamToken(authToken, parts).getBytes(StandardCharsets.US_ASCII),
+                token.getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** Constant-time comparison of {@code signature} (the header; null if absent) with the expected one. */
     public static boolean verify(String authToken, String url, Map<String, List<String>> params, String signature) {
         if (signature == null || signature.isEmpty()) {

@@ -77,10 +77,11 @@ public final class TwilioTelephony implements Telephony {
         return "twilio";
     }
 
-    /** The TwiML that connects an answered call's audio to the platform, tagged with its attempt. */
-    public static String twiml(String mediaUrl, String attemptId) {
+    /** The TwiML that connects an answered call's audio to the platform, tagged with its attempt and token. */
+    public static String twiml(String mediaUrl, String attemptId, String token) {
         return "<Response><Connect><Stream url=\"" + xml(mediaUrl) + "\"><Parameter name=\"attempt_id\" value=\""
-                + xml(attemptId) + "\"/></Stream></Connect></Response>";
+                + xml(attemptId) + "\"/><Parameter name=\"token\" value=\"" + xml(token)
+                + "\"/></Stream></Connect></Response>";
     }
 
     @Override
@@ -88,7 +89,9 @@ public final class TwilioTelephony implements Telephony {
         Map<String, List<String>> form = new LinkedHashMap<>();
         form.put("To", List.of(r.to()));
         form.put("From", List.of(r.from()));
-        form.put("Twiml", List.of(twiml(settings.mediaUrl(), r.attemptId().toString())));
+        String attempt = r.attemptId().toString();
+        form.put("Twiml", List.of(twiml(settings.mediaUrl(), attempt,
+                TwilioSignature.streamToken(settings.authToken(), "attempt", attempt))));
         form.put("StatusCallback", List.of(settings.statusUrl(r.attemptId().toString())));
         form.put("StatusCallbackMethod", List.of("POST"));
         form.put("StatusCallbackEvent", List.of("initiated", "ringing", "answered", "completed"));
@@ -120,22 +123,28 @@ public final class TwilioTelephony implements Telephony {
         HttpResponse<String> res;
         try {
             res = http.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.ConnectException e) {
+            // nothing reached the carrier: the call was certainly not placed
+            throw new TelephonyException("the carrier at " + settings.apiUrl() + " cannot be reached: " + e.getMessage(),
+                    e, true);
         } catch (IOException e) {
-            throw new TelephonyException("the carrier at " + settings.apiUrl() + " cannot be reached: " + e.getMessage(), e);
+            // a timeout or a broken connection after the request went out: the call may have been placed
+            throw new TelephonyException("no answer from the carrier at " + settings.apiUrl() + ": " + e, e, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TelephonyException("interrupted while asking the carrier", e);
+            throw new TelephonyException("interrupted while asking the carrier", e, false);
         }
         JsonNode body;
         try {
             body = JSON.readTree(res.body().isEmpty() ? "{}" : res.body());
         } catch (IOException e) {
             throw new TelephonyException("the carrier answered HTTP " + res.statusCode() + " with no JSON: "
-                    + abbreviate(res.body()));
+                    + abbreviate(res.body()), e, res.statusCode() / 100 == 4);
         }
         if (res.statusCode() / 100 != 2) {
+            // 4xx: refused (no call); 5xx: the carrier's fault, and it may or may not have placed it
             throw new TelephonyException("HTTP " + res.statusCode() + ", code " + body.path("code").asText("?") + ": "
-                    + body.path("message").asText(abbreviate(res.body())));
+                    + body.path("message").asText(abbreviate(res.body())), null, res.statusCode() / 100 == 4);
         }
         return body;
     }

@@ -54,6 +54,7 @@ class DialerTest {
         final List<DialRequest> dials = new CopyOnWriteArrayList<>();
         final List<String> hangUps = new CopyOnWriteArrayList<>();
         final AtomicBoolean refuse = new AtomicBoolean();
+        final AtomicBoolean timeOut = new AtomicBoolean();
 
         @Override
         public String name() {
@@ -64,6 +65,9 @@ class DialerTest {
         public String dial(DialRequest r) {
             if (refuse.get()) {
                 throw new TelephonyException("HTTP 400, code 21211: The 'To' number is not a valid phone number.");
+            }
+            if (timeOut.get()) {
+                throw new TelephonyException("no answer from the carrier: HttpTimeoutException", null, false);
             }
             dials.add(r);
             return "CA" + r.attemptId().toString().replace("-", "");
@@ -375,6 +379,62 @@ class DialerTest {
         assertEquals(List.of(held), dsl.select(a.CONTACT_ID).from(a).fetch(a.CONTACT_ID));
         assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS));
         assertTrue(f.plane.campaigns().stats(acme.owner(), c).outcomes().equals(Map.of("completed", 1L)));
+    }
+
+    @Test
+    void aCarrierTimeoutLeavesTheAttemptToItsCallbacksAndTheDialerSettlesWhatNeverReports() throws Exception {
+        String c = campaign(list("+12125550191", "America/New_York", "+12125550192", "America/New_York"), 2,
+                new CampaignSpec.Retry(3, Optional.of(Duration.ZERO), List.of()), CampaignSpec.Dialing.UNSET);
+        carrier.timeOut.set(true);
+        Dialer d = dialer();
+        d.tick();
+        Thread.sleep(300);
+        var dsl = f.plane.database().dsl();
+        var a = DIAL_ATTEMPTS;
+        // the call may be ringing: not failed, and the contacts are not free to be called again
+        assertEquals(List.of("placing", "placing"), dsl.select(a.STATE).from(a).fetch(a.STATE));
+        carrier.timeOut.set(false);
+        d.tick();
+        awaitDials(0);
+        // one of them is answered but its audio never comes; the other never hears back at all
+        UUID answered = dsl.select(a.ID).from(a).limit(1).fetchSingle(a.ID);
+        f.plane.dialAttempts().answered(answered);
+        clock.advance(Duration.ofMinutes(3));
+        assertEquals(2, d.settleLost(clock.instant()));
+        assertEquals(List.of("failed", "failed"), dsl.select(a.OUTCOME).from(a).fetch(a.OUTCOME));
+        assertTrue(dsl.select(a.DETAIL).from(a).where(a.ID.eq(answered)).fetchSingle(a.DETAIL).contains("no audio"));
+        d.tick();
+        awaitDials(2); // retried, now that they are settled
+        assertEquals(CampaignState.RUNNING, state(c));
+    }
+
+    @Test
+    void attemptsRingingHoldTheirSlotsAgainstThePlansLiveCallLimit() throws Exception {
+        Fixtures.Tenant small = f.tenant("Small", "starter"); // 5 live calls
+        String a = f.plane.agents().create(small.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id().toString();
+        String list = f.plane.contacts().createList(small.owner(), "L", "").id().toString();
+        for (int i = 0; i < 5; i++) {
+            f.plane.contacts().create(small.owner(), new ContactSpec("", "+1212555" + (2000 + i), "", "", "", "{}", List.of(),
+                    "America/New_York", List.of(list)), "US");
+        }
+        String id = f.plane.campaigns().create(small.owner(), new CampaignSpec("C", a, list, "+14155550100",
+                Optional.empty(), Optional.empty(), CampaignSpec.Window.UNSET, 10, CampaignSpec.Retry.UNSET, List.of()))
+                .id().toString();
+        f.plane.campaigns().start(small.owner(), id);
+        dialer().tick();
+        awaitDials(5);
+        var calls = f.calls(io.switchboard.testing.TestObjectStore.freshBucket());
+        // five ringing: an API call would be the sixth
+        var full = assertThrows(SwitchboardException.ResourceExhausted.class, () -> calls.open(small.owner(),
+                new io.switchboard.calls.CallSpec(a, "", "", io.switchboard.calls.Call.Direction.INBOUND, "", "",
+                        io.switchboard.audio.AudioFormat.Encoding.MULAW, 8000, 1, io.switchboard.audio.AudioFormat.Container.RAW)));
+        assertTrue(full.getMessage().contains("ringing"), full.getMessage());
+        // but an answered attempt's own call is opened in the slot it holds
+        var r = carrier.dials.getFirst();
+        calls.open(io.switchboard.tenancy.Principal.system(r.organizationId(), io.switchboard.tenancy.Role.AGENT,
+                "carrier:twilio"), new io.switchboard.calls.CallSpec(a, id, r.contactId().toString(),
+                io.switchboard.calls.Call.Direction.OUTBOUND, r.from(), r.to(), io.switchboard.audio.AudioFormat.Encoding.MULAW,
+                8000, 1, io.switchboard.audio.AudioFormat.Container.RAW));
     }
 
     @Test

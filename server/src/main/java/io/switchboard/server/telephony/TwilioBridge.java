@@ -96,9 +96,14 @@ public final class TwilioBridge implements HttpService {
             res.status(404).send("agent_id: the query parameter must name a live agent");
             return;
         }
+        String from = FormEncoding.first(form.get(), "From");
+        String to = FormEncoding.first(form.get(), "To");
+        String callSid = FormEncoding.first(form.get(), "CallSid");
         String twiml = "<Response><Connect><Stream url=\"" + xml(mediaUrl()) + "\">"
-                + param("agent_id", agent.get().toString()) + param("from", FormEncoding.first(form.get(), "From"))
-                + param("to", FormEncoding.first(form.get(), "To")) + "</Stream></Connect></Response>";
+                + param("agent_id", agent.get().toString()) + param("from", from) + param("to", to)
+                + param("call_sid", callSid)
+                + param("token", TwilioSignature.streamToken(authToken, "inbound", agent.get().toString(), from, to, callSid))
+                + "</Stream></Connect></Response>";
         res.headers().contentType(io.helidon.common.media.type.MediaTypes.APPLICATION_XML);
         res.send(twiml);
     }
@@ -163,6 +168,12 @@ public final class TwilioBridge implements HttpService {
             }
             case "completed" -> {
                 attempts.accepted(id, callSid);
+                if (attempts.find(id).flatMap(DialAttempts.Attempt::callId).isEmpty()) {
+                    // answered, but its audio never became a call (refused on open, or the stream never came)
+                    attempts.finish(id, DialOutcome.FAILED, "answered, but no call was opened for its audio",
+                            Optional.empty());
+                    break;
+                }
                 boolean machine = FormEncoding.first(form, "AnsweredBy").startsWith("machine")
                         || FormEncoding.first(form, "AnsweredBy").equals("fax");
                 Optional<Long> ms = seconds(FormEncoding.first(form, "CallDuration")).map(s -> s * 1000);
@@ -266,7 +277,12 @@ public final class TwilioBridge implements HttpService {
                 startInbound(session, custom, s);
                 return;
             }
-            Optional<UUID> id = uuid(custom.path("attempt_id").asText(""));
+            String attemptText = custom.path("attempt_id").asText("");
+            if (!TwilioSignature.verifyStreamToken(authToken, custom.path("token").asText(null), "attempt", attemptText)) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.token: does not match the attempt");
+                return;
+            }
+            Optional<UUID> id = uuid(attemptText);
             attempt = id.flatMap(attempts::find).orElse(null);
             if (attempt == null) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
@@ -292,7 +308,16 @@ public final class TwilioBridge implements HttpService {
 
         /** A call to one of the account's numbers, answered by the agent the voice webhook named. */
         private void startInbound(WsSession session, JsonNode custom, MediaMessage.Start format) {
-            Optional<UUID> agent = uuid(custom.path("agent_id").asText(""));
+            String agentText = custom.path("agent_id").asText("");
+            String callSid = custom.path("call_sid").asText("");
+            if (!callSid.equals(format.callSid()) || !TwilioSignature.verifyStreamToken(authToken,
+                    custom.path("token").asText(null), "inbound", agentText, custom.path("from").asText(""),
+                    custom.path("to").asText(""), callSid)) {
+                refuse(session, WsCloseCodes.VIOLATED_POLICY,
+                        "start.customParameters.token: does not match the call's agent, numbers and call sid");
+                return;
+            }
+            Optional<UUID> agent = uuid(agentText);
             Optional<UUID> org = agent.flatMap(agentOrganization);
             if (org.isEmpty()) {
                 refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.agent_id: no such agent");
