@@ -110,7 +110,8 @@ public final class LoadBenchmark {
                 .build();
         System.out.printf("%d clients, %d s per phase (after 5 s warm-up), %d live streams in the last phase, %d cores%n",
                 clients, seconds, streams, Runtime.getRuntime().availableProcessors());
-        try (DevStack stack = DevStack.start(config); AutoCloseable second = stack.startExtraWorker()) {
+        try (DevStack stack = DevStack.start(config)) {
+            AutoCloseable second = stack.startExtraWorker();
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.grpcPort()).usePlaintext().build();
             CallCredentials op = ApiKeyCredentials.of(stack.operatorKey());
             var created = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(op).createOrganization(
@@ -156,6 +157,7 @@ public final class LoadBenchmark {
                 bare.shutdownNow();
                 channel.shutdownNow();
             }
+            second.close();
             System.out.println();
             System.out.println("| phase | req/s | p50 ms | p99 ms | p99.9 ms | errors |");
             System.out.println("|---|---:|---:|---:|---:|---:|");

@@ -9,7 +9,8 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.health.HealthCheck;
 import io.helidon.metrics.api.Gauge;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
@@ -107,7 +108,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
                         plane.database().dataSource())), readiness.stream()).toList()))
                 .addRouting(grpc);
-        calls.ifPresent(c -> Metrics.globalRegistry().getOrCreate(Gauge.builder("switchboard_live_calls",
+        calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
                 c::liveCalls).description("Live call streams on this server")));
         carrier.ifPresent(bridge -> builder
                 .routing(http -> http.register(bridge))

@@ -4,6 +4,7 @@ import static io.switchboard.db.Tables.JOBS;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -11,8 +12,9 @@ import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.DistributionSummary;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.helidon.service.registry.Services;
 import io.switchboard.db.enums.JobState;
 import io.switchboard.plans.DataClass;
 import io.switchboard.retention.RetentionService;
@@ -28,7 +30,7 @@ import org.jooq.impl.DSL;
 public final class WorkerMetrics {
 
     static final Duration REFRESH = Duration.ofSeconds(5);
-    private static final MeterRegistry REGISTRY = Metrics.globalRegistry();
+    private static final MeterRegistry REGISTRY = Services.get(MeterRegistry.class);
 
     private WorkerMetrics() {
     }
@@ -36,14 +38,14 @@ public final class WorkerMetrics {
     /** How long a pipeline stage took, by stage and outcome (succeeded, skipped, failed). */
     public static void stage(String stage, String outcome, Duration took) {
         REGISTRY.getOrCreate(Timer.builder("switchboard_pipeline_stage").baseUnit("seconds")
-                .description("Duration of call pipeline stages").tags(Metrics.tags("stage", stage, "outcome", outcome)))
+                .description("Duration of call pipeline stages").tags(tags("stage", stage, "outcome", outcome)))
                 .record(took);
     }
 
     /** Processing time over audio time of one transcription (below 1 is faster than real time). */
     public static void realTimeFactor(String engine, double factor) {
         REGISTRY.getOrCreate(DistributionSummary.builder("switchboard_recognizer_realtime_factor")
-                .description("Recogniser processing time divided by audio duration").tags(Metrics.tags("engine", engine)))
+                .description("Recogniser processing time divided by audio duration").tags(tags("engine", engine)))
                 .record(factor);
     }
 
@@ -66,9 +68,9 @@ public final class WorkerMetrics {
                         r.value2() == null ? 0.0 : Duration.between(r.value2(), now).toMillis() / 1000.0);
             });
             REGISTRY.getOrCreate(Gauge.builder("switchboard_queue_depth", () -> queue.get().get("depth"))
-                    .description("Jobs due and not yet claimed").tags(Metrics.tags("kind", kind)));
+                    .description("Jobs due and not yet claimed").tags(tags("kind", kind)));
             REGISTRY.getOrCreate(Gauge.builder("switchboard_queue_oldest_age_seconds", () -> queue.get().get("age"))
-                    .description("How long the oldest due job has waited").tags(Metrics.tags("kind", kind)));
+                    .description("How long the oldest due job has waited").tags(tags("kind", kind)));
         }
         Cached<Map<DataClass, Duration>> lag = new Cached<>(() -> retention.lag(Instant.now()));
         for (DataClass c : DataClass.values()) {
@@ -78,8 +80,16 @@ public final class WorkerMetrics {
             REGISTRY.getOrCreate(Gauge.builder("switchboard_retention_lag_seconds",
                             () -> lag.get().getOrDefault(c, Duration.ZERO).toMillis() / 1000.0)
                     .description("How long the oldest expired, unheld item has outlived its expiry")
-                    .tags(Metrics.tags("class", c.name().toLowerCase(java.util.Locale.ROOT))));
+                    .tags(tags("class", c.name().toLowerCase(java.util.Locale.ROOT))));
         }
+    }
+
+    private static List<Tag> tags(String... keysAndValues) {
+        List<Tag> tags = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            tags.add(Tag.create(keysAndValues[i], keysAndValues[i + 1]));
+        }
+        return tags;
     }
 
     /** A value read at most every {@link #REFRESH}. */

@@ -1,5 +1,6 @@
 package io.switchboard.server.observe;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.ForwardingServerCall;
@@ -10,8 +11,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.helidon.service.registry.Services;
 
 /**
  * Rate, latency and errors of every RPC: {@code switchboard_rpc_requests_total{method, code}} and
@@ -20,7 +22,7 @@ import io.helidon.metrics.api.Timer;
  */
 public final class RpcMetrics implements ServerInterceptor {
 
-    private final MeterRegistry registry = Metrics.globalRegistry();
+    private final MeterRegistry registry = Services.get(MeterRegistry.class);
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -31,9 +33,9 @@ public final class RpcMetrics implements ServerInterceptor {
             @Override
             public void close(Status status, Metadata trailers) {
                 registry.getOrCreate(Counter.builder("switchboard_rpc_requests").description("RPCs by method and status code")
-                        .tags(Metrics.tags("method", method, "code", status.getCode().name()))).increment();
+                        .tags(List.of(Tag.create("method", method), Tag.create("code", status.getCode().name())))).increment();
                 registry.getOrCreate(Timer.builder("switchboard_rpc_duration").baseUnit("seconds")
-                        .description("RPC duration, start to close").tags(Metrics.tags("method", method)))
+                        .description("RPC duration, start to close").tags(List.of(Tag.create("method", method))))
                         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 super.close(status, trailers);
             }
