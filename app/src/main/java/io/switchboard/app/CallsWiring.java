@@ -91,6 +91,7 @@ final class CallsWiring {
     static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {
         return new CallGrpcService(calls, recognizer, config.get("calls.idle-timeout").as(Duration.class)
                 .orElse(Duration.ofSeconds(30)), config.get("calls.max-backlog").asLong()
-                .orElse(CallGrpcService.DEFAULT_MAX_BACKLOG));
+                .orElse(CallGrpcService.DEFAULT_MAX_BACKLOG), config.get("calls.store-grace").as(Duration.class)
+                .orElse(CallGrpcService.DEFAULT_STORE_GRACE));
     }
 }

@@ -73,6 +73,23 @@ public final class EmbeddedServices implements AutoCloseable {
         return new EmbeddedServices(pg, proxy, ctx);
     }
 
+    /** Stops the S3 endpoint (fault tests: the object store goes away); {@link #startS3} brings it back. */
+    public void stopS3() throws Exception {
+        s3.stop();
+    }
+
+    /** Starts the S3 endpoint again on its port, over the same objects. */
+    public void startS3() throws Exception {
+        s3.start();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!"STARTED".equals(s3.getState())) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("the embedded S3 endpoint did not restart within 30 s (state " + s3.getState() + ")");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public String jdbcUrl() {
         return postgres.getJdbcUrl("postgres", "postgres");
     }

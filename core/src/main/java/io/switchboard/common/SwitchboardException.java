@@ -93,6 +93,20 @@ public abstract sealed class SwitchboardException extends RuntimeException {
         }
     }
 
+    /** A dependency (the object store, the database) is down; the caller may retry after {@code retryAfter}. */
+    public static final class Unavailable extends SwitchboardException {
+        private final java.time.Duration retryAfter;
+
+        public Unavailable(String message, java.time.Duration retryAfter) {
+            super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        public java.time.Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     public static final class Unauthenticated extends SwitchboardException {
         public Unauthenticated(String message) {
             super(message);

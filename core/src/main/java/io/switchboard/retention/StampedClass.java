@@ -47,9 +47,9 @@ record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizatio
             USAGE_RECORDS.ORGANIZATION_ID, USAGE_RECORDS.CALL_ID, USAGE_RECORDS.OCCURRED_AT, USAGE_RECORDS.EXPIRES_AT,
             DSL.noCondition());
 
-    /** The dialer's attempts and refusals are call logs too; holds on their campaign and contact count. */
     /**
-     * Only finished attempts, and none placed within the last day: an attempt in flight is the dialer's, and the
+     * The dialer's attempts and refusals are call logs too; holds on their campaign and contact count. Only
+     * finished attempts, and none placed within the last day: an attempt in flight is the dialer's, and the
      * daily-attempt guard counts the last day's attempts, whatever the plan's call-log period.
      */
     static final StampedClass DIAL_ATTEMPTS_CLASS = new StampedClass(DataClass.CALL_LOGS, DIAL_ATTEMPTS,

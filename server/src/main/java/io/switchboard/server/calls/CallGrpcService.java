@@ -76,6 +76,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     private final Optional<SpeechRecognizer> recognizer;
     private final Duration idleTimeout;
     private final long maxBacklog;
+    private final Duration storeGrace;
+    public static final Duration DEFAULT_STORE_GRACE = Duration.ofSeconds(30);
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
     private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
@@ -93,10 +95,20 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     /** @param maxBacklog audio bytes a live stream may send ahead of their handling before it is refused */
     public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout,
                            long maxBacklog) {
+        this(calls, recognizer, idleTimeout, maxBacklog, DEFAULT_STORE_GRACE);
+    }
+
+    /**
+     * @param storeGrace how long a call that ends while the object store is down keeps trying to store the
+     *                   audio it buffered before it gives up (and tells the client so)
+     */
+    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout,
+                           long maxBacklog, Duration storeGrace) {
         this.calls = calls;
         this.recognizer = recognizer;
         this.idleTimeout = idleTimeout;
         this.maxBacklog = maxBacklog;
+        this.storeGrace = storeGrace;
     }
 
     // ------------------------------------------------------------------ live calls
@@ -131,6 +143,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private final ByteArrayOutputStream segment = new ByteArrayOutputStream();
         private int segmentBytes;
         private int segments;
+        private long storeDownSince; // nanoTime of the first failed store of the current outage, 0 if none
         private boolean done;
         private ScheduledFuture<?> idle;
         private volatile long lastMessage = System.nanoTime();
@@ -364,12 +377,59 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             return call.format().channels() == 1 ? "unknown" : channel == 0 ? "agent" : "customer";
         }
 
+        /**
+         * Stores the buffered audio as the next segment. While the object store is down the audio stays
+         * buffered (the next flush tries again with more), up to the stream's backlog bound; past it the stream
+         * is refused with UNAVAILABLE — never silently dropped.
+         */
         private void flushSegment() {
             if (segment.size() == 0) {
                 return;
             }
-            calls.storeSegment(call.organizationId(), call.id(), segments++, segment.toByteArray());
-            segment.reset();
+            try {
+                calls.storeSegment(call.organizationId(), call.id(), segments, segment.toByteArray());
+                segments++;
+                segment.reset();
+                if (storeDownSince != 0) {
+                    LOG.info("object store back for call " + call.id() + "; the audio buffered meanwhile is stored");
+                    storeDownSince = 0;
+                }
+            } catch (io.switchboard.storage.ObjectStore.StorageException e) {
+                if (storeDownSince == 0) {
+                    storeDownSince = System.nanoTime();
+                    LOG.warning("object store unavailable for call " + call.id() + "; buffering its audio: " + e.getMessage());
+                }
+                if (segment.size() > maxBacklog) {
+                    throw new SwitchboardException.Unavailable("object storage has been unavailable for "
+                            + (System.nanoTime() - storeDownSince) / 1_000_000_000L + " s and " + segment.size()
+                            + " bytes of this call's audio are waiting; the call was ended, the audio stored before"
+                            + " the outage is kept", Duration.ofSeconds(5));
+                }
+            }
+        }
+
+        /** At the end of a call: the buffered audio must be stored; keeps trying for the store grace. */
+        private void flushSegmentFinally() {
+            long deadline = System.nanoTime() + storeGrace.toNanos();
+            while (true) {
+                flushSegment();
+                if (segment.size() == 0) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    int lost = segment.size();
+                    segment.reset();
+                    throw new SwitchboardException.Unavailable("object storage stayed unavailable for "
+                            + storeGrace.toSeconds() + " s after the call ended; its last " + lost + " bytes of audio"
+                            + " could not be stored (the audio before them is kept)", Duration.ofSeconds(5));
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         /** Keeps whatever audio arrived, ends the call, and tells watchers. */
@@ -381,6 +441,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             if (call == null) {
                 return;
             }
+            SwitchboardException.Unavailable storeFailure = null;
             try {
                 if (decoder != null) {
                     try {
@@ -390,7 +451,13 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                         liveTranscription = false;
                     }
                 }
-                flushSegment();
+                try {
+                    flushSegmentFinally();
+                } catch (SwitchboardException.Unavailable e) {
+                    state = Call.State.FAILED;
+                    reason = e.getMessage();
+                    storeFailure = e;
+                }
                 if (liveTranscription && state == Call.State.ENDED) {
                     calls.setStage(call.organizationId(), call.id(), CallService.TRANSCRIBE_STAGE, "succeeded",
                             "live, by " + recognizer.map(SpeechRecognizer::engine).orElse("?"));
@@ -404,14 +471,19 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());
                 closeWatchers(call.id());
                 if (reply) {
-                    send(StreamCallResponse.newBuilder().setEnded(p).build());
-                    complete(null);
+                    if (storeFailure == null) {
+                        send(StreamCallResponse.newBuilder().setEnded(p).build());
+                        complete(null);
+                    } else {
+                        complete(ErrorMapping.toStatus(storeFailure)); // the client learns its audio was not all kept
+                    }
                     stopped = true;
                 }
             }
         }
 
         private void abort(RuntimeException e) {
+            fail(e); // the client hears at once; ending the call may wait on the object store
             if (call != null && !done) {
                 try {
                     finish(Call.State.FAILED, "stream error: " + e.getMessage(), false);

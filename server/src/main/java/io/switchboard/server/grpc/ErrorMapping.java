@@ -32,6 +32,11 @@ public final class ErrorMapping {
         if (t instanceof StatusRuntimeException s) {
             return s;
         }
+        if (t instanceof io.switchboard.storage.ObjectStore.StorageException storage) {
+            LOG.log(Level.WARNING, "object store failure in RPC", storage);
+            return toStatus(new SwitchboardException.Unavailable("object storage is unavailable; nothing was stored by"
+                    + " this request, retry shortly", java.time.Duration.ofSeconds(5)));
+        }
         if (!(t instanceof SwitchboardException e)) {
             LOG.log(Level.SEVERE, "unexpected failure in RPC", t);
             return Status.INTERNAL.withDescription("internal error").asRuntimeException();
@@ -53,6 +58,9 @@ public final class ErrorMapping {
             case SwitchboardException.Aborted ab -> s.setCode(Code.ABORTED_VALUE);
             case SwitchboardException.PermissionDenied pd -> s.setCode(Code.PERMISSION_DENIED_VALUE);
             case SwitchboardException.Unauthenticated ua -> s.setCode(Code.UNAUTHENTICATED_VALUE);
+            case SwitchboardException.Unavailable un -> s.setCode(Code.UNAVAILABLE_VALUE).addDetails(Any.pack(RetryInfo
+                    .newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                            .setSeconds(un.retryAfter().getSeconds()).setNanos(un.retryAfter().getNano())).build()));
             case SwitchboardException.ResourceExhausted re -> {
                 s.setCode(Code.RESOURCE_EXHAUSTED_VALUE).addDetails(Any.pack(QuotaFailure.newBuilder()
                         .addViolations(QuotaFailure.Violation.newBuilder().setSubject(re.subject())

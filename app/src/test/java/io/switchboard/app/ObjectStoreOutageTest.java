@@ -1,0 +1,204 @@
+package io.switchboard.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.switchboard.sdk.ApiKeyCredentials;
+import io.switchboard.v1.Agent;
+import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.AudioFormat;
+import io.switchboard.v1.Call;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateOrganizationRequest;
+import io.switchboard.v1.EndCall;
+import io.switchboard.v1.GetCallRequest;
+import io.switchboard.v1.OpenCall;
+import io.switchboard.v1.OrganizationServiceGrpc;
+import io.switchboard.v1.StreamCallRequest;
+import io.switchboard.v1.StreamCallResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The object store goes away in the middle of live calls (the embedded S3 endpoint is stopped): audio that
+ * arrives meanwhile is buffered and stored when the store returns, so the recording is whole; a store that
+ * stays down past the grace after hang-up ends the call FAILED and tells the client UNAVAILABLE, naming how
+ * much audio could not be stored. Nothing is dropped silently.
+ */
+class ObjectStoreOutageTest {
+
+    private static final int RATE = 16_000;
+    @TempDir
+    static Path home;
+    private static DevStack stack;
+    private static ManagedChannel channel;
+    private static CallServiceGrpc.CallServiceStub calls;
+    private static CallServiceGrpc.CallServiceBlockingStub blocking;
+    private static String agent;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(Map.of(
+                        "dev.home", home.toString(),
+                        "dev.postgres-port", Integer.toString(freePort()),
+                        "dev.s3-port", Integer.toString(freePort()),
+                        "dev.softphone.enabled", "false",
+                        "server.port", "0",
+                        "calls.store-grace", "PT3S",
+                        "transcription.pool-size", "2")))
+                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
+                .build();
+        stack = DevStack.start(config);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        String key = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(stack.operatorKey))
+                .createOrganization(CreateOrganizationRequest.newBuilder().setName("Outage").setPlanId("growth")
+                        .setOwnerEmail("ops@outage.example").build()).getOwnerApiKey().getSecret();
+        agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(key)).createAgent(
+                CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("A").setLanguage("en-US")).build()).getId();
+        calls = CallServiceGrpc.newStub(channel).withCallCredentials(ApiKeyCredentials.of(key));
+        blocking = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(key));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /** One live call: open, then audio in 100 ms frames; the future completes with the end or the error. */
+    private static final class Live {
+        final CompletableFuture<Call> accepted = new CompletableFuture<>();
+        final CompletableFuture<Call> ended = new CompletableFuture<>();
+        final StreamObserver<StreamCallRequest> in;
+        long sent;
+
+        Live() {
+            in = calls.streamCall(new StreamObserver<>() {
+                @Override
+                public void onNext(StreamCallResponse r) {
+                    if (r.hasAccepted()) {
+                        accepted.complete(r.getAccepted());
+                    } else if (r.hasEnded()) {
+                        ended.complete(r.getEnded());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.completeExceptionally(new IllegalStateException("completed without an end"));
+                }
+            });
+            in.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder().setAgentId(agent)
+                    .setDirection(OpenCall.Direction.DIRECTION_INBOUND).setFormat(AudioFormat.newBuilder()
+                            .setEncoding(AudioFormat.Encoding.ENCODING_PCM16).setSampleRate(RATE).setChannels(1))).build());
+        }
+
+        void seconds(double s) {
+            byte[] frame = new byte[RATE / 10 * 2];
+            for (int i = 0; i < frame.length / 2; i++) {
+                short v = (short) (3000 * Math.sin(2 * Math.PI * 440 * (sent / 2 + i) / RATE));
+                frame[2 * i] = (byte) v;
+                frame[2 * i + 1] = (byte) (v >> 8);
+            }
+            for (int k = 0; k < s * 10; k++) {
+                in.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(frame)).build());
+                sent += frame.length;
+            }
+        }
+
+        void end() {
+            in.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
+            in.onCompleted();
+        }
+    }
+
+    @Test
+    void audioArrivingWhileTheStoreIsDownIsBufferedAndStoredWhenItReturns() throws Exception {
+        Live call = new Live();
+        String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
+        call.seconds(6); // one 5 s segment stored
+        Thread.sleep(500);
+        stack.embedded.stopS3();
+        try {
+            call.seconds(8); // its flush fails: kept in the stream's buffer
+            Thread.sleep(1500);
+        } finally {
+            stack.embedded.startS3();
+        }
+        call.seconds(2);
+        call.end();
+        Call ended = call.ended.get(30, TimeUnit.SECONDS);
+        assertEquals(Call.State.STATE_ENDED, ended.getState());
+        Call done = awaitRecording(id);
+        assertEquals(44 + call.sent, done.getRecording().getSizeBytes(), "every byte sent is in the recording");
+    }
+
+    @Test
+    void aStoreThatStaysDownPastTheGraceEndsTheCallAndSaysSo() throws Exception {
+        Live call = new Live();
+        String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
+        stack.embedded.stopS3();
+        try {
+            call.seconds(6);
+            call.end();
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> call.ended.get(30, TimeUnit.SECONDS));
+            Status status = Status.fromThrowable(e.getCause());
+            assertEquals(Status.Code.UNAVAILABLE, status.getCode(), String.valueOf(status));
+            assertTrue(status.getDescription().contains("could not be stored"), status.getDescription());
+        } finally {
+            stack.embedded.startS3();
+        }
+        Call c = blocking.getCall(GetCallRequest.newBuilder().setId(id).build());
+        assertEquals(Call.State.STATE_FAILED, c.getState());
+        assertTrue(c.getEndReason().contains("could not be stored"), c.getEndReason());
+    }
+
+    private static Call awaitRecording(String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        Call c;
+        do {
+            c = blocking.getCall(GetCallRequest.newBuilder().setId(id).build());
+            if (c.hasRecording()) {
+                return c;
+            }
+            Thread.sleep(200);
+        } while (Instant.now().isBefore(deadline));
+        throw new AssertionError("no recording: " + c.getStagesList());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
