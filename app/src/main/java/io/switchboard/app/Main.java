@@ -67,6 +67,12 @@ public final class Main {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
         LogConfig.configureRuntime();
+        if ("json".equalsIgnoreCase(System.getenv("SWITCHBOARD_LOG_FORMAT"))
+                || "json".equalsIgnoreCase(System.getProperty("switchboard.log-format"))) {
+            for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+                h.setFormatter(new io.switchboard.common.JsonLogFormatter());
+            }
+        }
         Deque<String> rest = new ArrayDeque<>(List.of(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
         if (command.equals("call")) {

@@ -216,8 +216,10 @@ public final class CallService {
             if (r.getState() == CallState.active) {
                 r.setState(state == Call.State.FAILED ? CallState.failed : CallState.ended)
                         .setEndReason(abbreviate(nn(reason), 500)).setEndedAt(now).setUpdatedAt(now).store();
-                jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, "{\"call_id\":\"" + callId + "\"}",
-                        "call:" + callId));
+                // the request's trace id travels with the job, so the worker's log lines join the server's
+                ObjectNode payload = JSON.createObjectNode().put("call_id", callId.toString());
+                Optional.ofNullable(io.switchboard.common.LogContext.get("trace_id")).ifPresent(t -> payload.put("trace_id", t));
+                jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, payload.toString(), "call:" + callId));
                 webhooks.emit(tx, org, WebhookEvent.CALL_COMPLETED, callEvent(r).put("state", r.getState().getLiteral())
                         .put("end_reason", r.getEndReason()).put("ended_at", now.toString())
                         .put("audio_ms", audioMs(r)));

@@ -153,6 +153,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
         private final AtomicLong backlog = new AtomicLong(); // audio bytes received, not yet handled
 
+        private final String traceId = io.switchboard.common.LogContext.get("trace_id");
+
         LiveCall(Principal actor, StreamObserver<StreamCallResponse> out) {
             this.actor = actor;
             this.out = out;
@@ -173,7 +175,9 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                     continue;
                 }
                 try {
-                    task.run();
+                    io.switchboard.common.LogContext.run(io.switchboard.common.LogContext.of("trace_id", traceId,
+                            "call_id", call == null ? null : call.id().toString(),
+                            "organization_id", actor.organizationId().toString()), task);
                 } catch (RuntimeException e) {
                     fail(e);
                 }

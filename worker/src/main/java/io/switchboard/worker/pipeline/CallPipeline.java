@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.Stage;
+import io.switchboard.common.LogContext;
 import io.switchboard.queue.JobContext;
 import io.switchboard.queue.JobHandler;
 import io.switchboard.worker.WorkerMetrics;
@@ -42,7 +43,17 @@ public final class CallPipeline implements JobHandler {
     @Override
     public void handle(JobContext ctx) throws Exception {
         UUID org = ctx.job().organizationId().orElseThrow(() -> new IllegalStateException("pipeline job without an organisation"));
-        UUID callId = UUID.fromString(JSON.readTree(ctx.job().payloadJson()).path("call_id").asText());
+        var payload = JSON.readTree(ctx.job().payloadJson());
+        UUID callId = UUID.fromString(payload.path("call_id").asText());
+        LogContext.<Void, Exception>call(LogContext.of("trace_id", payload.path("trace_id").asText(null),
+                "call_id", callId.toString(), "organization_id", org.toString(), "job_id", ctx.job().id().toString()),
+                () -> {
+                    run(ctx, org, callId);
+                    return null;
+                });
+    }
+
+    private void run(JobContext ctx, UUID org, UUID callId) throws Exception {
         for (PipelineStage stage : stages) {
             Map<String, String> states = calls.stages(org, callId).stream()
                     .collect(Collectors.toMap(Stage::name, Stage::state));
