@@ -34,6 +34,11 @@ public final class Violations {
         return list.isEmpty();
     }
 
+    /** What was collected, for callers that report problems per item instead of refusing the request. */
+    public List<SwitchboardException.Violation> list() {
+        return List.copyOf(list);
+    }
+
     public void throwIfAny() {
         if (!list.isEmpty()) {
             throw new SwitchboardException.InvalidArgument(list);

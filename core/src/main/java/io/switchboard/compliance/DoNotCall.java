@@ -87,13 +87,7 @@ public final class DoNotCall {
             Violations one = new Violations();
             String field = "phone_numbers[" + i + "]";
             PhoneNumbers.normalize(field, numbers.get(i), defaultRegion, one).ifPresent(valid::add);
-            if (!one.isEmpty()) {
-                try {
-                    one.throwIfAny();
-                } catch (SwitchboardException.InvalidArgument e) {
-                    rejected.addAll(e.violations());
-                }
-            }
+            rejected.addAll(one.list());
         }
         Instant now = now();
         int added = dsl.transactionResult(cfg -> {
@@ -178,11 +172,9 @@ public final class DoNotCall {
                 Violations one = new Violations();
                 Optional<String> phone = PhoneNumbers.normalize("phone_number", number, defaultRegion, one);
                 if (phone.isEmpty() || !one.isEmpty()) {
-                    try {
-                        one.throwIfAny();
+                    one.list().forEach(x -> errors.add(new RowError(line, x.field(), x.reason())));
+                    if (one.isEmpty()) {
                         errors.add(new RowError(line, "phone_number", "is not a phone number"));
-                    } catch (SwitchboardException.InvalidArgument e) {
-                        e.violations().forEach(x -> errors.add(new RowError(line, x.field(), x.reason())));
                     }
                     continue;
                 }

@@ -193,7 +193,7 @@ public final class ContactTransfer {
         ContactService.Valid c = ContactService.validate("", spec, region, v);
         if (!v.isEmpty()) {
             counts.failed++;
-            collect(v).forEach(x -> counts.error(line, x.field(), x.reason()));
+            v.list().forEach(x -> counts.error(line, x.field(), x.reason()));
             return null;
         }
         String key = c.externalId() != null ? "x:" + c.externalId() : "p:" + c.phone();
@@ -204,15 +204,6 @@ public final class ContactTransfer {
             return null;
         }
         return new Row(line, c);
-    }
-
-    private static List<SwitchboardException.Violation> collect(Violations v) {
-        try {
-            v.throwIfAny();
-            return List.of();
-        } catch (SwitchboardException.InvalidArgument e) {
-            return e.violations();
-        }
     }
 
     private void flush(Principal actor, List<Row> batch, Optional<UUID> listId, Counts counts) {

@@ -56,8 +56,7 @@ public final class TwilioTelephony implements Telephony {
 
         /** The media stream URL the TwiML points at (wss for an https public URL). */
         public String mediaUrl() {
-            String b = base(publicUrl.toString());
-            return (b.startsWith("https:") ? "wss:" + b.substring(6) : "ws:" + b.substring(5)) + MEDIA_PATH;
+            return TwilioTelephony.mediaUrl(publicUrl);
         }
 
         private static String base(String u) {
@@ -77,11 +76,21 @@ public final class TwilioTelephony implements Telephony {
         return "twilio";
     }
 
-    /** The TwiML that connects an answered call's audio to the platform, tagged with its attempt and token. */
-    public static String twiml(String mediaUrl, String attemptId, String token) {
-        return "<Response><Connect><Stream url=\"" + xml(mediaUrl) + "\"><Parameter name=\"attempt_id\" value=\""
-                + xml(attemptId) + "\"/><Parameter name=\"token\" value=\"" + xml(token)
-                + "\"/></Stream></Connect></Response>";
+    /** The media stream URL under a public URL (wss for https): what TwiML points at and handshakes sign. */
+    public static String mediaUrl(URI publicUrl) {
+        String b = Settings.base(publicUrl.toString());
+        return (b.startsWith("https:") ? "wss:" + b.substring(6) : "ws:" + b.substring(5)) + MEDIA_PATH;
+    }
+
+    /**
+     * TwiML that connects a call's audio to the platform's media stream, with custom parameters the stream's
+     * {@code start} message carries back (in this order).
+     */
+    public static String connectStream(String mediaUrl, Map<String, String> parameters) {
+        StringBuilder b = new StringBuilder("<Response><Connect><Stream url=\"").append(xml(mediaUrl)).append("\">");
+        parameters.forEach((name, value) -> b.append("<Parameter name=\"").append(xml(name)).append("\" value=\"")
+                .append(xml(value)).append("\"/>"));
+        return b.append("</Stream></Connect></Response>").toString();
     }
 
     @Override
@@ -90,8 +99,10 @@ public final class TwilioTelephony implements Telephony {
         form.put("To", List.of(r.to()));
         form.put("From", List.of(r.from()));
         String attempt = r.attemptId().toString();
-        form.put("Twiml", List.of(twiml(settings.mediaUrl(), attempt,
-                TwilioSignature.streamToken(settings.authToken(), "attempt", attempt))));
+        Map<String, String> stream = new LinkedHashMap<>();
+        stream.put("attempt_id", attempt);
+        stream.put("token", TwilioSignature.streamToken(settings.authToken(), "attempt", attempt));
+        form.put("Twiml", List.of(connectStream(settings.mediaUrl(), stream)));
         form.put("StatusCallback", List.of(settings.statusUrl(r.attemptId().toString())));
         form.put("StatusCallbackMethod", List.of("POST"));
         form.put("StatusCallbackEvent", List.of("initiated", "ringing", "answered", "completed"));

@@ -56,6 +56,7 @@ public final class TwilioBridge implements HttpService {
 
     private final String authToken;
     private final String publicBase;
+    private final String mediaUrl;
     private final DialAttempts attempts;
     private final CallGrpcService calls;
     private final Function<UUID, Optional<UUID>> agentOrganization;
@@ -68,6 +69,7 @@ public final class TwilioBridge implements HttpService {
                         Function<UUID, Optional<UUID>> agentOrganization) {
         this.authToken = authToken;
         this.publicBase = publicUrl.toString().replaceAll("/$", "");
+        this.mediaUrl = TwilioTelephony.mediaUrl(publicUrl);
         this.attempts = attempts;
         this.calls = calls;
         this.agentOrganization = agentOrganization;
@@ -99,21 +101,15 @@ public final class TwilioBridge implements HttpService {
         String from = FormEncoding.first(form.get(), "From");
         String to = FormEncoding.first(form.get(), "To");
         String callSid = FormEncoding.first(form.get(), "CallSid");
-        String twiml = "<Response><Connect><Stream url=\"" + xml(mediaUrl()) + "\">"
-                + param("agent_id", agent.get().toString()) + param("from", from) + param("to", to)
-                + param("call_sid", callSid)
-                + param("token", TwilioSignature.streamToken(authToken, "inbound", agent.get().toString(), from, to, callSid))
-                + "</Stream></Connect></Response>";
+        Map<String, String> stream = new java.util.LinkedHashMap<>();
+        stream.put("agent_id", agent.get().toString());
+        stream.put("from", from);
+        stream.put("to", to);
+        stream.put("call_sid", callSid);
+        stream.put("token", TwilioSignature.streamToken(authToken, "inbound", agent.get().toString(), from, to, callSid));
+        String twiml = TwilioTelephony.connectStream(mediaUrl, stream);
         res.headers().contentType(io.helidon.common.media.type.MediaTypes.APPLICATION_XML);
         res.send(twiml);
-    }
-
-    private static String param(String name, String value) {
-        return "<Parameter name=\"" + xml(name) + "\" value=\"" + xml(value) + "\"/>";
-    }
-
-    private static String xml(String s) {
-        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** The form of a signed carrier request, or empty after answering 400/403. */
@@ -168,7 +164,7 @@ public final class TwilioBridge implements HttpService {
             }
             case "completed" -> {
                 attempts.accepted(id, callSid);
-                if (attempts.find(id).flatMap(DialAttempts.Attempt::callId).isEmpty()) {
+                if (attempt.get().callId().isEmpty()) {
                     // answered, but its audio never became a call (refused on open, or the stream never came)
                     attempts.finish(id, DialOutcome.FAILED, "answered, but no call was opened for its audio",
                             Optional.empty());
@@ -220,7 +216,7 @@ public final class TwilioBridge implements HttpService {
         @Override
         public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
             String raw = prologue.query().rawValue();
-            String url = mediaUrl() + (raw.isEmpty() ? "" : "?" + raw);
+            String url = mediaUrl + (raw.isEmpty() ? "" : "?" + raw);
             if (!TwilioSignature.verify(authToken, url, Map.of(), headers.first(SIGNATURE).orElse(null))) {
                 LOG.warning("refused a media stream with a missing or wrong " + TwilioSignature.HEADER);
                 throw new WsUpgradeException("invalid " + TwilioSignature.HEADER);
@@ -406,12 +402,6 @@ public final class TwilioBridge implements HttpService {
                 call.onError(t);
             }
         }
-    }
-
-    /** The URL the TwiML points the carrier at, which the handshake's signature covers. */
-    private String mediaUrl() {
-        return (publicBase.startsWith("https:") ? "wss:" + publicBase.substring(6) : "ws:" + publicBase.substring(5))
-                + TwilioTelephony.MEDIA_PATH;
     }
 
     private static Optional<UUID> uuid(String s) {
