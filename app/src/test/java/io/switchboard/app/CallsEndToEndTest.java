@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,15 +24,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import com.google.protobuf.ByteString;
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.switchboard.audio.G711;
 import io.switchboard.audio.Wav;
 import io.switchboard.transcription.SpeechAudio;
@@ -52,7 +47,6 @@ import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.CreateContactRequest;
-import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.CreateWebhookEndpointRequest;
 import io.switchboard.v1.DeleteCallRequest;
 import io.switchboard.v1.EndCall;
@@ -75,7 +69,6 @@ import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
 import io.switchboard.v1.WebhookServiceGrpc;
-import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.sdk.SingleResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,18 +98,8 @@ class CallsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(freePort()),
-                        "dev.s3-port", Integer.toString(freePort()),
-                        "server.port", "0",
-                        "calls.idle-timeout", IDLE_TIMEOUT.toString(),
-                        "calls.max-backlog", Integer.toString(MAX_BACKLOG),
-                        "transcription.pool-size", "4")))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
-        stack = DevStack.start(config);
+        stack = TestStacks.start(home, Map.of("calls.idle-timeout", IDLE_TIMEOUT.toString(),
+                "calls.max-backlog", Integer.toString(MAX_BACKLOG), "transcription.pool-size", "4"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
         acme = tenant("Acme", "starter"); // starter: at most 5 calls at once
         globex = tenant("Globex", "growth");
@@ -133,15 +116,13 @@ class CallsEndToEndTest {
     }
 
     private static Tenant tenant(String name, String plan) {
-        String key = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(stack.operatorKey))
-                .createOrganization(CreateOrganizationRequest.newBuilder().setName(name).setPlanId(plan)
-                        .setOwnerEmail("ops@" + name.toLowerCase() + ".example").build())
-                .getOwnerApiKey().getSecret();
-        Agent agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key))
+        String key = TestStacks.organization(channel, stack.operatorKey, name, plan);
+        Agent agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName(name + " reception")
                         .setLanguage("en-US")).build());
-        return new Tenant(key, agent.getId(), CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key)),
-                CallServiceGrpc.newStub(channel).withCallCredentials(bearer(key)));
+        return new Tenant(key, agent.getId(),
+                CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key)),
+                CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key)));
     }
 
     // ------------------------------------------------------------------ live calls
@@ -323,7 +304,7 @@ class CallsEndToEndTest {
         byte[] wav;
         try {
             Tenant fresh = new Tenant(acme.key(), acme.agentId(),
-                    CallServiceGrpc.newBlockingStub(other).withCallCredentials(bearer(acme.key())), null);
+                    CallServiceGrpc.newBlockingStub(other).withCallCredentials(TestStacks.bearer(acme.key())), null);
             c = awaitPipeline(fresh, live.accepted().getId());
             wav = download(fresh, c.getId());
         } finally {
@@ -386,7 +367,7 @@ class CallsEndToEndTest {
     @Test
     void inHipaaModeEveryReadOfACallsContentIsAuditedAndTheChainHolds() throws Exception {
         Tenant initech = tenant("Initech", "enterprise");
-        OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(initech.key()))
+        OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(initech.key()))
                 .updateOrganization(io.switchboard.v1.UpdateOrganizationRequest.newBuilder()
                         .setOrganization(io.switchboard.v1.Organization.newBuilder().setHipaaMode(true))
                         .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("hipaa_mode")).build());
@@ -398,7 +379,7 @@ class CallsEndToEndTest {
         initech.calls().getCall(GetCallRequest.newBuilder().setId(id).build());
         initech.calls().getRecordingUrl(GetRecordingUrlRequest.newBuilder().setId(id).build());
 
-        var audit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(initech.key()));
+        var audit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(initech.key()));
         List<io.switchboard.v1.AuditEntry> reads = audit.listAuditEntries(io.switchboard.v1.ListAuditEntriesRequest
                 .newBuilder().setFilter(io.switchboard.v1.AuditFilter.newBuilder().setResourceType("call").setResourceId(id))
                 .build()).getEntriesList();
@@ -416,7 +397,7 @@ class CallsEndToEndTest {
         String plainId = plain.end().getId();
         awaitPipeline(globex, plainId);
         globex.calls().getCall(GetCallRequest.newBuilder().setId(plainId).build());
-        var globexAudit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+        var globexAudit = io.switchboard.v1.AuditServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(globex.key()));
         assertTrue(globexAudit.listAuditEntries(io.switchboard.v1.ListAuditEntriesRequest.newBuilder()
                 .setFilter(io.switchboard.v1.AuditFilter.newBuilder().setAction("call.content.read")).build())
                 .getEntriesList().isEmpty());
@@ -458,12 +439,12 @@ class CallsEndToEndTest {
 
     @Test
     void aContactsDataIsExportedDecryptedAndErasedOverTheApi() throws Exception {
-        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(acme.key()));
+        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(acme.key()));
         String list = contacts.createContactList(CreateContactListRequest.newBuilder().setContactList(ContactList
                 .newBuilder().setName("Erasure")).build()).getId();
         String contact = contacts.createContact(CreateContactRequest.newBuilder().setContact(Contact.newBuilder()
                 .setPhoneNumber("+14155550188").setFirstName("Grace").setLastName("Hopper").addListIds(list)).build()).getId();
-        var privacy = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(acme.key()));
+        var privacy = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(acme.key()));
         privacy.recordConsent(RecordConsentRequest.newBuilder().setContactId(contact)
                 .setPurpose(ConsentPurpose.CONSENT_PURPOSE_RECORDING).setGranted(true).setSource("ivr").build());
         SpeechAudio.Utterance u = SpeechAudio.librivox().get(1);
@@ -475,7 +456,7 @@ class CallsEndToEndTest {
                 .setFormat(ExportPersonalDataRequest.Format.FORMAT_JSON).build())
                 .forEachRemaining(c -> json.append(c.getData().toStringUtf8()));
         assertTrue(json.toString().contains("Hopper") && json.toString().contains(heard), json.toString());
-        var fromGlobex = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+        var fromGlobex = PrivacyServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(globex.key()));
         for (Runnable foreign : List.<Runnable>of(
                 () -> fromGlobex.eraseContact(EraseContactRequest.newBuilder().setContactId(contact).build()),
                 () -> fromGlobex.listConsents(ListConsentsRequest.newBuilder().setContactId(contact).build()),
@@ -529,7 +510,7 @@ class CallsEndToEndTest {
         });
         receiver.start();
         try {
-            var hooks = WebhookServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.key()));
+            var hooks = WebhookServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(globex.key()));
             secret[0] = hooks.createWebhookEndpoint(CreateWebhookEndpointRequest.newBuilder()
                     .setUrl("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook")
                     .addAllEvents(List.of("call.started", "call.completed", "transcript.ready", "summary.ready"))
@@ -732,15 +713,5 @@ class CallsEndToEndTest {
                 done.complete(null);
             }
         };
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static CallCredentials bearer(String key) {
-        return ApiKeyCredentials.of(key);
     }
 }

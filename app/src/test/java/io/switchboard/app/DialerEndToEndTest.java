@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +22,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
-import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.telephony.FormEncoding;
 import io.switchboard.telephony.Softphone;
 import io.switchboard.telephony.TwilioSignature;
@@ -49,14 +43,12 @@ import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.CreateContactRequest;
-import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.DialAttempt;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.GetCampaignRequest;
 import io.switchboard.v1.GetCampaignStatsRequest;
 import io.switchboard.v1.ListCampaignContactsRequest;
 import io.switchboard.v1.ListDialAttemptsRequest;
-import io.switchboard.v1.OrganizationServiceGrpc;
 import io.switchboard.v1.RetryPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,24 +74,12 @@ class DialerEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(freePort()),
-                        "dev.s3-port", Integer.toString(freePort()),
-                        "server.port", "0",
-                        "dialer.tick-interval", "PT0.2S",
-                        "dialer.sync-interval", "PT0.5S",
-                        "transcription.pool-size", "2")))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
-        stack = DevStack.start(config);
+        stack = TestStacks.start(home, Map.of("dialer.tick-interval", "PT0.2S", "dialer.sync-interval", "PT0.5S",
+                "transcription.pool-size", "2"));
         phone = stack.softphone.orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
-        key = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(stack.operatorKey))
-                .createOrganization(CreateOrganizationRequest.newBuilder().setName("Dialco").setPlanId("growth")
-                        .setOwnerEmail("ops@dialco.example").build()).getOwnerApiKey().getSecret();
-        agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key))
+        key = TestStacks.organization(channel, stack.operatorKey, "Dialco", "growth");
+        agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Caller")
                         .setLanguage("en-US")).build()).getId();
     }
@@ -127,7 +107,7 @@ class DialerEndToEndTest {
     }
 
     private static String list(String name, Map<String, String> phonesToZones) {
-        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
         String list = contacts.createContactList(CreateContactListRequest.newBuilder().setContactList(
                 io.switchboard.v1.ContactList.newBuilder().setName(name)).build()).getId();
         phonesToZones.forEach((p, z) -> contacts.createContact(CreateContactRequest.newBuilder().setContact(
@@ -144,7 +124,7 @@ class DialerEndToEndTest {
     }
 
     private static CampaignServiceGrpc.CampaignServiceBlockingStub campaigns() {
-        return CampaignServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        return CampaignServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
     }
 
     private static void await(String what, Duration limit, BooleanSupplier done) throws InterruptedException {
@@ -172,7 +152,7 @@ class DialerEndToEndTest {
         phone.script(busyThenAnswers, new Softphone.Behaviour.Busy());
         phone.script(ringsOut, new Softphone.Behaviour.NoAnswer(Duration.ofMillis(500)),
                 new Softphone.Behaviour.NoAnswer(Duration.ofMillis(500)));
-        ComplianceServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key)).addDoNotCallNumbers(
+        ComplianceServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key)).addDoNotCallNumbers(
                 AddDoNotCallNumbersRequest.newBuilder().addPhoneNumbers(doNotCall).setReason("asked not to be called").build());
         String list = list("Run", Map.of(answers, zone, busyThenAnswers, zone, doNotCall, zone, ringsOut, zone));
         Campaign c = startCampaign(list, 2, RetryPolicy.newBuilder().setMaxAttempts(2)
@@ -200,7 +180,7 @@ class DialerEndToEndTest {
         // the answered call is a live call like any other: transcribed, recorded, summarised
         DialAttempt reached = all.stream().filter(a -> a.getToNumber().equals(answers)).findFirst().orElseThrow();
         assertFalse(reached.getCallId().isEmpty(), "the attempt names its call");
-        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
         Call[] call = new Call[1];
         await("the pipeline to finish", Duration.ofSeconds(60), () -> {
             call[0] = calls.getCall(GetCallRequest.newBuilder().setId(reached.getCallId()).build());
@@ -310,7 +290,7 @@ class DialerEndToEndTest {
         ws.sendText("{\"event\":\"stop\",\"streamSid\":\"MZ1\",\"stop\":{\"callSid\":\"CA0123456789abcdef0123456789abcdef\"}}",
                 true).get(5, TimeUnit.SECONDS);
 
-        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(key));
+        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
         Call[] inbound = new Call[1];
         await("the inbound call to be transcribed", Duration.ofSeconds(60), () -> {
             inbound[0] = calls.listCalls(io.switchboard.v1.ListCallsRequest.newBuilder().setPageSize(100).build())
@@ -394,15 +374,5 @@ class DialerEndToEndTest {
                 "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body));
         signature.ifPresent(s -> b.header(TwilioSignature.HEADER, s));
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static CallCredentials bearer(String key) {
-        return ApiKeyCredentials.of(key);
     }
 }

@@ -3,8 +3,6 @@ package io.switchboard.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,20 +15,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
-import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
-import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.EndCall;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.OpenCall;
-import io.switchboard.v1.OrganizationServiceGrpc;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -57,26 +50,14 @@ class ObjectStoreOutageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(freePort()),
-                        "dev.s3-port", Integer.toString(freePort()),
-                        "dev.softphone.enabled", "false",
-                        "server.port", "0",
-                        "calls.store-grace", "PT3S",
-                        "transcription.pool-size", "2")))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
-        stack = DevStack.start(config);
+        stack = TestStacks.start(home, Map.of("dev.softphone.enabled", "false", "calls.store-grace", "PT3S",
+                "transcription.pool-size", "2"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
-        String key = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(stack.operatorKey))
-                .createOrganization(CreateOrganizationRequest.newBuilder().setName("Outage").setPlanId("growth")
-                        .setOwnerEmail("ops@outage.example").build()).getOwnerApiKey().getSecret();
-        agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(key)).createAgent(
+        String key = TestStacks.organization(channel, stack.operatorKey, "Outage", "growth");
+        agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key)).createAgent(
                 CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("A").setLanguage("en-US")).build()).getId();
-        calls = CallServiceGrpc.newStub(channel).withCallCredentials(ApiKeyCredentials.of(key));
-        blocking = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(ApiKeyCredentials.of(key));
+        calls = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key));
+        blocking = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
     }
 
     @AfterAll
@@ -194,11 +175,5 @@ class ObjectStoreOutageTest {
             Thread.sleep(200);
         } while (Instant.now().isBefore(deadline));
         throw new AssertionError("no recording: " + c.getStagesList());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -3,8 +3,6 @@ package io.switchboard.bench;
 import static io.switchboard.db.Tables.CONTACTS;
 import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,7 +34,6 @@ import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.dialer.Telephony;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
-import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.Principal;
 
 /**
@@ -61,7 +58,7 @@ public final class DialerBenchmark {
         Duration callTime = args.length > 3 ? Duration.parse(args[3]) : Duration.ofMillis(500);
         Duration tick = args.length > 4 ? Duration.parse(args[4]) : Duration.ofMillis(500);
         Path home = Files.createTempDirectory("dialer-bench");
-        try (EmbeddedServices services = EmbeddedServices.start(home, freePort(), freePort())) {
+        try (EmbeddedServices services = EmbeddedServices.start(home, Bench.freePort(), Bench.freePort())) {
             List<Database> pools = new ArrayList<>();
             for (int w = 0; w < workers + 1; w++) {
                 pools.add(Database.connect(services.jdbcUrl(), "postgres", "", 8));
@@ -73,11 +70,8 @@ public final class DialerBenchmark {
                         AuditSigner.generate(), e -> { }));
             }
             ControlPlane plane = planes.getFirst();
-            OrganizationService.Created op = plane.organizations().bootstrap("Operator", "ops@example.com").orElseThrow();
-            Principal operator = plane.apiKeys().authenticate(op.ownerKey().secret(), "bench");
-            OrganizationService.Created org = plane.organizations().create(operator, "Bench", "enterprise",
-                    "owner@bench.example", "Owner");
-            Principal owner = plane.apiKeys().authenticate(org.ownerKey().secret(), "bench");
+            Bench.Tenant org = Bench.tenant(plane, "enterprise");
+            Principal owner = org.owner();
             UUID agent = plane.agents().create(owner, new AgentSpec("A", "en-US", "", "", "", "", List.of())).id();
             UUID list = plane.contacts().createList(owner, "Everyone", "").id();
             var dsl = plane.database().dsl();
@@ -90,9 +84,9 @@ public final class DialerBenchmark {
                 for (int k = i; k < Math.min(contacts, i + 5000); k++) {
                     UUID id = Ids.newId();
                     // Etc/GMT-12 .. +12 would put some outside the window; a zone where it is midday keeps all callable
-                    insert = insert.values(id, org.organization().id(), "+1212" + String.format("%07d", 1_000_000 + k),
+                    insert = insert.values(id, org.organizationId(), "+1212" + String.format("%07d", 1_000_000 + k),
                             middayZone(), now, now);
-                    members = members.values(list, id, org.organization().id(), now);
+                    members = members.values(list, id, org.organizationId(), now);
                 }
                 insert.execute();
                 members.execute();
@@ -179,11 +173,5 @@ public final class DialerBenchmark {
             }
         }
         throw new IllegalStateException("no zone at midday");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.switchboard.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,8 +99,8 @@ public final class LoadBenchmark {
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(Map.of(
                         "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(freePort()),
-                        "dev.s3-port", Integer.toString(freePort()),
+                        "dev.postgres-port", Integer.toString(Bench.freePort()),
+                        "dev.s3-port", Integer.toString(Bench.freePort()),
                         "dev.softphone.enabled", "false",
                         "server.port", "0",
                         "calls.idle-timeout", "PT120S",
@@ -324,12 +323,6 @@ public final class LoadBenchmark {
             done.await(90, TimeUnit.SECONDS);
             return String.format("live calls: %d completed, %d failed, %d transcript events, %d frames sent late by the client",
                     calls.sum(), failed.sum(), transcriptEvents.sum(), lateFrames.sum());
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

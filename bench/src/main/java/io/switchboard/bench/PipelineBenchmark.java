@@ -2,7 +2,6 @@ package io.switchboard.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -81,8 +80,8 @@ public final class PipelineBenchmark {
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(Map.of(
                         "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(freePort()),
-                        "dev.s3-port", Integer.toString(freePort()),
+                        "dev.postgres-port", Integer.toString(Bench.freePort()),
+                        "dev.s3-port", Integer.toString(Bench.freePort()),
                         "server.port", "0",
                         "calls.idle-timeout", "PT120S",
                         "transcription.pool-size", Integer.toString(streams))))
@@ -444,11 +443,6 @@ public final class PipelineBenchmark {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static CallCredentials bearer(String key) {
         return ApiKeyCredentials.of(key);

@@ -31,7 +31,6 @@ import io.switchboard.plans.PlanCatalog;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.retention.RetentionSweeper;
 import io.switchboard.storage.ObjectStore;
-import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.Principal;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -62,7 +61,7 @@ public final class RetentionBenchmark {
         Duration spread = args.length > 4 ? Duration.parse(args[4]) : Duration.ofMinutes(3);
         int batch = 500;
         Path home = Files.createTempDirectory("retention-bench");
-        try (EmbeddedServices services = EmbeddedServices.start(home, freePort(), freePort());
+        try (EmbeddedServices services = EmbeddedServices.start(home, Bench.freePort(), Bench.freePort());
              Database db = Database.connect(services.jdbcUrl(), "postgres", "", 8)) {
             Migrations.migrate(db.dataSource());
             ObjectStore store = new ObjectStore(services.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
@@ -70,11 +69,8 @@ public final class RetentionBenchmark {
             store.ensureBucket();
             ControlPlane plane = ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(Configs.defaults()),
                     AuditSigner.generate(), e -> { });
-            OrganizationService.Created op = plane.organizations().bootstrap("Operator", "ops@example.com").orElseThrow();
-            Principal operator = plane.apiKeys().authenticate(op.ownerKey().secret(), "bench");
-            OrganizationService.Created org = plane.organizations().create(operator, "Bench", "growth",
-                    "owner@bench.example", "Owner");
-            Principal owner = plane.apiKeys().authenticate(org.ownerKey().secret(), "bench");
+            Bench.Tenant org = Bench.tenant(plane, "growth");
+            Principal owner = org.owner();
             UUID agent = plane.agents().create(owner, new AgentSpec("A", "en-US", "", "", "", "", List.of())).id();
             int perCall = Math.max(1, (rows - 2 * calls) / calls);
             System.out.printf("%d calls: %d recordings (objects), %d summaries, %d transcript segments = %d rows; "
@@ -82,21 +78,21 @@ public final class RetentionBenchmark {
 
             // 1. backlog
             Instant expired = Instant.now().minusSeconds(1);
-            load(db.dsl(), store, org.organization().id(), agent, calls, perCall, expired, Duration.ZERO);
+            load(db.dsl(), store, org.organizationId(), agent, calls, perCall, expired, Duration.ZERO);
             long start = System.nanoTime();
             long deleted = runSweepers(services, workers, batch, Duration.ZERO, () -> remaining(db.dsl()) == 0);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("%n## backlog%n| sweepers | rows | objects | seconds | rows/s | objects/s |%n"
                             + "|---|---|---|---|---|---|%n| %d | %d | %d | %.1f | %.0f | %.0f |%n", workers,
                     calls * (perCall + 2), calls, seconds, calls * (perCall + 2) / seconds, calls / seconds);
-            check(store, org.organization().id(), calls, deleted, calls * (perCall + 2));
+            check(store, org.organizationId(), calls, deleted, calls * (perCall + 2));
 
             // 2. steady expiries
             db.dsl().execute("truncate retention_deletions");
             Instant from = Instant.now().plusSeconds(10);
-            load(db.dsl(), store, org.organization().id(), agent, calls, perCall, from, spread);
+            load(db.dsl(), store, org.organizationId(), agent, calls, perCall, from, spread);
             deleted = runSweepers(services, workers, batch, interval, () -> remaining(db.dsl()) == 0);
-            check(store, org.organization().id(), calls, deleted, calls * (perCall + 2));
+            check(store, org.organizationId(), calls, deleted, calls * (perCall + 2));
             System.out.printf("%n## steady: expiries spread over %s, each sweeper every %s%n"
                     + "| class | evidence rows | lag p50 s | lag p99 s | lag max s |%n|---|---|---|---|---|%n", spread, interval);
             var lag = DSL.field("extract(epoch from ({0} - {1}))", Double.class, RETENTION_DELETIONS.DELETED_AT,
@@ -213,12 +209,6 @@ public final class RetentionBenchmark {
         if (left != 0 || deleted != rows) {
             throw new IllegalStateException("expected " + rows + " rows and " + calls + " objects deleted; "
                     + deleted + " rows deleted, " + left + " objects left");
-        }
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
