@@ -45,7 +45,7 @@ public final class DevStack implements AutoCloseable {
     final ObjectStore store;
     final ControlPlane plane;
     final SwitchboardServer server;
-    final WorkerRuntime worker;
+    final Optional<WorkerRuntime> worker;
     final Optional<SpeechRecognizer> recognizer;
     final String operatorKey;
     final String schemaVersion;
@@ -53,7 +53,7 @@ public final class DevStack implements AutoCloseable {
     private final Config config;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
-                     SwitchboardServer server, WorkerRuntime worker, Optional<SpeechRecognizer> recognizer,
+                     SwitchboardServer server, Optional<WorkerRuntime> worker, Optional<SpeechRecognizer> recognizer,
                      String operatorKey, String schemaVersion, Optional<Softphone> softphone, Config config) {
         this.softphone = softphone;
         this.config = config;
@@ -84,7 +84,8 @@ public final class DevStack implements AutoCloseable {
         EmbeddedServices embedded = EmbeddedServices.start(home,
                 config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));
         Database db = Database.connect(embedded.jdbcUrl(), "postgres", "postgres",
-                config.get("db.pool-size").asInt().orElse(16));
+                config.get("db.pool-size").asInt().orElse(16),
+                config.get("db.connection-timeout").as(Duration.class).orElse(Database.CONNECTION_TIMEOUT));
         MigrateResult migrated = Migrations.migrate(db.dataSource());
         ObjectStore store = new ObjectStore(embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                 EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
@@ -121,8 +122,12 @@ public final class DevStack implements AutoCloseable {
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)), "127.0.0.1", port);
-        WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer,
-                carrier.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config));
+        Optional<TwilioTelephony.Settings> dialing = carrier;
+        // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
+        Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)
+                ? Optional.of(WorkerRuntime.start(config, plane, calls, queue, recognizer,
+                        dialing.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config)))
+                : Optional.empty();
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
                 config);
@@ -195,7 +200,7 @@ public final class DevStack implements AutoCloseable {
     public void close() {
         softphone.ifPresent(Softphone::close);
         server.close();
-        worker.close();
+        worker.ifPresent(WorkerRuntime::close);
         recognizer.ifPresent(SpeechRecognizer::close);
         db.close();
         try {

@@ -23,11 +23,16 @@ public final class EmbeddedServices implements AutoCloseable {
     public static final String S3_ACCESS_KEY = "switchboard-dev";
     public static final String S3_SECRET_KEY = "switchboard-dev-secret";
 
-    private final EmbeddedPostgres postgres;
+    private final Path pgData;
+    private final int postgresPort;
+    private volatile EmbeddedPostgres postgres;
     private final S3Proxy s3;
     private final BlobStoreContext blobs;
 
-    private EmbeddedServices(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobs) {
+    private EmbeddedServices(Path pgData, int postgresPort, EmbeddedPostgres postgres, S3Proxy s3,
+                             BlobStoreContext blobs) {
+        this.pgData = pgData;
+        this.postgresPort = postgresPort;
         this.postgres = postgres;
         this.s3 = s3;
         this.blobs = blobs;
@@ -40,11 +45,7 @@ public final class EmbeddedServices implements AutoCloseable {
         Files.createDirectories(objects);
         EmbeddedPostgres pg;
         try {
-            pg = EmbeddedPostgres.builder()
-                    .setDataDirectory(pgData)
-                    .setCleanDataDirectory(false)
-                    .setPort(postgresPort)
-                    .start();
+            pg = startPostgres(pgData, postgresPort);
         } catch (IllegalStateException e) {
             if (String.valueOf(e.getMessage()).contains("could not lock")) {
                 throw new IllegalStateException("another Switchboard dev run is using " + home
@@ -70,7 +71,27 @@ public final class EmbeddedServices implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        return new EmbeddedServices(pg, proxy, ctx);
+        return new EmbeddedServices(pgData, postgresPort, pg, proxy, ctx);
+    }
+
+    private static EmbeddedPostgres startPostgres(Path pgData, int port) throws IOException {
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .start();
+    }
+
+    /**
+     * Stops PostgreSQL (fault tests: the database restarts under load) the way an operator's restart does:
+     * a fast shutdown, open connections cut. {@link #startPostgres()} brings it back on the same port and data.
+     */
+    public void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    public void startPostgres() throws IOException {
+        postgres = startPostgres(pgData, postgresPort);
     }
 
     /** Stops the S3 endpoint (fault tests: the object store goes away); {@link #startS3} brings it back. */

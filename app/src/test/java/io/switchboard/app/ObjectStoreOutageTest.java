@@ -39,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ObjectStoreOutageTest {
 
-    private static final int RATE = 16_000;
     @TempDir
     static Path home;
     private static DevStack stack;
@@ -70,61 +69,9 @@ class ObjectStoreOutageTest {
         }
     }
 
-    /** One live call: open, then audio in 100 ms frames; the future completes with the end or the error. */
-    private static final class Live {
-        final CompletableFuture<Call> accepted = new CompletableFuture<>();
-        final CompletableFuture<Call> ended = new CompletableFuture<>();
-        final StreamObserver<StreamCallRequest> in;
-        long sent;
-
-        Live() {
-            in = calls.streamCall(new StreamObserver<>() {
-                @Override
-                public void onNext(StreamCallResponse r) {
-                    if (r.hasAccepted()) {
-                        accepted.complete(r.getAccepted());
-                    } else if (r.hasEnded()) {
-                        ended.complete(r.getEnded());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.completeExceptionally(new IllegalStateException("completed without an end"));
-                }
-            });
-            in.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder().setAgentId(agent)
-                    .setDirection(OpenCall.Direction.DIRECTION_INBOUND).setFormat(AudioFormat.newBuilder()
-                            .setEncoding(AudioFormat.Encoding.ENCODING_PCM16).setSampleRate(RATE).setChannels(1))).build());
-        }
-
-        void seconds(double s) {
-            byte[] frame = new byte[RATE / 10 * 2];
-            for (int i = 0; i < frame.length / 2; i++) {
-                short v = (short) (3000 * Math.sin(2 * Math.PI * 440 * (sent / 2 + i) / RATE));
-                frame[2 * i] = (byte) v;
-                frame[2 * i + 1] = (byte) (v >> 8);
-            }
-            for (int k = 0; k < s * 10; k++) {
-                in.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(frame)).build());
-                sent += frame.length;
-            }
-        }
-
-        void end() {
-            in.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
-            in.onCompleted();
-        }
-    }
-
     @Test
     void audioArrivingWhileTheStoreIsDownIsBufferedAndStoredWhenItReturns() throws Exception {
-        Live call = new Live();
+        ToneCall call = new ToneCall(calls, agent);
         String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
         call.seconds(6); // one 5 s segment stored
         Thread.sleep(500);
@@ -139,13 +86,13 @@ class ObjectStoreOutageTest {
         call.end();
         Call ended = call.ended.get(30, TimeUnit.SECONDS);
         assertEquals(Call.State.STATE_ENDED, ended.getState());
-        Call done = awaitRecording(id);
+        Call done = TestCalls.awaitRecording(blocking, id);
         assertEquals(44 + call.sent, done.getRecording().getSizeBytes(), "every byte sent is in the recording");
     }
 
     @Test
     void aStoreThatStaysDownPastTheGraceEndsTheCallAndSaysSo() throws Exception {
-        Live call = new Live();
+        ToneCall call = new ToneCall(calls, agent);
         String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
         stack.embedded.stopS3();
         try {
@@ -162,18 +109,5 @@ class ObjectStoreOutageTest {
         Call c = blocking.getCall(GetCallRequest.newBuilder().setId(id).build());
         assertEquals(Call.State.STATE_FAILED, c.getState());
         assertTrue(c.getEndReason().contains("could not be stored"), c.getEndReason());
-    }
-
-    private static Call awaitRecording(String id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        Call c;
-        do {
-            c = blocking.getCall(GetCallRequest.newBuilder().setId(id).build());
-            if (c.hasRecording()) {
-                return c;
-            }
-            Thread.sleep(200);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("no recording: " + c.getStagesList());
     }
 }

@@ -649,17 +649,30 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             @Override
             public void onError(Throwable t) {
                 if (call != null) {
-                    flush();
-                    calls.end(call.organizationId(), call.id(), Call.State.FAILED, "upload interrupted");
+                    String lost = "";
+                    try {
+                        flush();
+                    } catch (RuntimeException e) {
+                        lost = "; its last " + segment.size() + " bytes could not be stored";
+                    }
+                    calls.end(call.organizationId(), call.id(), Call.State.FAILED, "upload interrupted" + lost);
                 }
             }
 
             @Override
             public void onCompleted() {
                 if (call != null) {
-                    flush();
+                    if (failure == null) { // after a refusal the rest is not stored: the call ends FAILED with what was
+                        try {
+                            flush();
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    }
+                    // the reason as the client is told it (a store's or database's own message stays in the log)
                     Call ended = calls.end(call.organizationId(), call.id(), failure == null ? Call.State.ENDED
-                            : Call.State.FAILED, failure == null ? "uploaded" : "upload refused: " + failure.getMessage());
+                            : Call.State.FAILED, failure == null ? "uploaded"
+                            : "upload refused: " + ErrorMapping.toStatus(failure).getStatus().getDescription());
                     if (failure == null) {
                         reply(out, toProto(ended));
                         return;

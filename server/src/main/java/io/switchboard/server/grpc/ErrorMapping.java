@@ -37,6 +37,12 @@ public final class ErrorMapping {
             return toStatus(new SwitchboardException.Unavailable("object storage is unavailable; nothing was stored by"
                     + " this request, retry shortly", java.time.Duration.ofSeconds(5)));
         }
+        if (io.switchboard.common.Database.isUnavailable(t)) {
+            LOG.log(Level.WARNING, "database unreachable in RPC: " + t);
+            return toStatus(new SwitchboardException.Unavailable("the database is unreachable (restarting or failing"
+                    + " over); retry shortly — a write refused this way may or may not have been applied, so retry"
+                    + " creates with a lookup first", java.time.Duration.ofSeconds(2)));
+        }
         if (!(t instanceof SwitchboardException e)) {
             LOG.log(Level.SEVERE, "unexpected failure in RPC", t);
             return Status.INTERNAL.withDescription("internal error").asRuntimeException();
