@@ -80,6 +80,7 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static DevStack start(Config config) throws Exception {
+        io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-dev");
         Path home = Path.of(config.get("dev.home").asString().orElse(".switchboard")).toAbsolutePath();
         EmbeddedServices embedded = EmbeddedServices.start(home,
                 config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));
@@ -203,6 +204,7 @@ public final class DevStack implements AutoCloseable {
         worker.ifPresent(WorkerRuntime::close);
         recognizer.ifPresent(SpeechRecognizer::close);
         db.close();
+        io.switchboard.common.Tracing.shutdown();
         try {
             embedded.close();
         } catch (IOException e) {

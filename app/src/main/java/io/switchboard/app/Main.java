@@ -165,6 +165,7 @@ public final class Main {
     }
 
     private static void server(Config config) throws InterruptedException {
+        io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-server");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
         ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
@@ -184,10 +185,12 @@ public final class Main {
             server.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();
+            io.switchboard.common.Tracing.shutdown();
         });
     }
 
     private static void worker(Config config) throws InterruptedException {
+        io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-worker");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
         ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
@@ -208,6 +211,7 @@ public final class Main {
             worker.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();
+            io.switchboard.common.Tracing.shutdown();
         });
     }
 

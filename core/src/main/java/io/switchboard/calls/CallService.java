@@ -219,6 +219,7 @@ public final class CallService {
                 // the request's trace id travels with the job, so the worker's log lines join the server's
                 ObjectNode payload = JSON.createObjectNode().put("call_id", callId.toString());
                 Optional.ofNullable(io.switchboard.common.LogContext.get("trace_id")).ifPresent(t -> payload.put("trace_id", t));
+                io.switchboard.common.Tracing.currentTraceparent().ifPresent(t -> payload.put("traceparent", t));
                 jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, payload.toString(), "call:" + callId));
                 webhooks.emit(tx, org, WebhookEvent.CALL_COMPLETED, callEvent(r).put("state", r.getState().getLiteral())
                         .put("end_reason", r.getEndReason()).put("ended_at", now.toString())

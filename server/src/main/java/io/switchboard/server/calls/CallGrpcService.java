@@ -153,7 +153,9 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
         private final AtomicLong backlog = new AtomicLong(); // audio bytes received, not yet handled
 
-        private final String traceId = io.switchboard.common.LogContext.get("trace_id");
+        // the stream's trace and span, for the log lines and the pipeline job of work done on other threads
+        private final java.util.Map<String, String> requestIds = java.util.Map.copyOf(
+                io.switchboard.common.LogContext.current());
 
         LiveCall(Principal actor, StreamObserver<StreamCallResponse> out) {
             this.actor = actor;
@@ -175,9 +177,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                     continue;
                 }
                 try {
-                    io.switchboard.common.LogContext.run(io.switchboard.common.LogContext.of("trace_id", traceId,
-                            "call_id", call == null ? null : call.id().toString(),
-                            "organization_id", actor.organizationId().toString()), task);
+                    java.util.Map<String, String> ids = new java.util.LinkedHashMap<>(requestIds);
+                    ids.putAll(io.switchboard.common.LogContext.of("call_id", call == null ? null : call.id().toString(),
+                            "organization_id", actor.organizationId().toString()));
+                    io.switchboard.common.LogContext.run(ids, task);
                 } catch (RuntimeException e) {
                     fail(e);
                 }

@@ -16,10 +16,14 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import io.helidon.service.registry.Services;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.switchboard.common.LogContext;
+import io.switchboard.common.Tracing;
 
 /**
- * Rate, latency and errors of every RPC, and its trace id in the log context: {@code switchboard_rpc_requests_total{method, code}} and
+ * Rate, latency and errors of every RPC, its OpenTelemetry server span, and the span's ids in the log context: {@code switchboard_rpc_requests_total{method, code}} and
  * {@code switchboard_rpc_duration_seconds{method}} (from the call's start to its close; for a stream, its
  * whole life). Outermost interceptor, so refusals by authentication and rate limits are counted too.
  */
@@ -28,24 +32,21 @@ public final class RpcMetrics implements ServerInterceptor {
     private final MeterRegistry registry = Services.get(MeterRegistry.class);
 
     private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
-    private static final java.util.regex.Pattern W3C = java.util.regex.Pattern.compile(
-            "^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$");
 
     /**
-     * The trace id of a request: the caller's W3C {@code traceparent} trace id when it sends one, else a new
-     * one. It goes into the log context of everything the request does, and on into the jobs it enqueues.
+     * The request's server span: a child of the caller's W3C {@code traceparent} when it sends a valid one,
+     * else the root of a new trace. Its ids go into the log context of everything the request does, and on
+     * into the jobs it enqueues, whose worker spans join the same trace.
      */
-    static String traceId(Metadata headers) {
-        String tp = headers.get(TRACEPARENT);
-        if (tp != null) {
-            java.util.regex.Matcher m = W3C.matcher(tp.strip());
-            if (m.matches() && !m.group(1).equals("0".repeat(32))) {
-                return m.group(1);
-            }
-        }
-        return java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(16)
-                .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong())
-                .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong()).array());
+    static Span span(String method, Metadata headers) {
+        int slash = method.indexOf('/');
+        Span span = Tracing.tracer().spanBuilder(method).setSpanKind(SpanKind.SERVER)
+                .setParent(Tracing.parent(headers.get(TRACEPARENT)))
+                .setAttribute("rpc.system", "grpc")
+                .setAttribute("rpc.service", slash < 0 ? method : method.substring(0, slash))
+                .setAttribute("rpc.method", slash < 0 ? method : method.substring(slash + 1))
+                .startSpan();
+        return span;
     }
 
     @Override
@@ -53,8 +54,16 @@ public final class RpcMetrics implements ServerInterceptor {
                                                       ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         long started = System.nanoTime();
-        Map<String, String> ids = LogContext.of("trace_id", traceId(headers), "rpc", method);
-        ServerCall.Listener<Q> listener = LogContext.call(ids, () -> startCall(call, headers, next, method, started));
+        Span span = span(method, headers);
+        Map<String, String> ids = new java.util.LinkedHashMap<>(Tracing.ids(span));
+        ids.put("rpc", method);
+        ServerCall.Listener<Q> listener;
+        try {
+            listener = LogContext.call(ids, () -> startCall(call, headers, next, method, started, span));
+        } catch (RuntimeException e) {
+            span.end();
+            throw e;
+        }
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(Q message) {
@@ -84,7 +93,7 @@ public final class RpcMetrics implements ServerInterceptor {
     }
 
     private <Q, R> ServerCall.Listener<Q> startCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next,
-                                                   String method, long started) {
+                                                   String method, long started, Span span) {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
@@ -93,6 +102,11 @@ public final class RpcMetrics implements ServerInterceptor {
                 registry.getOrCreate(Timer.builder("switchboard_rpc_duration").baseUnit("seconds")
                         .description("RPC duration, start to close").tags(List.of(Tag.create("method", method))))
                         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                span.setAttribute("rpc.grpc.status_code", status.getCode().value());
+                if (!status.isOk()) {
+                    span.setStatus(StatusCode.ERROR, status.getCode().name());
+                }
+                span.end();
                 super.close(status, trailers);
             }
         }, headers);

@@ -1,13 +1,18 @@
 package io.switchboard.server.observe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Metadata;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import org.junit.jupiter.api.Test;
 
-/** A request's trace id: the caller's W3C traceparent when valid, else a fresh one. */
+/**
+ * A request's server span: a child of the caller's W3C traceparent when valid, else the root of a new trace.
+ */
 class RpcMetricsTest {
 
     private static Metadata with(String traceparent) {
@@ -17,16 +22,23 @@ class RpcMetricsTest {
     }
 
     @Test
-    void theCallersTraceIdIsKeptAndABadOneReplaced() {
-        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736",
-                RpcMetrics.traceId(with("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")));
-        String fresh = RpcMetrics.traceId(new Metadata());
+    void theCallersTraceIsJoinedAndABadTraceparentStartsANewOne() {
+        Span joined = RpcMetrics.span("switchboard.v1.AgentService/GetAgent",
+                with("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", joined.getSpanContext().getTraceId());
+        assertNotEquals("00f067aa0ba902b7", joined.getSpanContext().getSpanId());
+        assertEquals("00f067aa0ba902b7", ((ReadableSpan) joined).getParentSpanContext().getSpanId());
+        joined.end();
+
+        String fresh = RpcMetrics.span("m", new Metadata()).getSpanContext().getTraceId();
         assertTrue(fresh.matches("[0-9a-f]{32}"), fresh);
-        assertNotEquals(fresh, RpcMetrics.traceId(new Metadata()));
+        assertNotEquals(fresh, RpcMetrics.span("m", new Metadata()).getSpanContext().getTraceId());
         for (String bad : new String[] {"00-00000000000000000000000000000000-00f067aa0ba902b7-01", "garbage",
                 "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}) {
-            assertTrue(RpcMetrics.traceId(with(bad)).matches("[0-9a-f]{32}"), bad);
-            assertNotEquals("00000000000000000000000000000000", RpcMetrics.traceId(with(bad)));
+            Span s = RpcMetrics.span("m", with(bad));
+            assertTrue(s.getSpanContext().isValid(), bad);
+            assertNotEquals("4bf92f3577b34da6a3ce929d0e0e4736", s.getSpanContext().getTraceId(), bad);
+            assertFalse(((ReadableSpan) s).getParentSpanContext().isValid(), "a root span for " + bad);
         }
     }
 }

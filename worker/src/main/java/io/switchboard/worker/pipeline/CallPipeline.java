@@ -12,7 +12,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.Stage;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.switchboard.common.LogContext;
+import io.switchboard.common.Tracing;
 import io.switchboard.queue.JobContext;
 import io.switchboard.queue.JobHandler;
 import io.switchboard.worker.WorkerMetrics;
@@ -45,15 +49,34 @@ public final class CallPipeline implements JobHandler {
         UUID org = ctx.job().organizationId().orElseThrow(() -> new IllegalStateException("pipeline job without an organisation"));
         var payload = JSON.readTree(ctx.job().payloadJson());
         UUID callId = UUID.fromString(payload.path("call_id").asText());
-        LogContext.<Void, Exception>call(LogContext.of("trace_id", payload.path("trace_id").asText(null),
-                "call_id", callId.toString(), "organization_id", org.toString(), "job_id", ctx.job().id().toString()),
-                () -> {
-                    run(ctx, org, callId);
-                    return null;
-                });
+        // one span per attempt, a child of the request that ended the call (its traceparent came with the job)
+        Span span = Tracing.tracer().spanBuilder(CallService.PIPELINE_JOB).setSpanKind(SpanKind.CONSUMER)
+                .setParent(Tracing.parent(payload.path("traceparent").asText(null)))
+                .setAttribute("switchboard.call_id", callId.toString())
+                .setAttribute("switchboard.organization_id", org.toString())
+                .setAttribute("switchboard.job_id", ctx.job().id().toString())
+                .setAttribute("switchboard.attempt", ctx.job().attempts())
+                .startSpan();
+        Map<String, String> ids = new java.util.LinkedHashMap<>(Tracing.ids(span));
+        if (!payload.path("traceparent").isTextual()) { // a job from before tracing: keep its request's trace id
+            Optional.ofNullable(payload.path("trace_id").asText(null)).ifPresent(t -> ids.put("trace_id", t));
+        }
+        ids.putAll(LogContext.of("call_id", callId.toString(), "organization_id", org.toString(),
+                "job_id", ctx.job().id().toString()));
+        try {
+            LogContext.<Void, Exception>call(ids, () -> {
+                run(ctx, org, callId, span);
+                return null;
+            });
+        } catch (Exception e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
-    private void run(JobContext ctx, UUID org, UUID callId) throws Exception {
+    private void run(JobContext ctx, UUID org, UUID callId, Span job) throws Exception {
         for (PipelineStage stage : stages) {
             Map<String, String> states = calls.stages(org, callId).stream()
                     .collect(Collectors.toMap(Stage::name, Stage::state));
@@ -71,18 +94,25 @@ public final class CallPipeline implements JobHandler {
             Call call = found.get();
             calls.setStage(org, callId, stage.name(), "running", "attempt " + ctx.job().attempts());
             long started = System.nanoTime();
+            Span span = Tracing.tracer().spanBuilder("pipeline." + stage.name())
+                    .setParent(io.opentelemetry.context.Context.root().with(job)).startSpan();
             try {
                 PipelineStage.Result r = stage.run(new CallJob(call, ctx));
                 calls.setStage(org, callId, stage.name(), r.skipped() ? "skipped" : "succeeded", r.detail());
+                span.setAttribute("switchboard.stage_result", r.skipped() ? "skipped" : "succeeded");
                 WorkerMetrics.stage(stage.name(), r.skipped() ? "skipped" : "succeeded",
                         Duration.ofNanos(System.nanoTime() - started));
             } catch (JobContext.LeaseLost e) {
+                span.setStatus(StatusCode.ERROR, "lease lost");
                 throw e;
             } catch (Exception e) {
+                span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
                 WorkerMetrics.stage(stage.name(), "failed", Duration.ofNanos(System.nanoTime() - started));
                 calls.setStage(org, callId, stage.name(), "failed", e.getClass().getSimpleName() + ": " + e.getMessage()
                         + " (attempt " + ctx.job().attempts() + " of " + ctx.job().maxAttempts() + ")");
                 throw e;
+            } finally {
+                span.end();
             }
         }
     }
