@@ -77,8 +77,10 @@ class ObjectStoreOutageTest {
         Thread.sleep(500);
         stack.embedded.stopS3();
         try {
-            call.seconds(8); // its flush fails: kept in the stream's buffer
-            Thread.sleep(1500);
+            for (int s = 0; s < 30; s++) { // 30 s of outage while the caller keeps talking, in real time
+                call.seconds(1); // each flush fails: the audio stays in the stream's buffer
+                Thread.sleep(1000);
+            }
         } finally {
             stack.embedded.startS3();
         }
