@@ -21,6 +21,7 @@ import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
 import io.switchboard.server.compliance.ComplianceGrpcService;
+import io.switchboard.server.console.ConsoleRoutes;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
@@ -107,6 +108,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
                         plane.database().dataSource())), readiness.stream()).toList()))
+                .addFeature(ConsoleRoutes.feature())
                 .addRouting(grpc);
         calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
                 c::liveCalls).description("Live call streams on this server")));
