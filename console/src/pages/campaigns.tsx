@@ -141,7 +141,7 @@ export function CampaignPage({ id }: { id: string }) {
         {TRANSITIONS.filter(([, from]) => from.includes(c.state)).map(([label, , method, kind]) => (
           <button class={kind ?? ""} disabled={action.busy} onClick={() => transition(method)} data-testid={"campaign-" + label.toLowerCase()}>{label}</button>
         ))}
-        <a class="button secondary" href={"#/calls?campaign=" + c.id} onClick={(e) => { e.preventDefault(); sessionStorage.setItem("calls.campaign", c.id); navigate("calls"); }}>Calls</a>
+        <a class="button secondary" href={"#/calls?campaign=" + c.id}>Calls</a>
       </>}>
       <ErrorBanner error={action.error} />
       <Card title={<>Live statistics {live && <span class="pulse" title="refreshing every 3 s" />}</>}>
