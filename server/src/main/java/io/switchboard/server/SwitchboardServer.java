@@ -38,6 +38,7 @@ import io.switchboard.server.observe.RpcMetrics;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.server.web.GrpcWebBridge;
 import io.switchboard.server.web.GrpcWebCors;
+import io.switchboard.server.web.GrpcWebHttp2;
 import io.switchboard.server.webhooks.WebhookGrpcService;
 import io.switchboard.telephony.TwilioTelephony;
 
@@ -124,6 +125,7 @@ public final class SwitchboardServer implements AutoCloseable {
         var builder = WebServer.builder()
                 .host(host)
                 .port(port)
+                .addConnectionSelector(GrpcWebHttp2.connectionSelector(grpcProtocol))
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
                         plane.database().dataSource())), readiness.stream()).toList()))

@@ -38,6 +38,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.http2.Http2Client;
+import io.helidon.webclient.http2.Http2ClientProtocolConfig;
+import io.helidon.webclient.http2.Http2ClientResponse;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.testing.Fixtures;
@@ -301,6 +305,25 @@ class GrpcWebTest {
                 .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, json.statusCode());
+    }
+
+    @Test
+    void grpcWebOverHttp2WithPriorKnowledgeIsNotTakenForGrpc() throws Exception {
+        Http2Client h2 = Http2Client.builder().baseUri("http://127.0.0.1:" + server.port())
+                .protocolConfig(Http2ClientProtocolConfig.builder().priorKnowledge(true).build()).build();
+        for (String type : List.of(BINARY, TEXT)) {
+            byte[] body = frame(agent("H2 " + type.length()).toByteArray());
+            try (Http2ClientResponse res = h2.post("/switchboard.v1.AgentService/CreateAgent")
+                    .header(HeaderNames.CONTENT_TYPE, type)
+                    .header(HeaderNames.create("authorization"), "Bearer " + key)
+                    .submit(type.equals(TEXT) ? Base64.getEncoder().encode(body) : body)) {
+                assertEquals(200, res.status().code());
+                assertEquals(type, res.headers().first(HeaderNames.CONTENT_TYPE).orElseThrow());
+                Answer answer = Answer.parse(200, null, type, res.as(byte[].class));
+                assertEquals("0", answer.trailers().get("grpc-status"), answer.trailers().toString());
+                assertEquals("H2 " + type.length(), Agent.parseFrom(answer.single()).getName());
+            }
+        }
     }
 
     private ManagedChannel grpcChannel() {
