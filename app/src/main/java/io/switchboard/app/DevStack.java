@@ -120,13 +120,17 @@ public final class DevStack implements AutoCloseable {
         CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)), "127.0.0.1", port);
+                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
+                Main.grpcWebCors(config, DEV_ORIGINS), "127.0.0.1", port);
         WorkerRuntime worker = WorkerRuntime.start(config, plane, calls, queue, recognizer,
                 carrier.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config));
         return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
                 config);
     }
+
+    /** Pages a developer serves locally (a console's dev server) may call the dev API with grpc-web. */
+    static final List<String> DEV_ORIGINS = List.of("http://localhost:*", "http://127.0.0.1:*");
 
     /** Real recorded speech the softphone's callee plays (Debian's pocketsphinx-testdata). */
     static final String DEFAULT_SPEECH =
@@ -174,7 +178,7 @@ public final class DevStack implements AutoCloseable {
         System.out.printf("""
 
                 Switchboard dev is running (data in %s)
-                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled)
+                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled; grpc-web too)
                   PostgreSQL    %s   (user postgres, password postgres)
                   S3            %s   bucket '%s'   (access key %s, secret %s)
                   migrations    schema at version %s
