@@ -22,6 +22,7 @@ const callId = env("SWITCHBOARD_CALL_ID");
 const liveCallId = process.env.SWITCHBOARD_LIVE_CALL_ID ?? "";
 const shots = env("SCREENSHOT_DIR", "target/console-screenshots");
 const browserPath = env("CHROMIUM", "/usr/bin/chromium");
+rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 
 const started = Date.now();
@@ -91,10 +92,11 @@ try {
   await page.locator('[data-testid=error]:has-text("INVALID_ARGUMENT")').waitFor();
   await page.locator('[data-testid=error]:has-text("agent.variables[0].name")').waitFor();
   await page.locator(".field.invalid .field-error:has-text('snake_case')").waitFor();
+  await shot("03-agent-refused");
   await page.fill("input[name=var-name-0]", "renewal_intent");
   await page.click("button:text-is('Create agent')");
   await page.locator("[data-testid=saved]:has-text('version 1')").waitFor();
-  await shot("03-agent");
+  await shot("03-agent-saved");
   log(step);
 
   step = "create a contact list and import a CSV with one bad row";
@@ -179,6 +181,7 @@ try {
   await page.locator("[data-testid=plan-name]").waitFor();
   await page.locator("[data-testid=retention-rules] tbody tr").nth(5).waitFor();
   await page.locator("[data-testid=expiry-totals]").waitFor();
+  await page.locator("[data-testid=expiry-chart] svg rect").first().waitFor(); // the call's data, due in 90 days (Growth)
   await page.selectOption("[data-testid=hold-form] select[name=scope]", { label: "Call" });
   await page.fill("[data-testid=hold-form] input[name=resourceId]", callId);
   await page.fill("[data-testid=hold-form] input[name=reason]", "Matter E2E-1");

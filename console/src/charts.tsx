@@ -10,7 +10,7 @@ export function BarChart(props: { labels: string[]; series: Series[]; unit?: str
   const height = props.height ?? 220;
   const pad = { top: 12, right: 12, bottom: 40, left: 48 };
   const n = props.labels.length;
-  const width = Math.max(480, n * 22 + pad.left + pad.right);
+  const width = Math.max(1000, n * 8 + pad.left + pad.right);
   const totals = props.labels.map((_, i) => props.series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
   const max = niceMax(Math.max(0, ...totals));
   const plotH = height - pad.top - pad.bottom;
@@ -79,5 +79,6 @@ function niceMax(v: number): number {
 export function formatNumber(v: number): string {
   if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(1).replace(/\.0$/, "") + "M";
   if (Math.abs(v) >= 1e4) return (v / 1e3).toFixed(1).replace(/\.0$/, "") + "k";
-  return Number.isInteger(v) ? v.toString() : v.toFixed(1);
+  if (Number.isInteger(v)) return v.toString();
+  return Math.abs(v) < 1 ? v.toFixed(2).replace(/0$/, "") : v.toFixed(1);
 }

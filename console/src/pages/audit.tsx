@@ -53,7 +53,7 @@ export function AuditPage() {
         </div>
       )}
       <form class="filters card" onSubmit={(e) => { e.preventDefault(); setFilter(draft); }} data-testid="audit-filter">
-        <Field label="Action" hint="exact, or a prefix ending in '.' (call.)"><input name="action" value={draft.action} onInput={(e) => set({ action: e.currentTarget.value })} /></Field>
+        <Field label="Action"><input name="action" placeholder="call.open, or a prefix: call." value={draft.action} onInput={(e) => set({ action: e.currentTarget.value })} /></Field>
         <Field label="Resource type"><input name="resourceType" value={draft.resourceType} onInput={(e) => set({ resourceType: e.currentTarget.value })} /></Field>
         <Field label="Resource id"><input name="resourceId" value={draft.resourceId} onInput={(e) => set({ resourceId: e.currentTarget.value })} /></Field>
         <Field label="Actor key id"><input name="actor" value={draft.actorApiKeyId} onInput={(e) => set({ actorApiKeyId: e.currentTarget.value })} /></Field>

@@ -31,7 +31,7 @@ export function CallsPage() {
   const agentName = (id: string) => agents.data?.agents.find((a) => a.id === id)?.name ?? shortId(id);
   const campaignName = (id: string) => (id ? campaigns.data?.campaigns.find((c) => c.id === id)?.name ?? shortId(id) : "—");
   return (
-    <Page title="Calls" subtitle="Live and finished calls, newest last within each page; open one for its recording, transcript and summary."
+    <Page title="Calls" subtitle="Live and finished calls in the order they started; open one for its recording, transcript and summary."
       actions={<button class="secondary" onClick={first.reload}>Refresh</button>}>
       <div class="filters card">
         <Field label="Campaign">
@@ -68,7 +68,7 @@ export function CallsPage() {
                 <td class="mono">{c.fromNumber || "—"} → {c.toNumber || "—"}</td>
                 <td>{agentName(c.agentId)}</td>
                 <td>{campaignName(c.campaignId)}</td>
-                <td>{clock(durationMs(c.audioDuration))}</td>
+                <td>{c.state === Call_State.ACTIVE ? <span class="muted">live</span> : clock(durationMs(c.audioDuration))}</td>
               </tr>
             ))}
           </tbody>
@@ -262,7 +262,7 @@ function DetailsCard({ call }: { call: Call }) {
         {call.campaignId && <><dt>Campaign</dt><dd><a href={"#/campaigns/" + call.campaignId}>{shortId(call.campaignId)}</a></dd></>}
         <dt>Started</dt><dd>{started ? when(call.startTime) : "—"}</dd>
         <dt>Ended</dt><dd>{when(call.endTime)}</dd>
-        <dt>Audio</dt><dd>{clock(durationMs(call.audioDuration))}{call.format ? ` · ${enumLabel(["", "μ-law", "PCM16"][call.format.encoding] || "", "")} ${call.format.sampleRate} Hz × ${call.format.channels}` : ""}</dd>
+        <dt>Audio</dt><dd>{call.state === Call_State.ACTIVE ? "streaming" : clock(durationMs(call.audioDuration))}{call.format ? ` · ${enumLabel(["", "μ-law", "PCM16"][call.format.encoding] || "", "")} ${call.format.sampleRate} Hz × ${call.format.channels}` : ""}</dd>
         {call.endReason && <><dt>End reason</dt><dd>{call.endReason}</dd></>}
       </dl>
       <h3>Pipeline</h3>

@@ -12,6 +12,7 @@ export function ContactsPage({ listId }: { listId?: string }) {
   const lists = useLoad(() => api.contacts.listContactLists({ pageSize: 200 }), []);
   const [name, setName] = useState("");
   const create = useAction();
+  const [imports, setImports] = useState(0);
   const selected = listId ?? "";
   const newList = async (e: Event) => {
     e.preventDefault();
@@ -43,8 +44,8 @@ export function ContactsPage({ listId }: { listId?: string }) {
           <ErrorBanner error={create.error} title="List not created" />
         </aside>
         <div class="grow">
-          <ImportCard listId={selected} listName={lists.data?.contactLists.find((l) => l.id === selected)?.name} onDone={lists.reload} key={selected} />
-          <ContactsTable listId={selected} key={"t" + selected} />
+          <ImportCard listId={selected} listName={lists.data?.contactLists.find((l) => l.id === selected)?.name} onDone={() => { lists.reload(); setImports(imports + 1); }} key={selected} />
+          <ContactsTable listId={selected} key={`${selected}/${imports}`} />
         </div>
       </div>
     </Page>

@@ -3,7 +3,7 @@ import { api } from "../api";
 import { DataClass, type RetentionPeriod } from "../gen/switchboard/v1/plans_pb";
 import { HoldScope } from "../gen/switchboard/v1/retention_pb";
 import { BarChart } from "../charts";
-import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, enumLabel, useAction, useLoad, when } from "../ui";
+import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, enumLabel, tsDate, useAction, useLoad, when } from "../ui";
 
 const CLASSES: [DataClass, string, string][] = [
   [DataClass.RECORDINGS, "Recordings", "#4f6bed"],
@@ -28,7 +28,8 @@ export function period(p?: RetentionPeriod): string {
 export function RetentionPage() {
   const plan = useLoad(() => api.plans.getOrganizationPlan({}), []);
   const policy = useLoad(() => api.retention.getEffectivePolicy({}), []);
-  const expiries = useLoad(() => api.retention.listUpcomingExpiries({ days: 30 }), []);
+  const [days, setDays] = useState(120);
+  const expiries = useLoad(() => api.retention.listUpcomingExpiries({ days }), [days]);
   const p = policy.data;
   return (
     <Page title="Plan & retention" subtitle="How long each kind of data lives under your plan, what expires when, and the legal holds that stop deletion.">
@@ -59,26 +60,32 @@ export function RetentionPage() {
             </>
           )}
         </Card>
-        <Card title="Upcoming expiries (next 30 days, UTC)">
-          <ErrorBanner error={expiries.error} />
-          {!expiries.data ? <Loading /> : <ExpiryChart data={expiries.data} />}
+        <Card title="Plan history">
+          {!plan.data ? <Loading /> : plan.data.history.length === 0 ? <Empty>No plan changes.</Empty> : (
+            <table class="table compact">
+              <thead><tr><th>When</th><th>From</th><th>To</th><th>By key</th></tr></thead>
+              <tbody>{plan.data.history.map((h) => <tr><td>{when(h.changeTime)}</td><td>{h.fromPlanId || "—"}</td><td>{h.toPlanId}</td><td class="mono small">{h.actorApiKeyId || "—"}</td></tr>)}</tbody>
+            </table>
+          )}
         </Card>
       </div>
+      <Card title="Upcoming expiries (UTC days)" actions={
+        <select name="expiryDays" value={days} onChange={(e) => setDays(Number(e.currentTarget.value))}>
+          <option value={30}>next 30 days</option>
+          <option value={120}>next 120 days</option>
+          <option value={366}>next year</option>
+        </select>}>
+        <ErrorBanner error={expiries.error} />
+        {!expiries.data ? <Loading /> : <ExpiryChart data={expiries.data} />}
+      </Card>
       <Holds />
-      {plan.data && plan.data.history.length > 0 && (
-        <Card title="Plan history">
-          <table class="table compact">
-            <thead><tr><th>When</th><th>From</th><th>To</th><th>By key</th></tr></thead>
-            <tbody>{plan.data.history.map((h) => <tr><td>{when(h.changeTime)}</td><td>{h.fromPlanId || "—"}</td><td>{h.toPlanId}</td><td class="mono">{h.actorApiKeyId || "—"}</td></tr>)}</tbody>
-          </table>
-        </Card>
-      )}
     </Page>
   );
 }
 
 function ExpiryChart({ data }: { data: import("../gen/switchboard/v1/retention_pb").UpcomingExpiries }) {
-  const from = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()));
+  const start = tsDate(data.from) ?? new Date();
+  const from = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()));
   const days = Array.from({ length: data.days || 30 }, (_, i) => new Date(from.getTime() + i * 86400000).toISOString().slice(0, 10));
   const series = CLASSES.map(([dc, name, color]) => ({
     name, color,

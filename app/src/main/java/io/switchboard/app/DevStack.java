@@ -179,6 +179,7 @@ public final class DevStack implements AutoCloseable {
 
                 Switchboard dev is running (data in %s)
                   gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled; grpc-web too)
+                  web console   http://127.0.0.1:%d/console/   (sign in with the operator key below)
                   PostgreSQL    %s   (user postgres, password postgres)
                   S3            %s   bucket '%s'   (access key %s, secret %s)
                   migrations    schema at version %s
@@ -190,7 +191,7 @@ public final class DevStack implements AutoCloseable {
                   ./switchboard call /usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
 
                 Ctrl-C stops everything.
-                %n""", home, server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
+                %n""", home, server.port(), server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
                 EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY, schemaVersion,
                 operatorKey, home.resolve("bootstrap-key"), operatorKey, server.port());
     }

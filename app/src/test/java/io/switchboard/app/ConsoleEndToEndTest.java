@@ -133,7 +133,7 @@ class ConsoleEndToEndTest {
         assertTrue(exited, "the browser test did not finish within " + SCRIPT_TIMEOUT + ":\n" + out);
         assertEquals(0, p.exitValue(), "the browser test failed:\n" + out);
         live.get(60, TimeUnit.SECONDS);
-        for (String page : List.of("03-agent", "04-contacts-import", "05-campaign", "07-call", "08-retention", "09-audit",
+        for (String page : List.of("03-agent-saved", "04-contacts-import", "05-campaign", "07-call", "08-retention", "09-audit",
                 "10-usage")) {
             assertTrue(Files.size(shots.resolve(page + ".png")) > 10_000, "screenshot " + page);
         }
