@@ -122,7 +122,8 @@ public final class DevStack implements AutoCloseable {
         CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)), "127.0.0.1", port);
+                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
+                Main.grpcWebCors(config, DEV_ORIGINS), "127.0.0.1", port);
         Optional<TwilioTelephony.Settings> dialing = carrier;
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
         Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)
@@ -133,6 +134,9 @@ public final class DevStack implements AutoCloseable {
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
                 config);
     }
+
+    /** Pages a developer serves locally (a console's dev server) may call the dev API with grpc-web. */
+    static final List<String> DEV_ORIGINS = List.of("http://localhost:*", "http://127.0.0.1:*");
 
     /** Real recorded speech the softphone's callee plays (Debian's pocketsphinx-testdata). */
     static final String DEFAULT_SPEECH =
@@ -180,7 +184,8 @@ public final class DevStack implements AutoCloseable {
         System.out.printf("""
 
                 Switchboard dev is running (data in %s)
-                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled)
+                  gRPC API      127.0.0.1:%d   (plaintext; reflection and grpc.health.v1 enabled; grpc-web too)
+                  web console   http://127.0.0.1:%d/console/   (sign in with the operator key below)
                   PostgreSQL    %s   (user postgres, password postgres)
                   S3            %s   bucket '%s'   (access key %s, secret %s)
                   migrations    schema at version %s
@@ -192,7 +197,7 @@ public final class DevStack implements AutoCloseable {
                   ./switchboard call /usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
 
                 Ctrl-C stops everything.
-                %n""", home, server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
+                %n""", home, server.port(), server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
                 EmbeddedServices.S3_ACCESS_KEY, EmbeddedServices.S3_SECRET_KEY, schemaVersion,
                 operatorKey, home.resolve("bootstrap-key"), operatorKey, server.port());
     }

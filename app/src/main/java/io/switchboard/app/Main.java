@@ -26,6 +26,7 @@ import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.server.web.GrpcWebCors;
 import io.switchboard.storage.ObjectStore;
 import org.flywaydb.core.api.output.MigrateResult;
 
@@ -180,7 +181,8 @@ public final class Main {
                 CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                config.get("server.host").asString().orElse("0.0.0.0"), config.get("server.port").asInt().orElse(50051));
+                grpcWebCors(config, List.of()), config.get("server.host").asString().orElse("0.0.0.0"),
+                config.get("server.port").asInt().orElse(50051));
         awaitShutdown(() -> {
             server.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
@@ -245,6 +247,19 @@ public final class Main {
                     + "missing; give every server and worker the same file and back it up apart from the database");
         }
         return controlPlane(config, db, keyFile.orElseThrow(), masterKey.orElseThrow());
+    }
+
+    /**
+     * {@code server.grpc-web.cors.allowed-origins}: a list, or one comma-separated value (as the environment
+     * gives it, {@code SERVER_GRPC__WEB_CORS_ALLOWED__ORIGINS}); {@code otherwise} when not configured.
+     */
+    static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
+        Config origins = config.get("server.grpc-web.cors.allowed-origins");
+        if (!origins.exists()) {
+            return new GrpcWebCors(otherwise);
+        }
+        return new GrpcWebCors(origins.isLeaf() ? List.of(origins.asString().orElse("").split(","))
+                : origins.asList(String.class).orElse(List.of()));
     }
 
     static Optional<Path> auditKeyFile(Config config) {

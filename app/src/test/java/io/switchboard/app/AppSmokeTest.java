@@ -75,6 +75,13 @@ class AppSmokeTest {
                                 io.switchboard.v1.Campaign.newBuilder().setName("Q3").setAgentId(agentId)
                                         .setContactListId(list.getId()).setCallerId("+14155550100")).build());
                 assertEquals(io.switchboard.v1.Campaign.State.STATE_DRAFT, campaign.getState());
+                assertEquals(204, java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + stack.server.port()
+                                + "/switchboard.v1.AgentService/ListAgents"))
+                        .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .header("origin", "http://localhost:5173").header("access-control-request-method", "POST")
+                        .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode(),
+                        "a console's dev server may call the dev API with grpc-web");
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

@@ -1,10 +1,12 @@
 package io.switchboard.server;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import java.util.logging.Logger;
 
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.health.HealthCheck;
@@ -12,6 +14,7 @@ import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.websocket.WsRouting;
@@ -21,6 +24,7 @@ import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.campaigns.CampaignGrpcService;
 import io.switchboard.server.compliance.ComplianceGrpcService;
+import io.switchboard.server.console.ConsoleRoutes;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
@@ -33,13 +37,17 @@ import io.switchboard.server.usage.UsageGrpcService;
 import io.switchboard.server.observe.Observability;
 import io.switchboard.server.observe.RpcMetrics;
 import io.switchboard.server.telephony.TwilioBridge;
+import io.switchboard.server.web.GrpcWebBridge;
+import io.switchboard.server.web.GrpcWebCors;
+import io.switchboard.server.web.GrpcWebHttp2;
 import io.switchboard.server.webhooks.WebhookGrpcService;
 import io.switchboard.telephony.TwilioTelephony;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
- * gRPC health service and server reflection, all on one port. Every API call passes
- * {@link ApiInterceptor} (authentication, rate limit, error mapping).
+ * gRPC health service and server reflection, all on one port, where browsers reach the same services with
+ * grpc-web ({@link GrpcWebBridge}). Every API call passes {@link ApiInterceptor} (authentication, rate limit,
+ * error mapping).
  */
 public final class SwitchboardServer implements AutoCloseable {
 
@@ -49,11 +57,14 @@ public final class SwitchboardServer implements AutoCloseable {
     private final HealthStatusManager health;
 
     private final java.util.Optional<CallGrpcService> calls;
+    private final GrpcWebBridge web;
 
-    private SwitchboardServer(WebServer webServer, HealthStatusManager health, java.util.Optional<CallGrpcService> calls) {
+    private SwitchboardServer(WebServer webServer, HealthStatusManager health, java.util.Optional<CallGrpcService> calls,
+                              GrpcWebBridge web) {
         this.webServer = webServer;
         this.health = health;
         this.calls = calls;
+        this.web = web;
     }
 
     /** Starts on {@code host:port}; port 0 picks a free port (see {@link #port()}). */
@@ -90,33 +101,49 @@ public final class SwitchboardServer implements AutoCloseable {
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
                                           List<HealthCheck> readiness, String host, int port) {
+        return start(plane, calls, more, carrier, readiness, GrpcWebCors.sameOriginOnly(), host, port);
+    }
+
+    /** @param cors the web origins, besides the API's own, whose pages may call it with grpc-web */
+    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
+                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
+                                          List<HealthCheck> readiness, GrpcWebCors cors, String host, int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
-        GrpcRouting.Builder grpc = GrpcRouting.builder()
-                .intercept(new ApiInterceptor(plane.apiKeys(), rateLimiter))
-                .intercept(new RpcMetrics())
-                .service(health.getHealthService());
-        for (BindableService s : services(plane)) {
-            grpc.service(s);
-        }
-        calls.ifPresent(grpc::service);
-        more.forEach(grpc::service);
+        // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones
+        List<ServerInterceptor> edge = List.of(new ApiInterceptor(plane.apiKeys(), rateLimiter), new RpcMetrics());
+        List<BindableService> api = new ArrayList<>();
+        api.add(health.getHealthService());
+        api.addAll(services(plane));
+        calls.ifPresent(api::add);
+        api.addAll(more);
+        GrpcRouting.Builder grpc = GrpcRouting.builder();
+        edge.forEach(grpc::intercept);
+        api.forEach(grpc::service);
+        // Helidon's default gRPC protocol settings; a grpc-web request message may be as large as a gRPC one
+        GrpcConfig grpcProtocol = GrpcConfig.create();
+        GrpcWebBridge web = GrpcWebBridge.start(api, edge, cors, grpcProtocol.maxReadBufferSize());
         var builder = WebServer.builder()
                 .host(host)
                 .port(port)
+                .addConnectionSelector(GrpcWebHttp2.connectionSelector(grpcProtocol))
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
                         plane.database().dataSource())), readiness.stream()).toList()))
-                .addRouting(grpc);
+                .addFeature(ConsoleRoutes.feature())
+                .addRouting(grpc)
+                .routing(http -> {
+                    http.register(web);
+                    carrier.ifPresent(http::register);
+                });
         calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
                 c::liveCalls).description("Live call streams on this server")));
         carrier.ifPresent(bridge -> builder
-                .routing(http -> http.register(bridge))
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
         WebServer server = builder.build().start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        LOG.info(() -> "gRPC API listening on " + host + ":" + server.port());
-        return new SwitchboardServer(server, health, calls);
+        LOG.info(() -> "gRPC API (and grpc-web) listening on " + host + ":" + server.port());
+        return new SwitchboardServer(server, health, calls, web);
     }
 
     static List<BindableService> services(ControlPlane plane) {
@@ -144,6 +171,7 @@ public final class SwitchboardServer implements AutoCloseable {
     public void close() {
         health.enterTerminalState();
         webServer.stop();
+        web.close();
         calls.ifPresent(CallGrpcService::close);
     }
 }

@@ -1,0 +1,225 @@
+// End-to-end test of the web console in headless Chromium (Debian's), against a real running server.
+// Started by app/src/test/java/io/switchboard/app/ConsoleEndToEndTest.java, which sets:
+//   SWITCHBOARD_URL          the server's base URL (the console is at /console/)
+//   SWITCHBOARD_API_KEY      an owner key of a fresh organisation
+//   SWITCHBOARD_CALL_ID      a finished call of that organisation, with recording, transcript and summary
+//   SWITCHBOARD_LIVE_CALL_ID (optional) a call still streaming audio while this script runs
+//   SCREENSHOT_DIR           where the screenshots of the main pages go
+// Exits 0 when every step passed; otherwise prints the failed step and exits 1.
+import { chromium } from "playwright-core";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const env = (name, fallback) => {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined) throw new Error(`${name} is not set`);
+  return v;
+};
+const base = env("SWITCHBOARD_URL").replace(/\/$/, "");
+const apiKey = env("SWITCHBOARD_API_KEY");
+const callId = env("SWITCHBOARD_CALL_ID");
+const liveCallId = process.env.SWITCHBOARD_LIVE_CALL_ID ?? "";
+const shots = env("SCREENSHOT_DIR", "target/console-screenshots");
+const browserPath = env("CHROMIUM", "/usr/bin/chromium");
+rmSync(shots, { recursive: true, force: true });
+mkdirSync(shots, { recursive: true });
+
+const started = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+const check = (ok, msg) => {
+  if (!ok) throw new Error(msg);
+};
+
+const profile = mkdtempSync(join(tmpdir(), "switchboard-e2e-chromium-"));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: browserPath,
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
+  viewport: { width: 1366, height: 900 },
+});
+const page = browser.pages()[0] ?? (await browser.newPage());
+page.setDefaultTimeout(15000);
+const pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push(String(e)));
+page.on("console", (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && pageErrors.push(m.text()));
+const shot = async (name) => {
+  await page.waitForTimeout(150); // let charts and fonts settle
+  await page.screenshot({ path: join(shots, name + ".png"), fullPage: true });
+  log(`screenshot ${name}.png`);
+};
+const nav = async (label) => {
+  await page.click(`nav.sidebar a:text-is("${label}")`);
+};
+
+let step = "start";
+try {
+  step = "sign-in with a wrong key shows the server's refusal";
+  await page.goto(base + "/");
+  check(page.url().startsWith(base + "/console/"), `/ should lead to the console, got ${page.url()}`);
+  await page.fill("input[name=apiKey]", "sb_wrong_key_123");
+  await page.click("button[type=submit]");
+  await page.locator('[data-testid=error]:has-text("UNAUTHENTICATED")').waitFor();
+  await shot("01-sign-in");
+  log(step);
+
+  step = "sign-in with the organisation's key";
+  await page.fill("input[name=apiKey]", apiKey);
+  await page.click("button[type=submit]");
+  await page.locator("[data-testid=org-name]").waitFor();
+  log(`${step}: ${await page.locator("[data-testid=org-name]").innerText()}`);
+
+  if (liveCallId) {
+    step = "a live call's transcript streams in (WatchCall over grpc-web)";
+    await page.goto(`${base}/console/#/calls/${liveCallId}`);
+    await page.locator(".page-header .badge:text-is('live')").waitFor();
+    await page.locator("[data-testid=transcript-line], [data-testid=transcript-partial]").first().waitFor({ timeout: 25000 });
+    await shot("02-live-call");
+    log(step);
+  }
+
+  step = "create an agent: a bad variable name is refused with its field violation, then saved";
+  await nav("Agents");
+  await page.click("a:text-is('New agent')");
+  await page.fill("input[name=name]", "Renewals (e2e)");
+  await page.fill("textarea[name=systemPrompt]", "You remind customers that their plan renews next month.");
+  await page.click("[data-testid=add-variable]");
+  await page.fill("input[name=var-name-0]", "Renewal Intent");
+  await page.selectOption("select[name=var-type-0]", { label: "one of…" });
+  await page.fill("input[name=var-enum-0]", "yes, no, maybe");
+  await page.click("button:text-is('Create agent')");
+  await page.locator('[data-testid=error]:has-text("INVALID_ARGUMENT")').waitFor();
+  await page.locator('[data-testid=error]:has-text("agent.variables[0].name")').waitFor();
+  await page.locator(".field.invalid .field-error:has-text('snake_case')").waitFor();
+  await shot("03-agent-refused");
+  await page.fill("input[name=var-name-0]", "renewal_intent");
+  await page.click("button:text-is('Create agent')");
+  await page.locator("[data-testid=saved]:has-text('version 1')").waitFor();
+  await shot("03-agent-saved");
+  log(step);
+
+  step = "create a contact list and import a CSV with one bad row";
+  await nav("Contacts");
+  await page.fill("input[name=listName]", "E2E renewals");
+  await page.click("[data-testid=new-list-form] button[type=submit]");
+  await page.locator("[data-testid=contact-lists] a.active:has-text('E2E renewals')").waitFor();
+  const csv = [
+    "external_id,phone_number,first_name,last_name,email,tags,plan",
+    "e2e-1,(415) 555-0132,Ada,Lovelace,ada@example.com,vip;renewal,gold",
+    "e2e-2,+1 212 555 0199,Alan,Turing,,renewal,silver",
+    "e2e-3,not a number,Grace,Hopper,,,bronze",
+    "e2e-4,+44 20 7946 0958,Tim,Berners-Lee,tim@example.org,,gold",
+  ].join("\n");
+  await page.setInputFiles("input[name=csvFile]", { name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.click("[data-testid=import-form] button[type=submit]");
+  await page.locator("[data-testid=import-progress]:has-text('done')").waitFor();
+  const progress = await page.locator("[data-testid=import-progress]").innerText();
+  check(/3\s+created/.test(progress) && /1\s+failed/.test(progress), `import counts: ${progress}`);
+  const errorRow = await page.locator("[data-testid=import-errors] tbody tr").first().innerText();
+  check(/^4\s/.test(errorRow) && errorRow.includes("phone_number"), `per-row error names line 4 and phone_number: ${errorRow}`);
+  await page.locator("[data-testid=contacts-table] tbody tr").nth(2).waitFor();
+  const rows = await page.locator("[data-testid=contacts-table] tbody tr").count();
+  check(rows === 3, `three contacts in the list, saw ${rows}`);
+  await shot("04-contacts-import");
+  log(`${step}: ${progress.replace(/\s+/g, " ")}`);
+
+  step = "create a campaign, start and pause it";
+  await nav("Campaigns");
+  await page.click("a:text-is('New campaign')");
+  await page.fill("input[name=name]", "Q3 renewals (e2e)");
+  await page.fill("input[name=callerId]", "+14155550100");
+  await page.selectOption("select[name=agentId]", { label: "Renewals (e2e)" });
+  await page.locator("select[name=contactListId] option", { hasText: "E2E renewals" }).waitFor({ state: "attached" });
+  const listValue = await page.locator("select[name=contactListId] option", { hasText: "E2E renewals" }).getAttribute("value");
+  await page.selectOption("select[name=contactListId]", listValue);
+  await page.click("button:text-is('Create campaign')");
+  await page.locator("[data-testid=campaign-stats]").waitFor();
+  await page.locator(".page-header .badge:text-is('draft')").waitFor();
+  await page.click("[data-testid=campaign-start]");
+  await page.locator(".page-header .badge:text-is('running')").waitFor();
+  await page.click("[data-testid=campaign-pause]");
+  await page.locator(".page-header .badge:text-is('paused')").waitFor();
+  await shot("05-campaign");
+  log(step);
+
+  step = "the calls list shows the processed call";
+  await nav("Calls");
+  await page.locator(`[data-testid=calls-table] tr[data-call-id="${callId}"]`).waitFor();
+  await shot("06-calls");
+  log(step);
+
+  step = "the processed call shows its transcript with speakers and timestamps, and its summary";
+  await page.click(`[data-testid=calls-table] tr[data-call-id="${callId}"] a`);
+  await page.locator("[data-testid=transcript-line]").first().waitFor();
+  const lines = await page.locator("[data-testid=transcript-line]").evaluateAll((els) => els.map((el) => ({
+    who: el.querySelector(".who")?.textContent ?? "", at: el.querySelector(".at")?.textContent ?? "", text: el.querySelector(".text")?.textContent ?? "",
+  })));
+  check(lines.length > 0 && lines.every((l) => /^(Agent|Customer|Speaker)$/.test(l.who) && /^\d+:\d\d\.\d$/.test(l.at) && l.text.trim()),
+    `transcript lines with speaker and timestamp: ${JSON.stringify(lines)}`);
+  check(lines.some((l) => l.who === "Customer") && lines.some((l) => l.who === "Agent"), `both speakers: ${JSON.stringify(lines)}`);
+  const summary = (await page.locator("[data-testid=summary]").innerText()).trim();
+  check(summary.length > 10, `summary shown: "${summary}"`);
+  log(`${step}: ${lines.length} lines, e.g. [${lines[0].who} ${lines[0].at}] ${lines[0].text.slice(0, 60)}`);
+
+  step = "the recording plays";
+  const audio = page.locator("audio[data-testid=recording]");
+  await audio.waitFor();
+  await page.locator("[data-testid=transcript-line] .at").first().click(); // seeks there and plays
+  await page.waitForFunction(() => {
+    const a = document.querySelector("audio[data-testid=recording]");
+    return a && !a.paused && a.currentTime > 0.5;
+  }, null, { timeout: 15000 });
+  const t = await audio.evaluate((a) => ({ currentTime: a.currentTime, duration: a.duration, paused: a.paused }));
+  check(t.duration > 1, `the recording has a duration: ${JSON.stringify(t)}`);
+  await shot("07-call");
+  await audio.evaluate((a) => a.pause());
+  log(`${step}: at ${t.currentTime.toFixed(2)} s of ${t.duration.toFixed(2)} s`);
+
+  step = "plan and retention: effective policy, expiries, a legal hold on the call";
+  await nav("Plan & retention");
+  await page.locator("[data-testid=plan-name]").waitFor();
+  await page.locator("[data-testid=retention-rules] tbody tr").nth(5).waitFor();
+  await page.locator("[data-testid=expiry-totals]").waitFor();
+  await page.locator("[data-testid=expiry-chart] svg rect").first().waitFor(); // the call's data, due in 90 days (Growth)
+  await page.selectOption("[data-testid=hold-form] select[name=scope]", { label: "Call" });
+  await page.fill("[data-testid=hold-form] input[name=resourceId]", callId);
+  await page.fill("[data-testid=hold-form] input[name=reason]", "Matter E2E-1");
+  await page.click("[data-testid=hold-form] button[type=submit]");
+  await page.locator(`[data-testid=holds-table] td:text-is("${callId}")`).waitFor();
+  await shot("08-retention");
+  log(step);
+
+  step = "audit log: search and chain verification";
+  await nav("Audit log");
+  await page.locator("[data-testid=audit-table] tbody tr").first().waitFor();
+  await page.fill("[data-testid=audit-filter] input[name=action]", "agent.");
+  await page.click("[data-testid=audit-filter] button[type=submit]");
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll("[data-testid=audit-table] tbody tr td:nth-child(3)")];
+    return cells.length > 0 && cells.every((c) => c.textContent.startsWith("agent."));
+  });
+  await page.click("[data-testid=verify-chain]");
+  await page.locator("[data-testid=chain-result]:has-text('Chain intact')").waitFor();
+  await shot("09-audit");
+  log(`${step}: ${await page.locator("[data-testid=chain-result]").innerText()}`);
+
+  step = "usage by day";
+  await nav("Usage");
+  await page.locator("[data-testid=usage-chart] svg rect").first().waitFor();
+  const totals = await page.locator("[data-testid=usage-totals]").innerText();
+  await shot("10-usage");
+  log(`${step}: ${totals.replace(/\s+/g, " ")}`);
+
+  check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(" | ")}`);
+  log(`all steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (e) {
+  console.error(`FAILED at step "${step}": ${e?.message ?? e}`);
+  if (pageErrors.length) console.error(`errors in the page: ${pageErrors.join(" | ")}`);
+  await page.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => undefined);
+  console.error(`page: ${page.url()} (screenshot: ${join(shots, "failure.png")})`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
