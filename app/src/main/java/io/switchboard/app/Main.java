@@ -57,6 +57,9 @@ public final class Main {
                         run a small outbound campaign through the server's dialer and carrier (in dev, the
                         softphone answers and speaks) and print its progress, transcripts, summaries, dispositions
 
+              keys | agents | lists | contacts | campaigns | calls <verb> ...
+                        the scripting client: tables, or --json; `switchboard agents --help` lists every verb
+
             Configuration: --config FILE (default ./application.yaml if present), then environment variables
             (DB_URL, DB_USER, DB_PASSWORD, S3_ENDPOINT, S3_ACCESS__KEY, S3_SECRET__KEY, S3_BUCKET, SERVER_PORT, ...).
             """;
@@ -76,6 +79,9 @@ public final class Main {
         }
         Deque<String> rest = new ArrayDeque<>(List.of(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
+        if (io.switchboard.app.cli.Cli.RESOURCES.contains(command)) {
+            System.exit(io.switchboard.app.cli.Cli.run(List.of(args), System.getenv(), Path.of(""), System.out, System.err));
+        }
         if (command.equals("call")) {
             System.exit(call(rest));
         }
