@@ -110,8 +110,9 @@ public final class SwitchboardServer implements AutoCloseable {
                                           List<HealthCheck> readiness, GrpcWebCors cors, String host, int port) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
-        // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones
-        List<ServerInterceptor> edge = List.of(new ApiInterceptor(plane.apiKeys(), rateLimiter), new RpcMetrics());
+        // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones. Metrics and the trace
+        // span outermost, so that refusals by authentication and rate limits are counted and traced too.
+        List<ServerInterceptor> edge = List.of(new RpcMetrics(), new ApiInterceptor(plane.apiKeys(), rateLimiter));
         List<BindableService> api = new ArrayList<>();
         api.add(health.getHealthService());
         api.addAll(services(plane));

@@ -330,6 +330,19 @@ class GrpcWebTest {
         return NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
 
+    @Test
+    void refusedCallsAreCountedInTheRpcMetricsToo() throws Exception {
+        Answer refused = call("switchboard.v1.AgentService/ListAgents", BINARY, "sb_not_a_key",
+                io.switchboard.v1.ListAgentsRequest.getDefaultInstance());
+        assertEquals("16", refused.trailers().get("grpc-status"));
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                + "/observe/metrics")).header("accept", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().lines().anyMatch(l -> l.startsWith("switchboard_rpc_requests_total{")
+                        && l.contains("code=\"UNAUTHENTICATED\"") && l.contains("ListAgents")),
+                "refusals by authentication are counted: " + metrics.body().lines()
+                        .filter(l -> l.startsWith("switchboard_rpc_requests_total")).toList());
+    }
+
     private static CreateAgentRequest agent(String name) {
         return CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName(name).setLanguage("en-US")).build();
     }
