@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -59,7 +55,6 @@ import io.switchboard.v1.ListCallsRequest;
 import io.switchboard.v1.ListConsentsRequest;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.OrganizationServiceGrpc;
-import io.switchboard.v1.PipelineStage;
 import io.switchboard.v1.PrivacyServiceGrpc;
 import io.switchboard.v1.RecordConsentRequest;
 import io.switchboard.v1.RestoreCallRequest;
@@ -107,12 +102,7 @@ class CallsEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        TestStacks.stop(channel, stack);
     }
 
     private static Tenant tenant(String name, String plan) {
@@ -638,31 +628,15 @@ class CallsEndToEndTest {
     }
 
     private static Call awaitPipeline(Tenant t, String id) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(90);
-        Call c;
-        do {
-            c = t.calls().getCall(GetCallRequest.newBuilder().setId(id).build());
-            boolean finished = c.getState() != Call.State.STATE_ACTIVE && c.getStagesCount() > 0
-                    && c.getStagesList().stream().allMatch(s -> !s.getState().equals("pending") && !s.getState().equals("running"))
-                    && c.getStagesList().stream().anyMatch(s -> s.getName().equals("usage"));
-            if (finished) {
-                return c;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("the pipeline did not finish: " + c);
+        return TestCalls.awaitPipeline(t.calls(), id, Duration.ofSeconds(90));
     }
 
     private static Map<String, String> stages(Call c) {
-        return c.getStagesList().stream().collect(Collectors.toMap(PipelineStage::getName, PipelineStage::getState));
+        return TestCalls.stages(c);
     }
 
     private static byte[] download(Tenant t, String callId) throws Exception {
-        String url = t.calls().getRecordingUrl(GetRecordingUrlRequest.newBuilder().setId(callId).build()).getUrl();
-        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, r.statusCode(), new String(r.body()));
-        return r.body();
+        return TestCalls.download(t.calls(), callId);
     }
 
     private static String finalText(List<TranscriptEvent> events, int channel) {
@@ -682,12 +656,7 @@ class CallsEndToEndTest {
     }
 
     private static byte[] pcmBytes(short[] s) {
-        byte[] b = new byte[s.length * 2];
-        for (int i = 0; i < s.length; i++) {
-            b[2 * i] = (byte) s[i];
-            b[2 * i + 1] = (byte) (s[i] >> 8);
-        }
-        return b;
+        return TestCalls.pcmBytes(s);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

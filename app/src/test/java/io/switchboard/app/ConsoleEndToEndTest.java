@@ -64,12 +64,7 @@ class ConsoleEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        TestStacks.stop(channel, stack);
     }
 
     @Test

@@ -86,12 +86,7 @@ class DialerEndToEndTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        TestStacks.stop(channel, stack);
     }
 
     /** A fixed-offset zone where it is now between {@code from} and {@code to} o'clock. */

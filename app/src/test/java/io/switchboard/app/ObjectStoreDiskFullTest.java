@@ -65,12 +65,7 @@ class ObjectStoreDiskFullTest {
     @AfterAll
     static void stop() throws Exception {
         try {
-            if (channel != null) {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            }
-            if (stack != null) {
-                stack.close();
-            }
+            TestStacks.stop(channel, stack);
         } finally {
             if (mounted) {
                 run("umount", objects.toString());

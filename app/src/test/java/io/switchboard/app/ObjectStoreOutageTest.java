@@ -4,28 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
-import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
-import io.switchboard.v1.EndCall;
 import io.switchboard.v1.GetCallRequest;
-import io.switchboard.v1.OpenCall;
-import io.switchboard.v1.StreamCallRequest;
-import io.switchboard.v1.StreamCallResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,12 +51,7 @@ class ObjectStoreOutageTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        TestStacks.stop(channel, stack);
     }
 
     @Test

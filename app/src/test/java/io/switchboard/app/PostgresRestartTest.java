@@ -63,12 +63,7 @@ class PostgresRestartTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (stack != null) {
-            stack.close();
-        }
+        TestStacks.stop(channel, stack);
     }
 
     @Test

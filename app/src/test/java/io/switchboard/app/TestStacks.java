@@ -41,6 +41,16 @@ final class TestStacks {
                 .getOwnerApiKey().getSecret();
     }
 
+    /** Closes what a test class started, either of them possibly never started. */
+    static void stop(ManagedChannel channel, DevStack stack) throws InterruptedException {
+        if (channel != null) {
+            channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
