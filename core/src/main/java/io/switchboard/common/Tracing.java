@@ -39,17 +39,8 @@ public final class Tracing {
 
     private static final Logger LOG = Logger.getLogger(Tracing.class.getName());
     private static final String SCOPE = "io.switchboard";
-    private static final TextMapGetter<Map<String, String>> MAP_GETTER = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-            return carrier.keySet();
-        }
-
-        @Override
-        public String get(Map<String, String> carrier, String key) {
-            return carrier == null ? null : carrier.get(key);
-        }
-    };
+    private static final TextMapGetter<Map<String, String>> MAP_GETTER =
+            (carrier, key) -> carrier == null ? null : carrier.get(key);
 
     /**
      * Keeps spans real when nothing exports them: a provider without processors hands out no-op spans, whose
