@@ -70,6 +70,11 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        if (args.length > 0 && io.switchboard.app.cli.Cli.RESOURCES.contains(args[0])) {
+            // the scripting client: its output is the API's answers; library chatter stays out of stderr
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+            System.exit(io.switchboard.app.cli.Cli.run(List.of(args), System.getenv(), Path.of(""), System.out, System.err));
+        }
         LogConfig.configureRuntime();
         if ("json".equalsIgnoreCase(System.getenv("SWITCHBOARD_LOG_FORMAT"))
                 || "json".equalsIgnoreCase(System.getProperty("switchboard.log-format"))) {
@@ -79,9 +84,6 @@ public final class Main {
         }
         Deque<String> rest = new ArrayDeque<>(List.of(args));
         String command = rest.isEmpty() ? "help" : rest.pop();
-        if (io.switchboard.app.cli.Cli.RESOURCES.contains(command)) {
-            System.exit(io.switchboard.app.cli.Cli.run(List.of(args), System.getenv(), Path.of(""), System.out, System.err));
-        }
         if (command.equals("call")) {
             System.exit(call(rest));
         }
