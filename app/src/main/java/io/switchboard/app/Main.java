@@ -154,17 +154,13 @@ public final class Main {
                 concurrency, System.out);
     }
 
-    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory. */
-    private static String apiKey() throws java.io.IOException {
-        String key = System.getenv("SWITCHBOARD_API_KEY");
-        if (key == null || key.isBlank()) {
-            Path k = Path.of(".switchboard", "bootstrap-key");
-            if (!Files.isRegularFile(k)) {
-                fail("no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first");
-            }
-            key = Files.readString(k).trim();
+    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory (as the scripting client). */
+    private static String apiKey() {
+        Optional<String> key = io.switchboard.app.cli.Cli.apiKey(Optional.empty(), System.getenv(), Path.of(""));
+        if (key.isEmpty()) {
+            fail("no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first");
         }
-        return key;
+        return key.orElseThrow();
     }
 
     private static void dev(Config config) throws Exception {

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +26,6 @@ import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.EndCall;
-import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
@@ -92,14 +90,15 @@ class ConsoleEndToEndTest {
         short[] right = new short[left.length];
         System.arraycopy(customerSays, 0, right, agentSays.length + gap, customerSays.length);
         Call processed = stream(calls, agentId, stereo(left, right), 2, Duration.ZERO).get(60, TimeUnit.SECONDS);
-        Call done = awaitPipeline(key, processed.getId());
+        Call done = TestCalls.awaitPipeline(CallServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(TestStacks.bearer(key)), processed.getId(), Duration.ofSeconds(60));
         assertTrue(done.getTranscriptCount() > 0 && !done.getSummary().getText().isBlank(), "processed: " + done);
 
         // a live call that goes on while the browser watches it, at the pace of a phone line
         short[] longer = concat(SpeechAudio.librivox().get(1).samples(), SpeechAudio.librivox().get(4).samples(),
                 SpeechAudio.librivox().get(2).samples());
         CompletableFuture<String> liveId = new CompletableFuture<>();
-        CompletableFuture<Call> live = stream(calls, agentId, mono(longer), 1, Duration.ofMillis(20), liveId);
+        CompletableFuture<Call> live = stream(calls, agentId, TestCalls.pcmBytes(longer), 1, Duration.ofMillis(20), liveId);
 
         Path shots = Path.of("target", "console-screenshots").toAbsolutePath();
         ProcessBuilder node = new ProcessBuilder("node", "e2e/console.e2e.mjs").directory(CONSOLE.toFile())
@@ -187,30 +186,6 @@ class ConsoleEndToEndTest {
             }
         });
         return ended;
-    }
-
-    private static Call awaitPipeline(String key, String id) throws InterruptedException {
-        var stub = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
-        Instant deadline = Instant.now().plusSeconds(60);
-        Call c;
-        do {
-            c = stub.getCall(GetCallRequest.newBuilder().setId(id).build());
-            if (c.getStagesCount() > 0 && c.getStagesList().stream().anyMatch(s -> s.getName().equals("usage"))
-                    && c.getStagesList().stream().noneMatch(s -> s.getState().equals("pending") || s.getState().equals("running"))) {
-                return c;
-            }
-            Thread.sleep(100);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("the pipeline did not finish: " + c);
-    }
-
-    private static byte[] mono(short[] s) {
-        byte[] b = new byte[s.length * 2];
-        for (int i = 0; i < s.length; i++) {
-            b[2 * i] = (byte) s[i];
-            b[2 * i + 1] = (byte) (s[i] >> 8);
-        }
-        return b;
     }
 
     private static byte[] stereo(short[] left, short[] right) {

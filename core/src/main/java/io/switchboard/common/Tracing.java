@@ -10,7 +10,6 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -113,16 +112,6 @@ public final class Tracing {
                 MAP_GETTER);
     }
 
-    /** Starts a span of {@code kind} under {@code parent}. */
-    public static Span start(String name, SpanKind kind, Context parent) {
-        return tracer().spanBuilder(name).setSpanKind(kind).setParent(parent).startSpan();
-    }
-
-    /** The W3C {@code traceparent} naming {@code span}, for the work it hands on (a queued job). */
-    public static String traceparent(SpanContext span) {
-        return "00-" + span.getTraceId() + "-" + span.getSpanId() + "-" + span.getTraceFlags().asHex();
-    }
-
     /** The log-context ids of a span: {@code trace_id} and {@code span_id}. */
     public static Map<String, String> ids(Span span) {
         SpanContext c = span.getSpanContext();
@@ -130,7 +119,10 @@ public final class Tracing {
                 "trace_flags", c.getTraceFlags().asHex());
     }
 
-    /** The traceparent of the span the current thread's log context names, if any. */
+    /**
+     * The W3C {@code traceparent} of the span the current thread's log context names (see {@link #ids}), if
+     * any: what work handed on to another process (a queued job) carries to join the trace.
+     */
     public static Optional<String> currentTraceparent() {
         String trace = LogContext.get("trace_id");
         String span = LogContext.get("span_id");

@@ -138,8 +138,7 @@ public final class Cli {
         }
         String target = args.option("--target").orElse(Optional.ofNullable(env.get("SWITCHBOARD_TARGET"))
                 .filter(s -> !s.isBlank()).orElse("127.0.0.1:50051"));
-        Optional<String> key = args.option("--key").or(() -> Optional.ofNullable(env.get("SWITCHBOARD_API_KEY"))
-                .filter(s -> !s.isBlank())).or(() -> bootstrapKey(workDir));
+        Optional<String> key = apiKey(args.option("--key"), env, workDir);
         if (key.isEmpty()) {
             err.println("switchboard: no API key: pass --key, set SWITCHBOARD_API_KEY, or start `./switchboard dev` here");
             return 2;
@@ -160,6 +159,12 @@ public final class Cli {
         } finally {
             channel.shutdownNow();
         }
+    }
+
+    /** The key to call with: {@code --key}, else {@code SWITCHBOARD_API_KEY}, else the dev stack's bootstrap key. */
+    public static Optional<String> apiKey(Optional<String> given, Map<String, String> env, Path workDir) {
+        return given.or(() -> Optional.ofNullable(env.get("SWITCHBOARD_API_KEY")).filter(s -> !s.isBlank()))
+                .or(() -> bootstrapKey(workDir));
     }
 
     private static Optional<String> bootstrapKey(Path workDir) {
@@ -515,7 +520,7 @@ public final class Cli {
         args.done(3);
         Call c = calls().getCall(GetCallRequest.newBuilder().setId(id).build());
         if (transcriptOnly && output.json()) {
-            output.table(c.getTranscriptList(), List.of());
+            output.array(c.getTranscriptList());
             return 0;
         }
         output.one(c, call -> transcriptOnly ? transcript(call) : describeCall(call));

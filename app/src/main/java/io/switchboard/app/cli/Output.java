@@ -47,7 +47,7 @@ final class Output {
     /** Rows of a list: a JSON array, or a table of the given columns. */
     <M extends MessageOrBuilder> void table(List<M> rows, List<Column<M>> columns) {
         if (json) {
-            out.println("[" + String.join(",\n", rows.stream().map(Output::toJson).toList()) + "]");
+            array(rows);
             return;
         }
         List<String[]> cells = new ArrayList<>();
@@ -71,6 +71,11 @@ final class Output {
         if (rows.isEmpty()) {
             out.println("(none)");
         }
+    }
+
+    /** Messages as one JSON array. */
+    void array(List<? extends MessageOrBuilder> rows) {
+        out.println("[" + String.join(",\n", rows.stream().map(Output::toJson).toList()) + "]");
     }
 
     record Column<M>(String header, Function<M, String> value) {

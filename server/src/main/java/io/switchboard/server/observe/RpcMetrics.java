@@ -40,13 +40,12 @@ public final class RpcMetrics implements ServerInterceptor {
      */
     static Span span(String method, Metadata headers) {
         int slash = method.indexOf('/');
-        Span span = Tracing.tracer().spanBuilder(method).setSpanKind(SpanKind.SERVER)
+        return Tracing.tracer().spanBuilder(method).setSpanKind(SpanKind.SERVER)
                 .setParent(Tracing.parent(headers.get(TRACEPARENT)))
                 .setAttribute("rpc.system", "grpc")
                 .setAttribute("rpc.service", slash < 0 ? method : method.substring(0, slash))
                 .setAttribute("rpc.method", slash < 0 ? method : method.substring(slash + 1))
                 .startSpan();
-        return span;
     }
 
     @Override
