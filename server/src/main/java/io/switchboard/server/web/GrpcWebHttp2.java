@@ -1,5 +1,14 @@
 package io.switchboard.server.web;
 
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.common.socket.HelidonSocket;
+import io.helidon.common.socket.PeerInfo;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.http2.Http2Headers;
@@ -8,6 +17,8 @@ import io.helidon.http.http2.Http2StreamState;
 import io.helidon.http.http2.Http2StreamWriter;
 import io.helidon.http.http2.StreamFlowControl;
 import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.ListenerContext;
+import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcProtocolSelector;
@@ -15,6 +26,7 @@ import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.http2.Http2ConnectionSelector;
 import io.helidon.webserver.http2.spi.Http2SubProtocolSelector;
 import io.helidon.webserver.http2.spi.SubProtocolResult;
+import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
 /**
@@ -34,10 +46,95 @@ public final class GrpcWebHttp2 {
 
     /** The HTTP/2 connection selector for the API's listener, gRPC configured by {@code grpc}. */
     public static ServerConnectionSelector connectionSelector(GrpcConfig grpc) {
-        return Http2ConnectionSelector.builder()
+        return new LiteralPseudoHeadersAccepted(Http2ConnectionSelector.builder()
                 .http2Config(Http2Config.create())
                 .addSubProtocolSelector(new GrpcButNotGrpcWeb(GrpcProtocolSelector.create(grpc)))
-                .build();
+                .build());
+    }
+
+    /**
+     * Helidon's HTTP/2 connection, reading the client's bytes through {@link PseudoHeaderNormalizingReader}: gRPC
+     * C-core clients (Python, C++, Ruby, PHP) send {@code :path} as an HPACK literal with a literal name, which
+     * Helidon 4.5 refuses with GOAWAY(PROTOCOL_ERROR) before the first call (see {@link HpackPseudoHeaders}).
+     */
+    private record LiteralPseudoHeadersAccepted(ServerConnectionSelector http2) implements ServerConnectionSelector {
+        @Override
+        public int bytesToIdentifyConnection() {
+            return http2.bytesToIdentifyConnection();
+        }
+
+        @Override
+        public Support supports(BufferData data) {
+            return http2.supports(data);
+        }
+
+        @Override
+        public Set<String> supportedApplicationProtocols() {
+            return http2.supportedApplicationProtocols();
+        }
+
+        @Override
+        public ServerConnection connection(ConnectionContext ctx) {
+            return http2.connection(new NormalizedContext(ctx, PseudoHeaderNormalizingReader.wrap(ctx.dataReader())));
+        }
+    }
+
+    /** The connection's context with the normalising reader in place of the socket's. */
+    private record NormalizedContext(ConnectionContext socket, DataReader dataReader) implements ConnectionContext {
+        @Override
+        public ListenerContext listenerContext() {
+            return socket.listenerContext();
+        }
+
+        @Override
+        public ExecutorService executor() {
+            return socket.executor();
+        }
+
+        @Override
+        public DataWriter dataWriter() {
+            return socket.dataWriter();
+        }
+
+        @Override
+        public Router router() {
+            return socket.router();
+        }
+
+        @Override
+        public Optional<ProxyProtocolData> proxyProtocolData() {
+            return socket.proxyProtocolData();
+        }
+
+        @Override
+        public HelidonSocket serverSocket() {
+            return socket.serverSocket();
+        }
+
+        @Override
+        public PeerInfo remotePeer() {
+            return socket.remotePeer();
+        }
+
+        @Override
+        public PeerInfo localPeer() {
+            return socket.localPeer();
+        }
+
+        @Override
+        public boolean isSecure() {
+            return socket.isSecure();
+        }
+
+        @Override
+        public String socketId() {
+            return socket.socketId();
+        }
+
+        @Override
+        public String childSocketId() {
+            return socket.childSocketId();
+        }
     }
 
     private record GrpcButNotGrpcWeb(Http2SubProtocolSelector grpc) implements Http2SubProtocolSelector {
