@@ -25,6 +25,7 @@ import io.switchboard.queue.JobQueue;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.WorkerRuntime;
 import io.switchboard.migrations.Migrations;
+import io.switchboard.server.Listener;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.tenancy.OrganizationService;
@@ -123,7 +124,7 @@ public final class DevStack implements AutoCloseable {
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                Main.grpcWebCors(config, DEV_ORIGINS), "127.0.0.1", port);
+                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", port, Main.serverTls(config)));
         Optional<TwilioTelephony.Settings> dialing = carrier;
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
         Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)

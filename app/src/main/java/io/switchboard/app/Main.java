@@ -25,6 +25,7 @@ import io.switchboard.encryption.MasterKeys;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
+import io.switchboard.server.Listener;
 import io.switchboard.server.SwitchboardServer;
 import io.switchboard.server.web.GrpcWebCors;
 import io.switchboard.storage.ObjectStore;
@@ -185,8 +186,8 @@ public final class Main {
                 CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                grpcWebCors(config, List.of()), config.get("server.host").asString().orElse("0.0.0.0"),
-                config.get("server.port").asInt().orElse(50051));
+                grpcWebCors(config, List.of()), new Listener(config.get("server.host").asString().orElse("0.0.0.0"),
+                        config.get("server.port").asInt().orElse(50051), serverTls(config)));
         awaitShutdown(() -> {
             server.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
@@ -264,6 +265,20 @@ public final class Main {
         }
         return new GrpcWebCors(origins.isLeaf() ? List.of(origins.asString().orElse("").split(","))
                 : origins.asList(String.class).orElse(List.of()));
+    }
+
+    /**
+     * {@code server.tls.certificate-file} and {@code server.tls.private-key-file}: the API serves TLS with them (both
+     * set), or plaintext (neither).
+     */
+    static Optional<Listener.TlsFiles> serverTls(Config config) {
+        Optional<String> cert = config.get("server.tls.certificate-file").asString().asOptional().filter(s -> !s.isBlank());
+        Optional<String> key = config.get("server.tls.private-key-file").asString().asOptional().filter(s -> !s.isBlank());
+        if (cert.isPresent() != key.isPresent()) {
+            fail("server.tls.certificate-file (env SERVER_TLS_CERTIFICATE__FILE) and server.tls.private-key-file (env "
+                    + "SERVER_TLS_PRIVATE__KEY__FILE) go together: set both for TLS, or neither for plaintext");
+        }
+        return cert.map(c -> new Listener.TlsFiles(Path.of(c), Path.of(key.orElseThrow())));
     }
 
     static Optional<Path> auditKeyFile(Config config) {

@@ -101,13 +101,16 @@ public final class SwitchboardServer implements AutoCloseable {
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
                                           List<HealthCheck> readiness, String host, int port) {
-        return start(plane, calls, more, carrier, readiness, GrpcWebCors.sameOriginOnly(), host, port);
+        return start(plane, calls, more, carrier, readiness, GrpcWebCors.sameOriginOnly(), Listener.plaintext(host, port));
     }
 
-    /** @param cors the web origins, besides the API's own, whose pages may call it with grpc-web */
+    /**
+     * @param cors     the web origins, besides the API's own, whose pages may call it with grpc-web
+     * @param listener the address, port and TLS of the API's one listener
+     */
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                          List<HealthCheck> readiness, GrpcWebCors cors, String host, int port) {
+                                          List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones. Metrics and the trace
@@ -125,8 +128,8 @@ public final class SwitchboardServer implements AutoCloseable {
         GrpcConfig grpcProtocol = GrpcConfig.create();
         GrpcWebBridge web = GrpcWebBridge.start(api, edge, cors, grpcProtocol.maxReadBufferSize());
         var builder = WebServer.builder()
-                .host(host)
-                .port(port)
+                .host(listener.host())
+                .port(listener.port())
                 .addConnectionSelector(GrpcWebHttp2.connectionSelector(grpcProtocol))
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
@@ -141,9 +144,11 @@ public final class SwitchboardServer implements AutoCloseable {
                 c::liveCalls).description("Live call streams on this server")));
         carrier.ifPresent(bridge -> builder
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
+        listener.tls().ifPresent(files -> builder.tls(files.load()));
         WebServer server = builder.build().start();
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-        LOG.info(() -> "gRPC API (and grpc-web) listening on " + host + ":" + server.port());
+        LOG.info(() -> "gRPC API (and grpc-web) listening on " + listener.host() + ":" + server.port()
+                + (listener.tls().isPresent() ? " with TLS" : " (plaintext)"));
         return new SwitchboardServer(server, health, calls, web);
     }
 

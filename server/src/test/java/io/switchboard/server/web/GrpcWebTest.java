@@ -83,7 +83,7 @@ class GrpcWebTest {
     void startServer() {
         fixtures = Fixtures.fresh();
         server = SwitchboardServer.start(fixtures.plane, Optional.empty(), List.of(ticker), Optional.empty(), List.of(),
-                new GrpcWebCors(List.of(ALLOWED, "http://localhost:*")), "127.0.0.1", 0);
+                new GrpcWebCors(List.of(ALLOWED, "http://localhost:*")), io.switchboard.server.Listener.plaintext("127.0.0.1", 0));
     }
 
     @AfterAll
