@@ -58,7 +58,13 @@ public final class ErrorMapping {
             case SwitchboardException.NotFound nf -> s.setCode(Code.NOT_FOUND_VALUE).addDetails(Any.pack(
                     ResourceInfo.newBuilder().setResourceType(nf.resourceType()).setResourceName(nf.resourceName())
                             .setDescription(nf.getMessage()).build()));
-            case SwitchboardException.AlreadyExists ae -> s.setCode(Code.ALREADY_EXISTS_VALUE);
+            case SwitchboardException.AlreadyExists ae -> {
+                s.setCode(Code.ALREADY_EXISTS_VALUE);
+                if (!ae.field().isEmpty()) {
+                    s.addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(BadRequest.FieldViolation
+                            .newBuilder().setField(ae.field()).setDescription(ae.getMessage())).build()));
+                }
+            }
             case SwitchboardException.FailedPrecondition fp -> s.setCode(Code.FAILED_PRECONDITION_VALUE).addDetails(
                     Any.pack(ErrorInfo.newBuilder().setReason(fp.type()).setDomain(DOMAIN).build()));
             case SwitchboardException.Aborted ab -> s.setCode(Code.ABORTED_VALUE);
