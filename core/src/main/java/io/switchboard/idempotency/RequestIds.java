@@ -19,9 +19,9 @@ import org.jooq.impl.DSL;
  * Makes create requests safe to retry (AIP-155). A create that carries a {@link RequestId} runs in one
  * transaction with the row remembering it ({@code request_ids}, one per organisation and id): a retry of the
  * same request within {@link #WINDOW} gets the resource the first attempt made instead of a second one, and
- * the same id with another request is refused. Concurrent attempts with one id queue on a transaction-scoped
- * advisory lock, so the later sees the earlier's row once it commits (or, if it rolled back, creates); the
- * primary key is the backstop. Ids are scoped per organisation, so another organisation's same id is
+ * the same id with another request is refused. Concurrent attempts with one id take turns on a
+ * transaction-scoped advisory lock (waiting outside their transactions), so a later one sees the earlier's row
+ * once it commits (or, if it rolled back, creates); the primary key is the backstop. Ids are scoped per organisation, so another organisation's same id is
  * independent. Rows older than the window no longer count: a create that meets one overwrites it, and
  * {@link #sweepExpired()} (run by the worker) deletes them, with any secret sealed in them.
  */
@@ -29,6 +29,9 @@ public final class RequestIds {
 
     /** How long a request id is remembered. */
     public static final Duration WINDOW = Duration.ofHours(24);
+    /** How long an attempt waits for another one with the same id to finish before it is refused (ABORTED). */
+    static final Duration IN_PROGRESS_WAIT = Duration.ofSeconds(10);
+    private static final Duration MAX_PAUSE = Duration.ofMillis(200);
 
     /**
      * What a create made: its result, the id of the resource a retry reads back, and a secret the answer shows
@@ -81,10 +84,41 @@ public final class RequestIds {
             return dsl.transactionResult(cfg -> create.create(DSL.using(cfg)).result());
         }
         UUID requestId = id.get();
+        long deadline = System.nanoTime() + IN_PROGRESS_WAIT.toNanos();
+        Duration pause = Duration.ofMillis(5);
+        while (true) {
+            Optional<T> done = attempt(org, requestId, key, resourceType, create, replay);
+            if (done.isPresent()) {
+                return done.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new SwitchboardException.Aborted("another request with request_id " + requestId
+                        + " is still being processed; retry it with the same request_id shortly");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SwitchboardException.Aborted("interrupted while another request with request_id "
+                        + requestId + " was being processed");
+            }
+            pause = pause.multipliedBy(2).compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause.multipliedBy(2);
+        }
+    }
+
+    /**
+     * One try: empty if another attempt with the id holds its lock. Waiting happens outside the transaction, so
+     * attempts queued behind one id hold no pooled connection the running one may need.
+     */
+    private <T> Optional<T> attempt(UUID org, UUID requestId, RequestId key, String resourceType, Create<T> create,
+                                    Replay<T> replay) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "request-id:" + org + ":" + requestId))
-                    .fetch();
+            boolean locked = tx.select(DSL.field("pg_try_advisory_xact_lock(hashtextextended({0}, 0))",
+                    Boolean.class, "request-id:" + org + ":" + requestId)).fetchOne(0, Boolean.class);
+            if (!locked) {
+                return Optional.empty();
+            }
             Instant now = now();
             Optional<RequestIdsRecord> earlier = tx.selectFrom(REQUEST_IDS).where(REQUEST_IDS.ORGANIZATION_ID.eq(org))
                     .and(REQUEST_IDS.REQUEST_ID.eq(requestId)).and(REQUEST_IDS.CREATED_AT.gt(now.minus(WINDOW)))
@@ -99,7 +133,7 @@ public final class RequestIds {
                 }
                 String secret = r.getSealedSecret() == null ? ""
                         : seal.openString(org, place(requestId), r.getSealedSecret());
-                return replay.replay(tx, r.getResourceId(), secret);
+                return Optional.of(replay.replay(tx, r.getResourceId(), secret));
             }
             Made<T> made = create.create(tx);
             byte[] sealed = null;
@@ -120,7 +154,7 @@ public final class RequestIds {
                     .set(REQUEST_IDS.RESOURCE_ID, made.resourceId()).set(REQUEST_IDS.SEALED_SECRET, sealed)
                     .set(REQUEST_IDS.CREATED_AT, now)
                     .execute();
-            return made.result();
+            return Optional.of(made.result());
         });
     }
 
