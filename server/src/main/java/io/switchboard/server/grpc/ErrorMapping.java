@@ -41,7 +41,7 @@ public final class ErrorMapping {
             LOG.log(Level.WARNING, "database unreachable in RPC: " + t);
             return toStatus(new SwitchboardException.Unavailable("the database is unreachable (restarting or failing"
                     + " over); retry shortly — a write refused this way may or may not have been applied, so retry"
-                    + " creates with a lookup first", java.time.Duration.ofSeconds(2)));
+                    + " a create with the same request_id", java.time.Duration.ofSeconds(2)));
         }
         if (!(t instanceof SwitchboardException e)) {
             LOG.log(Level.SEVERE, "unexpected failure in RPC", t);
