@@ -13,6 +13,7 @@ import io.switchboard.compliance.DoNotCall;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactTransfer;
 import io.switchboard.encryption.ContentSeal;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.encryption.MasterKeys;
 import io.switchboard.common.Database;
 import io.switchboard.dialer.CampaignProgress;
@@ -41,7 +42,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            ContactService contacts, ContactTransfer contactTransfer,
                            RetentionService retention, LegalHolds legalHolds, ContentSeal contentSeal,
                            Webhooks webhooks, DoNotCall doNotCall, DialAttempts dialAttempts,
-                           CampaignProgress campaignProgress) {
+                           CampaignProgress campaignProgress, RequestIds requestIds) {
 
     /** With an in-memory checkpoint signing key (tests). */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSink alsoTo) {
@@ -83,25 +84,28 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
         };
         PolicyChanges changes = new PolicyChanges(downgradeGrace);
         PlanService plans = new PlanService(dsl, clock, catalog, audit, changes);
-        Webhooks webhooks = new Webhooks(dsl, clock, audit);
-        ContactService contacts = new ContactService(dsl, clock, audit);
+        ContentSeal seal = new ContentSeal(dsl, clock, masterKeys);
+        RequestIds requestIds = new RequestIds(dsl, clock, seal);
+        Webhooks webhooks = new Webhooks(dsl, clock, audit, requestIds);
+        ContactService contacts = new ContactService(dsl, clock, audit, requestIds);
         auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
         return new ControlPlane(database, clock, catalog, audit, auditLog,
-                new OrganizationService(dsl, clock, catalog, audit, plans, changes),
-                new ApiKeyService(dsl, clock, audit),
-                new UserService(dsl, clock, audit),
+                new OrganizationService(dsl, clock, catalog, audit, plans, changes, requestIds),
+                new ApiKeyService(dsl, clock, audit, requestIds),
+                new UserService(dsl, clock, audit, requestIds),
                 plans,
-                new AgentService(dsl, clock, plans, audit),
-                new CampaignService(dsl, clock, plans, audit, webhooks),
+                new AgentService(dsl, clock, plans, audit, requestIds),
+                new CampaignService(dsl, clock, plans, audit, webhooks, requestIds),
                 new UsageService(dsl, clock, plans),
                 contacts,
                 new ContactTransfer(contacts),
                 new RetentionService(dsl, clock, plans, changes),
                 new LegalHolds(dsl, clock, audit),
-                new ContentSeal(dsl, clock, masterKeys),
+                seal,
                 webhooks,
                 new DoNotCall(dsl, clock, audit),
                 new DialAttempts(dsl, clock),
-                new CampaignProgress(dsl));
+                new CampaignProgress(dsl),
+                requestIds);
     }
 }

@@ -127,6 +127,29 @@ class CliTest {
     }
 
     @Test
+    void everyCreateSendsItsOwnRequestIdSoItsRetriesCannotDuplicate() throws Exception {
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            made.add(run(acme, "lists", "create", "Same name", "--json").json().get("id").asText());
+        }
+        made.add(run(acme, "agents", "create", "--name", "Retried", "--json").json().get("id").asText());
+        List<String> requestIds = new ArrayList<>();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(stack.embedded.jdbcUrl(), "postgres",
+                "postgres");
+             java.sql.PreparedStatement q = db.prepareStatement(
+                     "SELECT request_id FROM request_ids WHERE resource_id = ?::uuid")) {
+            for (String id : made) {
+                q.setString(1, id);
+                try (java.sql.ResultSet r = q.executeQuery()) {
+                    assertTrue(r.next(), "resource " + id + " was created with a request_id");
+                    requestIds.add(r.getString(1));
+                }
+            }
+        }
+        assertEquals(3, requestIds.stream().distinct().count(), "a fresh id per create: " + requestIds);
+    }
+
+    @Test
     void aProcessedCallsTranscriptAndSummaryArePrintedWithSpeakersAndOffsets() throws Exception {
         String agentId = run(acme, "agents", "create", "--name", "Reception", "--json").json().get("id").asText();
         var calls = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(acme));

@@ -31,6 +31,8 @@ import io.switchboard.common.Violations;
 import io.switchboard.db.enums.CampaignState;
 import io.switchboard.db.tables.records.AgentVersionsRecord;
 import io.switchboard.db.tables.records.AgentsRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.plans.PlanService;
 import io.switchboard.plans.Quotas;
 import io.switchboard.tenancy.Principal;
@@ -54,23 +56,29 @@ public final class AgentService {
     private final Clock clock;
     private final PlanService plans;
     private final AuditSink audit;
+    private final RequestIds requestIds;
 
-    public AgentService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit) {
+    public AgentService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.audit = audit;
+        this.requestIds = requestIds;
     }
 
     public Agent create(Principal actor, AgentSpec spec) {
+        return create(actor, spec, RequestId.NONE);
+    }
+
+    /** Creates an agent; a retry with the same {@code requestId} gets the agent the first attempt made. */
+    public Agent create(Principal actor, AgentSpec spec, RequestId requestId) {
         actor.require(Role.ADMIN, "creating agents");
         Violations v = new Violations();
         AgentValidation.validate(spec, v);
         v.throwIfAny();
         int maxAgents = plans.effectivePolicy(actor.organizationId()).limits().maxAgents();
         Instant now = now();
-        Agent agent = dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "agent", tx -> {
             Quotas.check(tx, actor.organizationId(), "agents", maxAgents, () -> tx.fetchCount(AGENTS,
                     AGENTS.ORGANIZATION_ID.eq(actor.organizationId()).and(AGENTS.DELETED_AT.isNull())));
             AgentsRecord r = tx.newRecord(AGENTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
@@ -79,9 +87,8 @@ public final class AgentService {
             r.store();
             snapshot(tx, r);
             audit.record(tx, AuditEvent.of(actor, "agent.create", "agent", r.getId(), Map.of(), now));
-            return toDomain(r);
-        });
-        return agent;
+            return RequestIds.Made.of(toDomain(r), r.getId());
+        }, (tx, id, secret) -> toDomain(fetch(tx, actor, id, false)));
     }
 
     /** The current version, or {@code version} if it is positive. */

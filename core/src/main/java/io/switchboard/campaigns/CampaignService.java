@@ -49,6 +49,8 @@ import io.switchboard.common.Violations;
 import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.tables.records.CampaignsRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.plans.PlanService;
 import io.switchboard.plans.Quotas;
 import io.switchboard.tenancy.Principal;
@@ -83,16 +85,24 @@ public final class CampaignService {
     private final PlanService plans;
     private final AuditSink audit;
     private final Webhooks webhooks;
+    private final RequestIds requestIds;
 
-    public CampaignService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, Webhooks webhooks) {
+    public CampaignService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, Webhooks webhooks,
+                           RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.audit = audit;
         this.webhooks = webhooks;
+        this.requestIds = requestIds;
     }
 
     public Campaign create(Principal actor, CampaignSpec spec) {
+        return create(actor, spec, RequestId.NONE);
+    }
+
+    /** Creates a draft campaign; a retry with the same {@code requestId} gets the campaign the first attempt made. */
+    public Campaign create(Principal actor, CampaignSpec spec, RequestId requestId) {
         actor.require(Role.ADMIN, "creating campaigns");
         Instant now = now();
         Violations v = new Violations();
@@ -108,8 +118,7 @@ public final class CampaignService {
         DialingRules rules = dialing(spec.dialing(), v);
         v.throwIfAny();
         int maxCampaigns = plans.effectivePolicy(actor.organizationId()).limits().maxCampaigns();
-        Campaign campaign = dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "campaign", tx -> {
             lockAgent(tx, actor, agentId);
             lockList(tx, actor, listId);
             Quotas.check(tx, actor.organizationId(), "campaigns", maxCampaigns, () -> tx.fetchCount(CAMPAIGNS,
@@ -126,9 +135,8 @@ public final class CampaignService {
             r.store();
             audit.record(tx, AuditEvent.of(actor, "campaign.create", "campaign", r.getId(),
                     Map.of("agent_id", agentId.toString(), "contact_list_id", listId.toString()), now));
-            return toDomain(r);
-        });
-        return campaign;
+            return RequestIds.Made.of(toDomain(r), r.getId());
+        }, (tx, id, secret) -> toDomain(fetch(tx, actor, id, false)));
     }
 
     public Campaign get(Principal actor, String idText) {

@@ -61,8 +61,21 @@ public abstract sealed class SwitchboardException extends RuntimeException {
     }
 
     public static final class AlreadyExists extends SwitchboardException {
+        private final String field;
+
         public AlreadyExists(String message) {
+            this("", message);
+        }
+
+        /** @param field the request field whose value collides (e.g. {@code request_id}), or {@code ""} */
+        public AlreadyExists(String field, String message) {
             super(message);
+            this.field = field;
+        }
+
+        /** The colliding request field, or {@code ""} when no single field is to blame. */
+        public String field() {
+            return field;
         }
     }
 

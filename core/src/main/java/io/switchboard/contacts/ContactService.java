@@ -36,6 +36,8 @@ import io.switchboard.common.UpdateMask;
 import io.switchboard.common.Violations;
 import io.switchboard.db.enums.CampaignState;
 import io.switchboard.db.tables.records.ContactListsRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.db.tables.records.ContactsRecord;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
@@ -64,11 +66,13 @@ public final class ContactService {
     private final DSLContext dsl;
     private final Clock clock;
     private final AuditSink audit;
+    private final RequestIds requestIds;
 
-    public ContactService(DSLContext dsl, Clock clock, AuditSink audit) {
+    public ContactService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
+        this.requestIds = requestIds;
     }
 
     DSLContext dsl() {
@@ -86,6 +90,11 @@ public final class ContactService {
     // ---------------------------------------------------------------- contacts
 
     public Contact create(Principal actor, ContactSpec spec, String defaultRegion) {
+        return create(actor, spec, defaultRegion, RequestId.NONE);
+    }
+
+    /** Creates a contact; a retry with the same {@code requestId} gets the contact the first attempt made. */
+    public Contact create(Principal actor, ContactSpec spec, String defaultRegion, RequestId requestId) {
         actor.require(Role.AGENT, "creating contacts");
         Violations v = new Violations();
         region(defaultRegion, "default_region", v);
@@ -93,8 +102,7 @@ public final class ContactService {
         List<UUID> listIds = ids("contact.list_ids", spec.listIds(), v);
         v.throwIfAny();
         Instant now = now();
-        Contact created = dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "contact", tx -> {
             requireLists(tx, actor, listIds);
             requireExternalIdFree(tx, actor, c.externalId(), Optional.empty());
             ContactsRecord r = tx.newRecord(CONTACTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
@@ -103,9 +111,9 @@ public final class ContactService {
             r.store();
             addToLists(tx, actor, listIds, List.of(r.getId()), now);
             audit.record(tx, AuditEvent.of(actor, "contact.create", "contact", r.getId(), Map.of(), now));
-            return toDomain(r, listIds);
-        });
-        return created;
+            return RequestIds.Made.of(toDomain(r, listIds), r.getId());
+        }, (tx, id, secret) -> toDomain(fetch(tx, actor, id, false),
+                listsOf(tx, List.of(id)).getOrDefault(id, List.of())));
     }
 
     public Contact get(Principal actor, String idText) {
@@ -206,20 +214,25 @@ public final class ContactService {
     // ---------------------------------------------------------------- lists
 
     public ContactList createList(Principal actor, String name, String description) {
+        return createList(actor, name, description, RequestId.NONE);
+    }
+
+    /** Creates a contact list; a retry with the same {@code requestId} gets the list the first attempt made. */
+    public ContactList createList(Principal actor, String name, String description, RequestId requestId) {
         actor.require(Role.ADMIN, "creating contact lists");
         Violations v = new Violations().requireText("contact_list.name", name, 200)
                 .maxLength("contact_list.description", description, 2000);
         v.throwIfAny();
         Instant now = now();
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "contact_list", tx -> {
             ContactListsRecord r = tx.newRecord(CONTACT_LISTS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
                     .setName(name.strip()).setDescription(description == null ? "" : description)
                     .setCreatedAt(now).setUpdatedAt(now);
             r.store();
             audit.record(tx, AuditEvent.of(actor, "contact_list.create", "contact_list", r.getId(), Map.of(), now));
-            return toDomain(r, 0);
-        });
+            return RequestIds.Made.of(toDomain(r, 0), r.getId());
+        }, (tx, id, secret) -> toDomain(fetchList(tx, actor, id, false),
+                counts(tx, List.of(id)).getOrDefault(id, 0L)));
     }
 
     public ContactList getList(Principal actor, String idText) {

@@ -23,6 +23,8 @@ import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.enums.MemberRole;
 import io.switchboard.db.tables.records.ApiKeysRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -40,11 +42,14 @@ public final class ApiKeyService {
     private final DSLContext dsl;
     private final Clock clock;
     private final AuditSink audit;
+    private final RequestIds requestIds;
 
-    public ApiKeyService(DSLContext dsl, Clock clock, AuditSink audit) {
+    /** @param requestIds must seal secrets: a retried create answers with the same key, secret included */
+    public ApiKeyService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
+        this.requestIds = requestIds;
     }
 
     /**
@@ -82,6 +87,15 @@ public final class ApiKeyService {
 
     public ApiKey.Created create(Principal actor, String name, Role role, String userIdText,
                                  Optional<Instant> requestedExpiry) {
+        return create(actor, name, role, userIdText, requestedExpiry, RequestId.NONE);
+    }
+
+    /**
+     * Issues a key; a retry with the same {@code requestId} gets the key (and secret) the first attempt made,
+     * even if it was revoked since.
+     */
+    public ApiKey.Created create(Principal actor, String name, Role role, String userIdText,
+                                 Optional<Instant> requestedExpiry, RequestId requestId) {
         actor.require(Role.ADMIN, "creating API keys");
         // stored in microseconds; PostgreSQL would round nanoseconds, so the key could outlive what was returned
         Optional<Instant> expiresAt = requestedExpiry.map(e -> e.truncatedTo(ChronoUnit.MICROS));
@@ -117,13 +131,12 @@ public final class ApiKeyService {
             }
         });
         Optional<UUID> forUser = userId;
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "api_key", tx -> {
             ApiKey.Created created = insert(tx, actor.organizationId(), name.trim(), role, forUser, false, expiresAt, now);
             audit.record(tx, AuditEvent.of(actor, "api_key.create", "api_key", created.apiKey().id(),
                     Map.of("role", role.dbName(), "prefix", created.apiKey().prefix()), now));
-            return created;
-        });
+            return new RequestIds.Made<>(created, created.apiKey().id(), created.secret());
+        }, (tx, id, secret) -> new ApiKey.Created(key(tx, actor.organizationId(), id), secret));
     }
 
     /** Inserts a key inside the caller's transaction; used by organisation creation and bootstrap too. */
@@ -143,6 +156,13 @@ public final class ApiKeyService {
                 .setExpiresAt(expiresAt.orElse(null));
         r.store();
         return new ApiKey.Created(toDomain(r), g.key());
+    }
+
+    /** A key of {@code org} by id, revoked or not. */
+    static ApiKey key(DSLContext tx, UUID org, UUID id) {
+        return tx.selectFrom(API_KEYS).where(API_KEYS.ID.eq(id)).and(API_KEYS.ORGANIZATION_ID.eq(org))
+                .fetchOptional().map(ApiKeyService::toDomain)
+                .orElseThrow(() -> new SwitchboardException.NotFound("api_key", id.toString()));
     }
 
     public ApiKey get(Principal actor, String idText) {

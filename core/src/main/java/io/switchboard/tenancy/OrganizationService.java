@@ -3,6 +3,7 @@ package io.switchboard.tenancy;
 import static io.switchboard.db.Tables.API_KEYS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.PLAN_CHANGES;
+import static io.switchboard.db.Tables.USERS;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,8 @@ import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.tables.records.OrganizationsRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.plans.EffectivePolicy;
 import io.switchboard.plans.Plan;
 import io.switchboard.plans.PlanCatalog;
@@ -48,21 +51,32 @@ public final class OrganizationService {
     private final AuditSink audit;
     private final PlanService plans;
     private final RetentionReevaluation reevaluation;
+    private final RequestIds requestIds;
 
     /** How long a closed organisation can be reopened before its data is purged. */
     public static final Duration PURGE_AFTER = Duration.ofDays(30);
 
     public OrganizationService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit, PlanService plans,
-                               RetentionReevaluation reevaluation) {
+                               RetentionReevaluation reevaluation, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.catalog = catalog;
         this.audit = audit;
         this.plans = plans;
         this.reevaluation = reevaluation;
+        this.requestIds = requestIds;
     }
 
     public Created create(Principal actor, String name, String planId, String ownerEmail, String ownerName) {
+        return create(actor, name, planId, ownerEmail, ownerName, RequestId.NONE);
+    }
+
+    /**
+     * Creates an organisation with its owner and owner key; a retry with the same {@code requestId} (scoped to
+     * the operator's own organisation) gets what the first attempt made, the key's secret included.
+     */
+    public Created create(Principal actor, String name, String planId, String ownerEmail, String ownerName,
+                          RequestId requestId) {
         actor.requireOperator("creating organisations");
         Violations v = new Violations().requireText("name", name, 200);
         Users.validateEmail(v, "owner_email", ownerEmail);
@@ -74,14 +88,27 @@ public final class OrganizationService {
         }
         v.throwIfAny();
         Plan plan = found.orElseThrow();
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "organization", tx -> {
             Created created = insert(tx, name.trim(), plan.id(), ownerEmail.trim(), ownerName == null ? "" : ownerName.trim(),
                     false, Optional.of(actor.apiKeyId()));
             audit.record(tx, AuditEvent.of(actor, "organization.create", "organization", created.organization().id(),
                     Map.of("plan", plan.id()), created.organization().createdAt()));
-            return created;
-        });
+            return new RequestIds.Made<>(created, created.organization().id(), created.ownerKey().secret());
+        }, OrganizationService::created);
+    }
+
+    /** What {@link #insert} made for {@code orgId}: the organisation, its first owner and its first key. */
+    private static Created created(DSLContext tx, UUID orgId, String secret) {
+        Organization org = tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(orgId)).fetchOptional()
+                .map(OrganizationService::toDomain)
+                .orElseThrow(() -> new SwitchboardException.NotFound("organization", orgId.toString()));
+        User owner = tx.selectFrom(USERS).where(USERS.ORGANIZATION_ID.eq(orgId)).orderBy(USERS.CREATED_AT, USERS.ID)
+                .limit(1).fetchOptional().map(Users::toDomain)
+                .orElseThrow(() -> new SwitchboardException.NotFound("user", "owner of " + orgId));
+        UUID keyId = tx.select(API_KEYS.ID).from(API_KEYS).where(API_KEYS.ORGANIZATION_ID.eq(orgId))
+                .orderBy(API_KEYS.CREATED_AT, API_KEYS.ID).limit(1).fetchOptional(API_KEYS.ID)
+                .orElseThrow(() -> new SwitchboardException.NotFound("api_key", "owner key of " + orgId));
+        return new Created(org, owner, new ApiKey.Created(ApiKeyService.key(tx, orgId, keyId), secret));
     }
 
     /**

@@ -21,6 +21,8 @@ import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.enums.MemberRole;
 import io.switchboard.db.tables.records.UsersRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
 import org.jooq.impl.DSL;
@@ -37,14 +39,21 @@ public final class UserService {
     private final DSLContext dsl;
     private final Clock clock;
     private final AuditSink audit;
+    private final RequestIds requestIds;
 
-    public UserService(DSLContext dsl, Clock clock, AuditSink audit) {
+    public UserService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
+        this.requestIds = requestIds;
     }
 
     public User create(Principal actor, String email, String displayName, Role role) {
+        return create(actor, email, displayName, role, RequestId.NONE);
+    }
+
+    /** Adds a user; a retry with the same {@code requestId} gets the user the first attempt made. */
+    public User create(Principal actor, String email, String displayName, Role role, RequestId requestId) {
         actor.require(Role.ADMIN, "creating users");
         Violations v = new Violations();
         Users.validateEmail(v, "email", email);
@@ -56,13 +65,12 @@ public final class UserService {
         requireCanGrant(actor, role);
         Instant now = now();
         try {
-            return dsl.transactionResult(cfg -> {
-                DSLContext tx = DSL.using(cfg);
+            return requestIds.once(actor.organizationId(), requestId, "user", tx -> {
                 User u = Users.insert(tx, actor.organizationId(), email.trim(),
                         displayName == null ? "" : displayName.trim(), role, now);
                 audit.record(tx, AuditEvent.of(actor, "user.create", "user", u.id(), Map.of("role", role.dbName()), now));
-                return u;
-            });
+                return RequestIds.Made.of(u, u.id());
+            }, (tx, id, secret) -> Users.toDomain(fetch(tx, actor, id, false)));
         } catch (IntegrityConstraintViolationException e) {
             throw new SwitchboardException.AlreadyExists("a user with email " + email.trim() + " already exists");
         }

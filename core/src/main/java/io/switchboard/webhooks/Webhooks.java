@@ -30,6 +30,8 @@ import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
 import io.switchboard.db.tables.records.WebhookDeliveriesRecord;
 import io.switchboard.db.tables.records.WebhookEndpointsRecord;
+import io.switchboard.idempotency.RequestId;
+import io.switchboard.idempotency.RequestIds;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import org.jooq.DSLContext;
@@ -49,14 +51,30 @@ public final class Webhooks {
     private final DSLContext dsl;
     private final Clock clock;
     private final AuditSink audit;
+    private final RequestIds requestIds;
 
-    public Webhooks(DSLContext dsl, Clock clock, AuditSink audit) {
+    public Webhooks(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
+        this.requestIds = requestIds;
+    }
+
+    /** For parts that only emit events and never register endpoints. */
+    public Webhooks(DSLContext dsl, Clock clock, AuditSink audit) {
+        this(dsl, clock, audit, new RequestIds(dsl, clock));
     }
 
     public WebhookEndpoint.Created create(Principal actor, String url, List<String> eventTypes, String description) {
+        return create(actor, url, eventTypes, description, RequestId.NONE);
+    }
+
+    /**
+     * Registers an endpoint; a retry with the same {@code requestId} gets the endpoint (and signing secret) the
+     * first attempt made.
+     */
+    public WebhookEndpoint.Created create(Principal actor, String url, List<String> eventTypes, String description,
+                                         RequestId requestId) {
         actor.require(Role.ADMIN, "registering webhooks");
         Violations v = new Violations().maxLength("description", description, 500);
         validateUrl(v, url);
@@ -75,8 +93,7 @@ public final class Webhooks {
         RANDOM.nextBytes(raw);
         String secret = "whsec_" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Instant now = now();
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
+        return requestIds.once(actor.organizationId(), requestId, "webhook_endpoint", tx -> {
             WebhookEndpointsRecord r = tx.newRecord(WEBHOOK_ENDPOINTS).setId(Ids.newId())
                     .setOrganizationId(actor.organizationId()).setUrl(url.strip())
                     .setEvents(new LinkedHashSet<>(events).stream().map(WebhookEvent::type).toArray(String[]::new))
@@ -84,7 +101,10 @@ public final class Webhooks {
             r.store();
             audit.record(tx, AuditEvent.of(actor, "webhook.create", "webhook_endpoint", r.getId(),
                     Map.of("url", r.getUrl(), "events", String.join(",", r.getEvents())), now));
-            return new WebhookEndpoint.Created(toDomain(r), secret);
+            return RequestIds.Made.of(new WebhookEndpoint.Created(toDomain(r), secret), r.getId());
+        }, (tx, id, ignored) -> {
+            WebhookEndpointsRecord r = endpoint(tx, actor, id);
+            return new WebhookEndpoint.Created(toDomain(r), r.getSecret());
         });
     }
 

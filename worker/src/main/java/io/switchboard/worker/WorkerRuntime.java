@@ -121,6 +121,17 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "audit checkpointing failed", e);
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        // Request ids of creates are remembered for 24 hours; older rows (and the secrets sealed in them) go.
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                int n = plane.requestIds().sweepExpired();
+                if (n > 0) {
+                    LOG.fine(() -> n + " expired request id(s) forgotten");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "request-id sweep failed; it is retried next interval", e);
+            }
+        }, 10, 600, TimeUnit.SECONDS);
         // Retention on threads of its own, so a large backlog never delays the sweeps above. The bound on how
         // late an expired item goes is this interval plus the time to delete what expired within it (README).
         Config r = config.get("retention");

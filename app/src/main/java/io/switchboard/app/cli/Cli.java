@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -251,7 +252,8 @@ public final class Cli {
         String name = args.required(2, "the key's NAME");
         Role role = enumOption("--role", "owner|admin|agent|viewer", Role.class, "ROLE_", Role.ROLE_ADMIN);
         args.done(3);
-        CreatedApiKey k = keys().createApiKey(CreateApiKeyRequest.newBuilder().setName(name).setRole(role).build());
+        CreatedApiKey k = create(id -> keys().createApiKey(CreateApiKeyRequest.newBuilder().setName(name).setRole(role)
+                .setRequestId(id).build()));
         output.one(k, c -> "key " + c.getApiKey().getId() + " (" + Output.name(c.getApiKey().getRole()) + ") created.\n"
                 + "secret (shown once, store it now): " + c.getSecret());
         return 0;
@@ -299,7 +301,7 @@ public final class Cli {
             a.addVariables(variable(spec));
         }
         args.done(2);
-        output.one(agents().createAgent(CreateAgentRequest.newBuilder().setAgent(a).build()),
+        output.one(create(id -> agents().createAgent(CreateAgentRequest.newBuilder().setAgent(a).setRequestId(id).build())),
                 created -> "agent " + created.getId() + " created\n" + describeAgent(created));
         return 0;
     }
@@ -356,8 +358,9 @@ public final class Cli {
     private int listsCreate() {
         String name = args.required(2, "the list's NAME");
         args.done(3);
-        output.one(contacts().createContactList(CreateContactListRequest.newBuilder()
-                .setContactList(ContactList.newBuilder().setName(name)).build()), l -> "list " + l.getId() + " created");
+        output.one(create(id -> contacts().createContactList(CreateContactListRequest.newBuilder()
+                .setContactList(ContactList.newBuilder().setName(name)).setRequestId(id).build())),
+                l -> "list " + l.getId() + " created");
         return 0;
     }
 
@@ -452,7 +455,8 @@ public final class Cli {
             c.setCallingWindow(CallingWindow.newBuilder().setStartLocalTime(hours[0]).setEndLocalTime(hours[1]));
         });
         args.done(2);
-        output.one(campaigns().createCampaign(CreateCampaignRequest.newBuilder().setCampaign(c).build()),
+        output.one(create(id -> campaigns().createCampaign(CreateCampaignRequest.newBuilder().setCampaign(c)
+                        .setRequestId(id).build())),
                 created -> "campaign " + created.getId() + " created (" + Output.name(created.getState()) + ")");
         return 0;
     }
@@ -567,6 +571,36 @@ public final class Cli {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** How often a create is tried when its answer is lost. */
+    static final int CREATE_ATTEMPTS = 3;
+
+    /**
+     * A create with a fresh {@code request_id}, tried again with the same id while its answer is lost to a
+     * server or database briefly away (UNAVAILABLE) or late (DEADLINE_EXCEEDED): a retry gets what an earlier
+     * attempt made, never a second one.
+     */
+    private <T> T create(Function<String, T> call) {
+        String requestId = UUID.randomUUID().toString();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.apply(requestId);
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (attempt >= CREATE_ATTEMPTS
+                        || (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED)) {
+                    throw e;
+                }
+                err.println("switchboard: " + code + ", trying again (request_id " + requestId + ")");
+                try {
+                    Thread.sleep(1000L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
 
     record Page<T>(List<T> items, String next) {
     }

@@ -32,7 +32,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     @Override
     public void createAgent(CreateAgentRequest req, StreamObserver<io.switchboard.v1.Agent> out) {
-        reply(out, toProto(agents.create(Principals.current(), spec(req.getAgent()))));
+        reply(out, toProto(agents.create(Principals.current(), spec(req.getAgent()),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override

@@ -93,7 +93,8 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
 
     @Override
     public void createCampaign(CreateCampaignRequest req, StreamObserver<io.switchboard.v1.Campaign> out) {
-        reply(out, toProto(campaigns.create(Principals.current(), spec(req.getCampaign()))));
+        reply(out, toProto(campaigns.create(Principals.current(), spec(req.getCampaign()),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override

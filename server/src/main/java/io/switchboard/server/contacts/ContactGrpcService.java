@@ -64,7 +64,8 @@ public final class ContactGrpcService extends ContactServiceGrpc.ContactServiceI
 
     @Override
     public void createContact(CreateContactRequest req, StreamObserver<io.switchboard.v1.Contact> out) {
-        reply(out, toProto(contacts.create(Principals.current(), spec(req.getContact()), req.getDefaultRegion())));
+        reply(out, toProto(contacts.create(Principals.current(), spec(req.getContact()), req.getDefaultRegion(),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override
@@ -128,7 +129,8 @@ public final class ContactGrpcService extends ContactServiceGrpc.ContactServiceI
     @Override
     public void createContactList(CreateContactListRequest req, StreamObserver<io.switchboard.v1.ContactList> out) {
         reply(out, toProto(contacts.createList(Principals.current(), req.getContactList().getName(),
-                req.getContactList().getDescription())));
+                req.getContactList().getDescription(),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class ErrorMapping {
             LOG.log(Level.WARNING, "database unreachable in RPC: " + t);
             return toStatus(new SwitchboardException.Unavailable("the database is unreachable (restarting or failing"
                     + " over); retry shortly — a write refused this way may or may not have been applied, so retry"
-                    + " creates with a lookup first", java.time.Duration.ofSeconds(2)));
+                    + " a create with the same request_id", java.time.Duration.ofSeconds(2)));
         }
         if (!(t instanceof SwitchboardException e)) {
             LOG.log(Level.SEVERE, "unexpected failure in RPC", t);
@@ -58,7 +58,13 @@ public final class ErrorMapping {
             case SwitchboardException.NotFound nf -> s.setCode(Code.NOT_FOUND_VALUE).addDetails(Any.pack(
                     ResourceInfo.newBuilder().setResourceType(nf.resourceType()).setResourceName(nf.resourceName())
                             .setDescription(nf.getMessage()).build()));
-            case SwitchboardException.AlreadyExists ae -> s.setCode(Code.ALREADY_EXISTS_VALUE);
+            case SwitchboardException.AlreadyExists ae -> {
+                s.setCode(Code.ALREADY_EXISTS_VALUE);
+                if (!ae.field().isEmpty()) {
+                    s.addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(BadRequest.FieldViolation
+                            .newBuilder().setField(ae.field()).setDescription(ae.getMessage())).build()));
+                }
+            }
             case SwitchboardException.FailedPrecondition fp -> s.setCode(Code.FAILED_PRECONDITION_VALUE).addDetails(
                     Any.pack(ErrorInfo.newBuilder().setReason(fp.type()).setDomain(DOMAIN).build()));
             case SwitchboardException.Aborted ab -> s.setCode(Code.ABORTED_VALUE);

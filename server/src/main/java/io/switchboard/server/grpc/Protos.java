@@ -1,10 +1,15 @@
 package io.switchboard.server.grpc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Optional;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.switchboard.common.SwitchboardException;
+import io.switchboard.idempotency.RequestId;
 import io.switchboard.tenancy.Role;
 
 /** Conversions between protobuf well-known types and java.time / domain enums. */
@@ -19,6 +24,23 @@ public final class Protos {
 
     public static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+
+    /**
+     * A create request's {@code request_id} with its request, serialized deterministically with
+     * {@code request_id} cleared, as the body a retry must repeat.
+     */
+    public static RequestId requestId(String requestId, Message withoutRequestId) {
+        byte[] body = new byte[withoutRequestId.getSerializedSize()];
+        CodedOutputStream out = CodedOutputStream.newInstance(body);
+        out.useDeterministicSerialization();
+        try {
+            withoutRequestId.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("serializing into an array cannot fail", e);
+        }
+        out.checkNoSpaceLeft();
+        return RequestId.of(requestId, body);
     }
 
     /** Empty when the field is unset. */

@@ -31,7 +31,8 @@ public final class ApiKeyGrpcService extends ApiKeyServiceGrpc.ApiKeyServiceImpl
     @Override
     public void createApiKey(CreateApiKeyRequest req, StreamObserver<CreatedApiKey> out) {
         reply(out, toProto(keys.create(Principals.current(), req.getName(), UserGrpcService.roleOrNull(req.getRole()),
-                req.getUserId(), Protos.optionalInstant(req.hasExpireTime(), req.getExpireTime()))));
+                req.getUserId(), Protos.optionalInstant(req.hasExpireTime(), req.getExpireTime()),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override

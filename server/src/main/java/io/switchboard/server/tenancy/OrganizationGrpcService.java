@@ -34,7 +34,8 @@ public final class OrganizationGrpcService extends OrganizationServiceGrpc.Organ
     @Override
     public void createOrganization(CreateOrganizationRequest req, StreamObserver<CreateOrganizationResponse> out) {
         OrganizationService.Created c = organizations.create(Principals.current(), req.getName(), req.getPlanId(),
-                req.getOwnerEmail(), req.getOwnerDisplayName());
+                req.getOwnerEmail(), req.getOwnerDisplayName(),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()));
         reply(out, CreateOrganizationResponse.newBuilder()
                 .setOrganization(toProto(c.organization()))
                 .setOwner(UserGrpcService.toProto(c.owner()))

@@ -33,7 +33,8 @@ public final class UserGrpcService extends UserServiceGrpc.UserServiceImplBase {
     @Override
     public void createUser(CreateUserRequest req, StreamObserver<io.switchboard.v1.User> out) {
         reply(out, toProto(users.create(Principals.current(), req.getEmail(), req.getDisplayName(),
-                roleOrNull(req.getRole()))));
+                roleOrNull(req.getRole()),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()))));
     }
 
     @Override

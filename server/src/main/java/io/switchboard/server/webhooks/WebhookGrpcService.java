@@ -33,7 +33,8 @@ public final class WebhookGrpcService extends WebhookServiceGrpc.WebhookServiceI
     @Override
     public void createWebhookEndpoint(CreateWebhookEndpointRequest req, StreamObserver<CreateWebhookEndpointResponse> out) {
         WebhookEndpoint.Created c = webhooks.create(Principals.current(), req.getUrl(), req.getEventsList(),
-                req.getDescription());
+                req.getDescription(),
+                Protos.requestId(req.getRequestId(), req.toBuilder().clearRequestId().build()));
         reply(out, CreateWebhookEndpointResponse.newBuilder().setEndpoint(toProto(c.endpoint())).setSecret(c.secret())
                 .build());
     }
