@@ -24,6 +24,7 @@ import io.switchboard.retention.LegalHolds;
 import io.switchboard.retention.PolicyChanges;
 import io.switchboard.retention.RetentionService;
 import io.switchboard.tenancy.ApiKeyService;
+import io.switchboard.tenancy.KeyChanges;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.UserService;
 import io.switchboard.usage.UsageService;
@@ -86,10 +87,11 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
         Webhooks webhooks = new Webhooks(dsl, clock, audit);
         ContactService contacts = new ContactService(dsl, clock, audit);
         auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
+        KeyChanges keyChanges = new KeyChanges();
         return new ControlPlane(database, clock, catalog, audit, auditLog,
-                new OrganizationService(dsl, clock, catalog, audit, plans, changes),
-                new ApiKeyService(dsl, clock, audit),
-                new UserService(dsl, clock, audit),
+                new OrganizationService(dsl, clock, catalog, audit, plans, changes, keyChanges),
+                new ApiKeyService(dsl, clock, audit, keyChanges),
+                new UserService(dsl, clock, audit, keyChanges),
                 plans,
                 new AgentService(dsl, clock, plans, audit),
                 new CampaignService(dsl, clock, plans, audit, webhooks),

@@ -38,10 +38,13 @@ public final class UserService {
     private final Clock clock;
     private final AuditSink audit;
 
-    public UserService(DSLContext dsl, Clock clock, AuditSink audit) {
+    private final KeyChanges keyChanges;
+
+    public UserService(DSLContext dsl, Clock clock, AuditSink audit, KeyChanges keyChanges) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
+        this.keyChanges = keyChanges;
     }
 
     public User create(Principal actor, String email, String displayName, Role role) {
@@ -115,6 +118,9 @@ public final class UserService {
             audit.record(tx, AuditEvent.of(actor, "user.update", "user", id, Map.of("role", updated.role().dbName()), now));
             return updated;
         });
+        if (role.isPresent()) {
+            keyChanges.organization(actor.organizationId()); // the user's keys may have lost their role
+        }
         return u;
     }
 
@@ -139,6 +145,7 @@ public final class UserService {
                     .and(API_KEYS.REVOKED_AT.isNull()).execute();
             audit.record(tx, AuditEvent.of(actor, "user.delete", "user", id, Map.of(), now));
         });
+        keyChanges.organization(actor.organizationId()); // the user's keys were revoked
     }
 
     private static void requireCanGrant(Principal actor, Role role) {
