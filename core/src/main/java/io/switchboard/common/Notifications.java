@@ -24,7 +24,7 @@ import org.postgresql.PGNotification;
  * what another server did (a live call's new events, a revoked key) without polling.
  *
  * <p>A notification is lost while the connection is down, so the listeners are told ({@link Listener#reset()})
- * when it drops and again when it is back, and {@link #live()} says whether notifications are being heard right
+ * when it drops and again when it is back, and {@link #live} says whether notifications are being heard right
  * now: a round trip on the connection every {@link #HEARTBEAT_MILLIS} ms proves it (a connection cut without a
  * word from the network is noticed within {@link #LIVE_MILLIS} ms).
  */
@@ -47,6 +47,7 @@ public final class Notifications implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile long aliveAt; // nanoTime of the last round trip that proved the connection, 0 while down
+    private volatile Set<String> listening = Set.of(); // channels LISTENed to on the current connection
 
     private Notifications(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -68,10 +69,13 @@ public final class Notifications implements AutoCloseable {
         listeners.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(listener);
     }
 
-    /** Whether notifications are being heard: the connection answered within the last second. */
-    public boolean live() {
+    /**
+     * Whether {@code channel}'s notifications are being heard: it is LISTENed to and the connection answered
+     * within the last second.
+     */
+    public boolean live(String channel) {
         long at = aliveAt;
-        return at != 0 && System.nanoTime() - at < LIVE_MILLIS * 1_000_000;
+        return at != 0 && System.nanoTime() - at < LIVE_MILLIS * 1_000_000 && listening.contains(channel);
     }
 
     /** Sends {@code payload} on {@code channel} when {@code tx} commits (at once outside a transaction). */
@@ -80,6 +84,7 @@ public final class Notifications implements AutoCloseable {
     }
 
     private void run() {
+        boolean lost = false; // reported, once per outage
         while (!closed) {
             try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
                 PGConnection pg = c.unwrap(PGConnection.class);
@@ -89,13 +94,19 @@ public final class Notifications implements AutoCloseable {
                     for (String channel : listeners.keySet()) {
                         if (heard.add(channel)) {
                             s.execute("LISTEN " + channel);
+                            listening = Set.copyOf(heard);
                         }
                     }
-                    s.execute("SELECT 1"); // proves the connection; notifications that arrived come with the answer
-                    aliveAt = System.nanoTime();
+                    if (System.nanoTime() - aliveAt >= HEARTBEAT_MILLIS * 1_000_000) {
+                        s.execute("SELECT 1"); // proves the connection; notifications that arrived come with the answer
+                        aliveAt = System.nanoTime();
+                    }
                     if (!announced) { // listening again: whatever was said meanwhile is unknown
                         announced = true;
-                        LOG.fine("listening for notifications on " + heard);
+                        if (lost) {
+                            LOG.info("notifications from PostgreSQL heard again on " + heard);
+                            lost = false;
+                        }
                         listeners.values().forEach(ls -> ls.forEach(Notifications::reset));
                     }
                     PGNotification[] got = pg.getNotifications((int) HEARTBEAT_MILLIS);
@@ -111,10 +122,14 @@ public final class Notifications implements AutoCloseable {
                 }
             } catch (SQLException | RuntimeException e) {
                 aliveAt = 0;
+                listening = Set.of();
                 listeners.values().forEach(ls -> ls.forEach(Notifications::reset));
                 if (!closed) {
-                    LOG.log(Level.WARNING, "notifications from PostgreSQL lost; reconnecting (caches bypassed,"
-                            + " live watchers poll meanwhile): " + e.getMessage());
+                    if (!lost) {
+                        LOG.log(Level.WARNING, "notifications from PostgreSQL lost; reconnecting (cached API keys"
+                                + " live under a second, live-call watchers poll meanwhile): " + e.getMessage());
+                        lost = true;
+                    }
                     try {
                         Thread.sleep(500);
                     } catch (InterruptedException ie) {
@@ -124,6 +139,7 @@ public final class Notifications implements AutoCloseable {
             }
         }
         aliveAt = 0;
+        listening = Set.of();
     }
 
     private static void reset(Listener l) {

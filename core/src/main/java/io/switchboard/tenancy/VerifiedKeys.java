@@ -16,7 +16,7 @@ import io.switchboard.common.Notifications;
  *
  * <p>A row is kept {@link #TTL} at most, and dropped at once when the database announces a change to the key or
  * its organisation (the V15 triggers NOTIFY {@link #CHANNEL} for revocation, deletion, a role change, an
- * organisation's closing), on every server. While those announcements cannot be heard ({@link Notifications#live()}
+ * organisation's closing), on every server. While those announcements cannot be heard ({@link Notifications#live}
  * is false: the LISTEN connection is down or unproven for a second) a row is used for {@link #UNHEARD_TTL} only,
  * so revocation still takes effect within a second; when the connection drops and when it is back, the cache is
  * emptied. A lookup that raced an announcement is not cached (the generation check).
@@ -56,7 +56,7 @@ public final class VerifiedKeys implements Notifications.Listener {
         if (k == null) {
             long gen = generation.get();
             long readAt = nanoTime.getAsLong();
-            boolean heard = notifications.live(); // before the read: an announcement after it is heard
+            boolean heard = notifications.live(CHANNEL); // before the read: an announcement after it is heard
             k = keys.lookup(p.prefix()).orElseThrow(() -> new io.switchboard.common.SwitchboardException
                     .Unauthenticated("invalid API key"));
             if (!k.revoked()) {
@@ -80,7 +80,7 @@ public final class VerifiedKeys implements Notifications.Listener {
             return null;
         }
         long age = nanoTime.getAsLong() - e.readAt();
-        boolean usable = e.heard() && notifications.live() ? age < TTL.toNanos() : age < UNHEARD_TTL.toNanos();
+        boolean usable = e.heard() && notifications.live(CHANNEL) ? age < TTL.toNanos() : age < UNHEARD_TTL.toNanos();
         if (!usable) {
             byPrefix.remove(prefix, e);
             return null;

@@ -59,7 +59,7 @@ class VerifiedKeysTest {
     @Test
     void aCachedKeyIsNotReadAgainButAnyAnnouncedChangeEvenByHandDropsIt() throws Exception {
         VerifiedKeys keys = new VerifiedKeys(f.plane.apiKeys(), notifications);
-        await(notifications::live, "listening");
+        await(() -> notifications.live(VerifiedKeys.CHANNEL), "listening");
         keys.authenticate(acme.ownerKey(), "test");
         assertEquals(1, keys.size());
 
@@ -78,7 +78,7 @@ class VerifiedKeysTest {
     @Test
     void aKeyRevokedInThisProcessIsDroppedBeforeTheRevocationReturns() throws Exception {
         VerifiedKeys keys = new VerifiedKeys(f.plane.apiKeys(), notifications);
-        await(notifications::live, "listening");
+        await(() -> notifications.live(VerifiedKeys.CHANNEL), "listening");
         String viewer = f.plane.apiKeys().create(acme.owner(), "viewer", Role.VIEWER, "", java.util.Optional.empty())
                 .secret();
         Principal p = keys.authenticate(viewer, "test");
@@ -102,7 +102,7 @@ class VerifiedKeysTest {
     @Test
     void whenTheListenConnectionDropsTheCacheIsEmptiedAndListeningResumes() throws Exception {
         VerifiedKeys keys = new VerifiedKeys(f.plane.apiKeys(), notifications);
-        await(notifications::live, "listening");
+        await(() -> notifications.live(VerifiedKeys.CHANNEL), "listening");
         keys.authenticate(acme.ownerKey(), "test");
         assertEquals(1, keys.size());
 
@@ -110,7 +110,7 @@ class VerifiedKeysTest {
         dsl.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT 1'"
                 + " AND pid <> pg_backend_pid()");
         await(() -> keys.size() == 0, "the drop emptied the cache");
-        await(notifications::live, "listening again");
+        await(() -> notifications.live(VerifiedKeys.CHANNEL), "listening again");
         keys.authenticate(acme.ownerKey(), "test");
         assertEquals(1, keys.size());
         f.plane.apiKeys().revoke(acme.owner(), acme.key().apiKey().id().toString());
