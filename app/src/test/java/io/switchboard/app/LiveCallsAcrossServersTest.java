@@ -138,6 +138,29 @@ class LiveCallsAcrossServersTest {
         assertSameEventsInOrder(spoken, overWeb);
     }
 
+    @Test
+    void aWatchThroughOneServerEndsWhenTheCallFailsOnTheOther() throws Exception {
+        CallsEndToEndTest.LiveStream live = CallsEndToEndTest.LiveStream.open(
+                new CallsEndToEndTest.Tenant(key, agentId, null, CallServiceGrpc.newStub(toB)
+                        .withCallCredentials(TestStacks.bearer(key))), TestCalls.wav16k(agentId).toBuilder()
+                        .setFormat(TestCalls.wav16k(agentId).getFormat().toBuilder()
+                                .setContainer(io.switchboard.v1.AudioFormat.Container.CONTAINER_RAW)).build());
+        String id = live.accepted().getId();
+        List<CallEvent> watched = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> watchDone = new CompletableFuture<>();
+        CallServiceGrpc.newStub(toA).withCallCredentials(TestStacks.bearer(key))
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), collect(watched, watchDone));
+        live.sendAudio(new byte[32_000], 640); // a second of silence
+        Thread.sleep(1000);
+
+        live.cancel(); // the bridge streaming into B crashes: B fails the call
+        watchDone.get(30, TimeUnit.SECONDS);
+        assertTrue(watched.getLast().hasEnded(), "the watch through A ends with the call held by B");
+        assertEquals(Call.State.STATE_FAILED, watched.getLast().getEnded().getState());
+        assertTrue(watched.getLast().getEnded().getEndReason().contains("client went away"),
+                watched.getLast().getEnded().getEndReason());
+    }
+
     /** The watcher saw, in the caller's order, the caller's events from some point on, every final among them. */
     private static void assertSameEventsInOrder(List<TranscriptEvent> spoken, List<CallEvent> watched) {
         List<TranscriptEvent> seen = watched.stream().filter(CallEvent::hasTranscript).map(CallEvent::getTranscript)

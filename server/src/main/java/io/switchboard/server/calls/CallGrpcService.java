@@ -487,7 +487,9 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 Call ended = calls.end(call.organizationId(), call.id(), state, reason);
                 io.switchboard.v1.Call p = toProto(ended);
                 try {
-                    publisher.ended(); // watchers read the ending from the call's row; this wakes them at once
+                    if (publisher != null) {
+                        publisher.ended(); // watchers read the ending from the call's row; this wakes them at once
+                    }
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "announcing the end of call " + call.id() + " failed; watchers find it"
                             + " within a second", e);
