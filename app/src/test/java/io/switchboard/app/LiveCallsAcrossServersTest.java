@@ -104,6 +104,11 @@ class LiveCallsAcrossServersTest {
                         .header("authorization", "Bearer " + key)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(frame(WatchCallRequest.newBuilder().setId(id)
                                 .build().toByteArray()))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        String globex = TestStacks.organization(toA, stack.operatorKey, "Globex", "growth");
+        StatusRuntimeException foreign = assertThrows(StatusRuntimeException.class, () -> CallServiceGrpc
+                .newBlockingStub(toB).withCallCredentials(TestStacks.bearer(globex))
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build()).hasNext());
+        assertEquals(Status.Code.NOT_FOUND, foreign.getStatus().getCode(), "another organisation sees nothing");
         Thread.sleep(1000); // let both watchers subscribe before the first words
 
         live.sendAudio(TestCalls.pcmBytes(said.samples()), 640); // 20 ms frames
