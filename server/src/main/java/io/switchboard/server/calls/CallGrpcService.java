@@ -102,6 +102,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public CallGrpcService(CallService calls, LiveEvents events, Notifications notifications,
                            Optional<SpeechRecognizer> recognizer, Duration idleTimeout, long maxBacklog,
                            Duration storeGrace, int maxWatcherBacklog) {
+        if (maxWatcherBacklog < 1) {
+            throw new IllegalArgumentException("calls.max-watcher-backlog must be at least 1 (events a watcher may"
+                    + " fall behind); it is " + maxWatcherBacklog);
+        }
         this.calls = calls;
         this.events = events;
         this.watchers = new CallWatchers(calls, events, notifications, maxWatcherBacklog);
