@@ -25,6 +25,7 @@ import io.switchboard.retention.LegalHolds;
 import io.switchboard.retention.PolicyChanges;
 import io.switchboard.retention.RetentionService;
 import io.switchboard.tenancy.ApiKeyService;
+import io.switchboard.tenancy.KeyChanges;
 import io.switchboard.tenancy.OrganizationService;
 import io.switchboard.tenancy.UserService;
 import io.switchboard.usage.UsageService;
@@ -89,10 +90,11 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
         Webhooks webhooks = new Webhooks(dsl, clock, audit, requestIds);
         ContactService contacts = new ContactService(dsl, clock, audit, requestIds);
         auditLog.useRetention((org, at) -> plans.effectivePolicy(org).retention(DataClass.AUDIT_LOG).expiry(at));
+        KeyChanges keyChanges = new KeyChanges();
         return new ControlPlane(database, clock, catalog, audit, auditLog,
-                new OrganizationService(dsl, clock, catalog, audit, plans, changes, requestIds),
-                new ApiKeyService(dsl, clock, audit, requestIds),
-                new UserService(dsl, clock, audit, requestIds),
+                new OrganizationService(dsl, clock, catalog, audit, plans, changes, requestIds, keyChanges),
+                new ApiKeyService(dsl, clock, audit, requestIds, keyChanges),
+                new UserService(dsl, clock, audit, requestIds, keyChanges),
                 plans,
                 new AgentService(dsl, clock, plans, audit, requestIds),
                 new CampaignService(dsl, clock, plans, audit, webhooks, requestIds),

@@ -12,6 +12,8 @@ import io.grpc.BindableService;
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.calls.LiveEvents;
+import io.switchboard.common.Notifications;
 import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
@@ -88,10 +90,13 @@ final class CallsWiring {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls, plane.agents()::organizationOf);
     }
 
-    static CallGrpcService grpc(Config config, CallService calls, Optional<SpeechRecognizer> recognizer) {
-        return new CallGrpcService(calls, recognizer, config.get("calls.idle-timeout").as(Duration.class)
-                .orElse(Duration.ofSeconds(30)), config.get("calls.max-backlog").asLong()
-                .orElse(CallGrpcService.DEFAULT_MAX_BACKLOG), config.get("calls.store-grace").as(Duration.class)
-                .orElse(CallGrpcService.DEFAULT_STORE_GRACE));
+    /** @param notifications the server process's LISTEN connection (live calls' watchers on every server) */
+    static CallGrpcService grpc(Config config, ControlPlane plane, CallService calls,
+                                Optional<SpeechRecognizer> recognizer, Notifications notifications) {
+        return new CallGrpcService(calls, new LiveEvents(plane.database().dsl(), plane.contentSeal()), notifications,
+                recognizer, config.get("calls.idle-timeout").as(Duration.class).orElse(Duration.ofSeconds(30)),
+                config.get("calls.max-backlog").asLong().orElse(CallGrpcService.DEFAULT_MAX_BACKLOG),
+                config.get("calls.store-grace").as(Duration.class).orElse(CallGrpcService.DEFAULT_STORE_GRACE),
+                config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG));
     }
 }

@@ -17,6 +17,7 @@ import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
+import io.switchboard.common.Notifications;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.observe.Observability;
 import io.switchboard.telephony.Softphone;
@@ -45,6 +46,7 @@ public final class DevStack implements AutoCloseable {
     final Database db;
     final ObjectStore store;
     final ControlPlane plane;
+    final Notifications notifications;
     final SwitchboardServer server;
     final Optional<WorkerRuntime> worker;
     final Optional<SpeechRecognizer> recognizer;
@@ -54,7 +56,7 @@ public final class DevStack implements AutoCloseable {
     private final Config config;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
-                     SwitchboardServer server, Optional<WorkerRuntime> worker, Optional<SpeechRecognizer> recognizer,
+                     Notifications notifications, SwitchboardServer server, Optional<WorkerRuntime> worker, Optional<SpeechRecognizer> recognizer,
                      String operatorKey, String schemaVersion, Optional<Softphone> softphone, Config config) {
         this.softphone = softphone;
         this.config = config;
@@ -63,6 +65,7 @@ public final class DevStack implements AutoCloseable {
         this.db = db;
         this.store = store;
         this.plane = plane;
+        this.notifications = notifications;
         this.server = server;
         this.worker = worker;
         this.recognizer = recognizer;
@@ -120,8 +123,9 @@ public final class DevStack implements AutoCloseable {
                         + " campaigns will not dial");
             }
         }
-        CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
-        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
+        Notifications notifications = Notifications.start(db.dataSource());
+        CallGrpcService grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
+        SwitchboardServer server = SwitchboardServer.start(plane, notifications, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", port, Main.serverTls(config)));
@@ -131,7 +135,7 @@ public final class DevStack implements AutoCloseable {
                 ? Optional.of(WorkerRuntime.start(config, plane, calls, queue, recognizer,
                         dialing.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config)))
                 : Optional.empty();
-        return new DevStack(home, embedded, db, store, plane, server, worker, recognizer, key,
+        return new DevStack(home, embedded, db, store, plane, notifications, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
                 config);
     }
@@ -164,6 +168,40 @@ public final class DevStack implements AutoCloseable {
         CallService calls = CallsWiring.callService(plane, queue, store);
         WorkerRuntime extra = WorkerRuntime.start(config, plane, calls, queue, recognizer);
         return extra::close;
+    }
+
+    /** Another API server process's worth: its own pool, LISTEN connection and call service, on a free port. */
+    public record ExtraServer(SwitchboardServer server, Notifications notifications, Database db) implements AutoCloseable {
+        public int port() {
+            return server.port();
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            notifications.close();
+            db.close();
+        }
+    }
+
+    /**
+     * A second API server against the same database and object store (live calls, the carrier bridge aside), as
+     * a deployment behind a load balancer runs them: for tests of what crosses servers.
+     */
+    public ExtraServer startExtraServer() {
+        Database other = Database.connect(embedded.jdbcUrl(), "postgres", "postgres",
+                config.get("db.pool-size").asInt().orElse(16));
+        ControlPlane otherPlane = Main.controlPlane(config, other,
+                Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")),
+                Main.masterKeyFile(config).orElse(home.resolve("master.key")));
+        Notifications heard = Notifications.start(other.dataSource());
+        CallService calls = CallsWiring.callService(otherPlane, CallsWiring.queue(otherPlane), store);
+        CallGrpcService grpc = CallsWiring.grpc(config, otherPlane, calls, recognizer, heard);
+        SwitchboardServer s = SwitchboardServer.start(otherPlane, heard, Optional.of(grpc),
+                CallsWiring.contentServices(otherPlane, calls), Optional.empty(),
+                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
+                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", 0, Main.serverTls(config)));
+        return new ExtraServer(s, heard, other);
     }
 
     /** Bootstraps on first run and keeps the key in {@code home/bootstrap-key} (mode 600) for later runs. */
@@ -207,6 +245,7 @@ public final class DevStack implements AutoCloseable {
     public void close() {
         softphone.ifPresent(Softphone::close);
         server.close();
+        notifications.close();
         worker.ifPresent(WorkerRuntime::close);
         recognizer.ifPresent(SpeechRecognizer::close);
         db.close();

@@ -27,6 +27,7 @@ import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
 import io.switchboard.server.Listener;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.common.Notifications;
 import io.switchboard.server.web.GrpcWebCors;
 import io.switchboard.storage.ObjectStore;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -181,8 +182,9 @@ public final class Main {
                 System.out.println("Bootstrap operator key (shown once, store it now): " + c.ownerKey().secret()));
         var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
         var recognizer = CallsWiring.recognizer(config);
-        var grpc = CallsWiring.grpc(config, calls, recognizer);
-        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
+        Notifications notifications = Notifications.start(db.dataSource());
+        var grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
+        SwitchboardServer server = SwitchboardServer.start(plane, notifications, Optional.of(grpc),
                 CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
@@ -190,6 +192,7 @@ public final class Main {
                         config.get("server.port").asInt().orElse(50051), serverTls(config)));
         awaitShutdown(() -> {
             server.close();
+            notifications.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();
             io.switchboard.common.Tracing.shutdown();

@@ -233,6 +233,8 @@ public final class SubjectRights {
                 objects.addAll(own);
                 int seg = tx.deleteFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(c.getId())).execute();
                 int sum = tx.deleteFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(c.getId())).execute();
+                // the live events watchers read while the call ran (kept minutes, but erasure does not wait)
+                io.switchboard.calls.LiveEvents.delete(tx, List.of(c.getId()));
                 segments += seg;
                 summaries += sum;
                 tx.update(CALLS).set(CALLS.CONTACT_ID, (UUID) null).set(CALLS.RECORDING_KEY, (String) null)

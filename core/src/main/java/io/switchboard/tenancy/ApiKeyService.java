@@ -43,46 +43,83 @@ public final class ApiKeyService {
     private final Clock clock;
     private final AuditSink audit;
     private final RequestIds requestIds;
+    private final KeyChanges changes;
 
     /** @param requestIds must seal secrets: a retried create answers with the same key, secret included */
-    public ApiKeyService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
+    public ApiKeyService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds, KeyChanges changes) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
         this.requestIds = requestIds;
+        this.changes = changes;
+    }
+
+    /** Where this process hears of keys that became invalid or weaker (for caches of keys). */
+    public KeyChanges changes() {
+        return changes;
     }
 
     /**
-     * Resolves a presented bearer key to its principal.
+     * Resolves a presented bearer key to its principal: one read of the key (and, at most once a minute per
+     * key, a write of when it was last used).
      *
      * @throws SwitchboardException.Unauthenticated for unknown, malformed, revoked or expired keys and
      *                                              keys of deleted organisations, all with one message so
      *                                              a caller cannot probe which case applies
      */
     public Principal authenticate(String presentedKey, String remoteAddress) {
-        ApiKeySecrets.Presented p = ApiKeySecrets.parse(presentedKey)
+        ApiKeySecrets.Presented p = presented(presentedKey);
+        Verified k = lookup(p.prefix()).orElseThrow(() -> new SwitchboardException.Unauthenticated("invalid API key"));
+        Principal principal = admit(k, p, remoteAddress);
+        touchIfDue(k);
+        return principal;
+    }
+
+    /** What authentication needs of a stored key, as read (see {@link VerifiedKeys} for the cache of these). */
+    record Verified(UUID id, UUID organizationId, String prefix, byte[] secretSha256, Role role, Optional<UUID> userId,
+                    boolean platformOperator, Optional<Instant> expiresAt, boolean revoked,
+                    java.util.concurrent.atomic.AtomicReference<Instant> lastUsedAt) {
+    }
+
+    static ApiKeySecrets.Presented presented(String presentedKey) {
+        return ApiKeySecrets.parse(presentedKey)
                 .orElseThrow(() -> new SwitchboardException.Unauthenticated("invalid API key"));
-        Instant now = now();
-        var row = dsl.select(API_KEYS.fields()).from(API_KEYS)
+    }
+
+    /** The key with this prefix, unless its organisation is closed. */
+    Optional<Verified> lookup(String prefix) {
+        return dsl.select(API_KEYS.fields()).from(API_KEYS)
                 .join(ORGANIZATIONS).on(ORGANIZATIONS.ID.eq(API_KEYS.ORGANIZATION_ID))
-                .where(API_KEYS.PREFIX.eq(p.prefix()))
+                .where(API_KEYS.PREFIX.eq(prefix))
                 .and(ORGANIZATIONS.DELETED_AT.isNull())
-                .fetchOptionalInto(API_KEYS);
-        if (row.isEmpty() || !MessageDigest.isEqual(row.get().getSecretSha256(), p.sha256())) {
+                .fetchOptionalInto(API_KEYS)
+                .map(k -> new Verified(k.getId(), k.getOrganizationId(), k.getPrefix(), k.getSecretSha256(),
+                        Role.fromDb(k.getRole().getLiteral()), Optional.ofNullable(k.getUserId()), k.getPlatformOperator(),
+                        Optional.ofNullable(k.getExpiresAt()), k.getRevokedAt() != null,
+                        new java.util.concurrent.atomic.AtomicReference<>(k.getLastUsedAt())));
+    }
+
+    /** Checks the presented secret, revocation and expiry (now, by the clock) against {@code k}. */
+    Principal admit(Verified k, ApiKeySecrets.Presented p, String remoteAddress) {
+        if (!MessageDigest.isEqual(k.secretSha256(), p.sha256())) {
             throw new SwitchboardException.Unauthenticated("invalid API key");
         }
-        ApiKeysRecord k = row.get();
-        if (k.getRevokedAt() != null) {
-            throw new SwitchboardException.Unauthenticated("API key " + k.getPrefix() + " was revoked");
+        if (k.revoked()) {
+            throw new SwitchboardException.Unauthenticated("API key " + k.prefix() + " was revoked");
         }
-        if (k.getExpiresAt() != null && !now.isBefore(k.getExpiresAt())) {
-            throw new SwitchboardException.Unauthenticated("API key " + k.getPrefix() + " has expired");
+        if (k.expiresAt().isPresent() && !now().isBefore(k.expiresAt().get())) {
+            throw new SwitchboardException.Unauthenticated("API key " + k.prefix() + " has expired");
         }
-        if (k.getLastUsedAt() == null || k.getLastUsedAt().plus(LAST_USED_GRANULARITY).isBefore(now)) {
-            dsl.update(API_KEYS).set(API_KEYS.LAST_USED_AT, now).where(API_KEYS.ID.eq(k.getId())).execute();
+        return new Principal(k.organizationId(), k.id(), k.role(), k.userId(), k.platformOperator(), remoteAddress);
+    }
+
+    /** Writes last_used_at if the last write is older than {@link #LAST_USED_GRANULARITY}. */
+    void touchIfDue(Verified k) {
+        Instant now = now();
+        Instant last = k.lastUsedAt().get();
+        if ((last == null || last.plus(LAST_USED_GRANULARITY).isBefore(now)) && k.lastUsedAt().compareAndSet(last, now)) {
+            dsl.update(API_KEYS).set(API_KEYS.LAST_USED_AT, now).where(API_KEYS.ID.eq(k.id())).execute();
         }
-        return new Principal(k.getOrganizationId(), k.getId(), Role.fromDb(k.getRole().getLiteral()),
-                Optional.ofNullable(k.getUserId()), k.getPlatformOperator(), remoteAddress);
     }
 
     public ApiKey.Created create(Principal actor, String name, Role role, String userIdText,
@@ -204,6 +241,7 @@ public final class ApiKeyService {
             audit.record(tx, AuditEvent.of(actor, "api_key.revoke", "api_key", id, Map.of("prefix", r.getPrefix()), now));
             return toDomain(r);
         });
+        changes.key(id);
         return key;
     }
 

@@ -56,8 +56,11 @@ public final class OrganizationService {
     /** How long a closed organisation can be reopened before its data is purged. */
     public static final Duration PURGE_AFTER = Duration.ofDays(30);
 
+    private final KeyChanges keyChanges;
+
     public OrganizationService(DSLContext dsl, Clock clock, PlanCatalog catalog, AuditSink audit, PlanService plans,
-                               RetentionReevaluation reevaluation, RequestIds requestIds) {
+                               RetentionReevaluation reevaluation, RequestIds requestIds, KeyChanges keyChanges) {
+        this.keyChanges = keyChanges;
         this.dsl = dsl;
         this.clock = clock;
         this.catalog = catalog;
@@ -232,6 +235,7 @@ public final class OrganizationService {
             audit.record(tx, AuditEvent.of(actor, "organization.close", "organization", actor.organizationId(),
                     Map.of("purge_at", purgeAt.toString()), now));
         });
+        keyChanges.organization(actor.organizationId());
         return purgeAt;
     }
 

@@ -41,11 +41,14 @@ public final class UserService {
     private final AuditSink audit;
     private final RequestIds requestIds;
 
-    public UserService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds) {
+    private final KeyChanges keyChanges;
+
+    public UserService(DSLContext dsl, Clock clock, AuditSink audit, RequestIds requestIds, KeyChanges keyChanges) {
         this.dsl = dsl;
         this.clock = clock;
         this.audit = audit;
         this.requestIds = requestIds;
+        this.keyChanges = keyChanges;
     }
 
     public User create(Principal actor, String email, String displayName, Role role) {
@@ -123,6 +126,9 @@ public final class UserService {
             audit.record(tx, AuditEvent.of(actor, "user.update", "user", id, Map.of("role", updated.role().dbName()), now));
             return updated;
         });
+        if (role.isPresent()) {
+            keyChanges.organization(actor.organizationId()); // the user's keys may have lost their role
+        }
         return u;
     }
 
@@ -147,6 +153,7 @@ public final class UserService {
                     .and(API_KEYS.REVOKED_AT.isNull()).execute();
             audit.record(tx, AuditEvent.of(actor, "user.delete", "user", id, Map.of(), now));
         });
+        keyChanges.organization(actor.organizationId()); // the user's keys were revoked
     }
 
     private static void requireCanGrant(Principal actor, Role role) {

@@ -19,6 +19,7 @@ import io.helidon.webserver.grpc.GrpcReflectionFeature;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.websocket.WsRouting;
 import io.switchboard.ControlPlane;
+import io.switchboard.common.Notifications;
 import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
@@ -42,6 +43,7 @@ import io.switchboard.server.web.GrpcWebCors;
 import io.switchboard.server.web.GrpcWebHttp2;
 import io.switchboard.server.webhooks.WebhookGrpcService;
 import io.switchboard.telephony.TwilioTelephony;
+import io.switchboard.tenancy.VerifiedKeys;
 
 /**
  * The API server: Helidon SE's HTTP/2 webserver carrying the switchboard.v1 gRPC services, the standard
@@ -58,13 +60,15 @@ public final class SwitchboardServer implements AutoCloseable {
 
     private final java.util.Optional<CallGrpcService> calls;
     private final GrpcWebBridge web;
+    private final java.util.Optional<Notifications> ownNotifications;
 
     private SwitchboardServer(WebServer webServer, HealthStatusManager health, java.util.Optional<CallGrpcService> calls,
-                              GrpcWebBridge web) {
+                              GrpcWebBridge web, java.util.Optional<Notifications> ownNotifications) {
         this.webServer = webServer;
         this.health = health;
         this.calls = calls;
         this.web = web;
+        this.ownNotifications = ownNotifications;
     }
 
     /** Starts on {@code host:port}; port 0 picks a free port (see {@link #port()}). */
@@ -111,11 +115,37 @@ public final class SwitchboardServer implements AutoCloseable {
     public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
                                           List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
+        Notifications own = Notifications.start(plane.database().dataSource());
+        try {
+            return start(plane, own, java.util.Optional.of(own), calls, more, carrier, readiness, cors, listener);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @param notifications this process's LISTEN connection (the caller's to close, after the server): the cache
+     *                      of verified API keys hears revocations on every server through it
+     */
+    public static SwitchboardServer start(ControlPlane plane, Notifications notifications,
+                                          java.util.Optional<CallGrpcService> calls,
+                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
+                                          List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
+        return start(plane, notifications, java.util.Optional.empty(), calls, more, carrier, readiness, cors, listener);
+    }
+
+    private static SwitchboardServer start(ControlPlane plane, Notifications notifications,
+                                           java.util.Optional<Notifications> own,
+                                           java.util.Optional<CallGrpcService> calls,
+                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
+                                           List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones. Metrics and the trace
         // span outermost, so that refusals by authentication and rate limits are counted and traced too.
-        List<ServerInterceptor> edge = List.of(new RpcMetrics(), new ApiInterceptor(plane.apiKeys(), rateLimiter));
+        List<ServerInterceptor> edge = List.of(new RpcMetrics(),
+                new ApiInterceptor(new VerifiedKeys(plane.apiKeys(), notifications), rateLimiter));
         List<BindableService> api = new ArrayList<>();
         api.add(health.getHealthService());
         api.addAll(services(plane));
@@ -149,7 +179,7 @@ public final class SwitchboardServer implements AutoCloseable {
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         LOG.info(() -> "gRPC API (and grpc-web) listening on " + listener.host() + ":" + server.port()
                 + (listener.tls().isPresent() ? " with TLS" : " (plaintext)"));
-        return new SwitchboardServer(server, health, calls, web);
+        return new SwitchboardServer(server, health, calls, web, own);
     }
 
     static List<BindableService> services(ControlPlane plane) {
@@ -179,5 +209,6 @@ public final class SwitchboardServer implements AutoCloseable {
         webServer.stop();
         web.close();
         calls.ifPresent(CallGrpcService::close);
+        ownNotifications.ifPresent(Notifications::close);
     }
 }

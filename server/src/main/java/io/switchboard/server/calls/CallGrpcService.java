@@ -6,11 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -30,8 +27,10 @@ import io.switchboard.audio.Wav;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.CallSpec;
+import io.switchboard.calls.LiveEvents;
 import io.switchboard.calls.Stage;
 import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.common.Notifications;
 import io.switchboard.common.Page;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.server.grpc.ErrorMapping;
@@ -61,7 +60,8 @@ import io.switchboard.v1.WatchCallRequest;
 
 /**
  * Translates {@code switchboard.v1.CallService}. A live call's audio is decoded, transcribed per channel as
- * it arrives (events go back on the stream and to every watcher), and stored in segments of
+ * it arrives (events go back on the stream, and through {@link LiveEvents} to the watchers on every server, see
+ * {@link CallWatchers}), and stored in segments of
  * {@link #SEGMENT_SECONDS} seconds; ending the call hands it to the worker pool.
  */
 public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
@@ -70,6 +70,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public static final int MAX_FRAME = 64 * 1024;
     /** Default audio a stream may run ahead of its handling: about 17 minutes of 16 kHz PCM, 70 of μ-law. */
     public static final long DEFAULT_MAX_BACKLOG = 32L << 20;
+    /** Default events a watcher may fall behind a call before it is cut off (minutes of a busy call). */
+    public static final int DEFAULT_WATCHER_BACKLOG = 1024;
     static final int SEGMENT_SECONDS = 5;
 
     private final CallService calls;
@@ -80,7 +82,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public static final Duration DEFAULT_STORE_GRACE = Duration.ofSeconds(30);
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
-    private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
+    private final LiveEvents events;
+    private final CallWatchers watchers;
     private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Calls open on this server right now. */
@@ -88,23 +91,24 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         return live.get();
     }
 
-    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
-        this(calls, recognizer, idleTimeout, DEFAULT_MAX_BACKLOG);
-    }
-
-    /** @param maxBacklog audio bytes a live stream may send ahead of their handling before it is refused */
-    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout,
-                           long maxBacklog) {
-        this(calls, recognizer, idleTimeout, maxBacklog, DEFAULT_STORE_GRACE);
-    }
-
     /**
-     * @param storeGrace how long a call that ends while the object store is down keeps trying to store the
-     *                   audio it buffered before it gives up (and tells the client so)
+     * @param events        where live calls' events are published, and read by the watchers on every server
+     * @param notifications this server's LISTEN connection (wakes the watchers when another server publishes)
+     * @param maxBacklog    audio bytes a live stream may send ahead of their handling before it is refused
+     * @param storeGrace    how long a call that ends while the object store is down keeps trying to store the
+     *                      audio it buffered before it gives up (and tells the client so)
+     * @param maxWatcherBacklog events a watcher may fall behind before it is cut off
      */
-    public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout,
-                           long maxBacklog, Duration storeGrace) {
+    public CallGrpcService(CallService calls, LiveEvents events, Notifications notifications,
+                           Optional<SpeechRecognizer> recognizer, Duration idleTimeout, long maxBacklog,
+                           Duration storeGrace, int maxWatcherBacklog) {
+        if (maxWatcherBacklog < 1) {
+            throw new IllegalArgumentException("calls.max-watcher-backlog must be at least 1 (events a watcher may"
+                    + " fall behind); it is " + maxWatcherBacklog);
+        }
         this.calls = calls;
+        this.events = events;
+        this.watchers = new CallWatchers(calls, events, notifications, maxWatcherBacklog);
         this.recognizer = recognizer;
         this.idleTimeout = idleTimeout;
         this.maxBacklog = maxBacklog;
@@ -136,6 +140,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private final Principal actor;
         private final StreamObserver<StreamCallResponse> out;
         private Call call;
+        private LiveEvents.Publisher publisher;
         private StreamDecoder decoder;
         private final List<SpeechRecognizer.Session> sessions = new ArrayList<>();
         private final List<Integer> seqs = new ArrayList<>();
@@ -315,6 +320,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             }
             call = calls.open(actor, spec(o));
             live.incrementAndGet();
+            publisher = events.publisher(call.organizationId(), call.id(), calls.hipaaMode(call.organizationId()));
             AudioFormat declared = new AudioFormat(call.format().encoding(), call.format().sampleRate(),
                     call.format().channels(), container(o.getFormat().getContainer()));
             decoder = new StreamDecoder(declared, recognizer.map(SpeechRecognizer::sampleRate).orElse(16_000));
@@ -375,8 +381,17 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                                 e.start().toMillis(), e.end().toMillis(), e.text(), e.words(), "live"));
                     }
                     send(StreamCallResponse.newBuilder().setTranscript(p).build());
-                    broadcast(call.id(), CallEvent.newBuilder().setTranscript(p).build());
+                    publish(CallEvent.newBuilder().setTranscript(p).build());
                 }
+            }
+        }
+
+        /** For the watchers, on every server; a failure costs them the event, never the call its audio. */
+        private void publish(CallEvent event) {
+            try {
+                publisher.publish(event.toByteArray());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "publishing a live event of call " + call.id() + " failed; watchers miss it", e);
             }
         }
 
@@ -475,8 +490,14 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 live.decrementAndGet();
                 Call ended = calls.end(call.organizationId(), call.id(), state, reason);
                 io.switchboard.v1.Call p = toProto(ended);
-                broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());
-                closeWatchers(call.id());
+                try {
+                    if (publisher != null) {
+                        publisher.ended(); // watchers read the ending from the call's row; this wakes them at once
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "announcing the end of call " + call.id() + " failed; watchers find it"
+                            + " within a second", e);
+                }
                 if (reply) {
                     if (storeFailure == null) {
                         send(StreamCallResponse.newBuilder().setEnded(p).build());
@@ -536,52 +557,24 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     // ------------------------------------------------------------------ watchers
 
-    private void broadcast(UUID callId, CallEvent event) {
-        for (StreamObserver<CallEvent> w : watchers.getOrDefault(callId, List.of())) {
-            try {
-                synchronized (w) {
-                    w.onNext(event);
-                }
-            } catch (RuntimeException e) {
-                watchers.getOrDefault(callId, new ArrayList<>()).remove(w);
-            }
-        }
-    }
-
-    private void closeWatchers(UUID callId) {
-        List<StreamObserver<CallEvent>> ws = watchers.remove(callId);
-        if (ws != null) {
-            for (StreamObserver<CallEvent> w : ws) {
-                try {
-                    synchronized (w) {
-                        w.onCompleted();
-                    }
-                } catch (RuntimeException ignored) {
-                    // the watcher already went away
-                }
-            }
-        }
-    }
-
-    /** Live events of a call in progress on this server; a finished call replays its transcript. */
+    /**
+     * Live events of a call in progress on any server, from the moment the watch starts (no catch-up of what was
+     * said before it: GetCall has that), then the ended call; a finished call replays its transcript and ends.
+     */
     @Override
     public void watchCall(WatchCallRequest req, StreamObserver<CallEvent> out) {
         Principal actor = Principals.current();
         Call call = calls.get(actor, req.getId());
         if (call.state() == Call.State.ACTIVE) {
             calls.auditLiveRead(actor, call);
-            List<StreamObserver<CallEvent>> list = watchers.computeIfAbsent(call.id(), k -> new CopyOnWriteArrayList<>());
-            list.add(out);
+            Watcher w = watchers.watch(call, out);
             if (out instanceof ServerCallStreamObserver<CallEvent> s) {
-                s.setOnCancelHandler(() -> list.remove(out));
+                s.setOnCancelHandler(() -> {
+                    w.cancel();
+                    watchers.unwatch(call.id(), w);
+                });
             }
-            // the call may have ended between the read and the registration
-            Call again = calls.find(call.organizationId(), call.id()).orElseThrow();
-            if (again.state() == Call.State.ACTIVE) {
-                return;
-            }
-            list.remove(out);
-            call = again;
+            return;
         }
         for (TranscriptSegment s : calls.content(actor, call, "WatchCall").transcript()) {
             out.onNext(CallEvent.newBuilder().setTranscript(event(s)).build());
@@ -807,5 +800,6 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     /** Stops the idle timers (server shutdown). */
     public void close() {
         timers.shutdownNow();
+        watchers.close();
     }
 }

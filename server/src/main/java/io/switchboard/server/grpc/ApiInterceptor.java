@@ -13,11 +13,12 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.switchboard.common.SwitchboardException;
-import io.switchboard.tenancy.ApiKeyService;
+import io.switchboard.tenancy.VerifiedKeys;
 import io.switchboard.tenancy.Principal;
 
 /**
- * The edge of every API call: authenticates the {@code authorization: Bearer <key>} header, applies the
+ * The edge of every API call: authenticates the {@code authorization: Bearer <key>} header (through the cache of
+ * verified keys, so an authenticated read costs one database round trip: the read), applies the
  * key's rate limit, places the principal in the gRPC context, and turns any failure thrown by a service
  * into its gRPC status (see {@link ErrorMapping}). Health and reflection stay open to unauthenticated
  * probes.
@@ -30,10 +31,10 @@ public final class ApiInterceptor implements ServerInterceptor {
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection");
 
-    private final ApiKeyService keys;
+    private final VerifiedKeys keys;
     private final RateLimiter rateLimiter;
 
-    public ApiInterceptor(ApiKeyService keys, RateLimiter rateLimiter) {
+    public ApiInterceptor(VerifiedKeys keys, RateLimiter rateLimiter) {
         this.keys = keys;
         this.rateLimiter = rateLimiter;
     }
