@@ -259,11 +259,7 @@ public final class Main {
      */
     static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
         Config origins = config.get("server.grpc-web.cors.allowed-origins");
-        if (!origins.exists()) {
-            return new GrpcWebCors(otherwise);
-        }
-        return new GrpcWebCors(origins.isLeaf() ? List.of(origins.asString().orElse("").split(","))
-                : origins.asList(String.class).orElse(List.of()));
+        return new GrpcWebCors(origins.exists() ? Configs.list(origins) : otherwise);
     }
 
     static Optional<Path> auditKeyFile(Config config) {
@@ -279,8 +275,8 @@ public final class Main {
      * @param masterKeyFile the current AES-256 master key (created if missing)
      */
     static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
-        List<Path> previous = config.get("encryption.previous-master-key-files").asList(String.class).orElse(List.of())
-                .stream().filter(s -> !s.isBlank()).map(Path::of).toList();
+        List<Path> previous = Configs.list(config.get("encryption.previous-master-key-files")).stream()
+                .map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
                 AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
                         .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous));
