@@ -102,13 +102,17 @@ public final class Main {
         if (configFile == null && Files.isRegularFile(Path.of("application.yaml"))) {
             configFile = Path.of("application.yaml");
         }
-        switch (command) {
-            case "dev" -> dev(Configs.load(configFile));
-            case "server" -> server(Configs.load(configFile));
-            case "worker" -> worker(Configs.load(configFile));
-            case "migrate" -> migrate(Configs.load(configFile));
-            case "help", "-h", "--help" -> System.out.print(USAGE);
-            default -> fail("unknown command '" + command + "'\n\n" + USAGE);
+        try {
+            switch (command) {
+                case "dev" -> dev(Configs.load(configFile));
+                case "server" -> server(Configs.load(configFile));
+                case "worker" -> worker(Configs.load(configFile));
+                case "migrate" -> migrate(Configs.load(configFile));
+                case "help", "-h", "--help" -> System.out.print(USAGE);
+                default -> fail("unknown command '" + command + "'\n\n" + USAGE);
+            }
+        } catch (Ports.InUse e) {
+            fail(e.getMessage());
         }
     }
 
@@ -169,7 +173,7 @@ public final class Main {
         awaitShutdown(stack::close);
     }
 
-    private static void server(Config config) throws InterruptedException {
+    private static void server(Config config) throws Exception {
         io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-server");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
@@ -181,12 +185,13 @@ public final class Main {
         var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
         var recognizer = CallsWiring.recognizer(config);
         var grpc = CallsWiring.grpc(config, calls, recognizer);
-        SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
-                CallsWiring.contentServices(plane, calls),
+        String host = config.get("server.host").asString().orElse("0.0.0.0");
+        int port = config.get("server.port").asInt().orElse(50051);
+        SwitchboardServer server = Ports.listen("server.port", host, port, () -> SwitchboardServer.start(plane,
+                Optional.of(grpc), CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                grpcWebCors(config, List.of()), config.get("server.host").asString().orElse("0.0.0.0"),
-                config.get("server.port").asInt().orElse(50051));
+                grpcWebCors(config, List.of()), host, port), SwitchboardServer::port);
         awaitShutdown(() -> {
             server.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
@@ -195,7 +200,7 @@ public final class Main {
         });
     }
 
-    private static void worker(Config config) throws InterruptedException {
+    private static void worker(Config config) throws Exception {
         io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-worker");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
@@ -204,13 +209,17 @@ public final class Main {
         ControlPlane plane = controlPlane(config, db);
         var queue = CallsWiring.queue(plane);
         var recognizer = CallsWiring.recognizer(config);
+        // bound before the worker claims any job, so a taken port stops it with nothing half done
+        String observeHost = config.get("worker.observe-host").asString().orElse("0.0.0.0");
+        int observePort = config.get("worker.observe-port").asInt().orElse(8081);
+        WebServer observe = Ports.listen("worker.observe-port", observeHost, observePort, () -> WebServer.builder()
+                .host(observeHost).port(observePort)
+                .addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
+                        Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start(),
+                WebServer::port);
         var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
                 queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
                 CallsWiring.nationalDoNotCall(config));
-        int observePort = config.get("worker.observe-port").asInt().orElse(8081);
-        WebServer observe = WebServer.builder().host(config.get("worker.observe-host").asString().orElse("0.0.0.0"))
-                .port(observePort).addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
-                        Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start();
         LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
         awaitShutdown(() -> {
             observe.stop();
