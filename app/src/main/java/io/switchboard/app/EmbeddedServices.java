@@ -60,7 +60,7 @@ public final class EmbeddedServices implements AutoCloseable {
         BlobStoreContext ctx = ContextBuilder.newBuilder("filesystem").overrides(props)
                 .credentials(S3_ACCESS_KEY, S3_SECRET_KEY).build(BlobStoreContext.class);
         try {
-            S3Proxy proxy = Ports.listen("dev.s3-port", "127.0.0.1", s3Port, () -> startS3(ctx, s3Port));
+            S3Proxy proxy = Ports.listen("dev.s3-port", "127.0.0.1", s3Port, () -> startS3Proxy(ctx, s3Port));
             return new EmbeddedServices(pgData, postgresPort, pg, proxy, ctx);
         } catch (Exception e) {
             ctx.close();
@@ -69,7 +69,7 @@ public final class EmbeddedServices implements AutoCloseable {
         }
     }
 
-    private static S3Proxy startS3(BlobStoreContext ctx, int port) throws Exception {
+    private static S3Proxy startS3Proxy(BlobStoreContext ctx, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(ctx.getBlobStore())
                 .endpoint(URI.create("http://127.0.0.1:" + port))

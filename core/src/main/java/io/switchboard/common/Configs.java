@@ -87,11 +87,6 @@ public final class Configs {
         return key.toUpperCase(Locale.ROOT).replace("-", "__").replace('.', '_');
     }
 
-    /** A setting as messages name it for an operator: {@code db.pool-size (env DB_POOL__SIZE)}. */
-    public static String named(String key) {
-        return key + " (env " + variable(key) + ")";
-    }
-
     /**
      * A list setting: a YAML list, or one comma-separated value (as an environment variable or a system property
      * gives it); blank entries dropped, empty when unset.
