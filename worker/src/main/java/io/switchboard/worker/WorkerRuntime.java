@@ -129,6 +129,14 @@ public final class WorkerRuntime implements AutoCloseable {
         ScheduledExecutorService retentionThreads = Executors.newScheduledThreadPool(2,
                 t -> Thread.ofPlatform().daemon().name("retention").unstarted(t));
         Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
+        // items are stamped when stored: a catalog whose periods changed since the last start re-stamps them
+        retentionThreads.execute(() -> {
+            try {
+                plane.plans().applyCatalogRetention();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "re-stamping stored expiries to the plan catalog failed; the next start retries", e);
+            }
+        });
         retentionThreads.scheduleWithFixedDelay(() -> {
             try {
                 RetentionSweeper.Result done = retention.sweepAll();
