@@ -129,7 +129,7 @@ public final class Main {
         if (file == null || !Files.isRegularFile(file)) {
             fail("call needs a WAV file: ./switchboard call FILE.wav (got " + file + ")");
         }
-        return CallClient.run(file, target, apiKey(), agent, fast, System.out);
+        return CallClient.run(file, target, apiKey(), agent, fast, System.out, System.err);
     }
 
     private static int campaign(Deque<String> args) throws Exception {
