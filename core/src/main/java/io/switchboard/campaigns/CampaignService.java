@@ -176,7 +176,8 @@ public final class CampaignService {
                 .where(DIAL_REFUSALS.CAMPAIGN_ID.eq(id)).and(DIAL_REFUSALS.ORGANIZATION_ID.eq(actor.organizationId()))
                 .groupBy(DIAL_REFUSALS.REASON).fetch());
         long dialAttempts = dsl.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(id)
-                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())));
+                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(DIAL_ATTEMPTS.OUTCOME.ne("not_placed"))); // a carrier outage placed no call
         return new Stats(id, row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
                 row.value6().longValue(), row.value7().longValue(), dispositions, contacts, outcomes, refusals,
                 dialAttempts);

@@ -5,6 +5,7 @@ import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -28,6 +29,9 @@ public final class DialAttempts {
     public record Attempt(UUID id, UUID organizationId, UUID campaignId, UUID contactId, UUID agentId, int attempt,
                           String from, String to, String state, Optional<String> carrierCallId, Optional<UUID> callId) {
     }
+
+    /** How soon a contact whose call the carrier could not place (an outage) is tried again. */
+    public static final Duration CARRIER_OUTAGE_RETRY = Duration.ofSeconds(30);
 
     private final DSLContext dsl;
     private final Clock clock;
@@ -108,6 +112,11 @@ public final class DialAttempts {
         if (outcome == DialOutcome.CANCELED) {
             state = "pending"; // we hung up (the campaign was cancelled): the contact was not tried
             cc.setAttempts(Math.max(0, cc.getAttempts() - 1));
+        } else if (outcome == DialOutcome.NOT_PLACED) {
+            // the carrier is down: the contact was not tried; ask again once it may be back
+            cc.setAttempts(Math.max(0, cc.getAttempts() - 1));
+            state = cc.getAttempts() == 0 ? "pending" : "retry";
+            next = now.plus(CARRIER_OUTAGE_RETRY);
         } else if (retry) {
             state = "retry";
             next = now.plus(c.retryPolicy().retryDelay());
@@ -116,7 +125,8 @@ public final class DialAttempts {
         }
         cc.setState(state).setNextAttemptAt(next).setLastOutcome(outcome.dbName())
                 .setLastReason(retry ? "retry " + (cc.getAttempts() + 1) + " of " + c.retryPolicy().maxAttempts()
-                        + " due " + next : abbreviate(detail))
+                        + " due " + next : outcome == DialOutcome.NOT_PLACED ? abbreviate(detail + "; tried again at "
+                        + next + ", no attempt used") : abbreviate(detail))
                 .setUpdatedAt(now).store();
         return true;
     }

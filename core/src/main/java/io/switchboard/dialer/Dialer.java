@@ -283,11 +283,16 @@ public final class Dialer implements AutoCloseable {
         try {
             carrierId = telephony.dial(r);
         } catch (Telephony.TelephonyException e) {
-            if (e.definite()) {
-                attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: " + e.getMessage(),
-                        Optional.empty());
-            } else {
-                LOG.warning("attempt " + r.attemptId() + ": " + e.getMessage() + "; left to the carrier's status callbacks");
+            switch (e.failure()) {
+                case REFUSED -> attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: "
+                        + e.getMessage(), Optional.empty());
+                case UNREACHABLE -> {
+                    LOG.warning("attempt " + r.attemptId() + " not placed, the carrier is down: " + e.getMessage());
+                    attempts.finish(r.attemptId(), DialOutcome.NOT_PLACED, "the carrier could not be reached: "
+                            + e.getMessage(), Optional.empty());
+                }
+                case UNCERTAIN -> LOG.warning("attempt " + r.attemptId() + ": " + e.getMessage()
+                        + "; left to the carrier's status callbacks");
             }
             return;
         } catch (RuntimeException e) {

@@ -59,6 +59,7 @@ class DialerTest {
         final List<String> hangUps = new CopyOnWriteArrayList<>();
         final AtomicBoolean refuse = new AtomicBoolean();
         final AtomicBoolean timeOut = new AtomicBoolean();
+        final AtomicBoolean down = new AtomicBoolean();
 
         @Override
         public String name() {
@@ -70,8 +71,13 @@ class DialerTest {
             if (refuse.get()) {
                 throw new TelephonyException("HTTP 400, code 21211: The 'To' number is not a valid phone number.");
             }
+            if (down.get()) {
+                throw new TelephonyException("the carrier at http://127.0.0.1:1 cannot be reached: Connection refused",
+                        null, TelephonyException.Failure.UNREACHABLE);
+            }
             if (timeOut.get()) {
-                throw new TelephonyException("no answer from the carrier: HttpTimeoutException", null, false);
+                throw new TelephonyException("no answer from the carrier: HttpTimeoutException", null,
+                        TelephonyException.Failure.UNCERTAIN);
             }
             dials.add(r);
             return "CA" + r.attemptId().toString().replace("-", "");
@@ -317,6 +323,50 @@ class DialerTest {
         carrier.refuse.set(false);
         d.tick();
         awaitDials(1);
+    }
+
+    /**
+     * Calls the carrier never placed (it was down) burn nothing: not the campaign's attempts, not the
+     * contact's daily limit. With one attempt a day allowed, five ticks into an outage leave the contact
+     * untouched, and it is called, as attempt 1, once the carrier is back.
+     */
+    @Test
+    void aCarrierOutageBurnsNoAttemptsAndTheContactIsCalledWhenTheCarrierIsBack() throws Exception {
+        String c = campaign(list("+12125550141", "America/New_York"), 1,
+                new CampaignSpec.Retry(1, Optional.of(Duration.ZERO), List.of()), new CampaignSpec.Dialing(false, 1,
+                        List.of()));
+        carrier.down.set(true);
+        Dialer d = dialer();
+        var a = DIAL_ATTEMPTS;
+        var dsl = f.plane.database().dsl();
+        for (int i = 1; i <= 5; i++) {
+            assertEquals(1, d.tick().placed(), "tick " + i + " asks the carrier");
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until && dsl.fetchCount(a, a.OUTCOME.eq("not_placed")) < i) {
+                Thread.sleep(10);
+            }
+            assertEquals(i, dsl.fetchCount(a, a.OUTCOME.eq("not_placed")));
+            var cc = dsl.selectFrom(CAMPAIGN_CONTACTS).where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(UUID.fromString(c)))
+                    .fetchSingle();
+            assertEquals("pending", cc.getState(), "not exhausted by an outage");
+            assertEquals(0, cc.getAttempts(), "no attempt used");
+            assertEquals(clock.instant().plus(DialAttempts.CARRIER_OUTAGE_RETRY), cc.getNextAttemptAt());
+            assertTrue(cc.getLastReason().startsWith("the carrier could not be reached"), cc.getLastReason());
+            assertEquals(0, d.tick().placed(), "not asked again before the outage retry is due");
+            clock.advance(DialAttempts.CARRIER_OUTAGE_RETRY);
+        }
+        assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS), "the daily limit was not reached");
+        assertEquals(0, f.plane.campaigns().stats(acme.owner(), c).dialAttempts(), "nothing was attempted");
+
+        carrier.down.set(false);
+        d.tick();
+        awaitDials(1);
+        assertEquals(1, dsl.select(a.ATTEMPT).from(a).where(a.STATE.ne("finished")).fetchSingle().value1(),
+                "the first real attempt, within the day's limit of one");
+        f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.COMPLETED, "answered",
+                Optional.of(1000L));
+        assertEquals("done", contactState(c, carrier.dials.getFirst().contactId()));
+        assertEquals(1, f.plane.campaigns().stats(acme.owner(), c).dialAttempts());
     }
 
     @Test
