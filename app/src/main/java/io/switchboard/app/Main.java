@@ -182,7 +182,7 @@ public final class Main {
         var recognizer = CallsWiring.recognizer(config);
         var grpc = CallsWiring.grpc(config, calls, recognizer);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
-                CallsWiring.contentServices(plane, calls),
+                CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 grpcWebCors(config, List.of()), config.get("server.host").asString().orElse("0.0.0.0"),

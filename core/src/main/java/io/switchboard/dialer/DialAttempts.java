@@ -52,6 +52,13 @@ public final class DialAttempts {
                 });
     }
 
+    /** The carrier's id of call {@code callId}, while the dial attempt that placed it is unfinished. */
+    public Optional<String> liveCarrierCall(UUID org, UUID callId) {
+        return dsl.select(DIAL_ATTEMPTS.CARRIER_CALL_ID).from(DIAL_ATTEMPTS).where(DIAL_ATTEMPTS.CALL_ID.eq(callId))
+                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(org)).and(DIAL_ATTEMPTS.STATE.ne("finished"))
+                .and(DIAL_ATTEMPTS.CARRIER_CALL_ID.isNotNull()).limit(1).fetchOptional(DIAL_ATTEMPTS.CARRIER_CALL_ID);
+    }
+
     /** The carrier accepted the request: the attempt is ringing, under the carrier's id. */
     public void accepted(UUID attemptId, String carrierCallId) {
         Instant now = now();

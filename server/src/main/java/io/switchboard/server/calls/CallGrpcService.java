@@ -81,12 +81,16 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
     private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
+    /** The live calls this server's streams hold, by call id. */
+    private final Map<UUID, LiveCall> held = new ConcurrentHashMap<>();
+
     private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Calls open on this server right now. */
     public int liveCalls() {
         return live.get();
     }
+
 
     public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
         this(calls, recognizer, idleTimeout, DEFAULT_MAX_BACKLOG);
@@ -124,6 +128,23 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      */
     public StreamObserver<StreamCallRequest> live(Principal actor, StreamObserver<StreamCallResponse> out) {
         return new LiveCall(actor, out);
+    }
+
+    /**
+     * Hangs up a live call a stream of this server holds, as if its caller had ended it, after the audio
+     * already received: the audio is kept, the call ends and is processed, and the other party is told
+     * ({@code StreamCall}: the ended message and the end of the stream; a carrier's media stream: its
+     * WebSocket closes, and the carrier ends the phone call).
+     *
+     * @return false if no stream of this server holds the call
+     */
+    public boolean hangUp(UUID callId, String reason) {
+        LiveCall c = held.get(callId);
+        if (c == null) {
+            return false;
+        }
+        c.inbox.add(() -> c.hangUp(reason));
+        return true;
     }
 
     /**
@@ -245,6 +266,13 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             });
         }
 
+        private synchronized void hangUp(String reason) {
+            if (call != null && !done) {
+                stopped = true;
+                finish(Call.State.ENDED, reason, true);
+            }
+        }
+
         private synchronized void endAfterOverflow() {
             if (call != null && !done) {
                 finish(Call.State.FAILED, "refused: the stream ran ahead of transcription by more than "
@@ -315,6 +343,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             }
             call = calls.open(actor, spec(o));
             live.incrementAndGet();
+            held.put(call.id(), this);
             AudioFormat declared = new AudioFormat(call.format().encoding(), call.format().sampleRate(),
                     call.format().channels(), container(o.getFormat().getContainer()));
             decoder = new StreamDecoder(declared, recognizer.map(SpeechRecognizer::sampleRate).orElse(16_000));
@@ -473,6 +502,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 sessions.forEach(SpeechRecognizer.Session::close);
                 sessions.clear();
                 live.decrementAndGet();
+                held.remove(call.id());
                 Call ended = calls.end(call.organizationId(), call.id(), state, reason);
                 io.switchboard.v1.Call p = toProto(ended);
                 broadcast(call.id(), CallEvent.newBuilder().setEnded(p).build());
