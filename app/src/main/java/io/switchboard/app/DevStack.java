@@ -202,10 +202,16 @@ public final class DevStack implements AutoCloseable {
                 operatorKey, home.resolve("bootstrap-key"), operatorKey, server.port());
     }
 
+    /**
+     * Stops everything in the one safe order: no new outbound calls and no new streams; the live calls
+     * hung up, their audio stored and their pipelines queued (the server's close); the carrier; the worker
+     * pool, which finishes or releases the jobs it holds; then the database and the object store.
+     */
     @Override
     public void close() {
-        softphone.ifPresent(Softphone::close);
+        worker.ifPresent(WorkerRuntime::stopDialing);
         server.close();
+        softphone.ifPresent(Softphone::close);
         worker.ifPresent(WorkerRuntime::close);
         recognizer.ifPresent(SpeechRecognizer::close);
         db.close();

@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
@@ -208,7 +207,7 @@ public final class Main {
                 queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
                 CallsWiring.nationalDoNotCall(config));
         int observePort = config.get("worker.observe-port").asInt().orElse(8081);
-        WebServer observe = WebServer.builder().host(config.get("worker.observe-host").asString().orElse("0.0.0.0"))
+        WebServer observe = WebServer.builder().shutdownHook(false).host(config.get("worker.observe-host").asString().orElse("0.0.0.0"))
                 .port(observePort).addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
                         Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start();
         LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
@@ -287,13 +286,7 @@ public final class Main {
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            stop.run();
-            done.countDown();
-        }, "switchboard-shutdown"));
-        done.await();
+        Shutdown.await(stop);
     }
 
     private static void fail(String message) {

@@ -47,13 +47,15 @@ public final class WorkerRuntime implements AutoCloseable {
     private final List<ScheduledExecutorService> schedulers;
     private final WebhookDeliverer deliverer;
     private final Optional<Dialer> dialer;
+    private final Optional<ScheduledExecutorService> dialling;
 
     private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers, WebhookDeliverer deliverer,
-                          Optional<Dialer> dialer) {
+                          Optional<Dialer> dialer, Optional<ScheduledExecutorService> dialling) {
         this.loop = loop;
         this.schedulers = schedulers;
         this.deliverer = deliverer;
         this.dialer = dialer;
+        this.dialling = dialling;
     }
 
     public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
@@ -192,11 +194,13 @@ public final class WorkerRuntime implements AutoCloseable {
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
         WorkerMetrics.registerGauges(plane.database().dsl(), plane.retention(), List.of(CallService.PIPELINE_JOB));
         List<ScheduledExecutorService> schedulers = new ArrayList<>(List.of(sweeper, retentionThreads));
+        int before = schedulers.size();
         Optional<Dialer> dialer = telephony.map(t -> dialer(config, plane, t, national, schedulers));
         if (telephony.isEmpty()) {
             LOG.info("dialer off: no carrier configured (telephony.*); running campaigns will not place calls");
         }
-        return new WorkerRuntime(loop, schedulers, deliverer, dialer);
+        return new WorkerRuntime(loop, schedulers, deliverer, dialer,
+                schedulers.size() > before ? Optional.of(schedulers.getLast()) : Optional.empty());
     }
 
     /** The campaign runner on a thread of its own, ticking every {@code dialer.tick-interval}. */
@@ -250,6 +254,11 @@ public final class WorkerRuntime implements AutoCloseable {
 
     public WorkerLoop loop() {
         return loop;
+    }
+
+    /** Places no more calls (a shutdown's first step, while the live calls are hung up); the rest runs on. */
+    public void stopDialing() {
+        dialling.ifPresent(ScheduledExecutorService::shutdown);
     }
 
     @Override

@@ -83,7 +83,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     private final Map<UUID, List<StreamObserver<CallEvent>>> watchers = new ConcurrentHashMap<>();
     /** The live calls this server's streams hold, by call id. */
     private final Map<UUID, LiveCall> held = new ConcurrentHashMap<>();
-
+    /** Shutting down: no call opens any more. */
+    private volatile boolean draining;
     private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Calls open on this server right now. */
@@ -91,6 +92,30 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         return live.get();
     }
 
+    /**
+     * The first step of a server's shutdown, once it stops accepting: no call opens any more (UNAVAILABLE, so
+     * clients call another server), and every live call is hung up as if its caller had ended it, its audio
+     * stored and its pipeline queued. Returns when all have ended, or after {@code wait}.
+     *
+     * @return the calls still live when the wait ran out (each is then ended by the abandoned-call sweep)
+     */
+    public int endLiveCalls(Duration wait) {
+        draining = true;
+        held.keySet().forEach(id -> hangUp(id, "hung up: the server is shutting down"));
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!held.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!held.isEmpty()) {
+            LOG.warning(held.size() + " live call(s) did not end within " + wait.toSeconds() + " s of the shutdown");
+        }
+        return held.size();
+    }
 
     public CallGrpcService(CallService calls, Optional<SpeechRecognizer> recognizer, Duration idleTimeout) {
         this(calls, recognizer, idleTimeout, DEFAULT_MAX_BACKLOG);
@@ -340,6 +365,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         private void open(OpenCall o) {
             if (call != null) {
                 throw new SwitchboardException.InvalidArgument("open", "the call is already open; send audio or end");
+            }
+            if (draining) {
+                throw new SwitchboardException.Unavailable("this server is shutting down; open the call again",
+                        Duration.ofSeconds(1));
             }
             call = calls.open(actor, spec(o));
             live.incrementAndGet();
