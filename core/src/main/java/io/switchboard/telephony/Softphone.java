@@ -137,12 +137,12 @@ public final class Softphone implements AutoCloseable {
         return List.copyOf(history);
     }
 
-    /** Calls ringing or connected right now. */
     /** The sids of the calls the platform hung up through the REST API, in order. */
     public List<String> hangUpRequests() {
         return List.copyOf(hangUpRequests);
     }
 
+    /** Calls ringing or connected right now. */
     public int activeCalls() {
         return active.get();
     }
