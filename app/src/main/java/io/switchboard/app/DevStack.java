@@ -121,7 +121,8 @@ public final class DevStack implements AutoCloseable {
         }
         CallGrpcService grpc = CallsWiring.grpc(config, calls, recognizer);
         SwitchboardServer server = SwitchboardServer.start(plane, Optional.of(grpc),
-                CallsWiring.contentServices(plane, calls, grpc, carrier), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
+                CallsWiring.contentServices(plane, calls, grpc, carrier),
+                carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 Main.grpcWebCors(config, DEV_ORIGINS), "127.0.0.1", port);
         Optional<TwilioTelephony.Settings> dialing = carrier;
