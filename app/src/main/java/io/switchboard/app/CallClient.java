@@ -8,11 +8,16 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.google.protobuf.ByteString;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.audio.AudioFormat;
@@ -43,12 +48,25 @@ final class CallClient {
     private CallClient() {
     }
 
-    static int run(Path wav, String target, String key, String agentId, boolean fast, PrintStream out) throws Exception {
+    /** How far a call got, for saying what became of it when the server goes away. */
+    private enum Phase { CONNECTING, STREAMING, HUNG_UP }
+
+    /**
+     * Streams the call and reports on it. A refusal, or a server that goes away (UNAVAILABLE, a connection
+     * reset), is told on {@code err} in words, with what the platform keeps of the call, never as a stack trace.
+     *
+     * @return 0 when the pipeline finished, 1 otherwise
+     */
+    static int run(Path wav, String target, String key, String agentId, boolean fast, PrintStream out, PrintStream err)
+            throws java.io.IOException, InterruptedException {
         byte[] file = Files.readAllBytes(wav);
         Wav.Header header = Wav.parse(file, file.length).orElseThrow(() ->
                 new IllegalArgumentException(wav + " is shorter than a WAV header"));
         AudioFormat f = header.format();
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        AtomicReference<String> callId = new AtomicReference<>("");
+        Phase phase = Phase.CONNECTING;
+        long sentMs = 0;
         try {
             CallCredentials creds = bearer(key);
             String agent = agentId.isEmpty() ? demoAgent(channel, creds) : agentId;
@@ -58,9 +76,12 @@ final class CallClient {
                 @Override
                 public void onNext(StreamCallResponse r) {
                     switch (r.getPayloadCase()) {
-                        case ACCEPTED -> out.printf("call %s accepted (agent v%d), streaming %s %s%n",
-                                r.getAccepted().getId(), r.getAccepted().getAgentVersion(), f.describe(),
-                                fast ? "as fast as possible" : "in real time");
+                        case ACCEPTED -> {
+                            callId.set(r.getAccepted().getId());
+                            out.printf("call %s accepted (agent v%d), streaming %s %s%n",
+                                    r.getAccepted().getId(), r.getAccepted().getAgentVersion(), f.describe(),
+                                    fast ? "as fast as possible" : "in real time");
+                        }
                         case TRANSCRIPT -> print(r.getTranscript(), out);
                         case ENDED -> ended.complete(r.getEnded());
                         default -> { }
@@ -74,7 +95,8 @@ final class CallClient {
 
                 @Override
                 public void onCompleted() {
-                    ended.completeExceptionally(new IllegalStateException("the stream closed without an end"));
+                    ended.completeExceptionally(Status.UNAVAILABLE
+                            .withDescription("the server closed the stream without ending the call").asRuntimeException());
                 }
             });
             in.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder().setAgentId(agent)
@@ -85,11 +107,13 @@ final class CallClient {
                                     : io.switchboard.v1.AudioFormat.Encoding.ENCODING_PCM16)
                             .setSampleRate(f.sampleRate()).setChannels(f.channels())
                             .setContainer(io.switchboard.v1.AudioFormat.Container.CONTAINER_WAV))).build());
+            phase = Phase.STREAMING;
             int frame = f.sampleRate() / 50 * f.bytesPerFrame(); // 20 ms
             long start = System.nanoTime();
-            for (int i = 0, n = 0; i < file.length; i += frame, n++) {
+            for (int i = 0, n = 0; i < file.length && !ended.isDone(); i += frame, n++) {
                 in.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(
                         Arrays.copyOfRange(file, i, Math.min(file.length, i + frame)))).build());
+                sentMs = (n + 1) * 20L;
                 if (!fast) {
                     long due = start + (n + 1) * 20_000_000L;
                     long wait = due - System.nanoTime();
@@ -98,9 +122,12 @@ final class CallClient {
                     }
                 }
             }
-            in.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
-            in.onCompleted();
+            if (!ended.isDone()) {
+                in.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
+                in.onCompleted();
+            }
             Call call = ended.get(5, TimeUnit.MINUTES);
+            phase = Phase.HUNG_UP;
             Instant hangup = Instant.now();
             out.printf("%ncall ended (%s); waiting for the worker...%n", call.getEndReason());
             var blocking = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
@@ -126,9 +153,54 @@ final class CallClient {
                                 .setId(call.getId()).build()).getUrl());
             }
             return finished(done) ? 0 : 1;
+        } catch (StatusRuntimeException e) {
+            explain(e.getStatus(), phase, callId.get(), sentMs, target, err);
+            return 1;
+        } catch (ExecutionException e) {
+            explain(Status.fromThrowable(e.getCause()), phase, callId.get(), sentMs, target, err);
+            return 1;
+        } catch (TimeoutException e) {
+            err.printf("%ncall %s: no end from the server within 5 minutes of hanging up; "
+                    + "see ./switchboard calls get %s%n", callId.get(), callId.get());
+            return 1;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** Says, in words, what went wrong and what the platform keeps of the call. */
+    static void explain(Status status, Phase phase, String callId, long sentMs, String target, PrintStream err) {
+        String what = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription())
+                + (status.getCause() == null || status.getCause().getMessage() == null ? ""
+                        : " (" + status.getCause().getMessage() + ")");
+        boolean gone = status.getCode() == Status.Code.UNAVAILABLE || status.getCode() == Status.Code.CANCELLED
+                || status.getCode() == Status.Code.INTERNAL && String.valueOf(status.getDescription()).contains("RST");
+        err.println();
+        if (phase == Phase.CONNECTING || callId.isEmpty()) {
+            err.println(gone ? "no call was made: the server at " + target + " cannot be reached (" + what + ")"
+                    : "the call was refused: " + what);
+            return;
+        }
+        if (phase == Phase.HUNG_UP) {
+            err.printf("call %s ended and is stored, but the server went away while this client waited for the "
+                    + "pipeline (%s).%nThe workers process the call without this client: ./switchboard calls get %s%n",
+                    callId, what, callId);
+            return;
+        }
+        if (!gone) {
+            err.printf("call %s was ended by the server %.1f s into the audio: %s%n"
+                    + "The audio it received is stored and goes through the pipeline: ./switchboard calls get %s%n",
+                    callId, sentMs / 1000.0, what, callId);
+            return;
+        }
+        err.printf("""
+                call %s lost %.1f s into the audio: the server went away (%s).
+                What the platform keeps of it: the audio the server received, written to the object store in
+                5-second segments as it arrived (if the server itself stopped, at most its last 5 seconds are lost).
+                The call ends as FAILED, at once if the server is still running, else when a worker's abandoned-call
+                sweep finds it silent (worker.abandoned-call-after, 2 minutes); then its recording, transcript and
+                summary are made as for any call. Follow it: ./switchboard calls get %s
+                """, callId, sentMs / 1000.0, what, callId);
     }
 
     private static boolean finished(Call c) {

@@ -20,6 +20,7 @@ import io.switchboard.privacy.SubjectRights;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.server.calls.CallHangUps;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.storage.ObjectStore;
@@ -55,11 +56,16 @@ final class CallsWiring {
         }
     }
 
-    /** The services that read or erase call content besides the call API itself. */
-    static List<BindableService> contentServices(ControlPlane plane, CallService calls) {
+    /**
+     * The services that read or erase call content besides the call API itself. An erasure hangs up the
+     * contact's live calls through the carrier, or through this server's streams.
+     */
+    static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
+                                                 Optional<TwilioTelephony.Settings> carrier) {
         Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
+        CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams);
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
-                consents, plane.audit())));
+                consents, plane.audit(), hangUps)));
     }
 
     /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */

@@ -153,7 +153,7 @@ public final class DevStack implements AutoCloseable {
         Optional<TwilioTelephony.Settings> bridged = carrier;
         int serverPort = port;
         SwitchboardServer server = Ports.listen("server.port", "127.0.0.1", serverPort, () -> SwitchboardServer.start(
-                plane, notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls),
+                plane, notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls, grpc, bridged),
                 bridged.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", serverPort, Main.serverTls(config))),
@@ -228,7 +228,7 @@ public final class DevStack implements AutoCloseable {
         CallService calls = CallsWiring.callService(otherPlane, CallsWiring.queue(otherPlane), store);
         CallGrpcService grpc = CallsWiring.grpc(config, otherPlane, calls, recognizer, heard);
         SwitchboardServer s = SwitchboardServer.start(otherPlane, heard, Optional.of(grpc),
-                CallsWiring.contentServices(otherPlane, calls), Optional.empty(),
+                CallsWiring.contentServices(otherPlane, calls, grpc, Optional.empty()), Optional.empty(),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", 0, Main.serverTls(config)));
         return new ExtraServer(s, heard, other);
@@ -271,11 +271,17 @@ public final class DevStack implements AutoCloseable {
                 operatorKey, home.resolve("bootstrap-key"), operatorKey, server.port());
     }
 
+    /**
+     * Stops everything in the one safe order: no new outbound calls and no new streams; the live calls
+     * hung up, their audio stored and their pipelines queued (the server's close); the carrier; the worker
+     * pool, which finishes or releases the jobs it holds; then the database and the object store.
+     */
     @Override
     public void close() {
-        softphone.ifPresent(Softphone::close);
+        worker.ifPresent(WorkerRuntime::stopDialing);
         server.close();
         notifications.close();
+        softphone.ifPresent(Softphone::close);
         worker.ifPresent(WorkerRuntime::close);
         recognizer.ifPresent(SpeechRecognizer::close);
         db.close();

@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
@@ -135,7 +134,7 @@ public final class Main {
         if (file == null || !Files.isRegularFile(file)) {
             fail("call needs a WAV file: ./switchboard call FILE.wav (got " + file + ")");
         }
-        return CallClient.run(file, target, apiKey(), agent, fast, System.out);
+        return CallClient.run(file, target, apiKey(), agent, fast, System.out, System.err);
     }
 
     private static int campaign(Deque<String> args) throws Exception {
@@ -191,7 +190,7 @@ public final class Main {
         String host = config.get("server.host").asString().orElse("0.0.0.0");
         int port = config.get("server.port").asInt().orElse(50051);
         SwitchboardServer server = Ports.listen("server.port", host, port, () -> SwitchboardServer.start(plane,
-                notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls),
+                notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
                 grpcWebCors(config, List.of()), new Listener(host, port, serverTls(config))), SwitchboardServer::port);
@@ -217,7 +216,7 @@ public final class Main {
         String observeHost = config.get("worker.observe-host").asString().orElse("0.0.0.0");
         int observePort = config.get("worker.observe-port").asInt().orElse(8081);
         WebServer observe = Ports.listen("worker.observe-port", observeHost, observePort, () -> WebServer.builder()
-                .host(observeHost).port(observePort)
+                .shutdownHook(false).host(observeHost).port(observePort)
                 .addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
                         Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start(),
                 WebServer::port);
@@ -310,13 +309,7 @@ public final class Main {
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            stop.run();
-            done.countDown();
-        }, "switchboard-shutdown"));
-        done.await();
+        Shutdown.await(stop);
     }
 
     private static void fail(String message) {

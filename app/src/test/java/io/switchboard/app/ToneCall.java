@@ -27,6 +27,11 @@ final class ToneCall {
     long sent;
 
     ToneCall(CallServiceGrpc.CallServiceStub calls, String agentId) {
+        this(calls, agentId, "");
+    }
+
+    /** An inbound call from {@code fromNumber} (empty: none). */
+    ToneCall(CallServiceGrpc.CallServiceStub calls, String agentId, String fromNumber) {
         in = calls.streamCall(new StreamObserver<>() {
             @Override
             public void onNext(StreamCallResponse r) {
@@ -49,7 +54,7 @@ final class ToneCall {
             }
         });
         in.onNext(StreamCallRequest.newBuilder().setOpen(OpenCall.newBuilder().setAgentId(agentId)
-                .setDirection(OpenCall.Direction.DIRECTION_INBOUND).setFormat(AudioFormat.newBuilder()
+                .setDirection(OpenCall.Direction.DIRECTION_INBOUND).setFromNumber(fromNumber).setFormat(AudioFormat.newBuilder()
                         .setEncoding(AudioFormat.Encoding.ENCODING_PCM16).setSampleRate(RATE).setChannels(1))).build());
     }
 

@@ -185,7 +185,7 @@ public final class CallService {
             r.store();
             audit.record(tx, AuditEvent.of(actor, "call.open", "call", r.getId(), Map.of("agent_version",
                     Integer.toString(version)), now));
-            webhooks.emit(tx, actor.organizationId(), WebhookEvent.CALL_STARTED, callEvent(r));
+            webhooks.emitForCall(tx, actor.organizationId(), r.getId(), WebhookEvent.CALL_STARTED, callEvent(r));
             return toDomain(r);
         });
         return call;
@@ -221,9 +221,9 @@ public final class CallService {
                 Optional.ofNullable(io.switchboard.common.LogContext.get("trace_id")).ifPresent(t -> payload.put("trace_id", t));
                 io.switchboard.common.Tracing.currentTraceparent().ifPresent(t -> payload.put("traceparent", t));
                 jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, payload.toString(), "call:" + callId));
-                webhooks.emit(tx, org, WebhookEvent.CALL_COMPLETED, callEvent(r).put("state", r.getState().getLiteral())
-                        .put("end_reason", r.getEndReason()).put("ended_at", now.toString())
-                        .put("audio_ms", audioMs(r)));
+                webhooks.emitForCall(tx, org, callId, WebhookEvent.CALL_COMPLETED, callEvent(r)
+                        .put("state", r.getState().getLiteral()).put("end_reason", r.getEndReason())
+                        .put("ended_at", now.toString()).put("audio_ms", audioMs(r)));
             }
             return toDomain(r);
         });
@@ -608,7 +608,7 @@ public final class CallService {
             if (stage.equals(TRANSCRIBE_STAGE) && complete(s) && (before == null || !complete(before))) {
                 int segments = tx.fetchCount(TRANSCRIPT_SEGMENTS, TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId)
                         .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org)));
-                webhooks.emit(tx, org, WebhookEvent.TRANSCRIPT_READY, JSON.createObjectNode()
+                webhooks.emitForCall(tx, org, callId, WebhookEvent.TRANSCRIPT_READY, JSON.createObjectNode()
                         .put("call_id", callId.toString()).put("segments", segments));
             }
         });
@@ -639,7 +639,7 @@ public final class CallService {
                     .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
                     .execute() == 1) {
                 // committed with the summary; no content in the event: receivers fetch it (reads of PHI are audited)
-                webhooks.emit(tx, org, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
+                webhooks.emitForCall(tx, org, callId, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
                         .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
             }
         });

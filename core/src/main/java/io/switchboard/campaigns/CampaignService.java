@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import com.google.i18n.phonenumbers.NumberParseException;
@@ -183,7 +184,8 @@ public final class CampaignService {
                 .where(DIAL_REFUSALS.CAMPAIGN_ID.eq(id)).and(DIAL_REFUSALS.ORGANIZATION_ID.eq(actor.organizationId()))
                 .groupBy(DIAL_REFUSALS.REASON).fetch());
         long dialAttempts = dsl.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(id)
-                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())));
+                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId()))
+                .and(DIAL_ATTEMPTS.OUTCOME.ne("not_placed"))); // a carrier outage placed no call
         return new Stats(id, row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
                 row.value6().longValue(), row.value7().longValue(), dispositions, contacts, outcomes, refusals,
                 dialAttempts);
@@ -317,6 +319,20 @@ public final class CampaignService {
                 Set.of(CampaignState.RUNNING, CampaignState.PAUSED), "complete", Role.ADMIN);
     }
 
+    /**
+     * The platform's completion of a campaign that ran its course, decided in the campaign's own row lock:
+     * only a campaign still RUNNING, and only if {@code finished} (evaluated under that lock, so no claim, pause
+     * or resume runs meanwhile) still holds. A pause that committed first wins: the campaign stays PAUSED and
+     * completes at the first tick after it is resumed; a completion that committed first makes the pause
+     * FAILED_PRECONDITION. Either way exactly one of the two is recorded, and the loser changes nothing.
+     *
+     * @return whether this call completed it
+     */
+    public boolean completeIfFinished(Principal system, UUID id, Predicate<DSLContext> finished) {
+        return transition(system, id, CampaignState.COMPLETED, Set.of(CampaignState.RUNNING), "complete", Role.ADMIN,
+                finished).isPresent();
+    }
+
     public Campaign cancel(Principal actor, String idText) {
         return transition(actor, idText, CampaignState.CANCELLED,
                 Set.of(CampaignState.DRAFT, CampaignState.RUNNING, CampaignState.PAUSED), "cancel", Role.ADMIN);
@@ -329,13 +345,21 @@ public final class CampaignService {
      */
     private Campaign transition(Principal actor, String idText, CampaignState to, Set<CampaignState> from, String verb,
                                 Role role) {
+        return transition(actor, Ids.parse("id", idText), to, from, verb, role, null).orElseThrow();
+    }
+
+    /** @param guard null: refuse a campaign not in {@code from}; else leave it, and any for which the guard fails */
+    private Optional<Campaign> transition(Principal actor, UUID id, CampaignState to, Set<CampaignState> from,
+                                          String verb, Role role, Predicate<DSLContext> guard) {
         actor.require(role, "changing a campaign's state (" + verb + ")");
-        UUID id = Ids.parse("id", idText);
         Instant now = now();
-        Campaign campaign = dsl.transactionResult(cfg -> {
+        return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             CampaignsRecord r = fetch(tx, actor, id, true);
             CampaignState state = domainState(r.getState());
+            if (guard != null && (!from.contains(state) || !guard.test(tx))) {
+                return Optional.empty();
+            }
             if (!from.contains(state) || !state.canMoveTo(to)) {
                 throw new SwitchboardException.FailedPrecondition("CAMPAIGN_STATE", "cannot " + verb + " campaign "
                         + id + ": it is " + state + " and " + verb + " applies only to " + sorted(from));
@@ -371,9 +395,8 @@ public final class CampaignService {
                         new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
                                 .put("campaign_id", id.toString()).put("completed_at", now.toString()));
             }
-            return toDomain(r);
+            return Optional.of(toDomain(r));
         });
-        return campaign;
     }
 
     /** The state history, oldest first: who moved the campaign from where to where, and when. */

@@ -5,6 +5,7 @@ import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
@@ -29,6 +30,9 @@ public final class DialAttempts {
                           String from, String to, String state, Optional<String> carrierCallId, Optional<UUID> callId) {
     }
 
+    /** How soon a contact whose call the carrier could not place (an outage) is tried again. */
+    public static final Duration CARRIER_OUTAGE_RETRY = Duration.ofSeconds(30);
+
     private final DSLContext dsl;
     private final Clock clock;
 
@@ -46,6 +50,13 @@ public final class DialAttempts {
                             r.get(CAMPAIGNS.AGENT_ID), a.getAttempt(), a.getFromNumber(), a.getToNumber(), a.getState(),
                             Optional.ofNullable(a.getCarrierCallId()), Optional.ofNullable(a.getCallId()));
                 });
+    }
+
+    /** The carrier's id of call {@code callId}, while the dial attempt that placed it is unfinished. */
+    public Optional<String> liveCarrierCall(UUID org, UUID callId) {
+        return dsl.select(DIAL_ATTEMPTS.CARRIER_CALL_ID).from(DIAL_ATTEMPTS).where(DIAL_ATTEMPTS.CALL_ID.eq(callId))
+                .and(DIAL_ATTEMPTS.ORGANIZATION_ID.eq(org)).and(DIAL_ATTEMPTS.STATE.ne("finished"))
+                .and(DIAL_ATTEMPTS.CARRIER_CALL_ID.isNotNull()).limit(1).fetchOptional(DIAL_ATTEMPTS.CARRIER_CALL_ID);
     }
 
     /** The carrier accepted the request: the attempt is ringing, under the carrier's id. */
@@ -108,6 +119,11 @@ public final class DialAttempts {
         if (outcome == DialOutcome.CANCELED) {
             state = "pending"; // we hung up (the campaign was cancelled): the contact was not tried
             cc.setAttempts(Math.max(0, cc.getAttempts() - 1));
+        } else if (outcome == DialOutcome.NOT_PLACED) {
+            // the carrier is down: the contact was not tried; ask again once it may be back
+            cc.setAttempts(Math.max(0, cc.getAttempts() - 1));
+            state = cc.getAttempts() == 0 ? "pending" : "retry";
+            next = now.plus(CARRIER_OUTAGE_RETRY);
         } else if (retry) {
             state = "retry";
             next = now.plus(c.retryPolicy().retryDelay());
@@ -116,7 +132,8 @@ public final class DialAttempts {
         }
         cc.setState(state).setNextAttemptAt(next).setLastOutcome(outcome.dbName())
                 .setLastReason(retry ? "retry " + (cc.getAttempts() + 1) + " of " + c.retryPolicy().maxAttempts()
-                        + " due " + next : abbreviate(detail))
+                        + " due " + next : outcome == DialOutcome.NOT_PLACED ? abbreviate(detail + "; tried again at "
+                        + next + ", no attempt used") : abbreviate(detail))
                 .setUpdatedAt(now).store();
         return true;
     }

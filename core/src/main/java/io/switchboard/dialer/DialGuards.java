@@ -102,7 +102,8 @@ public final class DialGuards {
         ZoneId home = zones.getFirst();
         Instant dayStart = now.atZone(home).toLocalDate().atStartOfDay(home).toInstant();
         int today = tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(org)
-                .and(DIAL_ATTEMPTS.CONTACT_ID.eq(callee.contactId())).and(DIAL_ATTEMPTS.PLACED_AT.ge(dayStart)));
+                .and(DIAL_ATTEMPTS.CONTACT_ID.eq(callee.contactId())).and(DIAL_ATTEMPTS.PLACED_AT.ge(dayStart))
+                .and(DIAL_ATTEMPTS.OUTCOME.ne(DialOutcome.NOT_PLACED.dbName())));
         if (today >= c.dialingRules().maxAttemptsPerDay()) {
             Instant tomorrow = now.atZone(home).toLocalDate().plusDays(1).atStartOfDay(home).toInstant();
             Optional<Instant> next = c.callingWindow().nextOpening(tomorrow, zones, holidays, HORIZON_DAYS);

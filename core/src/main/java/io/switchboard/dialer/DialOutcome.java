@@ -16,7 +16,9 @@ public enum DialOutcome {
     /** answered by a machine */
     VOICEMAIL,
     /** hung up by us before it was answered: the campaign was cancelled */
-    CANCELED;
+    CANCELED,
+    /** never placed: the carrier could not be reached (an outage); counts toward no limit */
+    NOT_PLACED;
 
     public String dbName() {
         return name().toLowerCase(Locale.ROOT);
@@ -33,7 +35,7 @@ public enum DialOutcome {
             case NO_ANSWER -> Optional.of(RetryPolicy.Outcome.NO_ANSWER);
             case FAILED -> Optional.of(RetryPolicy.Outcome.FAILED);
             case VOICEMAIL -> Optional.of(RetryPolicy.Outcome.VOICEMAIL);
-            case COMPLETED, CANCELED -> Optional.empty();
+            case COMPLETED, CANCELED, NOT_PLACED -> Optional.empty();
         };
     }
 

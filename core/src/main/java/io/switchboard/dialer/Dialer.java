@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -109,7 +110,7 @@ public final class Dialer implements AutoCloseable {
         for (Campaign c : order) {
             try {
                 if (c.scheduleEnd().isPresent() && !c.scheduleEnd().get().isAfter(now)) {
-                    completed += complete(c, "its schedule ended at " + c.scheduleEnd().get()) ? 1 : 0;
+                    completed += complete(c, tx -> true, "its schedule ended at " + c.scheduleEnd().get()) ? 1 : 0;
                     continue;
                 }
                 sync(c, now);
@@ -118,8 +119,9 @@ public final class Dialer implements AutoCloseable {
                 refused += claim.refused();
                 deferred += claim.deferred();
                 claim.placed().forEach(r -> dialling.submit(() -> place(r)));
-                if (claim.placed().isEmpty() && finished(c)) {
-                    completed += complete(c, "every contact reached a final state") ? 1 : 0;
+                if (claim.placed().isEmpty() && finished(dsl, c)) {
+                    // decided again under the campaign's lock: a pause or a claim may have come in between
+                    completed += complete(c, tx -> finished(tx, c), "every contact reached a final state") ? 1 : 0;
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "dialling campaign " + c.id() + " failed this round; the next retries", e);
@@ -281,11 +283,16 @@ public final class Dialer implements AutoCloseable {
         try {
             carrierId = telephony.dial(r);
         } catch (Telephony.TelephonyException e) {
-            if (e.definite()) {
-                attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: " + e.getMessage(),
-                        Optional.empty());
-            } else {
-                LOG.warning("attempt " + r.attemptId() + ": " + e.getMessage() + "; left to the carrier's status callbacks");
+            switch (e.failure()) {
+                case REFUSED -> attempts.finish(r.attemptId(), DialOutcome.FAILED, "the carrier did not place the call: "
+                        + e.getMessage(), Optional.empty());
+                case UNREACHABLE -> {
+                    LOG.warning("attempt " + r.attemptId() + " not placed, the carrier is down: " + e.getMessage());
+                    attempts.finish(r.attemptId(), DialOutcome.NOT_PLACED, "the carrier could not be reached: "
+                            + e.getMessage(), Optional.empty());
+                }
+                case UNCERTAIN -> LOG.warning("attempt " + r.attemptId() + ": " + e.getMessage()
+                        + "; left to the carrier's status callbacks");
             }
             return;
         } catch (RuntimeException e) {
@@ -311,7 +318,7 @@ public final class Dialer implements AutoCloseable {
      * member taken in (checked first), then none pending. A sync committing between the two makes its new
      * contacts visible to the second as pending, so a member can never slip through both.
      */
-    private boolean finished(Campaign c) {
+    private static boolean finished(DSLContext dsl, Campaign c) {
         var m = CONTACT_LIST_MEMBERS;
         return dsl.fetchValue(DSL.select(CAMPAIGNS.CONTACTS_SYNCED_AT).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())))
                 != null
@@ -330,14 +337,20 @@ public final class Dialer implements AutoCloseable {
                 && !dsl.fetchExists(CALLS, CALLS.CAMPAIGN_ID.eq(c.id()).and(CALLS.STATE.eq(CallState.active)));
     }
 
-    /** Completes the campaign as the platform (audited as {@code system:dialer}); false if someone beat us to it. */
-    private boolean complete(Campaign c, String why) {
+    /**
+     * Completes the campaign as the platform (audited as {@code system:dialer}) if it is still RUNNING and
+     * {@code still} holds under its row lock; false if a pause, a cancel, another worker or a new contact came first.
+     */
+    private boolean complete(Campaign c, Predicate<DSLContext> still, String why) {
         try {
-            campaigns.complete(Principal.system(c.organizationId(), Role.ADMIN, "system:dialer"), c.id().toString());
+            if (!campaigns.completeIfFinished(Principal.system(c.organizationId(), Role.ADMIN, "system:dialer"), c.id(),
+                    still)) {
+                return false;
+            }
             LOG.info(() -> "campaign " + c.id() + " completed: " + why);
             return true;
-        } catch (SwitchboardException.FailedPrecondition | SwitchboardException.NotFound e) {
-            return false; // another worker completed it, or an operator paused, cancelled or deleted it meanwhile
+        } catch (SwitchboardException.NotFound e) {
+            return false; // deleted meanwhile
         }
     }
 

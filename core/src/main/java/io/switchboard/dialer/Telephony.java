@@ -28,25 +28,41 @@ public interface Telephony {
     }
 
     /**
-     * The carrier refused the request or could not be reached; the message says which, for the record.
-     * {@link #definite()} says whether the call was certainly not placed (a refusal, nothing sent); otherwise
-     * (a timeout after the request went out, a carrier error) it may ring anyway, and only the carrier's status
-     * callbacks, or the dialer's timeout, settle it.
+     * The carrier did not take the request; the message says why, for the record. {@link #failure()} says
+     * what that means for the call: refused (certainly not placed, and the number or request is at fault: the
+     * attempt counts), unreachable (certainly not placed because the carrier is down: the attempt does not
+     * count), or uncertain (a timeout after the request went out: it may ring anyway, and only the carrier's
+     * status callbacks, or the dialer's timeout, settle it).
      */
     final class TelephonyException extends RuntimeException {
-        private final boolean definite;
+
+        public enum Failure {
+            /** the carrier answered no (4xx): the call was not placed, and asking again will not help soon */
+            REFUSED,
+            /** nothing reached the carrier, or it answered with a server error (5xx): an outage, not placed */
+            UNREACHABLE,
+            /** the request may have reached the carrier: the call may ring */
+            UNCERTAIN
+        }
+
+        private final Failure failure;
 
         public TelephonyException(String message) {
-            this(message, null, true);
+            this(message, null, Failure.REFUSED);
         }
 
-        public TelephonyException(String message, Throwable cause, boolean definite) {
+        public TelephonyException(String message, Throwable cause, Failure failure) {
             super(message, cause);
-            this.definite = definite;
+            this.failure = failure;
         }
 
+        public Failure failure() {
+            return failure;
+        }
+
+        /** Whether the call was certainly not placed. */
         public boolean definite() {
-            return definite;
+            return failure != Failure.UNCERTAIN;
         }
     }
 }

@@ -2,15 +2,22 @@ package io.switchboard.plans;
 
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.PLAN_CHANGES;
+import static io.switchboard.db.Tables.PLAN_RETENTION_APPLIED;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Ids;
@@ -19,6 +26,7 @@ import io.switchboard.db.tables.records.OrganizationsRecord;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 /**
@@ -26,6 +34,9 @@ import org.jooq.impl.DSL;
  * is written to {@code plan_changes} and reported to the audit sink.
  */
 public final class PlanService {
+
+    private static final Logger LOG = Logger.getLogger(PlanService.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An organisation's plan, its overrides and the history of changes, newest first. */
     public record OrganizationPlan(UUID organizationId, Plan plan, PlanOverrides overrides, List<PlanChange> history) {
@@ -134,6 +145,79 @@ public final class PlanService {
             return load(tx, orgId);
         });
         return result;
+    }
+
+    /**
+     * Brings the expiries of stored data in line with the configured catalog. Items are stamped with their
+     * expiry when stored, so when the catalog gives a plan other periods (a release's new defaults, an
+     * operator's edit of {@code plans.catalog}) the data of its organisations would otherwise keep the old
+     * ones. Each plan whose periods differ from those last applied ({@code plan_retention_applied}) has its
+     * organisations re-stamped exactly as a plan change would (a shortening keeps the downgrade grace), and
+     * the new periods are recorded. Workers call it at start; several at once apply each plan once.
+     *
+     * @return the ids of the plans whose organisations were re-stamped
+     */
+    public List<String> applyCatalogRetention() {
+        Instant now = now();
+        List<String> applied = new ArrayList<>();
+        for (Plan plan : catalog.plans()) {
+            boolean changed = dsl.transactionResult(cfg -> {
+                DSLContext tx = DSL.using(cfg);
+                tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))",
+                        "plan-retention:" + plan.id())).fetch();
+                Optional<Map<DataClass, RetentionPeriod>> before = tx.select(PLAN_RETENTION_APPLIED.RETENTION)
+                        .from(PLAN_RETENTION_APPLIED).where(PLAN_RETENTION_APPLIED.PLAN_ID.eq(plan.id()))
+                        .fetchOptional(r -> readRetention(r.value1()));
+                if (before.isPresent() && before.get().equals(plan.retention())) {
+                    return false;
+                }
+                for (OrganizationsRecord org : tx.selectFrom(ORGANIZATIONS).where(ORGANIZATIONS.PLAN_ID.eq(plan.id()))
+                        .orderBy(ORGANIZATIONS.ID).forUpdate().fetch()) {
+                    EffectivePolicy after = policyOf(org);
+                    if (before.isPresent()) {
+                        Plan old = new Plan(plan.id(), plan.displayName(), plan.limits(), before.get(), plan.hipaaAllowed());
+                        reevaluation.policyChanged(tx, EffectivePolicy.compute(org.getId(), old,
+                                PlanOverridesJson.read(org.getPlanOverrides()), org.getHipaaMode()), after, now);
+                    } else {
+                        reevaluation.restampAll(tx, after, now);
+                    }
+                }
+                JSONB json = writeRetention(plan.retention());
+                tx.insertInto(PLAN_RETENTION_APPLIED).set(PLAN_RETENTION_APPLIED.PLAN_ID, plan.id())
+                        .set(PLAN_RETENTION_APPLIED.RETENTION, json).set(PLAN_RETENTION_APPLIED.APPLIED_AT, now)
+                        .onConflict(PLAN_RETENTION_APPLIED.PLAN_ID).doUpdate()
+                        .set(PLAN_RETENTION_APPLIED.RETENTION, json).set(PLAN_RETENTION_APPLIED.APPLIED_AT, now)
+                        .execute();
+                return true;
+            });
+            if (changed) {
+                applied.add(plan.id());
+                LOG.info(() -> "plan '" + plan.id() + "': stored expiries re-stamped to the catalog's retention "
+                        + writeRetention(plan.retention()).data());
+            }
+        }
+        return applied;
+    }
+
+    private static JSONB writeRetention(Map<DataClass, RetentionPeriod> retention) {
+        ObjectNode json = JSON.createObjectNode();
+        for (DataClass c : DataClass.values()) {
+            json.put(c.configKey(), retention.get(c).toString());
+        }
+        return JSONB.jsonb(json.toString());
+    }
+
+    private static Map<DataClass, RetentionPeriod> readRetention(JSONB stored) {
+        try {
+            Map<DataClass, RetentionPeriod> m = new EnumMap<>(DataClass.class);
+            JsonNode json = JSON.readTree(stored.data());
+            for (Map.Entry<String, JsonNode> e : json.properties()) {
+                m.put(DataClass.fromConfigKey(e.getKey()), RetentionPeriod.parse(e.getValue().asText()));
+            }
+            return m;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("plan_retention_applied holds unreadable periods: " + stored.data(), e);
+        }
     }
 
     private void recordChange(DSLContext tx, UUID orgId, String from, String to, PlanOverrides overrides,

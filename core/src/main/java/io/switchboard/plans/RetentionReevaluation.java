@@ -14,4 +14,11 @@ public interface RetentionReevaluation {
     RetentionReevaluation NONE = (tx, before, after, at) -> { };
 
     void policyChanged(DSLContext tx, EffectivePolicy before, EffectivePolicy after, Instant at);
+
+    /**
+     * The organisation's stored items were stamped under periods nobody recorded (a catalog from before
+     * {@code plan_retention_applied}): re-stamps every class to {@code after}, as {@link #policyChanged} would.
+     */
+    default void restampAll(DSLContext tx, EffectivePolicy after, Instant at) {
+    }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.CallSummary;
+import io.switchboard.calls.LiveCallHangUp;
 import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.Ids;
 import io.switchboard.common.SwitchboardException;
@@ -71,12 +73,21 @@ public final class SubjectRights {
     private final Consents consents;
     private final AuditSink audit;
 
+    private final LiveCallHangUp hangUps;
+
     public SubjectRights(DSLContext dsl, Clock clock, CallService calls, Consents consents, AuditSink audit) {
+        this(dsl, clock, calls, consents, audit, LiveCallHangUp.NONE);
+    }
+
+    /** @param hangUps how the contact's live calls are hung up before an erasure */
+    public SubjectRights(DSLContext dsl, Clock clock, CallService calls, Consents consents, AuditSink audit,
+                         LiveCallHangUp hangUps) {
         this.dsl = dsl;
         this.clock = clock;
         this.calls = calls;
         this.consents = consents;
         this.audit = audit;
+        this.hangUps = hangUps;
     }
 
     // ------------------------------------------------------------------ export
@@ -174,16 +185,78 @@ public final class SubjectRights {
 
     // ------------------------------------------------------------------ erasure
 
+    /** How long an erasure waits for the calls it hung up to end and for their pipelines to finish. */
+    static final Duration HANG_UP_WAIT = Duration.ofSeconds(60);
+
     /**
      * Erases a contact: its recordings are deleted from storage, its transcripts and summaries deleted, its
      * number removed from call logs (kept, anonymised, as structural records), its consents anonymised, and the
-     * contact itself deleted. Refused while a legal hold covers the contact or any of its calls, or while one of
-     * its calls is still live. Leaves deletion evidence (reason {@code erased}) and an audit entry.
+     * contact itself deleted. A call with the contact that is still live is hung up first (the person hears the
+     * call end), and the erasure waits, up to {@link #HANG_UP_WAIT}, for it to end and for its pipeline to
+     * finish. Refused while a legal hold covers the contact or any of its calls, or for a live call nothing
+     * here can reach. Leaves deletion evidence (reason {@code erased}) and an audit entry.
      */
     public Erasure erase(Principal actor, String contactIdText) {
         actor.require(Role.ADMIN, "erasing personal data");
         UUID org = actor.organizationId();
         UUID contactId = Ids.parse("contact_id", contactIdText);
+        boolean hungUp = hangUpLiveCalls(org, contactId);
+        long deadline = System.nanoTime() + HANG_UP_WAIT.toNanos();
+        while (true) {
+            try {
+                return eraseNow(actor, org, contactId);
+            } catch (SwitchboardException.FailedPrecondition e) {
+                boolean waitable = e.type().equals("CALL_ACTIVE") || e.type().equals("PIPELINE_RUNNING");
+                if (!hungUp || !waitable || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SwitchboardException.Unavailable("interrupted while waiting for the contact's calls to end",
+                        Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /**
+     * Hangs up the contact's live calls, unless a legal hold would refuse the erasure anyway.
+     *
+     * @return whether any call was hung up
+     * @throws SwitchboardException.FailedPrecondition CALL_ACTIVE for a live call nothing here can reach
+     */
+    private boolean hangUpLiveCalls(UUID org, UUID contactId) {
+        String phone = dsl.select(CONTACTS.PHONE_E164).from(CONTACTS).where(CONTACTS.ID.eq(contactId))
+                .and(CONTACTS.ORGANIZATION_ID.eq(org)).fetchOptional(CONTACTS.PHONE_E164)
+                .orElseThrow(() -> new SwitchboardException.NotFound("contact", contactId.toString()));
+        List<UUID> live = dsl.select(CALLS.ID).from(CALLS).where(CALLS.ORGANIZATION_ID.eq(org))
+                .and(CALLS.CONTACT_ID.eq(contactId).or(CALLS.TO_NUMBER.eq(phone)).or(CALLS.FROM_NUMBER.eq(phone)))
+                .and(CALLS.STATE.eq(io.switchboard.db.enums.CallState.active)).fetch(CALLS.ID);
+        if (live.isEmpty() || held(dsl, org, contactId, live)) {
+            return false;
+        }
+        for (UUID call : live) {
+            if (!hangUps.hangUp(org, call, "hung up: the contact's personal data is being erased")) {
+                throw new SwitchboardException.FailedPrecondition("CALL_ACTIVE", "call " + call + " with this contact"
+                        + " is live on another server, which cannot be reached from this one; erase after it ends");
+            }
+        }
+        return true;
+    }
+
+    private static boolean held(DSLContext tx, UUID org, UUID contactId, List<UUID> calls) {
+        boolean held = tx.select(DSL.field("contact_held({0}, {1})", Boolean.class, DSL.val(org), DSL.val(contactId)))
+                .fetchSingle().value1();
+        for (UUID c : calls) {
+            held |= tx.select(DSL.field("call_held({0}, {1})", Boolean.class, DSL.val(org), DSL.val(c)))
+                    .fetchSingle().value1();
+        }
+        return held;
+    }
+
+    private Erasure eraseNow(Principal actor, UUID org, UUID contactId) {
         Instant now = now();
         RecordingStore store = calls.recordings();
         Erasure result = dsl.transactionResult(cfg -> {

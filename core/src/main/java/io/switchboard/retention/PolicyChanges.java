@@ -123,15 +123,25 @@ public final class PolicyChanges implements RetentionReevaluation {
     public void policyChanged(DSLContext tx, EffectivePolicy before, EffectivePolicy after, Instant at) {
         Instant graceEnd = at.plus(grace);
         for (StampedClass s : StampedClass.ALL) {
-            if (before.retention(s.dataClass()).equals(after.retention(s.dataClass()))) {
-                continue;
+            if (!before.retention(s.dataClass()).equals(after.retention(s.dataClass()))) {
+                restamp(tx, s, after, graceEnd);
             }
-            Field<Instant> fin = restamped(s, after.retention(s.dataClass()), graceEnd);
-            tx.update(s.table()).set(s.expiresAt(), fin)
-                    .where(s.organizationId().eq(before.organizationId())).and(s.present())
-                    .and(s.expiresAt().isDistinctFrom(fin)).execute();
         }
         rememberShortenedAudit(tx, before, after, at, graceEnd);
+    }
+
+    @Override
+    public void restampAll(DSLContext tx, EffectivePolicy after, Instant at) {
+        for (StampedClass s : StampedClass.ALL) {
+            restamp(tx, s, after, at.plus(grace));
+        }
+    }
+
+    private static void restamp(DSLContext tx, StampedClass s, EffectivePolicy after, Instant graceEnd) {
+        Field<Instant> fin = restamped(s, after.retention(s.dataClass()), graceEnd);
+        tx.update(s.table()).set(s.expiresAt(), fin)
+                .where(s.organizationId().eq(after.organizationId())).and(s.present())
+                .and(s.expiresAt().isDistinctFrom(fin)).execute();
     }
 
     /**

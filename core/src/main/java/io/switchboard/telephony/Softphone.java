@@ -95,6 +95,7 @@ public final class Softphone implements AutoCloseable {
     private final Map<String, Queue<Behaviour>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
+    private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
@@ -134,6 +135,11 @@ public final class Softphone implements AutoCloseable {
     /** Every call placed so far, in order, with its outcome once known. */
     public List<PlacedCall> history() {
         return List.copyOf(history);
+    }
+
+    /** The sids of the calls the platform hung up through the REST API, in order. */
+    public List<String> hangUpRequests() {
+        return List.copyOf(hangUpRequests);
     }
 
     /** Calls ringing or connected right now. */
@@ -252,6 +258,7 @@ public final class Softphone implements AutoCloseable {
             return;
         }
         call.hungUp().set(true);
+        hangUpRequests.add(sid);
         reply(x, 200, JSON.createObjectNode().put("sid", sid).put("status", status).toString());
     }
 

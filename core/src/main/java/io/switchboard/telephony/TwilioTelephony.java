@@ -137,27 +137,38 @@ public final class TwilioTelephony implements Telephony {
         } catch (java.net.ConnectException e) {
             // nothing reached the carrier: the call was certainly not placed
             throw new TelephonyException("the carrier at " + settings.apiUrl() + " cannot be reached: " + e.getMessage(),
-                    e, true);
+                    e, TelephonyException.Failure.UNREACHABLE);
         } catch (IOException e) {
             // a timeout or a broken connection after the request went out: the call may have been placed
-            throw new TelephonyException("no answer from the carrier at " + settings.apiUrl() + ": " + e, e, false);
+            throw new TelephonyException("no answer from the carrier at " + settings.apiUrl() + ": " + e, e, TelephonyException.Failure.UNCERTAIN);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TelephonyException("interrupted while asking the carrier", e, false);
+            throw new TelephonyException("interrupted while asking the carrier", e, TelephonyException.Failure.UNCERTAIN);
         }
         JsonNode body;
         try {
             body = JSON.readTree(res.body().isEmpty() ? "{}" : res.body());
         } catch (IOException e) {
             throw new TelephonyException("the carrier answered HTTP " + res.statusCode() + " with no JSON: "
-                    + abbreviate(res.body()), e, res.statusCode() / 100 == 4);
+                    + abbreviate(res.body()), e, failure(res.statusCode()));
         }
         if (res.statusCode() / 100 != 2) {
-            // 4xx: refused (no call); 5xx: the carrier's fault, and it may or may not have placed it
             throw new TelephonyException("HTTP " + res.statusCode() + ", code " + body.path("code").asText("?") + ": "
-                    + body.path("message").asText(abbreviate(res.body())), null, res.statusCode() / 100 == 4);
+                    + body.path("message").asText(abbreviate(res.body())), null, failure(res.statusCode()));
         }
         return body;
+    }
+
+    /**
+     * 4xx: the carrier refused the request, no call. 5xx: the carrier failed to take it (an outage): the API
+     * creates the call resource only with its 201 answer, so no call was placed. Anything else: unknown.
+     */
+    private static TelephonyException.Failure failure(int status) {
+        return switch (status / 100) {
+            case 4 -> TelephonyException.Failure.REFUSED;
+            case 5 -> TelephonyException.Failure.UNREACHABLE;
+            default -> TelephonyException.Failure.UNCERTAIN;
+        };
     }
 
     private static String xml(String s) {

@@ -1,5 +1,6 @@
 package io.switchboard.webhooks;
 
+import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.WEBHOOK_DELIVERIES;
 import static io.switchboard.db.Tables.WEBHOOK_ENDPOINTS;
 
@@ -170,6 +171,20 @@ public final class Webhooks {
      * Returns the event id (one per event, the same for all its deliveries).
      */
     public UUID emit(DSLContext tx, UUID org, WebhookEvent type, ObjectNode data) {
+        return emit(tx, org, Optional.empty(), type, data);
+    }
+
+    /**
+     * {@link #emit} for an event of call {@code callId}: the event takes the call's next sequence number in
+     * {@code tx} and carries it as {@code sequence}. The increment locks the call's row, so the numbers follow
+     * the order in which the events of one call were raised (committed), whatever order their deliveries,
+     * sent in parallel and retried, arrive in: receivers order a call's events by it.
+     */
+    public UUID emitForCall(DSLContext tx, UUID org, UUID callId, WebhookEvent type, ObjectNode data) {
+        return emit(tx, org, Optional.of(callId), type, data);
+    }
+
+    private UUID emit(DSLContext tx, UUID org, Optional<UUID> callId, WebhookEvent type, ObjectNode data) {
         List<UUID> endpoints = tx.select(WEBHOOK_ENDPOINTS.ID).from(WEBHOOK_ENDPOINTS)
                 .where(WEBHOOK_ENDPOINTS.ORGANIZATION_ID.eq(org)).and(WEBHOOK_ENDPOINTS.DELETED_AT.isNull())
                 .and(DSL.val(type.type()).eq(DSL.any(WEBHOOK_ENDPOINTS.EVENTS))).fetch(WEBHOOK_ENDPOINTS.ID);
@@ -180,6 +195,12 @@ public final class Webhooks {
         Instant now = now();
         ObjectNode body = JSON.createObjectNode().put("id", eventId.toString()).put("type", type.type())
                 .put("created_at", now.toString()).put("organization_id", org.toString());
+        if (callId.isPresent()) {
+            body.put("sequence", tx.update(CALLS).set(CALLS.EVENT_SEQUENCE, CALLS.EVENT_SEQUENCE.plus(1))
+                    .where(CALLS.ID.eq(callId.get())).and(CALLS.ORGANIZATION_ID.eq(org))
+                    .returning(CALLS.EVENT_SEQUENCE).fetchOptional(CALLS.EVENT_SEQUENCE)
+                    .orElseThrow(() -> new IllegalStateException("no call " + callId.get() + " for its event " + type)));
+        }
         body.set("data", data);
         JSONB payload = JSONB.jsonb(body.toString());
         var insert = tx.insertInto(WEBHOOK_DELIVERIES, WEBHOOK_DELIVERIES.ID, WEBHOOK_DELIVERIES.ORGANIZATION_ID,

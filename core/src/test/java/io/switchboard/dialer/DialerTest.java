@@ -3,6 +3,7 @@ package io.switchboard.dialer;
 import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,12 +23,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.switchboard.agents.AgentSpec;
+import io.switchboard.campaigns.CampaignService;
 import io.switchboard.campaigns.CampaignSpec;
 import io.switchboard.campaigns.CampaignState;
 import io.switchboard.campaigns.RetryPolicy;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.contacts.ContactSpec;
 import io.switchboard.privacy.Consents;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.MutableClock;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,6 +59,7 @@ class DialerTest {
         final List<String> hangUps = new CopyOnWriteArrayList<>();
         final AtomicBoolean refuse = new AtomicBoolean();
         final AtomicBoolean timeOut = new AtomicBoolean();
+        final AtomicBoolean down = new AtomicBoolean();
 
         @Override
         public String name() {
@@ -66,8 +71,13 @@ class DialerTest {
             if (refuse.get()) {
                 throw new TelephonyException("HTTP 400, code 21211: The 'To' number is not a valid phone number.");
             }
+            if (down.get()) {
+                throw new TelephonyException("the carrier at http://127.0.0.1:1 cannot be reached: Connection refused",
+                        null, TelephonyException.Failure.UNREACHABLE);
+            }
             if (timeOut.get()) {
-                throw new TelephonyException("no answer from the carrier: HttpTimeoutException", null, false);
+                throw new TelephonyException("no answer from the carrier: HttpTimeoutException", null,
+                        TelephonyException.Failure.UNCERTAIN);
             }
             dials.add(r);
             return "CA" + r.attemptId().toString().replace("-", "");
@@ -132,6 +142,96 @@ class DialerTest {
 
     private CampaignState state(String campaign) {
         return f.plane.campaigns().get(acme.owner(), campaign).state();
+    }
+
+    /** A running campaign whose only contact was reached: the next tick would complete it. */
+    private String campaignRunItsCourse() throws InterruptedException {
+        int before = carrier.dials.size();
+        String c = campaign(list("+12125550101", "America/New_York"), 1, CampaignSpec.Retry.UNSET,
+                CampaignSpec.Dialing.UNSET);
+        dialer().tick();
+        awaitDials(before + 1);
+        f.plane.dialAttempts().finish(carrier.dials.getLast().attemptId(), DialOutcome.COMPLETED, "answered",
+                Optional.of(1000L));
+        return c;
+    }
+
+    private List<CampaignState> history(String c) {
+        return f.plane.campaigns().transitions(acme.owner(), c).stream().map(CampaignService.Transition::to).toList();
+    }
+
+    /**
+     * The dialer decides a campaign is finished, then completes it; a pause may commit in between. The
+     * completion is a conditional transition under the campaign's row lock (RUNNING only, and still finished),
+     * so a pause that committed first wins: the campaign stays PAUSED, and completes once resumed.
+     */
+    @Test
+    void aPauseThatCommitsFirstWinsOverACompletionAlreadyDecided() throws Exception {
+        String c = campaignRunItsCourse();
+        f.plane.campaigns().pause(acme.owner(), c);
+        // the completion the dialer decided on before the pause: it must not take a paused campaign
+        assertFalse(f.plane.campaigns().completeIfFinished(Principal.system(acme.owner().organizationId(), Role.ADMIN,
+                "system:dialer"), UUID.fromString(c), tx -> true));
+        assertEquals(0, dialer().tick().completedCampaigns());
+        assertEquals(CampaignState.PAUSED, state(c));
+        assertEquals(List.of(CampaignState.RUNNING, CampaignState.PAUSED), history(c));
+
+        f.plane.campaigns().resume(acme.owner(), c);
+        assertEquals(1, dialer().tick().completedCampaigns(), "resumed, it completes at the next tick");
+        assertEquals(List.of(CampaignState.RUNNING, CampaignState.PAUSED, CampaignState.RUNNING, CampaignState.COMPLETED),
+                history(c));
+        var late = assertThrows(SwitchboardException.FailedPrecondition.class,
+                () -> f.plane.campaigns().pause(acme.owner(), c));
+        assertEquals("CAMPAIGN_STATE", late.type(), "a pause after the completion is refused");
+    }
+
+    /**
+     * The pause and the dialer's tick at the same instant, many times: whichever commits first, the campaign
+     * ends in exactly one of two states and the other party is told or does nothing. Never both: no
+     * "paused" answer for a campaign that then completes, no completion recorded after a pause.
+     */
+    @Test
+    void aPauseRacingCompletionEndsInOneWellDefinedState() throws Exception {
+        Dialer d = dialer();
+        Map<CampaignState, Integer> outcomes = new java.util.EnumMap<>(CampaignState.class);
+        for (int round = 0; round < 12; round++) {
+            String c = campaignRunItsCourse();
+            CountDownLatch go = new CountDownLatch(1);
+            java.util.concurrent.Future<Object> pause;
+            java.util.concurrent.Future<Dialer.Tick> tick;
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                pause = pool.submit(() -> {
+                    go.await();
+                    try {
+                        return f.plane.campaigns().pause(acme.owner(), c);
+                    } catch (SwitchboardException.FailedPrecondition e) {
+                        return e;
+                    }
+                });
+                tick = pool.submit(() -> {
+                    go.await();
+                    return d.tick();
+                });
+                go.countDown();
+            }
+            CampaignState end = state(c);
+            outcomes.merge(end, 1, Integer::sum);
+            if (end == CampaignState.PAUSED) {
+                assertTrue(pause.get() instanceof io.switchboard.campaigns.Campaign, "the pause won and was told so");
+                assertEquals(0, tick.get().completedCampaigns());
+                assertEquals(List.of(CampaignState.RUNNING, CampaignState.PAUSED), history(c));
+            } else {
+                assertEquals(CampaignState.COMPLETED, end);
+                assertTrue(pause.get() instanceof SwitchboardException.FailedPrecondition e
+                        && e.type().equals("CAMPAIGN_STATE"), "the pause lost and was refused: " + pause.get());
+                assertEquals(1, tick.get().completedCampaigns());
+                assertEquals(List.of(CampaignState.RUNNING, CampaignState.COMPLETED), history(c));
+            }
+            long completions = f.audited.stream().filter(e -> e.action().equals("campaign.complete")
+                    && e.resourceId().equals(c)).count();
+            assertEquals(end == CampaignState.COMPLETED ? 1 : 0, completions, "audited once, or not at all");
+        }
+        assertEquals(12, outcomes.values().stream().mapToInt(Integer::intValue).sum(), "outcomes: " + outcomes);
     }
 
     @Test
@@ -223,6 +323,50 @@ class DialerTest {
         carrier.refuse.set(false);
         d.tick();
         awaitDials(1);
+    }
+
+    /**
+     * Calls the carrier never placed (it was down) burn nothing: not the campaign's attempts, not the
+     * contact's daily limit. With one attempt a day allowed, five ticks into an outage leave the contact
+     * untouched, and it is called, as attempt 1, once the carrier is back.
+     */
+    @Test
+    void aCarrierOutageBurnsNoAttemptsAndTheContactIsCalledWhenTheCarrierIsBack() throws Exception {
+        String c = campaign(list("+12125550141", "America/New_York"), 1,
+                new CampaignSpec.Retry(1, Optional.of(Duration.ZERO), List.of()), new CampaignSpec.Dialing(false, 1,
+                        List.of()));
+        carrier.down.set(true);
+        Dialer d = dialer();
+        var a = DIAL_ATTEMPTS;
+        var dsl = f.plane.database().dsl();
+        for (int i = 1; i <= 5; i++) {
+            assertEquals(1, d.tick().placed(), "tick " + i + " asks the carrier");
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until && dsl.fetchCount(a, a.OUTCOME.eq("not_placed")) < i) {
+                Thread.sleep(10);
+            }
+            assertEquals(i, dsl.fetchCount(a, a.OUTCOME.eq("not_placed")));
+            var cc = dsl.selectFrom(CAMPAIGN_CONTACTS).where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(UUID.fromString(c)))
+                    .fetchSingle();
+            assertEquals("pending", cc.getState(), "not exhausted by an outage");
+            assertEquals(0, cc.getAttempts(), "no attempt used");
+            assertEquals(clock.instant().plus(DialAttempts.CARRIER_OUTAGE_RETRY), cc.getNextAttemptAt());
+            assertTrue(cc.getLastReason().startsWith("the carrier could not be reached"), cc.getLastReason());
+            assertEquals(0, d.tick().placed(), "not asked again before the outage retry is due");
+            clock.advance(DialAttempts.CARRIER_OUTAGE_RETRY);
+        }
+        assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS), "the daily limit was not reached");
+        assertEquals(0, f.plane.campaigns().stats(acme.owner(), c).dialAttempts(), "nothing was attempted");
+
+        carrier.down.set(false);
+        d.tick();
+        awaitDials(1);
+        assertEquals(1, dsl.select(a.ATTEMPT).from(a).where(a.STATE.ne("finished")).fetchSingle().value1(),
+                "the first real attempt, within the day's limit of one");
+        f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.COMPLETED, "answered",
+                Optional.of(1000L));
+        assertEquals("done", contactState(c, carrier.dials.getFirst().contactId()));
+        assertEquals(1, f.plane.campaigns().stats(acme.owner(), c).dialAttempts());
     }
 
     @Test
@@ -361,8 +505,8 @@ class DialerTest {
         awaitDials(2);
         var dsl = f.plane.database().dsl();
         var a = DIAL_ATTEMPTS;
-        // growth keeps call logs two years
-        assertEquals(List.of(Instant.parse("2028-03-07T17:00:00Z"), Instant.parse("2028-03-07T17:00:00Z")),
+        // growth keeps call logs 90 days, as long as recordings
+        assertEquals(List.of(Instant.parse("2026-06-05T17:00:00Z"), Instant.parse("2026-06-05T17:00:00Z")),
                 dsl.select(a.EXPIRES_AT).from(a).fetch(a.EXPIRES_AT));
         for (var r : carrier.dials) {
             f.plane.dialAttempts().finish(r.attemptId(), DialOutcome.COMPLETED, "ok", Optional.empty());
@@ -373,7 +517,7 @@ class DialerTest {
         var sweeper = new io.switchboard.retention.RetentionSweeper(dsl, clock,
                 f.calls(io.switchboard.testing.TestObjectStore.freshBucket()).recordings(), f.plane.auditLog(),
                 f.plane.plans(), 50);
-        clock.advance(Duration.ofDays(731));
+        clock.advance(Duration.ofDays(91));
         var swept = sweeper.sweepAll();
         assertEquals(2, swept.callLogs(), "the unheld attempt and the refusal: " + swept);
         assertEquals(List.of(held), dsl.select(a.CONTACT_ID).from(a).fetch(a.CONTACT_ID));

@@ -5,6 +5,7 @@ import static io.switchboard.db.Tables.AUDIT_LOG;
 import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CONTACTS;
+import static io.switchboard.db.Tables.PLAN_RETENTION_APPLIED;
 import static io.switchboard.db.Tables.RETENTION_DELETIONS;
 import static io.switchboard.db.Tables.USAGE_RECORDS;
 import static io.switchboard.db.Tables.USERS;
@@ -38,6 +39,7 @@ import io.switchboard.campaigns.CampaignSpec;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.contacts.ContactSpec;
 import io.switchboard.plans.DataClass;
+import io.switchboard.plans.Plan;
 import io.switchboard.plans.PlanOverrides;
 import io.switchboard.plans.RetentionPeriod;
 import io.switchboard.storage.ObjectStore;
@@ -229,11 +231,13 @@ class RetentionPolicyTest {
         assertEquals(2, impact.get(DataClass.RECORDINGS).shortened());
         assertEquals(1, impact.get(DataClass.RECORDINGS).goneBecauseOfChange());
         assertEquals(2, impact.get(DataClass.TRANSCRIPTS).goneBecauseOfChange(), "two segments of the old call");
-        assertEquals(0, impact.get(DataClass.CALL_LOGS).goneBecauseOfChange(), "call logs live two years on growth");
+        assertEquals(1, dry.impacts().stream().filter(i -> i.dataClass() == DataClass.CALL_LOGS)
+                .mapToLong(PolicyChanges.ClassImpact::goneBecauseOfChange).sum(), "call logs live 90 days on growth too");
         Map<DataClass, Set<String>> listed = dry.items().stream().collect(Collectors.groupingBy(
                 PolicyChanges.Item::dataClass, Collectors.mapping(i -> i.callId().orElseThrow().toString(),
                         Collectors.toCollection(TreeSet::new))));
-        assertEquals(Set.of(DataClass.RECORDINGS, DataClass.TRANSCRIPTS, DataClass.SUMMARIES), listed.keySet());
+        assertEquals(Set.of(DataClass.RECORDINGS, DataClass.TRANSCRIPTS, DataClass.SUMMARIES, DataClass.CALL_LOGS),
+                listed.keySet());
         assertEquals(Set.of(old.id().toString()), listed.get(DataClass.RECORDINGS));
         assertTrue(dry.items().stream().allMatch(i -> i.deletedAt().equals(graceEnd)));
         assertTrue(contentLeft(acme, old), "a dry run changes nothing");
@@ -252,7 +256,8 @@ class RetentionPolicyTest {
         }
         assertFalse(contentLeft(acme, old));
         assertTrue(contentLeft(acme, recent), "recent is 47 days old; growth keeps it 90");
-        assertTrue(exists(old), "the call log stays for growth's two years");
+        assertFalse(exists(old), "the call log goes with its content: growth keeps both 90 days");
+        assertTrue(exists(recent));
 
         clock.set(t0.plus(Duration.ofDays(150)));
         sweeper.sweepAll();
@@ -283,6 +288,70 @@ class RetentionPolicyTest {
         clock.advance(Duration.ofSeconds(1));
         assertTrue(sweeper.sweepAll().auditEntries() >= entries, "pruned when the grace ended");
         assertTrue(f.plane.auditLog().verify(acme.id()).intact());
+    }
+
+    @Test
+    void everyDefaultPlanKeepsCallLogsExactlyAsLongAsRecordingsAndTranscripts() {
+        for (Plan p : f.plane.catalog().plans()) {
+            RetentionPeriod content = p.retention().get(DataClass.RECORDINGS);
+            assertEquals(content, p.retention().get(DataClass.TRANSCRIPTS), p.id());
+            assertEquals(content, p.retention().get(DataClass.SUMMARIES), p.id());
+            assertEquals(content, p.retention().get(DataClass.CALL_LOGS), p.id() + ": call logs and analytics");
+        }
+        assertEquals(RetentionPeriod.parse("30d"), f.plane.catalog().find("starter").orElseThrow().retention()
+                .get(DataClass.CALL_LOGS));
+        assertEquals(RetentionPeriod.parse("90d"), f.plane.catalog().find("growth").orElseThrow().retention()
+                .get(DataClass.CALL_LOGS));
+        assertTrue(f.plane.catalog().find("enterprise").orElseThrow().retention().get(DataClass.CALL_LOGS).unlimited());
+    }
+
+    /**
+     * A Starter call row stamped by the old catalog (call logs one year) must not outlive its 30-day recording:
+     * a worker's start re-stamps it as a downgrade would, with the grace, once per catalog change.
+     */
+    @Test
+    void aCatalogThatShortensCallLogsReStampsWhatOrganisationsAlreadyStored() {
+        Org acme = org("Acme", "starter");
+        Org big = org("Big", "enterprise");
+        Instant t0 = clock.instant();
+        Call old = call(acme);
+        Call bigCall = call(big);
+        f.plane.plans().applyCatalogRetention();
+        // as the release before stamped it, and recorded its catalog
+        dsl.update(CALLS).set(CALLS.EXPIRES_AT, t0.plus(Duration.ofDays(365))).where(CALLS.ID.eq(old.id())).execute();
+        dsl.update(PLAN_RETENTION_APPLIED).set(PLAN_RETENTION_APPLIED.RETENTION, org.jooq.JSONB.jsonb(
+                        "{\"recordings\":\"P30D\",\"transcripts\":\"P30D\",\"summaries\":\"P30D\",\"call-logs\":\"P1Y\","
+                        + "\"audit-log\":\"P30D\",\"usage-records\":\"P7Y\"}"))
+                .where(PLAN_RETENTION_APPLIED.PLAN_ID.eq("starter")).execute();
+        clock.advance(Duration.ofDays(100));
+        Instant freshMade = clock.instant();
+        Call fresh = call(acme);
+
+        assertEquals(List.of("starter"), f.plane.plans().applyCatalogRetention());
+        assertEquals(List.of(), f.plane.plans().applyCatalogRetention(), "applied once");
+        Instant graceEnd = clock.instant().plus(PolicyChanges.DEFAULT_GRACE);
+        assertEquals(graceEnd, callExpiry(old), "100 days old: goes when the downgrade grace ends");
+        assertEquals(freshMade.plus(Duration.ofDays(30)), callExpiry(fresh), "stamped by the new catalog");
+        assertNull(callExpiry(bigCall), "enterprise unchanged");
+
+        clock.set(graceEnd.minusMillis(1));
+        sweeper.sweepAll();
+        assertTrue(exists(old));
+        clock.set(graceEnd);
+        sweeper.sweepAll();
+        assertFalse(exists(old), "the call log went as Starter says");
+        assertTrue(exists(fresh));
+        assertTrue(exists(bigCall));
+
+        // a catalog whose periods were never recorded (a plan new to the table): everything re-stamped once
+        dsl.deleteFrom(PLAN_RETENTION_APPLIED).execute();
+        dsl.update(CALLS).set(CALLS.EXPIRES_AT, (Instant) null).where(CALLS.ID.eq(fresh.id())).execute();
+        assertEquals(List.of("starter", "growth", "enterprise"), f.plane.plans().applyCatalogRetention());
+        assertEquals(freshMade.plus(Duration.ofDays(30)), callExpiry(fresh));
+    }
+
+    private Instant callExpiry(Call c) {
+        return dsl.select(CALLS.EXPIRES_AT).from(CALLS).where(CALLS.ID.eq(c.id())).fetchSingle().value1();
     }
 
     @Test

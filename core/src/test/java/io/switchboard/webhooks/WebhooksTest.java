@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -34,6 +35,7 @@ import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.MutableClock;
 import io.switchboard.testing.TestObjectStore;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -296,5 +298,99 @@ class WebhooksTest {
                 throw new AssertionError(e);
             }
         }).collect(Collectors.toSet()));
+    }
+
+    /**
+     * Deliveries run in parallel, so a call's events can arrive in any order (summary.ready was seen before
+     * call.completed). Each carries the call's sequence number, assigned when the event was raised: sorting by
+     * it gives the order the events happened in, however the deliveries raced.
+     */
+    @Test
+    void aCallsEventsCarryItsSequenceSoAReceiverCanOrderParallelDeliveries() throws Exception {
+        Fixtures.Tenant acme = f.tenant("Acme", "growth");
+        UUID org = acme.owner().organizationId();
+        var created = f.plane.webhooks().create(acme.owner(), "http://placeholder/hook", List.of("call.started",
+                "call.completed", "transcript.ready", "summary.ready"), "");
+        // the receiver holds call.started until the three later events have arrived
+        CountDownLatch othersArrived = new CountDownLatch(3);
+        List<String> arrivals = new CopyOnWriteArrayList<>();
+        Map<String, Long> sequences = new ConcurrentHashMap<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/hook", ex -> {
+            String event = ex.getRequestHeaders().getFirst("Switchboard-Event");
+            byte[] body = ex.getRequestBody().readAllBytes();
+            try {
+                if (event.equals("call.started")) {
+                    othersArrived.await(30, TimeUnit.SECONDS);
+                } else {
+                    othersArrived.countDown();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            arrivals.add(event);
+            sequences.put(event, Webhooks.JSON.readTree(body).get("sequence").asLong());
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        server.start();
+        servers.add(server);
+        dsl.execute("update webhook_endpoints set url = ? where id = ?",
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/hook", created.endpoint().id());
+
+        Call c = callStartedAndEnded(acme);
+        calls.setStage(org, c.id(), CallService.TRANSCRIBE_STAGE, "succeeded", "live");
+        calls.saveSummary(org, c.id(), new io.switchboard.calls.CallSummary(java.util.Optional.of("a summary"), Map.of(),
+                java.util.Optional.empty(), "in-process", Map.of()));
+
+        try (WebhookDeliverer parallel = new WebhookDeliverer(dsl, clock, Duration.ofSeconds(10), 4)) {
+            parallel.dispatch();
+            parallel.awaitIdle();
+        }
+        assertEquals("call.started", arrivals.getLast(), "delivered in parallel, the first event arrived last");
+        List<String> raised = List.of("call.started", "call.completed", "transcript.ready", "summary.ready");
+        assertEquals(Set.copyOf(raised), Set.copyOf(arrivals));
+        assertEquals(raised, arrivals.stream().sorted(java.util.Comparator.comparing(sequences::get)).toList(),
+                "ordered by sequence: the order they were raised in");
+        assertEquals(List.of(1L, 2L, 3L, 4L), raised.stream().map(sequences::get).toList());
+
+        // events of one call raised at once, in transactions of their own: distinct numbers, none skipped
+        int racing = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        List<java.util.concurrent.Future<UUID>> raisedAtOnce = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(racing)) {
+            for (int i = 0; i < racing; i++) {
+                raisedAtOnce.add(pool.submit(() -> {
+                    start.await();
+                    return dsl.transactionResult(cfg -> f.plane.webhooks().emitForCall(DSL.using(cfg), org,
+                            c.id(), WebhookEvent.TRANSCRIPT_READY, Webhooks.JSON.createObjectNode()
+                                    .put("call_id", c.id().toString())));
+                }));
+            }
+            start.countDown();
+            for (var r : raisedAtOnce) {
+                r.get(30, TimeUnit.SECONDS);
+            }
+        }
+        List<Long> numbers = dsl.select(WEBHOOK_DELIVERIES.PAYLOAD).from(WEBHOOK_DELIVERIES)
+                .where(WEBHOOK_DELIVERIES.ORGANIZATION_ID.eq(org)).fetch(r -> {
+                    try {
+                        return Webhooks.JSON.readTree(r.value1().data()).get("sequence").asLong();
+                    } catch (IOException e) {
+                        throw new AssertionError(e);
+                    }
+                }).stream().sorted().toList();
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 4 + racing).boxed().toList(), numbers);
+    }
+
+    @Test
+    void eventsOfNoCallCarryNoSequence() throws Exception {
+        Fixtures.Tenant acme = f.tenant("Acme", "growth");
+        f.plane.webhooks().create(acme.owner(), "https://hooks.example/c", List.of("campaign.completed"), "");
+        f.plane.webhooks().emit(acme.owner().organizationId(), WebhookEvent.CAMPAIGN_COMPLETED,
+                Webhooks.JSON.createObjectNode().put("campaign_id", UUID.randomUUID().toString()));
+        String payload = dsl.select(WEBHOOK_DELIVERIES.PAYLOAD).from(WEBHOOK_DELIVERIES).fetchSingle().value1().data();
+        assertFalse(Webhooks.JSON.readTree(payload).has("sequence"));
     }
 }

@@ -158,6 +158,7 @@ public final class SwitchboardServer implements AutoCloseable {
         GrpcConfig grpcProtocol = GrpcConfig.create();
         GrpcWebBridge web = GrpcWebBridge.start(api, edge, cors, grpcProtocol.maxReadBufferSize());
         var builder = WebServer.builder()
+                .shutdownHook(false) // the process's one shutdown hook stops it, in order (close)
                 .host(listener.host())
                 .port(listener.port())
                 .addConnectionSelector(GrpcWebHttp2.connectionSelector(grpcProtocol))
@@ -202,10 +203,15 @@ public final class SwitchboardServer implements AutoCloseable {
         return webServer.port();
     }
 
-    /** Reports NOT_SERVING to health checks, then stops accepting and closes connections. */
+    /**
+     * Reports NOT_SERVING to health checks and opens no call any more, hangs up the live calls (their audio
+     * stored, their pipelines queued; a caller is told the call ended), then stops accepting and closes
+     * connections.
+     */
     @Override
     public void close() {
         health.enterTerminalState();
+        calls.ifPresent(c -> c.endLiveCalls(java.time.Duration.ofSeconds(30)));
         webServer.stop();
         web.close();
         calls.ifPresent(CallGrpcService::close);

@@ -47,13 +47,15 @@ public final class WorkerRuntime implements AutoCloseable {
     private final List<ScheduledExecutorService> schedulers;
     private final WebhookDeliverer deliverer;
     private final Optional<Dialer> dialer;
+    private final Optional<ScheduledExecutorService> dialling;
 
     private WorkerRuntime(WorkerLoop loop, List<ScheduledExecutorService> schedulers, WebhookDeliverer deliverer,
-                          Optional<Dialer> dialer) {
+                          Optional<Dialer> dialer, Optional<ScheduledExecutorService> dialling) {
         this.loop = loop;
         this.schedulers = schedulers;
         this.deliverer = deliverer;
         this.dialer = dialer;
+        this.dialling = dialling;
     }
 
     public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
@@ -140,6 +142,14 @@ public final class WorkerRuntime implements AutoCloseable {
         ScheduledExecutorService retentionThreads = Executors.newScheduledThreadPool(2,
                 t -> Thread.ofPlatform().daemon().name("retention").unstarted(t));
         Duration sweepEvery = r.get("sweep-interval").as(Duration.class).orElse(Duration.ofSeconds(15));
+        // items are stamped when stored: a catalog whose periods changed since the last start re-stamps them
+        retentionThreads.execute(() -> {
+            try {
+                plane.plans().applyCatalogRetention();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "re-stamping stored expiries to the plan catalog failed; the next start retries", e);
+            }
+        });
         retentionThreads.scheduleWithFixedDelay(() -> {
             try {
                 RetentionSweeper.Result done = retention.sweepAll();
@@ -195,11 +205,13 @@ public final class WorkerRuntime implements AutoCloseable {
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
         WorkerMetrics.registerGauges(plane.database().dsl(), plane.retention(), List.of(CallService.PIPELINE_JOB));
         List<ScheduledExecutorService> schedulers = new ArrayList<>(List.of(sweeper, retentionThreads));
+        int before = schedulers.size();
         Optional<Dialer> dialer = telephony.map(t -> dialer(config, plane, t, national, schedulers));
         if (telephony.isEmpty()) {
             LOG.info("dialer off: no carrier configured (telephony.*); running campaigns will not place calls");
         }
-        return new WorkerRuntime(loop, schedulers, deliverer, dialer);
+        return new WorkerRuntime(loop, schedulers, deliverer, dialer,
+                schedulers.size() > before ? Optional.of(schedulers.getLast()) : Optional.empty());
     }
 
     /** The campaign runner on a thread of its own, ticking every {@code dialer.tick-interval}. */
@@ -253,6 +265,11 @@ public final class WorkerRuntime implements AutoCloseable {
 
     public WorkerLoop loop() {
         return loop;
+    }
+
+    /** Places no more calls (a shutdown's first step, while the live calls are hung up); the rest runs on. */
+    public void stopDialing() {
+        dialling.ifPresent(ScheduledExecutorService::shutdown);
     }
 
     @Override

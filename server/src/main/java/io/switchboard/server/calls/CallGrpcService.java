@@ -6,8 +6,10 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -84,11 +86,40 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             r -> Thread.ofPlatform().daemon().name("call-idle-timer").unstarted(r));
     private final LiveEvents events;
     private final CallWatchers watchers;
+    /** The live calls this server's streams hold, by call id. */
+    private final Map<UUID, LiveCall> held = new ConcurrentHashMap<>();
+    /** Shutting down: no call opens any more. */
+    private volatile boolean draining;
     private final java.util.concurrent.atomic.AtomicInteger live = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Calls open on this server right now. */
     public int liveCalls() {
         return live.get();
+    }
+
+    /**
+     * The first step of a server's shutdown, once it stops accepting: no call opens any more (UNAVAILABLE, so
+     * clients call another server), and every live call is hung up as if its caller had ended it, its audio
+     * stored and its pipeline queued. Returns when all have ended, or after {@code wait}.
+     *
+     * @return the calls still live when the wait ran out (each is then ended by the abandoned-call sweep)
+     */
+    public int endLiveCalls(Duration wait) {
+        draining = true;
+        held.keySet().forEach(id -> hangUp(id, "hung up: the server is shutting down"));
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!held.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!held.isEmpty()) {
+            LOG.warning(held.size() + " live call(s) did not end within " + wait.toSeconds() + " s of the shutdown");
+        }
+        return held.size();
     }
 
     /**
@@ -128,6 +159,23 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      */
     public StreamObserver<StreamCallRequest> live(Principal actor, StreamObserver<StreamCallResponse> out) {
         return new LiveCall(actor, out);
+    }
+
+    /**
+     * Hangs up a live call a stream of this server holds, as if its caller had ended it, after the audio
+     * already received: the audio is kept, the call ends and is processed, and the other party is told
+     * ({@code StreamCall}: the ended message and the end of the stream; a carrier's media stream: its
+     * WebSocket closes, and the carrier ends the phone call).
+     *
+     * @return false if no stream of this server holds the call
+     */
+    public boolean hangUp(UUID callId, String reason) {
+        LiveCall c = held.get(callId);
+        if (c == null) {
+            return false;
+        }
+        c.inbox.add(() -> c.hangUp(reason));
+        return true;
     }
 
     /**
@@ -250,6 +298,13 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             });
         }
 
+        private synchronized void hangUp(String reason) {
+            if (call != null && !done) {
+                stopped = true;
+                finish(Call.State.ENDED, reason, true);
+            }
+        }
+
         private synchronized void endAfterOverflow() {
             if (call != null && !done) {
                 finish(Call.State.FAILED, "refused: the stream ran ahead of transcription by more than "
@@ -318,9 +373,14 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             if (call != null) {
                 throw new SwitchboardException.InvalidArgument("open", "the call is already open; send audio or end");
             }
+            if (draining) {
+                throw new SwitchboardException.Unavailable("this server is shutting down; open the call again",
+                        Duration.ofSeconds(1));
+            }
             call = calls.open(actor, spec(o));
             live.incrementAndGet();
             publisher = events.publisher(call.organizationId(), call.id(), calls.hipaaMode(call.organizationId()));
+            held.put(call.id(), this);
             AudioFormat declared = new AudioFormat(call.format().encoding(), call.format().sampleRate(),
                     call.format().channels(), container(o.getFormat().getContainer()));
             decoder = new StreamDecoder(declared, recognizer.map(SpeechRecognizer::sampleRate).orElse(16_000));
@@ -488,6 +548,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 sessions.forEach(SpeechRecognizer.Session::close);
                 sessions.clear();
                 live.decrementAndGet();
+                held.remove(call.id());
                 Call ended = calls.end(call.organizationId(), call.id(), state, reason);
                 io.switchboard.v1.Call p = toProto(ended);
                 try {

@@ -125,7 +125,7 @@ class RetentionGrpcServiceTest {
         var callLogs = impact.getImpactsList().stream().filter(i -> i.getDataClass() == DataClass.DATA_CLASS_CALL_LOGS)
                 .findFirst().orElseThrow();
         assertTrue(callLogs.getFrom().getUnlimited());
-        assertEquals("P1Y", callLogs.getTo().getIso8601());
+        assertEquals("P30D", callLogs.getTo().getIso8601(), "Starter keeps call logs as long as recordings");
     }
 
     @Test
