@@ -63,7 +63,8 @@ final class CallsWiring {
     static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
                                                  Optional<TwilioTelephony.Settings> carrier) {
         Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
-        CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams);
+        CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams,
+                plane.database().dsl());
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
                 consents, plane.audit(), hangUps)));
     }

@@ -120,6 +120,33 @@ class ErasureEndToEndTest {
     }
 
     @Test
+    void aLiveStreamCallOnAnotherServerIsHungUpThereThenTheContactIsErased() throws Exception {
+        String number = "+14155550178";
+        String contact = contacts().createContact(CreateContactRequest.newBuilder().setContact(
+                Contact.newBuilder().setPhoneNumber(number).setTimeZone("America/Los_Angeles")).build()).getId();
+        try (DevStack.ExtraServer other = stack.startExtraServer()) {
+            ManagedChannel toOther = NettyChannelBuilder.forAddress("127.0.0.1", other.port()).usePlaintext().build();
+            try {
+                ToneCall call = new ToneCall(CallServiceGrpc.newStub(toOther).withCallCredentials(TestStacks.bearer(key)),
+                        agentId, number);
+                Call accepted = call.accepted.get(30, TimeUnit.SECONDS);
+                call.seconds(3);
+
+                Erasure erased = erase(contact); // through the first server, which does not hold the call
+
+                Call ended = call.ended.get(30, TimeUnit.SECONDS);
+                assertTrue(ended.getEndReason().contains("erased"), "the caller on the other server was told: "
+                        + ended.getEndReason());
+                assertEquals(1, erased.getCallsAnonymised());
+                Call after = calls().getCall(GetCallRequest.newBuilder().setId(accepted.getId()).build());
+                assertEquals("", after.getFromNumber(), "the person's number is gone from the call log");
+            } finally {
+                toOther.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void aLiveCarrierCallIsHungUpThroughTheCarrierThenTheContactIsErased() throws Exception {
         String number = "+12125550177";
         // the callee talks for half a minute: the call is live when the erasure comes

@@ -140,6 +140,17 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         this.calls = calls;
         this.events = events;
         this.watchers = new CallWatchers(calls, events, notifications, maxWatcherBacklog);
+        notifications.listen(CallHangUps.CHANNEL, new Notifications.Listener() {
+            @Override
+            public void notified(String payload) {
+                CallHangUps.Request.parse(payload).ifPresent(r -> hangUp(r.callId(), r.reason()));
+            }
+
+            @Override
+            public void reset() {
+                // a hang-up missed while the connection was down is asked again by its sender, who waits for the end
+            }
+        });
         this.recognizer = recognizer;
         this.idleTimeout = idleTimeout;
         this.maxBacklog = maxBacklog;

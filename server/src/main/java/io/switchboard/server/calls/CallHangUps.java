@@ -5,7 +5,10 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.jooq.DSLContext;
+
 import io.switchboard.calls.LiveCallHangUp;
+import io.switchboard.common.Notifications;
 import io.switchboard.dialer.DialAttempts;
 import io.switchboard.dialer.Telephony;
 
@@ -14,22 +17,45 @@ import io.switchboard.dialer.Telephony;
  * hung up through the carrier's REST API (from any server: the carrier then ends the media stream, on
  * whichever server holds it); any other call is ended by this server's stream that holds it.
  *
- * <p>A {@code StreamCall} (or inbound carrier stream) held by another server process is out of reach from
- * here: {@link #hangUp} says so with false. This method is the one place to route such a call to the
- * server that holds it, once servers can send each other commands.
+ * <p>A {@code StreamCall} (or inbound carrier stream) held by another server process is asked to end through
+ * PostgreSQL: a NOTIFY on {@link #CHANNEL} that every API server listens to, and the one holding the call ends
+ * it as if its caller had. The asker then waits for the call's row to end (a server that died mid-call has its
+ * calls ended by the abandoned-call sweep instead).
  */
 public final class CallHangUps implements LiveCallHangUp {
 
     private static final Logger LOG = Logger.getLogger(CallHangUps.class.getName());
+    /** Where servers ask each other to hang up a live call: the payload is the call's id, a space, the reason. */
+    static final String CHANNEL = "switchboard_call_hang_ups";
 
     private final DialAttempts attempts;
     private final Optional<Telephony> carrier;
     private final CallGrpcService streams;
+    private final DSLContext dsl;
 
-    public CallHangUps(DialAttempts attempts, Optional<Telephony> carrier, CallGrpcService streams) {
+    public CallHangUps(DialAttempts attempts, Optional<Telephony> carrier, CallGrpcService streams, DSLContext dsl) {
         this.attempts = attempts;
         this.carrier = carrier;
         this.streams = streams;
+        this.dsl = dsl;
+    }
+
+    /** A hang-up asked of every server. */
+    record Request(UUID callId, String reason) {
+        String payload() {
+            return callId + " " + (reason.length() > 500 ? reason.substring(0, 500) : reason);
+        }
+
+        static Optional<Request> parse(String payload) {
+            int space = payload.indexOf(' ');
+            try {
+                return Optional.of(new Request(UUID.fromString(space < 0 ? payload : payload.substring(0, space)),
+                        space < 0 ? "hung up" : payload.substring(space + 1)));
+            } catch (IllegalArgumentException e) {
+                LOG.warning("ignored a malformed hang-up request on " + CHANNEL + ": " + payload);
+                return Optional.empty();
+            }
+        }
     }
 
     @Override
@@ -43,6 +69,10 @@ public final class CallHangUps implements LiveCallHangUp {
                 LOG.log(Level.WARNING, "the carrier did not hang up call " + callId + "; ending its stream here", e);
             }
         }
-        return streams.hangUp(callId, reason);
+        if (streams.hangUp(callId, reason)) {
+            return true;
+        }
+        Notifications.notify(dsl, CHANNEL, new Request(callId, reason).payload());
+        return true;
     }
 }
