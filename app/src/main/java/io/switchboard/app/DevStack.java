@@ -5,6 +5,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.nio.file.Files;
@@ -88,9 +90,28 @@ public final class DevStack implements AutoCloseable {
         Path home = Path.of(config.get("dev.home").asString().orElse(".switchboard")).toAbsolutePath();
         EmbeddedServices embedded = EmbeddedServices.start(home,
                 config.get("dev.postgres-port").asInt().orElse(54329), config.get("dev.s3-port").asInt().orElse(9190));
+        // what started so far, stopped again (last first) when a later part cannot start, e.g. on a taken port
+        Deque<AutoCloseable> started = new ArrayDeque<>(List.of(embedded));
+        try {
+            return start(config, home, embedded, started);
+        } catch (Exception | Error e) {
+            while (!started.isEmpty()) {
+                try {
+                    started.pop().close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static DevStack start(Config config, Path home, EmbeddedServices embedded, Deque<AutoCloseable> started)
+            throws Exception {
         Database db = Database.connect(embedded.jdbcUrl(), "postgres", "postgres",
                 config.get("db.pool-size").asInt().orElse(16),
                 config.get("db.connection-timeout").as(Duration.class).orElse(Database.CONNECTION_TIMEOUT));
+        started.push(db);
         MigrateResult migrated = Migrations.migrate(db.dataSource());
         ObjectStore store = new ObjectStore(embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                 EmbeddedServices.S3_SECRET_KEY, "us-east-1", config.get("s3.bucket").asString().orElse("switchboard"));
@@ -102,6 +123,7 @@ public final class DevStack implements AutoCloseable {
         JobQueue queue = CallsWiring.queue(plane);
         CallService calls = CallsWiring.callService(plane, queue, store);
         Optional<SpeechRecognizer> recognizer = CallsWiring.recognizer(config);
+        recognizer.ifPresent(r -> started.push(r::close));
         int port = config.get("server.port").asInt().orElse(50051);
         if (port == 0) {
             port = freePort(); // the carrier needs the address before the server starts
@@ -113,7 +135,10 @@ public final class DevStack implements AutoCloseable {
             if (Files.isReadable(speech)) {
                 String sid = "AC" + HexFormat.of().formatHex(random(16));
                 String token = HexFormat.of().formatHex(random(16));
-                Softphone phone = Softphone.start(sid, token, speech, config.get("dev.softphone.port").asInt().orElse(0));
+                int phonePort = config.get("dev.softphone.port").asInt().orElse(0);
+                Softphone phone = Ports.listen("dev.softphone.port", "127.0.0.1", phonePort,
+                        () -> Softphone.start(sid, token, speech, phonePort));
+                started.push(phone);
                 softphone = Optional.of(phone);
                 carrier = Optional.of(new TwilioTelephony.Settings(phone.apiUrl(), sid, token,
                         URI.create("http://127.0.0.1:" + port),
@@ -125,10 +150,15 @@ public final class DevStack implements AutoCloseable {
         }
         Notifications notifications = Notifications.start(db.dataSource());
         CallGrpcService grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
-        SwitchboardServer server = SwitchboardServer.start(plane, notifications, Optional.of(grpc),
-                CallsWiring.contentServices(plane, calls), carrier.map(c -> CallsWiring.bridge(c, plane, grpc)),
+        Optional<TwilioTelephony.Settings> bridged = carrier;
+        int serverPort = port;
+        SwitchboardServer server = Ports.listen("server.port", "127.0.0.1", serverPort, () -> SwitchboardServer.start(
+                plane, notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls),
+                bridged.map(c -> CallsWiring.bridge(c, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", port, Main.serverTls(config)));
+                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", serverPort, Main.serverTls(config))),
+                SwitchboardServer::port);
+        started.push(server);
         Optional<TwilioTelephony.Settings> dialing = carrier;
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
         Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)

@@ -43,6 +43,7 @@ public final class EmbeddedServices implements AutoCloseable {
         Path objects = home.resolve("objects");
         Files.createDirectories(pgData);
         Files.createDirectories(objects);
+        Ports.requireFree("dev.postgres-port", "127.0.0.1", postgresPort);
         EmbeddedPostgres pg;
         try {
             pg = startPostgres(pgData, postgresPort);
@@ -50,7 +51,7 @@ public final class EmbeddedServices implements AutoCloseable {
             if (String.valueOf(e.getMessage()).contains("could not lock")) {
                 throw new IllegalStateException("another Switchboard dev run is using " + home
                         + "; stop it first (Ctrl-C in its terminal), or give this one its own data with "
-                        + "-Ddev.home=<dir> and other ports (-Ddev.postgres-port, -Ddev.s3-port, -Dserver.port)", e);
+                        + "dev.home (env DEV_HOME) and other ports (dev.postgres-port, dev.s3-port, server.port)", e);
             }
             throw e;
         }
@@ -58,9 +59,20 @@ public final class EmbeddedServices implements AutoCloseable {
         props.setProperty("jclouds.filesystem.basedir", objects.toString());
         BlobStoreContext ctx = ContextBuilder.newBuilder("filesystem").overrides(props)
                 .credentials(S3_ACCESS_KEY, S3_SECRET_KEY).build(BlobStoreContext.class);
+        try {
+            S3Proxy proxy = Ports.listen("dev.s3-port", "127.0.0.1", s3Port, () -> startS3(ctx, s3Port));
+            return new EmbeddedServices(pgData, postgresPort, pg, proxy, ctx);
+        } catch (Exception e) {
+            ctx.close();
+            pg.close();
+            throw e;
+        }
+    }
+
+    private static S3Proxy startS3(BlobStoreContext ctx, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(ctx.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:" + s3Port))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, S3_ACCESS_KEY, S3_SECRET_KEY)
                 .build();
         proxy.start();
@@ -71,7 +83,7 @@ public final class EmbeddedServices implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        return new EmbeddedServices(pgData, postgresPort, pg, proxy, ctx);
+        return proxy;
     }
 
     private static EmbeddedPostgres startPostgres(Path pgData, int port) throws IOException {

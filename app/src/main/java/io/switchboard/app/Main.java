@@ -104,13 +104,17 @@ public final class Main {
         if (configFile == null && Files.isRegularFile(Path.of("application.yaml"))) {
             configFile = Path.of("application.yaml");
         }
-        switch (command) {
-            case "dev" -> dev(Configs.load(configFile));
-            case "server" -> server(Configs.load(configFile));
-            case "worker" -> worker(Configs.load(configFile));
-            case "migrate" -> migrate(Configs.load(configFile));
-            case "help", "-h", "--help" -> System.out.print(USAGE);
-            default -> fail("unknown command '" + command + "'\n\n" + USAGE);
+        try {
+            switch (command) {
+                case "dev" -> dev(Configs.load(configFile));
+                case "server" -> server(Configs.load(configFile));
+                case "worker" -> worker(Configs.load(configFile));
+                case "migrate" -> migrate(Configs.load(configFile));
+                case "help", "-h", "--help" -> System.out.print(USAGE);
+                default -> fail("unknown command '" + command + "'\n\n" + USAGE);
+            }
+        } catch (Ports.InUse e) {
+            fail(e.getMessage());
         }
     }
 
@@ -171,7 +175,7 @@ public final class Main {
         awaitShutdown(stack::close);
     }
 
-    private static void server(Config config) throws InterruptedException {
+    private static void server(Config config) throws Exception {
         io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-server");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
@@ -184,12 +188,13 @@ public final class Main {
         var recognizer = CallsWiring.recognizer(config);
         Notifications notifications = Notifications.start(db.dataSource());
         var grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
-        SwitchboardServer server = SwitchboardServer.start(plane, notifications, Optional.of(grpc),
-                CallsWiring.contentServices(plane, calls),
+        String host = config.get("server.host").asString().orElse("0.0.0.0");
+        int port = config.get("server.port").asInt().orElse(50051);
+        SwitchboardServer server = Ports.listen("server.port", host, port, () -> SwitchboardServer.start(plane,
+                notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls),
                 CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
                 List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                grpcWebCors(config, List.of()), new Listener(config.get("server.host").asString().orElse("0.0.0.0"),
-                        config.get("server.port").asInt().orElse(50051), serverTls(config)));
+                grpcWebCors(config, List.of()), new Listener(host, port, serverTls(config))), SwitchboardServer::port);
         awaitShutdown(() -> {
             server.close();
             notifications.close();
@@ -199,7 +204,7 @@ public final class Main {
         });
     }
 
-    private static void worker(Config config) throws InterruptedException {
+    private static void worker(Config config) throws Exception {
         io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-worker");
         Database db = Database.fromConfig(config.get("db"));
         requireMigrated(db);
@@ -208,13 +213,17 @@ public final class Main {
         ControlPlane plane = controlPlane(config, db);
         var queue = CallsWiring.queue(plane);
         var recognizer = CallsWiring.recognizer(config);
+        // bound before the worker claims any job, so a taken port stops it with nothing half done
+        String observeHost = config.get("worker.observe-host").asString().orElse("0.0.0.0");
+        int observePort = config.get("worker.observe-port").asInt().orElse(8081);
+        WebServer observe = Ports.listen("worker.observe-port", observeHost, observePort, () -> WebServer.builder()
+                .host(observeHost).port(observePort)
+                .addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
+                        Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start(),
+                WebServer::port);
         var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
                 queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
                 CallsWiring.nationalDoNotCall(config));
-        int observePort = config.get("worker.observe-port").asInt().orElse(8081);
-        WebServer observe = WebServer.builder().host(config.get("worker.observe-host").asString().orElse("0.0.0.0"))
-                .port(observePort).addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
-                        Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start();
         LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
         awaitShutdown(() -> {
             observe.stop();
@@ -263,11 +272,7 @@ public final class Main {
      */
     static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
         Config origins = config.get("server.grpc-web.cors.allowed-origins");
-        if (!origins.exists()) {
-            return new GrpcWebCors(otherwise);
-        }
-        return new GrpcWebCors(origins.isLeaf() ? List.of(origins.asString().orElse("").split(","))
-                : origins.asList(String.class).orElse(List.of()));
+        return new GrpcWebCors(origins.exists() ? Configs.list(origins) : otherwise);
     }
 
     /**
@@ -297,8 +302,8 @@ public final class Main {
      * @param masterKeyFile the current AES-256 master key (created if missing)
      */
     static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
-        List<Path> previous = config.get("encryption.previous-master-key-files").asList(String.class).orElse(List.of())
-                .stream().filter(s -> !s.isBlank()).map(Path::of).toList();
+        List<Path> previous = Configs.list(config.get("encryption.previous-master-key-files")).stream()
+                .map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
                 AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
                         .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous));
