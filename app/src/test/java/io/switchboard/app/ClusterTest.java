@@ -328,6 +328,8 @@ class ClusterTest {
         CallsEndToEndTest.LiveStream next = CallsEndToEndTest.LiveStream.open(tenant(toB), raw16k());
         next.sendAudio(TestCalls.pcmBytes(SpeechAudio.librivox().get(0).samples()), 640);
         assertEquals(Call.State.STATE_ENDED, next.end().getState());
+        assertTrue(serverB.isAlive(), serverB.output());
+        assertTrue(workers.stream().filter(SwitchboardProcess::isAlive).count() >= 1, "a worker serves on");
     }
 
     // --- the cluster
