@@ -87,6 +87,16 @@ final class SwitchboardProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL ({@code kill -9}): no shutdown hook runs, nothing is flushed or handed back. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     String stdout() {
         return read(stdout);
     }

@@ -98,6 +98,9 @@ public final class WorkerRuntime implements AutoCloseable {
                 w.get("poll-interval").as(Duration.class).orElse(Duration.ofSeconds(5))),
                 List.of(new CallPipeline(calls, stages)));
         Duration silence = w.get("abandoned-call-after").as(Duration.class).orElse(Duration.ofMinutes(2));
+        // every 30 s, or as often as the setting itself when shorter: a call is ended within twice the setting
+        Duration abandonedSweepEvery = silence.compareTo(Duration.ofSeconds(30)) >= 0 ? Duration.ofSeconds(30)
+                : silence.compareTo(Duration.ofSeconds(1)) > 0 ? silence : Duration.ofSeconds(1);
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("abandoned-calls").unstarted(r));
         sweeper.scheduleWithFixedDelay(() -> {
@@ -109,7 +112,7 @@ public final class WorkerRuntime implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "abandoned-call sweep failed", e);
             }
-        }, 30, 30, TimeUnit.SECONDS);
+        }, abandonedSweepEvery.toMillis(), abandonedSweepEvery.toMillis(), TimeUnit.MILLISECONDS);
         // Signed audit checkpoints: any edit older than the last one is caught even if the whole chain
         // after it was re-hashed. Several workers may sign the same head; the second finds it signed.
         Duration every = config.get("audit.checkpoint-interval").as(Duration.class).orElse(Duration.ofHours(1));
