@@ -234,6 +234,8 @@ public final class LoadBenchmark {
         private final LongAdder failed = new LongAdder();
         private final LongAdder transcriptEvents = new LongAdder();
         private final LongAdder lateFrames = new LongAdder();
+        /** Hang-up to the server's answer, ms: how far live decoding had fallen behind the audio. */
+        private final List<Long> endWaitsMs = java.util.Collections.synchronizedList(new ArrayList<>());
         private final CountDownLatch done;
 
         private Streams(int n) {
@@ -303,12 +305,14 @@ public final class LoadBenchmark {
                     lateFrames.increment();
                 }
             }
+            long hangUp = System.nanoTime();
             in.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.getDefaultInstance()).build());
             in.onCompleted();
             try {
                 if (!ended.await(60, TimeUnit.SECONDS)) {
                     error.set(true);
                 }
+                endWaitsMs.add((System.nanoTime() - hangUp) / 1_000_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -321,8 +325,12 @@ public final class LoadBenchmark {
         String stop() throws InterruptedException {
             stop.set(true);
             done.await(90, TimeUnit.SECONDS);
-            return String.format("live calls: %d completed, %d failed, %d transcript events, %d frames sent late by the client",
-                    calls.sum(), failed.sum(), transcriptEvents.sum(), lateFrames.sum());
+            List<Long> waits = new ArrayList<>(endWaitsMs);
+            waits.sort(null);
+            return String.format("live calls: %d completed, %d failed, %d transcript events, %d frames sent late by the "
+                    + "client; hang-up to ended (live transcript complete): p50 %d ms, max %d ms", calls.sum(), failed.sum(),
+                    transcriptEvents.sum(), lateFrames.sum(), waits.isEmpty() ? -1 : waits.get(waits.size() / 2),
+                    waits.isEmpty() ? -1 : waits.getLast());
         }
     }
 }

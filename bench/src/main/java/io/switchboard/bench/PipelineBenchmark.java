@@ -258,7 +258,7 @@ public final class PipelineBenchmark {
     }
 
     /** The API as a telephony bridge uses it, for one organisation on the Enterprise plan. */
-    private record Client(CallServiceGrpc.CallServiceStub async, CallServiceGrpc.CallServiceBlockingStub blocking,
+    record Client(CallServiceGrpc.CallServiceStub async, CallServiceGrpc.CallServiceBlockingStub blocking,
                           String key, String agentId, List<String> callIds) {
 
         /** The same organisation over another connection. */
@@ -412,20 +412,20 @@ public final class PipelineBenchmark {
         return out;
     }
 
-    private static byte[] pcmBytes(short[] s) {
+    static byte[] pcmBytes(short[] s) {
         ByteBuffer b = ByteBuffer.allocate(s.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         b.asShortBuffer().put(s);
         return b.array();
     }
 
-    private static long usedHeapAfterGc() {
+    static long usedHeapAfterGc() {
         for (int i = 0; i < 3; i++) {
             System.gc();
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    private static long rssBytes() throws IOException {
+    static long rssBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;

@@ -46,14 +46,21 @@ class PocketSphinxRecognizerTest {
     }
 
     @Test
-    void synthesisedSpeechIsRecognised(@TempDir Path dir) throws Exception {
+    void synthesisedSpeechIsRecognisedOnceTheStreamHasAdaptedToTheVoice(@TempDir Path dir) throws Exception {
         String text = "please call me back tomorrow morning about the insurance quote";
-        short[] samples = SpeechAudio.pcm16(SpeechAudio.espeak(dir, text, 16_000));
-        String hyp = SpeechAudio.transcribe(recognizer, samples, 320).finalText();
-        // espeak's robotic voice is far from the model's training speech: measured WER 0.7 (see BENCHMARKS.md);
-        // the bound still fails on noise, silence or a wrong sample rate, which recognise nothing of it
-        assertTrue(WordErrorRate.of(text, hyp) < 0.85, "heard: " + hyp);
-        assertTrue(hyp.contains("tomorrow morning"), "heard: " + hyp);
+        short[] sentence = SpeechAudio.pcm16(SpeechAudio.espeak(dir, text, 16_000));
+        short[] twice = new short[2 * sentence.length + 16_000];
+        System.arraycopy(sentence, 0, twice, 0, sentence.length);
+        System.arraycopy(sentence, 0, twice, sentence.length + 16_000, sentence.length);
+        List<TranscriptEvent> finals = SpeechAudio.transcribe(recognizer, twice, 320).events().stream()
+                .filter(TranscriptEvent::isFinal).toList();
+        // Every stream starts from the model's cepstral mean, which is far from espeak's robotic voice: the
+        // first saying comes out as noise. Live normalisation adapts within the stream, so the second is heard
+        // (measured WER 0.7 on five such sentences, see BENCHMARKS.md); the bound still fails on noise,
+        // silence or a wrong sample rate, which recognise nothing of it.
+        String hyp = finals.getLast().text();
+        assertTrue(WordErrorRate.of(text, hyp) < 0.85, "heard: " + finals);
+        assertTrue(hyp.contains("tomorrow morning"), "heard: " + finals);
     }
 
     @Test
@@ -119,6 +126,41 @@ class PocketSphinxRecognizerTest {
         double wer = (double) errors / words;
         System.out.printf("phone line, fresh decoders, declared %d Hz: WER %.3f%n", declaredRate, wer);
         return wer;
+    }
+
+    @Test
+    void aPhoneRecordingGetsTheSameTranscriptWhicheverDecoderAndWhateverItHeardBefore(@TempDir Path dir)
+            throws Exception {
+        List<SpeechAudio.Utterance> librivox = SpeechAudio.librivox();
+        List<short[]> recordings = List.of(
+                SpeechAudio.throughPhoneLine(librivox.get(1).samples()),
+                SpeechAudio.throughPhoneLine(SpeechAudio.pcm16(SpeechAudio.espeak(dir,
+                        "my account number is four seven one nine two eight three", 16_000))));
+        List<String> first = new java.util.ArrayList<>();
+        try (PocketSphinxRecognizer fresh = PocketSphinxRecognizer.load("", MODEL, 1, Duration.ofSeconds(10))) {
+            for (short[] r : recordings) {
+                first.add(SpeechAudio.transcribe(fresh, r, 320, 8000).finalText());
+            }
+        }
+        try (PocketSphinxRecognizer used = PocketSphinxRecognizer.load("", MODEL, 2, Duration.ofSeconds(60))) {
+            for (int round = 0; round < 3; round++) {
+                // other phone calls and a wideband one first: each moves a decoder's cepstral mean elsewhere
+                for (SpeechAudio.Utterance u : librivox) {
+                    SpeechAudio.transcribe(used, SpeechAudio.throughPhoneLine(u.samples()), 320, 8000);
+                }
+                SpeechAudio.transcribe(used, librivox.getFirst().samples(), 320);
+                for (int i = 0; i < recordings.size(); i++) {
+                    short[] r = recordings.get(i);
+                    // two at once, so both pooled decoders hear it
+                    var a = CompletableFuture.supplyAsync(() -> SpeechAudio.transcribe(used, r, 320, 8000).finalText());
+                    var b = CompletableFuture.supplyAsync(() -> SpeechAudio.transcribe(used, r, 160, 8000).finalText());
+                    assertEquals(first.get(i), a.get(), "round " + round + ", recording " + i);
+                    assertEquals(first.get(i), b.get(), "round " + round + ", recording " + i);
+                }
+            }
+            assertEquals(2, used.decoders());
+        }
+        assertTrue(!first.getFirst().isEmpty() && !first.getLast().isEmpty(), first.toString());
     }
 
     @Test
