@@ -122,8 +122,9 @@ class RetryAfterLostAnswerTest {
     }
 
     /**
-     * How many lists are called {@code name}. Retried: Helidon closes the connection when it writes the answer
-     * of a call the client has given up on, so the next call on it may find it gone (UNAVAILABLE).
+     * How many lists are called {@code name}. Retried as a client riding out a restart would: a call the client
+     * gave up on just as the server answered it may still cost Helidon 4.5's connection (see
+     * PseudoHeaderNormalizingReader), and the next call on it finds it gone (UNAVAILABLE).
      */
     private static long named(ContactServiceGrpc.ContactServiceBlockingStub lists, String name)
             throws InterruptedException {

@@ -107,7 +107,8 @@ public final class LoadBenchmark {
                         "transcription.pool-size", Integer.toString(streams))))
                 .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
                 .build();
-        System.out.printf("%d clients, %d s per phase (after 5 s warm-up), %d live streams in the last phase, %d cores%n",
+        System.out.printf("%d clients, %d s per phase (after a warm-up to stable throughput), %d live streams in the last"
+                + " phase, %d cores%n",
                 clients, seconds, streams, Runtime.getRuntime().availableProcessors());
         try (DevStack stack = DevStack.start(config)) {
             AutoCloseable second = stack.startExtraWorker();
@@ -158,21 +159,26 @@ public final class LoadBenchmark {
             }
             second.close();
             System.out.println();
-            System.out.println("| phase | req/s | p50 ms | p99 ms | p99.9 ms | errors |");
-            System.out.println("|---|---:|---:|---:|---:|---:|");
+            System.out.println("| phase | req/s | of bare grpc-java | p50 ms | p99 ms | p99.9 ms | errors |");
+            System.out.println("|---|---:|---:|---:|---:|---:|---:|");
             for (Result r : results) {
-                System.out.printf("| %s | %.0f | %.2f | %.2f | %.2f | %.3f %% |%n", r.name(), r.perSecond(),
+                System.out.printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.3f %% |%n", r.name(), r.perSecond(),
+                        r.perSecond() / results.getFirst().perSecond(),
                         r.percentileMs(0.5), r.percentileMs(0.99), r.percentileMs(0.999),
                         100.0 * r.errors() / Math.max(1, r.ok() + r.errors()));
             }
         }
     }
 
-    /** {@code clients} virtual threads calling {@code rpc} back to back: 5 s warm-up, then {@code seconds} measured. */
+    /**
+     * {@code clients} virtual threads calling {@code rpc} back to back: warmed up in 5 s windows until two in a row
+     * are within 5 % of each other in throughput (the JIT has settled; at most 60 s), then {@code seconds} measured.
+     */
     static Result load(String name, int clients, int seconds, Runnable rpc) throws InterruptedException {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         LongAdder errors = new LongAdder();
+        LongAdder completed = new LongAdder();
         Map<String, Long> codes = new ConcurrentHashMap<>();
         List<long[]> perClient = new ArrayList<>();
         List<AtomicLong> counts = new ArrayList<>();
@@ -198,6 +204,9 @@ public final class LoadBenchmark {
                                 }
                             }
                             long took = System.nanoTime() - t0;
+                            if (ok) {
+                                completed.increment();
+                            }
                             if (ok && measuring.get()) {
                                 int i = (int) n.getAndIncrement();
                                 if (i >= buf[0].length) {
@@ -214,7 +223,16 @@ public final class LoadBenchmark {
                     }
                 });
             }
-            Thread.sleep(5000);
+            List<Long> windows = new ArrayList<>();
+            long warmStart = System.nanoTime();
+            do {
+                long before = completed.sum();
+                Thread.sleep(5000);
+                windows.add((completed.sum() - before) / 5);
+            } while (System.nanoTime() - warmStart < 60_000_000_000L && (windows.size() < 2
+                    || Math.abs(windows.getLast() - windows.get(windows.size() - 2))
+                    > 0.05 * windows.get(windows.size() - 2)));
+            System.out.println("  warm-up " + name + ", req/s per 5 s window: " + windows);
             measuring.set(true);
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);

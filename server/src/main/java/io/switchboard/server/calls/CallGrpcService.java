@@ -143,7 +143,11 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         notifications.listen(CallHangUps.CHANNEL, new Notifications.Listener() {
             @Override
             public void notified(String payload) {
-                CallHangUps.Request.parse(payload).ifPresent(r -> hangUp(r.callId(), r.reason()));
+                CallHangUps.Request.parse(payload).ifPresent(r -> {
+                    if (hangUp(r.callId(), r.reason())) {
+                        LOG.info(() -> "hanging up call " + r.callId() + " as another server asked: " + r.reason());
+                    }
+                });
             }
 
             @Override
@@ -180,6 +184,11 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      *
      * @return false if no stream of this server holds the call
      */
+    /** Whether call {@code callId} of {@code org} is still live, wherever it is held. */
+    boolean active(UUID org, UUID callId) {
+        return calls.find(org, callId).map(c -> c.state() == Call.State.ACTIVE).orElse(false);
+    }
+
     public boolean hangUp(UUID callId, String reason) {
         LiveCall c = held.get(callId);
         if (c == null) {

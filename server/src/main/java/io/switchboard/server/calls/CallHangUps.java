@@ -27,6 +27,8 @@ public final class CallHangUps implements LiveCallHangUp {
     private static final Logger LOG = Logger.getLogger(CallHangUps.class.getName());
     /** Where servers ask each other to hang up a live call: the payload is the call's id, a space, the reason. */
     static final String CHANNEL = "switchboard_call_hang_ups";
+    private static final java.time.Duration ASK_EVERY = java.time.Duration.ofMillis(500);
+    private static final java.time.Duration ASK_FOR = java.time.Duration.ofSeconds(30);
 
     private final DialAttempts attempts;
     private final Optional<Telephony> carrier;
@@ -72,7 +74,23 @@ public final class CallHangUps implements LiveCallHangUp {
         if (streams.hangUp(callId, reason)) {
             return true;
         }
-        Notifications.notify(dsl, CHANNEL, new Request(callId, reason).payload());
+        String payload = new Request(callId, reason).payload();
+        Notifications.notify(dsl, CHANNEL, payload);
+        LOG.info(() -> "call " + callId + " is not held here; every API server is asked to hang it up");
+        // a notification is lost while a server's LISTEN connection is down: ask again until the call has ended
+        Thread.ofVirtual().name("hang-up-" + callId).start(() -> {
+            long until = System.nanoTime() + ASK_FOR.toNanos();
+            try {
+                while (System.nanoTime() < until && streams.active(org, callId)) {
+                    Thread.sleep(ASK_EVERY.toMillis());
+                    Notifications.notify(dsl, CHANNEL, payload);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "asking again to hang up call " + callId + " failed", e);
+            }
+        });
         return true;
     }
 }

@@ -7,8 +7,16 @@ import java.util.function.Supplier;
 import io.helidon.common.buffers.DataReader;
 
 /**
- * The bytes a client sends on an HTTP/2 connection, frame by frame, with every request header block passed through
- * {@link HpackPseudoHeaders}. Everything else (the preface, DATA, SETTINGS, …) goes through untouched and unbuffered.
+ * The bytes a client sends on an HTTP/2 connection, frame by frame, as Helidon 4.5's HTTP/2 connection can take them:
+ * <ul>
+ * <li>every request header block passed through {@link HpackPseudoHeaders};</li>
+ * <li>a second RST_STREAM for a stream this client has already reset is dropped. A client whose deadline passed
+ * resets its stream; when the server's late answer then arrives, the client resets the stream again (RFC 9113
+ * §5.4.2). Helidon has forgotten the stream by then and takes the frame for one on a stream "never created",
+ * answering GOAWAY(PROTOCOL_ERROR): every other call on the connection, live calls included, would die with it.
+ * The stream is closed on both sides already, so the repeated reset says nothing.</li>
+ * </ul>
+ * Everything else (the preface, DATA, SETTINGS, …) goes through untouched and unbuffered.
  * A header block split over HEADERS and CONTINUATION frames is gathered first; when it changes, it is sent on as one
  * HEADERS frame (padding dropped, priority kept), or split again at 16,384 bytes, the frame size every HTTP/2
  * endpoint must accept. A block that needs no change is passed on as the client framed it.
@@ -20,7 +28,10 @@ final class PseudoHeaderNormalizingReader implements Supplier<byte[]> {
     static final int MIN_MAX_FRAME_SIZE = 16_384;
 
     private static final int TYPE_HEADERS = 0x1;
+    private static final int TYPE_RST_STREAM = 0x3;
     private static final int TYPE_CONTINUATION = 0x9;
+    /** Streams reset by the client, remembered for dropping repeats: the newest this many are enough. */
+    static final int RESETS_REMEMBERED = 4096;
     private static final int FLAG_END_STREAM = 0x1;
     private static final int FLAG_END_HEADERS = 0x4;
     private static final int FLAG_PADDED = 0x8;
@@ -29,6 +40,12 @@ final class PseudoHeaderNormalizingReader implements Supplier<byte[]> {
     private final DataReader client;
     private int prefaceLeft = PREFACE_LENGTH;
     private int payloadLeft;
+    private final java.util.Set<Integer> reset = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Integer, Boolean> eldest) {
+            return size() > RESETS_REMEMBERED;
+        }
+    });
 
     PseudoHeaderNormalizingReader(DataReader client) {
         this.client = client;
@@ -53,11 +70,16 @@ final class PseudoHeaderNormalizingReader implements Supplier<byte[]> {
         }
         byte[] header = client.readBytes(FRAME_HEADER_LENGTH);
         int length = length(header);
-        if (type(header) != TYPE_HEADERS) {
-            payloadLeft = length;
-            return header;
+        if (type(header) == TYPE_HEADERS) {
+            return headers(header, client.readBytes(length));
         }
-        return headers(header, client.readBytes(length));
+        if (type(header) == TYPE_RST_STREAM && length == 4 && streamId(header) != 0) {
+            byte[] frame = java.util.Arrays.copyOf(header, FRAME_HEADER_LENGTH + 4);
+            System.arraycopy(client.readBytes(4), 0, frame, FRAME_HEADER_LENGTH, 4);
+            return reset.add(streamId(header)) ? frame : new byte[0];
+        }
+        payloadLeft = length;
+        return header;
     }
 
     /** Up to {@code max} bytes, as many as have arrived (at least one; blocks until then). */

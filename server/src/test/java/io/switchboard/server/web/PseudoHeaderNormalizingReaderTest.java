@@ -134,6 +134,16 @@ class PseudoHeaderNormalizingReaderTest {
         assertArrayEquals(HpackPseudoHeaders.normalize(block.toByteArray()).orElseThrow(), joined.toByteArray());
     }
 
+    @Test
+    void aSecondResetOfAStreamTheClientAlreadyResetIsDroppedOthersPass() {
+        byte[] cancel7 = frame(0x3, 0, 7, new byte[] {0, 0, 0, 8});
+        byte[] closed7 = frame(0x3, 0, 7, new byte[] {0, 0, 0, 5}); // STREAM_CLOSED, after the server's late answer
+        byte[] cancel9 = frame(0x3, 0, 9, new byte[] {0, 0, 0, 8});
+        byte[] ping = frame(0x6, 0, 0, new byte[8]);
+        assertArrayEquals(concat(PREFACE, cancel7, ping, cancel9, ping),
+                readAll(PREFACE, cancel7, ping, closed7, cancel9, ping, cancel7));
+    }
+
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(payload.length >>> 16);
