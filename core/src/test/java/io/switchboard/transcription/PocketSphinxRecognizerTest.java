@@ -143,9 +143,9 @@ class PocketSphinxRecognizerTest {
             }
         }
         try (PocketSphinxRecognizer used = PocketSphinxRecognizer.load("", MODEL, 2, Duration.ofSeconds(60))) {
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < 2; round++) {
                 // other phone calls and a wideband one first: each moves a decoder's cepstral mean elsewhere
-                for (SpeechAudio.Utterance u : librivox) {
+                for (SpeechAudio.Utterance u : librivox.subList(2, 5)) {
                     SpeechAudio.transcribe(used, SpeechAudio.throughPhoneLine(u.samples()), 320, 8000);
                 }
                 SpeechAudio.transcribe(used, librivox.getFirst().samples(), 320);
