@@ -131,7 +131,7 @@ class CallsEndToEndTest {
         assertEquals(Call.State.STATE_ACTIVE, accepted.getState());
         List<CallEvent> watched = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> watchDone = new CompletableFuture<>();
-        acme.async().watchCall(WatchCallRequest.newBuilder().setId(accepted.getId()).build(), collect(watched, watchDone));
+        acme.async().watchCall(WatchCallRequest.newBuilder().setId(accepted.getId()).build(), TestCalls.collect(watched, watchDone));
         StatusRuntimeException foreignWatch = assertThrows(StatusRuntimeException.class, () -> globex.calls()
                 .watchCall(WatchCallRequest.newBuilder().setId(accepted.getId()).build()).hasNext());
         assertEquals(Status.Code.NOT_FOUND, foreignWatch.getStatus().getCode());
@@ -667,22 +667,4 @@ class CallsEndToEndTest {
         return out;
     }
 
-    private static <T> StreamObserver<T> collect(List<T> into, CompletableFuture<Void> done) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                into.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        };
-    }
 }

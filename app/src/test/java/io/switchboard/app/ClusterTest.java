@@ -170,7 +170,7 @@ class ClusterTest {
         List<CallEvent> watched = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> watchDone = new CompletableFuture<>();
         CallServiceGrpc.newStub(toB).withCallCredentials(TestStacks.bearer(key))
-                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), collect(watched, watchDone));
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), TestCalls.collect(watched, watchDone));
         CompletableFuture<HttpResponse<byte[]>> web = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .build().sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portB
                                 + "/switchboard.v1.CallService/WatchCall"))
@@ -257,7 +257,8 @@ class ClusterTest {
     @Test
     @Order(3)
     void aWorkerKilledMidTranscriptionHasItsJobFinishedByTheOtherWithNothingLostOrDoubled() throws Exception {
-        byte[] wav = TestCalls.wav(longSpeech(4)); // ~99 s of speech: several seconds of decoding
+        // ~99 s of speech: several seconds of decoding
+        byte[] wav = TestCalls.wav(WorkerKilledMidTranscriptionTest.longSpeech(4));
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(wav));
         Call victim = TestCalls.upload(CallServiceGrpc.newStub(toB).withCallCredentials(TestStacks.bearer(key)),
                 TestCalls.wav16k(agentId), wav);
@@ -296,8 +297,8 @@ class ClusterTest {
         List<CallEvent> watched = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> watchDone = new CompletableFuture<>();
         CallServiceGrpc.newStub(toB).withCallCredentials(TestStacks.bearer(key))
-                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), collect(watched, watchDone));
-        short[] speech = longSpeech(1);
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), TestCalls.collect(watched, watchDone));
+        short[] speech = WorkerKilledMidTranscriptionTest.longSpeech(1);
         int frame = 320; // 20 ms at 16 kHz
         int sent = 0;
         while (count("select audio_segments from calls where id = ?::uuid", id) < 2) { // 10 s stored
@@ -418,20 +419,6 @@ class ClusterTest {
         }
     }
 
-    /** The LibriVox utterances, {@code times} over. */
-    private static short[] longSpeech(int times) throws Exception {
-        List<SpeechAudio.Utterance> u = SpeechAudio.librivox();
-        int n = u.stream().mapToInt(x -> x.samples().length).sum();
-        short[] out = new short[n * times];
-        int at = 0;
-        for (int t = 0; t < times; t++) {
-            for (SpeechAudio.Utterance x : u) {
-                System.arraycopy(x.samples(), 0, out, at, x.samples().length);
-                at += x.samples().length;
-            }
-        }
-        return out;
-    }
 
     /** The watcher saw every final the caller heard, in the caller's order, none doubled. */
     private static void assertSameFinals(List<TranscriptEvent> spoken, List<CallEvent> watched) {
@@ -444,24 +431,6 @@ class ClusterTest {
                 seen.stream().filter(TranscriptEvent::getIsFinal).toList());
     }
 
-    private static <T> StreamObserver<T> collect(List<T> into, CompletableFuture<Void> done) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                into.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        };
-    }
 
     // --- the database, read as an operator would
 

@@ -96,7 +96,7 @@ class LiveCallsAcrossServersTest {
         List<CallEvent> watched = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> watchDone = new CompletableFuture<>();
         CallServiceGrpc.newStub(toB).withCallCredentials(TestStacks.bearer(key))
-                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), collect(watched, watchDone));
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), TestCalls.collect(watched, watchDone));
         CompletableFuture<HttpResponse<byte[]>> web = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .build().sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port()
                                 + "/switchboard.v1.CallService/WatchCall"))
@@ -154,7 +154,7 @@ class LiveCallsAcrossServersTest {
         List<CallEvent> watched = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> watchDone = new CompletableFuture<>();
         CallServiceGrpc.newStub(toA).withCallCredentials(TestStacks.bearer(key))
-                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), collect(watched, watchDone));
+                .watchCall(WatchCallRequest.newBuilder().setId(id).build(), TestCalls.collect(watched, watchDone));
         live.sendAudio(new byte[32_000], 640); // a second of silence
         Thread.sleep(1000);
 
@@ -206,22 +206,4 @@ class LiveCallsAcrossServersTest {
         return ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
     }
 
-    private static <T> StreamObserver<T> collect(List<T> into, CompletableFuture<Void> done) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                into.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        };
-    }
 }

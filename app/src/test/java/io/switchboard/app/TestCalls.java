@@ -117,4 +117,24 @@ final class TestCalls {
         assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
         return r.body();
     }
+
+    /** A stream's messages added to {@code into}; {@code done} completes with the stream, or with its error. */
+    static <T> StreamObserver<T> collect(java.util.List<T> into, java.util.concurrent.CompletableFuture<Void> done) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                into.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        };
+    }
 }

@@ -116,7 +116,7 @@ class WorkerKilledMidTranscriptionTest {
     }
 
     /** The five LibriVox utterances, {@code times} over. */
-    private static short[] longSpeech(int times) throws Exception {
+    static short[] longSpeech(int times) throws Exception {
         List<SpeechAudio.Utterance> u = SpeechAudio.librivox();
         int n = u.stream().mapToInt(x -> x.samples().length).sum();
         short[] out = new short[n * times];

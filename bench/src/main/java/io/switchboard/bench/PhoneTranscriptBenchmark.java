@@ -126,12 +126,12 @@ public final class PhoneTranscriptBenchmark {
         List<String> voices = List.of("slt", "rms", "awb");
         for (int i = 0; i < FLITE.size(); i++) {
             Path wav = tmp.resolve("flite-" + i + ".wav");
-            run("flite", "-voice", voices.get(i % voices.size()), "-t", FLITE.get(i), "-o", wav.toString());
+            SpeechBenchmark.run("flite", "-voice", voices.get(i % voices.size()), "-t", FLITE.get(i), "-o", wav.toString());
             clips.add(phone(tmp, "flite-" + i, FLITE.get(i), wav));
         }
         for (int i = 0; i < ESPEAK.size(); i++) {
             Path wav = tmp.resolve("espeak-" + i + ".wav");
-            run("espeak-ng", "-v", "en-us", "-s", "150", "-w", wav.toString(), ESPEAK.get(i));
+            SpeechBenchmark.run("espeak-ng", "-v", "en-us", "-s", "150", "-w", wav.toString(), ESPEAK.get(i));
             clips.add(phone(tmp, "espeak-" + i, ESPEAK.get(i), wav));
         }
         return clips;
@@ -145,9 +145,9 @@ public final class PhoneTranscriptBenchmark {
     private static Clip phone(Path tmp, String name, String reference, Path source) throws Exception {
         Path ulaw = tmp.resolve(name + "-8k-ulaw.wav");
         Path narrow = tmp.resolve(name + "-8k.wav");
-        run("sox", source.toString(), "-r", "8000", "-c", "1", "-e", "u-law", ulaw.toString());
-        run("sox", ulaw.toString(), "-b", "16", "-e", "signed-integer", narrow.toString());
-        short[] s8 = pcm16(narrow);
+        SpeechBenchmark.run("sox", source.toString(), "-r", "8000", "-c", "1", "-e", "u-law", ulaw.toString());
+        SpeechBenchmark.run("sox", ulaw.toString(), "-b", "16", "-e", "signed-integer", narrow.toString());
+        short[] s8 = SpeechBenchmark.pcm16(narrow);
         Resampler up = new Resampler(8000, PocketSphinxRecognizer.SAMPLE_RATE);
         short[] a = up.process(s8, 0, s8.length);
         short[] b = up.flush();
@@ -157,32 +157,6 @@ public final class PhoneTranscriptBenchmark {
     }
 
     private static String transcribe(SpeechRecognizer r, Clip c) {
-        List<String> finals = new ArrayList<>();
-        try (SpeechRecognizer.Session s = r.open("en-US", 8000)) {
-            for (int i = 0; i < c.samples().length; i += 320) {
-                s.accept(c.samples(), i, Math.min(320, c.samples().length - i)).stream()
-                        .filter(TranscriptEvent::isFinal).forEach(e -> finals.add(e.text()));
-            }
-            s.finish().stream().filter(TranscriptEvent::isFinal).forEach(e -> finals.add(e.text()));
-        }
-        return String.join(" ", finals);
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-        }
-    }
-
-    private static short[] pcm16(Path wav) throws Exception {
-        try (AudioInputStream in = AudioSystem.getAudioInputStream(wav.toFile())) {
-            byte[] b = in.readAllBytes();
-            short[] s = new short[b.length / 2];
-            ByteBuffer.wrap(b).order(in.getFormat().isBigEndian() ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN)
-                    .asShortBuffer().get(s);
-            return s;
-        }
+        return SpeechBenchmark.transcribe(r, c.samples(), 8000);
     }
 }

@@ -118,10 +118,15 @@ public final class SpeechBenchmark {
     }
 
     private static String transcribe(SpeechRecognizer r, Clip c) {
+        return transcribe(r, c.samples(), c.sourceRate());
+    }
+
+    /** The final transcript of {@code samples} (from a {@code sourceRate} source), fed 320 samples at a time. */
+    static String transcribe(SpeechRecognizer r, short[] samples, int sourceRate) {
         List<String> finals = new ArrayList<>();
-        try (SpeechRecognizer.Session s = r.open("en-US", c.sourceRate())) {
-            for (int i = 0; i < c.samples().length; i += 320) {
-                s.accept(c.samples(), i, Math.min(320, c.samples().length - i)).stream()
+        try (SpeechRecognizer.Session s = r.open("en-US", sourceRate)) {
+            for (int i = 0; i < samples.length; i += 320) {
+                s.accept(samples, i, Math.min(320, samples.length - i)).stream()
                         .filter(TranscriptEvent::isFinal).forEach(e -> finals.add(e.text()));
             }
             s.finish().stream().filter(TranscriptEvent::isFinal).forEach(e -> finals.add(e.text()));
@@ -129,7 +134,7 @@ public final class SpeechBenchmark {
         return String.join(" ", finals);
     }
 
-    private static void run(String... cmd) throws Exception {
+    static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
@@ -137,7 +142,7 @@ public final class SpeechBenchmark {
         }
     }
 
-    private static short[] pcm16(Path wav) throws Exception {
+    static short[] pcm16(Path wav) throws Exception {
         try (AudioInputStream in = AudioSystem.getAudioInputStream(wav.toFile())) {
             byte[] b = in.readAllBytes();
             short[] s = new short[b.length / 2];

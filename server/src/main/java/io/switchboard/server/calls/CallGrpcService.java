@@ -184,11 +184,6 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      *
      * @return false if no stream of this server holds the call
      */
-    /** Whether call {@code callId} of {@code org} is still live, wherever it is held. */
-    boolean active(UUID org, UUID callId) {
-        return calls.find(org, callId).map(c -> c.state() == Call.State.ACTIVE).orElse(false);
-    }
-
     public boolean hangUp(UUID callId, String reason) {
         LiveCall c = held.get(callId);
         if (c == null) {
@@ -196,6 +191,11 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         }
         c.inbox.add(() -> c.hangUp(reason));
         return true;
+    }
+
+    /** Whether call {@code callId} of {@code org} is still live, wherever it is held. */
+    boolean active(UUID org, UUID callId) {
+        return calls.find(org, callId).map(c -> c.state() == Call.State.ACTIVE).orElse(false);
     }
 
     /**
