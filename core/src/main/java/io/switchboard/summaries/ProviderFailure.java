@@ -1,5 +1,6 @@
 package io.switchboard.summaries;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
@@ -10,7 +11,7 @@ import dev.langchain4j.exception.TimeoutException;
 
 /**
  * Why a call to a remote model failed, and whether trying again may help (timeouts, 408, 429, 5xx, refused
- * connections). Shared by the summariser and the conversation's LLM brain so both retry the same failures.
+ * connections, connections that broke). Shared by the summariser and the conversation's LLM brain so both retry the same failures.
  *
  * @param status the HTTP status, or null when the request got no answer
  */
@@ -34,6 +35,11 @@ public record ProviderFailure(String what, Integer status, String message, boole
             }
             if (t instanceof ConnectException) {
                 return new ProviderFailure("could not connect to the provider", null, t.getMessage(), true);
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException) {
+                return new ProviderFailure("the connection to the provider broke", null, t.getMessage(), true);
             }
         }
         return new ProviderFailure("the model call failed", null, String.valueOf(e), false);

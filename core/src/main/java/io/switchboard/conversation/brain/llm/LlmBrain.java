@@ -316,8 +316,8 @@ public final class LlmBrain implements Brain {
                             splitter.flush().ifPresent(out::say);
                             return Optional.of(done.response());
                         }
-                        case Event.Failed f -> failure = ProviderFailure.classify(f.error(),
-                                settings.requestTimeout());
+                        case Event.Failed f -> failure = brokenIfStarted(
+                                ProviderFailure.classify(f.error(), settings.requestTimeout()), first);
                     }
                 }
                 a.abandon();
@@ -338,6 +338,12 @@ public final class LlmBrain implements Brain {
                     throw new Superseded();
                 }
             }
+        }
+
+        /** Whatever went wrong after the stream had started, it broke mid-way: worth another attempt. */
+        private static ProviderFailure brokenIfStarted(ProviderFailure f, boolean first) {
+            return first || f.retryable() || f.status() != null ? f
+                    : new ProviderFailure("the stream broke (" + f.what() + ")", null, f.message(), true);
         }
 
         private void giveUp() {
