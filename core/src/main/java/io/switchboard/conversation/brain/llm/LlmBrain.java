@@ -37,6 +37,7 @@ import io.switchboard.common.SwitchboardException;
 import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.summaries.CapturedValue;
 import io.switchboard.summaries.ProviderFailure;
 
 /**
@@ -167,7 +168,7 @@ public final class LlmBrain implements Brain {
         }
         if (!c.variables().isEmpty()) {
             system.append("\n\nAlready recorded:");
-            c.variables().forEach((k, v) -> system.append("\n- ").append(k).append(": ").append(v));
+            c.variables().forEach((k, v) -> system.append("\n- ").append(k).append(": ").append(plain(v)));
         }
         var messages = new ArrayList<ChatMessage>();
         messages.add(SystemMessage.from(system.toString()));
@@ -181,6 +182,18 @@ public final class LlmBrain implements Brain {
             messages.add(UserMessage.from(userText));
         }
         return messages;
+    }
+
+    private static String plain(Object value) {
+        return switch (value) {
+            case CapturedValue.Text t -> t.value();
+            case CapturedValue.Number n -> n.value().toPlainString();
+            case CapturedValue.Bool b -> String.valueOf(b.value());
+            case CapturedValue.Date d -> d.value().toString();
+            case CapturedValue.Choice ch -> ch.value();
+            case null -> "";
+            default -> value.toString();
+        };
     }
 
     /** {@code {{first_name}}} and custom fields from the contact; an unknown field reads as nothing. */

@@ -39,7 +39,7 @@ public record LlmSettings(String provider, boolean baaCovered, Duration requestT
     }
 
     public static final Duration DEFAULT_FIRST_TOKEN_TIMEOUT = Duration.ofSeconds(2);
-    public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofSeconds(3);
     public static final Duration DEFAULT_END_CALL_GRACE = Duration.ofSeconds(5);
     public static final RetryPolicy DEFAULT_RETRY = new RetryPolicy(3, Duration.ofMillis(250), Duration.ofSeconds(2));
     public static final int DEFAULT_MAX_TOOL_ROUNDS = 4;
