@@ -49,8 +49,9 @@ import io.switchboard.summaries.ProviderFailure;
  *
  * <p>A provider that is slow or failing never leaves the caller in silence: no first token within
  * {@link LlmSettings#firstTokenTimeout()}, a 429, a 5xx, or a stream that breaks or stalls each get the holding
- * phrase and a bounded retry with backoff; what was already said is kept and the model is asked to continue
- * from there. After the last attempt the agent apologises and transfers the caller (when the agent has a
+ * phrase and a bounded retry with backoff (the provider's Retry-After when it sends one, or giving up at
+ * once when it asks for longer than {@link LlmSettings#maxRetryAfter()}); what was already said is kept and the
+ * model is asked to continue from there. After the last attempt the agent apologises and transfers the caller (when the agent has a
  * transfer number) or says goodbye and ends the call.
  *
  * <p>Each reply runs on its own virtual thread; {@link ReplySink} is called from it. A newer turn of the same
@@ -298,9 +299,9 @@ public final class LlmBrain implements Brain {
                 var said = new StringBuilder();
                 var a = new Attempt();
                 current = a;
+                var request = ChatRequest.builder().messages(List.copyOf(messages)).toolSpecifications(specs).build();
                 try {
-                    model.chat(ChatRequest.builder().messages(List.copyOf(messages)).toolSpecifications(specs)
-                            .build(), a);
+                    RetryAfter.capture(a.retryAfter, () -> model.chat(request, a));
                 } catch (RuntimeException e) {
                     a.onError(e);
                 }
@@ -340,13 +341,16 @@ public final class LlmBrain implements Brain {
                     messages.add(AiMessage.from(said.toString().strip()));
                     messages.add(UserMessage.from(CUT_OFF));
                 }
-                if (!failure.retryable() || attempt >= settings.retry().maxAttempts()) {
+                Optional<Duration> asked = failure.status() == null ? Optional.empty() : a.retryAfter.get();
+                if (!failure.retryable() || attempt >= settings.retry().maxAttempts()
+                        || asked.filter(d -> d.compareTo(settings.maxRetryAfter()) > 0).isPresent()) {
                     giveUp();
                     return Optional.empty();
                 }
                 out.say(settings.phrases().holding());
+                Duration backoff = settings.retry().backoff(attempt);
                 try {
-                    Thread.sleep(settings.retry().backoff(attempt));
+                    Thread.sleep(asked.filter(d -> d.compareTo(backoff) > 0).orElse(backoff));
                 } catch (InterruptedException e) {
                     throw new Superseded();
                 }
@@ -391,6 +395,7 @@ public final class LlmBrain implements Brain {
     /** One streaming request; LangChain4j calls it on the HTTP client's threads. */
     private static final class Attempt implements StreamingChatResponseHandler {
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        private final RetryAfter.Slot retryAfter = new RetryAfter.Slot();
         private volatile StreamingHandle handle;
         private volatile boolean abandoned;
 

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 
+import dev.langchain4j.http.client.HttpClientBuilder;
+import dev.langchain4j.http.client.jdk.JdkHttpClient;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
@@ -16,7 +18,7 @@ import io.switchboard.summaries.RetryPolicy;
  * Builds the {@link LlmBrain} from {@code conversation.llm.*}, configured like the summariser
  * ({@code summaries.*}): {@code provider} is {@code openai} (any OpenAI-compatible chat-completions endpoint) or
  * {@code ollama}, each with {@code base-url}, {@code model}, {@code api-key} (OpenAI), {@code timeout} and
- * {@code baa-covered}; {@code retry.*}, {@code first-token-timeout}, {@code stream-idle-timeout},
+ * {@code baa-covered}; {@code retry.*} (with {@code max-retry-after}), {@code first-token-timeout}, {@code stream-idle-timeout},
  * {@code end-call-grace}, {@code max-tool-rounds}, {@code failure-disposition} and {@code phrases.*} tune the
  * call behaviour. Empty when no provider is configured (the flow brain is then the only one).
  */
@@ -36,10 +38,14 @@ public final class LlmBrains {
         String model = Configs.required(p, "conversation.llm." + provider + ".model");
         String baseUrl = Configs.required(p, "conversation.llm." + provider + ".base-url");
         Duration timeout = Configs.duration(p.get("timeout"), Duration.ofSeconds(30));
+        // LangChain4j's JDK client, built so a refused request's Retry-After reaches the brain (see RetryAfter)
+        HttpClientBuilder http = JdkHttpClient.builder()
+                .httpClientBuilder(RetryAfter.recording(java.net.http.HttpClient.newBuilder(), clock));
         StreamingChatModel chat = switch (provider) {
             case "openai" -> {
                 String apiKey = p.get("api-key").asString().orElse("").strip();
                 yield OpenAiStreamingChatModel.builder()
+                        .httpClientBuilder(http)
                         .baseUrl(baseUrl)
                         // OpenAI-compatible servers on a private network often need no key; send no header then
                         .apiKey(apiKey.isEmpty() ? null : apiKey)
@@ -49,6 +55,7 @@ public final class LlmBrains {
                         .build();
             }
             case "ollama" -> OllamaStreamingChatModel.builder()
+                    .httpClientBuilder(http)
                     .baseUrl(baseUrl)
                     .modelName(model)
                     .timeout(timeout)
@@ -67,6 +74,7 @@ public final class LlmBrains {
                         c.get("retry.max-attempts").asInt().orElse(LlmSettings.DEFAULT_RETRY.maxAttempts()),
                         Configs.duration(c.get("retry.initial-backoff"), LlmSettings.DEFAULT_RETRY.initialBackoff()),
                         Configs.duration(c.get("retry.max-backoff"), LlmSettings.DEFAULT_RETRY.maxBackoff())),
+                Configs.duration(c.get("retry.max-retry-after"), LlmSettings.DEFAULT_MAX_RETRY_AFTER),
                 Configs.duration(c.get("end-call-grace"), LlmSettings.DEFAULT_END_CALL_GRACE),
                 c.get("max-tool-rounds").asInt().orElse(LlmSettings.DEFAULT_MAX_TOOL_ROUNDS),
                 new LlmSettings.Phrases(

@@ -344,8 +344,20 @@ class LlmBrainTest {
     }
 
     @Test
+    void aRateLimitAskingForLongerThanTheCallerCanWaitIsGivenUpAtOnce() throws Exception {
+        server.enqueue(Reply.error(429, Map.of("Retry-After", "60")), openAiText("never asked for"));
+        var out = new RecordingSink();
+
+        brain().onCallerTurn(conversation(), "Hello?", out);
+
+        assertEquals(List.of("say:I'm sorry, I'm having technical trouble right now.",
+                "say:We'll get back to you soon. Goodbye.", "end:agent_error", "done"), out.awaitDone());
+        assertEquals(1, server.requests().size());
+    }
+
+    @Test
     void aRateLimitGetsTheHoldingPhraseThenARetry() throws Exception {
-        server.enqueue(Reply.error(429, Map.of("Retry-After", "0")), openAiText("Thanks for waiting."));
+        server.enqueue(Reply.error(429, Map.of("Retry-After", "1")), openAiText("Thanks for waiting."));
         var out = new RecordingSink();
 
         brain().onCallerTurn(conversation(), "Hello?", out);
