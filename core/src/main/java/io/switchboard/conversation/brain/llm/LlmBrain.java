@@ -33,11 +33,13 @@ import dev.langchain4j.model.chat.response.PartialToolCall;
 import dev.langchain4j.model.chat.response.PartialToolCallContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
+import dev.langchain4j.model.output.TokenUsage;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.summaries.CapturedValue;
+import io.switchboard.summaries.ModelUsage;
 import io.switchboard.summaries.ProviderFailure;
 
 /**
@@ -73,12 +75,14 @@ public final class LlmBrain implements Brain {
     private final StreamingChatModel model;
     private final LlmSettings settings;
     private final Clock clock;
+    private final TokenMeter meter;
     private final Map<UUID, Reply> inFlight = new ConcurrentHashMap<>();
 
-    public LlmBrain(StreamingChatModel model, LlmSettings settings, Clock clock) {
+    public LlmBrain(StreamingChatModel model, LlmSettings settings, Clock clock, TokenMeter meter) {
         this.model = model;
         this.settings = settings;
         this.clock = clock;
+        this.meter = meter;
     }
 
     public String provider() {
@@ -328,6 +332,7 @@ public final class LlmBrain implements Brain {
                                         null, null, true);
                         case Event.Complete done -> {
                             splitter.flush().ifPresent(out::say);
+                            meter(done.response().tokenUsage());
                             return Optional.of(done.response());
                         }
                         case Event.Failed f -> failure = brokenIfStarted(
@@ -355,6 +360,17 @@ public final class LlmBrain implements Brain {
                     throw new Superseded();
                 }
             }
+        }
+
+        private void meter(TokenUsage usage) {
+            if (usage != null && (usage.inputTokenCount() != null || usage.outputTokenCount() != null)) {
+                meter.record(c.callId(), new ModelUsage(orZero(usage.inputTokenCount()),
+                        orZero(usage.outputTokenCount())));
+            }
+        }
+
+        private static long orZero(Integer n) {
+            return n == null ? 0 : n;
         }
 
         /** Whatever went wrong after the stream had started, it broke mid-way: worth another attempt. */

@@ -27,8 +27,16 @@ public final class LlmBrains {
     private LlmBrains() {
     }
 
-    /** @param config the configuration root (the one holding {@code conversation}) */
+    /** As {@link #fromConfig(Config, Clock, TokenMeter)}, metering nothing. */
     public static Optional<LlmBrain> fromConfig(Config config, Clock clock) {
+        return fromConfig(config, clock, TokenMeter.NONE);
+    }
+
+    /**
+     * @param config the configuration root (the one holding {@code conversation})
+     * @param meter  hears the tokens every model request was billed
+     */
+    public static Optional<LlmBrain> fromConfig(Config config, Clock clock, TokenMeter meter) {
         Config c = config.get("conversation.llm");
         String provider = c.get("provider").asString().orElse("").strip().toLowerCase(Locale.ROOT);
         if (provider.isEmpty() || provider.equals("none")) {
@@ -83,6 +91,6 @@ public final class LlmBrains {
                         phrases.get("transferring").asString().orElse(d.transferring()),
                         phrases.get("goodbye").asString().orElse(d.goodbye())),
                 c.get("failure-disposition").asString().orElse(LlmSettings.DEFAULT_FAILURE_DISPOSITION));
-        return Optional.of(new LlmBrain(chat, settings, clock));
+        return Optional.of(new LlmBrain(chat, settings, clock, meter));
     }
 }

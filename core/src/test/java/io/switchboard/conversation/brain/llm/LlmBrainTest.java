@@ -42,6 +42,7 @@ import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.conversation.brain.llm.FakeChatServer.OpenAiStream;
 import io.switchboard.conversation.brain.llm.FakeChatServer.Reply;
 import io.switchboard.summaries.CapturedValue;
+import io.switchboard.summaries.ModelUsage;
 
 /** The LLM brain against a local server speaking OpenAI's streaming chat-completions format, failures included. */
 class LlmBrainTest {
@@ -55,6 +56,7 @@ class LlmBrainTest {
     private static final List<String> CODES = List.of("sale", "callback_scheduled", "not_interested", "do_not_call");
 
     private FakeChatServer server;
+    private final List<ModelUsage> billed = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -131,7 +133,7 @@ class LlmBrainTest {
         settings.putAll(overrides);
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(settings)).build();
-        return LlmBrains.fromConfig(config, CLOCK).orElseThrow();
+        return LlmBrains.fromConfig(config, CLOCK, (callId, usage) -> billed.add(usage)).orElseThrow();
     }
 
     private LlmBrain brain() {
@@ -190,6 +192,7 @@ class LlmBrainTest {
         JsonNode body = server.requests().getFirst();
         assertEquals("gpt-test", body.path("model").asText());
         assertTrue(body.path("stream").asBoolean());
+        assertTrue(body.path("stream_options").path("include_usage").asBoolean(), body.toString());
         JsonNode messages = body.path("messages");
         String system = messages.get(0).path("content").asText();
         assertEquals("system", messages.get(0).path("role").asText());
@@ -227,6 +230,7 @@ class LlmBrainTest {
                 "say:I'll call you on the fourteenth.", "say:Goodbye!", "end:callback_scheduled", "done"),
                 out.awaitDone());
         assertEquals(2, server.requests().size());
+        assertEquals(List.of(new ModelUsage(42, 7), new ModelUsage(42, 7)), billed);
         assertEquals(List.of("Stored budget.", "Stored callback_date."), toolResults(1));
         JsonNode assistant = server.requests().get(1).path("messages").get(4);
         assertEquals("set_variable", assistant.path("tool_calls").get(0).path("function").path("name").asText());
