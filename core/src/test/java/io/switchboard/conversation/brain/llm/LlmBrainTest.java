@@ -414,7 +414,7 @@ class LlmBrainTest {
         server.enqueue(openAiText("Too late.").delayed(3000), openAiText("Sorry for the wait."));
         var out = new RecordingSink();
 
-        brain(Map.of("conversation.llm.first-token-timeout", "PT1S")).onCallerTurn(conversation(), "Hello?", out);
+        brain(Map.of("conversation.llm.first-token-timeout", "PT2S")).onCallerTurn(conversation(), "Hello?", out);
 
         assertEquals(List.of("say:One moment, please.", "say:Sorry for the wait.", "done"), out.awaitDone());
         assertFalse(out.said().contains("Too late."));
