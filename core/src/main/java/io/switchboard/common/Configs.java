@@ -2,6 +2,7 @@ package io.switchboard.common;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -98,6 +99,25 @@ public final class Configs {
         }
         return node.asList(String.class).orElse(List.of()).stream().map(String::strip).filter(s -> !s.isEmpty())
                 .toList();
+    }
+
+    /** An ISO-8601 duration setting ({@code PT2S}), or {@code fallback} when unset. */
+    public static Duration duration(Config node, Duration fallback) {
+        return node.asString().map(v -> Duration.parse(v.strip())).orElse(fallback);
+    }
+
+    /**
+     * The non-blank value of {@code key}'s last segment under {@code parent}.
+     *
+     * @param key the full key, named in the error
+     * @throws IllegalStateException when it is unset or blank
+     */
+    public static String required(Config parent, String key) {
+        String value = parent.get(key.substring(key.lastIndexOf('.') + 1)).asString().orElse("").strip();
+        if (value.isEmpty()) {
+            throw new IllegalStateException(key + " must be set");
+        }
+        return value;
     }
 
     private static Map<String, String> fromEnvironment(Map<String, String> environment) {

@@ -1,8 +1,5 @@
 package io.switchboard.summaries;
 
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +10,6 @@ import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.exception.HttpException;
-import dev.langchain4j.exception.TimeoutException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -103,7 +98,7 @@ public final class LlmSummarizer implements CallSummarizer {
             try {
                 return new Answer(model.chat(chat), attempts);
             } catch (RuntimeException e) {
-                Failure failure = classify(e);
+                ProviderFailure failure = ProviderFailure.classify(e, timeout);
                 if (!failure.retryable()) {
                     throw new SummarizationException(provider, failure.what(), failure.status(), failure.message(),
                             attempts, false, e);
@@ -125,31 +120,6 @@ public final class LlmSummarizer implements CallSummarizer {
             throw new SummarizationException(provider, "interrupted while backing off", null, null, attempts, true,
                     cause);
         }
-    }
-
-    private record Failure(String what, Integer status, String message, boolean retryable) {
-    }
-
-    private Failure classify(RuntimeException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof HttpException http) {
-                int status = http.statusCode();
-                boolean transientStatus = status == 408 || status == 429 || status >= 500;
-                String what = status == 429 ? "rate limited by the provider"
-                        : status >= 500 ? "the provider failed" : "the provider rejected the request";
-                return new Failure(what, status, http.getMessage(), transientStatus);
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof TimeoutException || t instanceof HttpTimeoutException
-                    || t instanceof SocketTimeoutException) {
-                return new Failure("no reply within the " + timeout + " timeout", null, t.getMessage(), true);
-            }
-            if (t instanceof ConnectException) {
-                return new Failure("could not connect to the provider", null, t.getMessage(), true);
-            }
-        }
-        return new Failure("the model call failed", null, String.valueOf(e), false);
     }
 
     private static ModelUsage usage(TokenUsage usage) {

@@ -7,6 +7,7 @@ import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.helidon.config.Config;
+import io.switchboard.common.Configs;
 
 /**
  * Builds the configured {@link CallSummarizer} from {@code summaries.*}: {@code in-process} (the default, no
@@ -24,8 +25,8 @@ public final class Summarizers {
                 .toLowerCase(Locale.ROOT);
         RetryPolicy retry = new RetryPolicy(
                 s.get("retry.max-attempts").asInt().orElse(RetryPolicy.DEFAULT.maxAttempts()),
-                duration(s.get("retry.initial-backoff"), RetryPolicy.DEFAULT.initialBackoff()),
-                duration(s.get("retry.max-backoff"), RetryPolicy.DEFAULT.maxBackoff()));
+                Configs.duration(s.get("retry.initial-backoff"), RetryPolicy.DEFAULT.initialBackoff()),
+                Configs.duration(s.get("retry.max-backoff"), RetryPolicy.DEFAULT.maxBackoff()));
         return switch (provider) {
             case ExtractiveSummarizer.PROVIDER -> ExtractiveSummarizer.create();
             case "openai" -> openAi(s.get("openai"), retry);
@@ -36,11 +37,11 @@ public final class Summarizers {
     }
 
     private static CallSummarizer openAi(Config c, RetryPolicy retry) {
-        String model = required(c, "summaries.openai.model");
-        Duration timeout = duration(c.get("timeout"), Duration.ofSeconds(60));
+        String model = Configs.required(c, "summaries.openai.model");
+        Duration timeout = Configs.duration(c.get("timeout"), Duration.ofSeconds(60));
         String apiKey = c.get("api-key").asString().orElse("").strip();
         ChatModel chat = OpenAiChatModel.builder()
-                .baseUrl(required(c, "summaries.openai.base-url"))
+                .baseUrl(Configs.required(c, "summaries.openai.base-url"))
                 // OpenAI-compatible servers on a private network often need no key; send no header then
                 .apiKey(apiKey.isEmpty() ? null : apiKey)
                 .modelName(model)
@@ -53,27 +54,15 @@ public final class Summarizers {
     }
 
     private static CallSummarizer ollama(Config c, RetryPolicy retry) {
-        String model = required(c, "summaries.ollama.model");
-        Duration timeout = duration(c.get("timeout"), Duration.ofSeconds(120));
+        String model = Configs.required(c, "summaries.ollama.model");
+        Duration timeout = Configs.duration(c.get("timeout"), Duration.ofSeconds(120));
         ChatModel chat = OllamaChatModel.builder()
-                .baseUrl(required(c, "summaries.ollama.base-url"))
+                .baseUrl(Configs.required(c, "summaries.ollama.base-url"))
                 .modelName(model)
                 .timeout(timeout)
                 .maxRetries(0)
                 .build();
         return new LlmSummarizer(chat, "ollama:" + model, c.get("baa-covered").asBoolean().orElse(false), retry,
                 timeout);
-    }
-
-    private static String required(Config c, String key) {
-        String value = c.get(key.substring(key.lastIndexOf('.') + 1)).asString().orElse("").strip();
-        if (value.isEmpty()) {
-            throw new IllegalStateException(key + " must be set");
-        }
-        return value;
-    }
-
-    private static Duration duration(Config c, Duration fallback) {
-        return c.asString().map(v -> Duration.parse(v.strip())).orElse(fallback);
     }
 }

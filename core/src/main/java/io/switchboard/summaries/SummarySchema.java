@@ -1,7 +1,5 @@
 package io.switchboard.summaries;
 
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,7 +176,7 @@ final class SummarySchema {
                 continue;
             }
             try {
-                variables.put(v.name(), typed(v, value));
+                variables.put(v.name(), CapturedValue.of(v, value));
             } catch (IllegalArgumentException e) {
                 notProduced.add(new NotProduced(part, e.getMessage()));
             }
@@ -197,42 +195,6 @@ final class SummarySchema {
             }
         }
         return new Parsed(summary, variables, disposition, notProduced);
-    }
-
-    private static CapturedValue typed(CaptureVariable v, JsonNode value) {
-        return switch (v.type()) {
-            case STRING -> {
-                require(value.isTextual(), "text", value);
-                yield new CapturedValue.Text(value.asText().strip());
-            }
-            case NUMBER -> {
-                require(value.isNumber(), "a number", value);
-                yield new CapturedValue.Number(value.decimalValue());
-            }
-            case BOOLEAN -> {
-                require(value.isBoolean(), "true or false", value);
-                yield new CapturedValue.Bool(value.booleanValue());
-            }
-            case DATE -> {
-                require(value.isTextual(), "an ISO date yyyy-MM-dd", value);
-                try {
-                    yield new CapturedValue.Date(LocalDate.parse(value.asText().strip()));
-                } catch (DateTimeParseException e) {
-                    throw new IllegalArgumentException("expected an ISO date yyyy-MM-dd, got " + value);
-                }
-            }
-            case ENUM -> {
-                require(value.isTextual() && v.enumValues().contains(value.asText()),
-                        "one of " + v.enumValues(), value);
-                yield new CapturedValue.Choice(value.asText());
-            }
-        };
-    }
-
-    private static void require(boolean ok, String expected, JsonNode got) {
-        if (!ok) {
-            throw new IllegalArgumentException("expected " + expected + ", got " + got);
-        }
     }
 
     private static String stripCodeFence(String content) {
