@@ -30,8 +30,9 @@ import io.switchboard.conversation.vad.VadFrame;
  *     lines give us no echo canceller (LiveKit and Pipecat lean on the client's AEC; LiveKit even ignores the first
  *     3 s of agent speech to let it converge), so a caller window counts as the caller only if it is no more than
  *     {@code echo.margin-db} quieter than the loudest agent audio played in the last {@code echo.max-delay}. Echo
- *     comes back attenuated (hybrid and acoustic echo by well over 12 dB); a caller talking over the agent does
- *     not. The price: a caller much quieter than the agent's playout cannot interrupt it.</li>
+ *     comes back attenuated (20 dB or more past a hybrid and the carrier's echo canceller); a caller talking
+ *     over the agent does not. The price: a caller much quieter than the agent's playout cannot interrupt it, and
+ *     the quiet syllables of one who can do not count toward {@code interruption.min-speech}.</li>
  * </ul>
  *
  * <p>Not thread-safe: one detector per call, fed from the call's one audio thread.

@@ -55,7 +55,7 @@ public record TurnSettings(
     public static final Set<String> DEFAULT_BACKCHANNELS = Set.of(
             "okay", "ok", "yeah", "yes", "yep", "yup", "yeah yeah", "right", "alright", "all right", "sure",
             "uh-huh", "uh huh", "mm-hmm", "mm hmm", "mhm", "hmm", "hm", "mm", "um-hum", "i see", "got it", "gotcha",
-            "oh", "ah", "aha", "wow", "cool", "great", "nice", "fine", "true", "exactly", "indeed", "of course",
+            "oh", "ah", "aha", "ah ha", "a ha", "wow", "cool", "great", "nice", "fine", "true", "exactly", "indeed", "of course",
             "sounds good", "go on", "i know");
 
     private static final Duration MAX = Duration.ofSeconds(10);
