@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import io.switchboard.conversation.ConversationAudio;
 import io.switchboard.transcription.SpeechAudio;
 
@@ -224,6 +229,43 @@ class SileroVadTest {
             float afterSilence = a.accept(window, 0, 512).getFirst().probability();
             float afterSpeech = b.accept(window, 0, 512).getFirst().probability();
             assertTrue(Math.abs(afterSilence - afterSpeech) > 1e-4, afterSilence + " vs " + afterSpeech);
+        }
+    }
+
+    @Test
+    void itScoresExactlyAsThePlainOnnxRecipeDoes() throws Exception {
+        // the recipe of Silero's own examples, with fresh tensors for every window: the stream's reused direct
+        // buffers, context shift and state copy must give the very same probabilities
+        short[] speech = SpeechAudio.librivox().get(0).samples();
+        List<Float> expected = new ArrayList<>();
+        byte[] model;
+        try (var in = SileroVad.class.getClassLoader().getResourceAsStream(SileroVad.MODEL_RESOURCE)) {
+            model = in.readAllBytes();
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (var options = new OrtSession.SessionOptions();
+                var session = env.createSession(model, options)) {
+            float[] state = new float[256];
+            float[] context = new float[64];
+            for (int i = 0; i + 512 <= speech.length; i += 512) {
+                float[] input = new float[576];
+                System.arraycopy(context, 0, input, 0, 64);
+                for (int k = 0; k < 512; k++) {
+                    input[64 + k] = speech[i + k] / 32768f;
+                }
+                try (var x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, 576});
+                        var h = OnnxTensor.createTensor(env, FloatBuffer.wrap(state), new long[] {2, 1, 128});
+                        var sr = OnnxTensor.createTensor(env, new long[] {16_000});
+                        var r = session.run(Map.of("input", x, "state", h, "sr", sr))) {
+                    expected.add(((float[][]) r.get("output").orElseThrow().getValue())[0][0]);
+                    ((OnnxTensor) r.get("stateN").orElseThrow()).getFloatBuffer().get(state);
+                }
+                System.arraycopy(input, 512, context, 0, 64);
+            }
+        }
+        try (VoiceActivityDetector.Stream s = vad.open(16_000)) {
+            List<Float> actual = frames(s, speech).stream().map(VadFrame::probability).toList();
+            assertEquals(expected, actual);
         }
     }
 
