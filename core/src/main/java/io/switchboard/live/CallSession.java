@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -60,6 +61,7 @@ public final class CallSession {
     private final Output out;
     private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
     private final AtomicLong backlog = new AtomicLong(); // audio bytes received, not yet handled
+    private final AtomicInteger pending = new AtomicInteger(); // work queued or running
     private volatile long lastMessage;
     private volatile boolean stopped; // no more input will be handled
     private final Map<String, String> requestIds = Map.copyOf(LogContext.current());
@@ -100,31 +102,32 @@ public final class CallSession {
             long max = registry.maxBacklog();
             if (backlog.addAndGet(size) > max) {
                 // refuse this frame and what follows at once; the audio already queued is still handled and kept
+                backlog.addAndGet(-size);
                 fail(new SwitchboardException.ResourceExhausted("calls:backlog", "the stream ran more than "
                         + max + " bytes ahead of transcription; stream in real time, or send finished "
                         + "recordings with UploadRecording", Duration.ofSeconds(1)));
-                inbox.add(this::endAfterOverflow);
+                enqueue(this::endAfterOverflow);
                 return;
             }
-            inbox.add(() -> {
+            enqueue(() -> {
                 backlog.addAndGet(-size);
                 handle(input);
             });
             return;
         }
-        inbox.add(() -> handle(input));
+        enqueue(() -> handle(input));
     }
 
     /** A message the transport could not translate: refused in turn, as a stream error. */
     public void refuse(RuntimeException why) {
         if (!stopped) {
-            inbox.add(() -> abort(why));
+            enqueue(() -> abort(why));
         }
     }
 
     /** The transport's input ended without {@link CallInput.End}: the call ends with what arrived. */
     public void inputEnded() {
-        inbox.add(this::handleInputEnded);
+        enqueue(this::handleInputEnded);
     }
 
     /**
@@ -132,12 +135,12 @@ public final class CallSession {
      * and nothing more is sent.
      */
     public void transportFailed(String reason) {
-        inbox.add(() -> handleTransportFailed(reason));
+        enqueue(() -> handleTransportFailed(reason));
     }
 
     /** Hangs up as if the caller had, after the audio already received; the other party is told. */
     void hangUp(String reason) {
-        inbox.add(() -> {
+        enqueue(() -> {
             if (state == State.OPEN) {
                 stopped = true;
                 finish(Call.State.ENDED, reason, true);
@@ -148,8 +151,18 @@ public final class CallSession {
     /** The idle timer's check: queues the timeout once no message came for the idle timeout. */
     void checkIdle() {
         if (registry.nanoTime() - lastMessage >= registry.idleTimeout().toNanos()) {
-            inbox.add(this::idleTimeout);
+            enqueue(this::idleTimeout);
         }
+    }
+
+    private void enqueue(Runnable work) {
+        pending.incrementAndGet();
+        inbox.add(work);
+    }
+
+    /** Work queued or running (tests: the call has caught up when it is 0). */
+    int pending() {
+        return pending.get();
     }
 
     /** Audio bytes received and not yet handled. */
@@ -181,6 +194,7 @@ public final class CallSession {
                 fail(e);
             }
             lastMessage = registry.nanoTime(); // a stream whose backlog is being worked off is not idle
+            pending.decrementAndGet();
         }
     }
 
@@ -231,21 +245,30 @@ public final class CallSession {
             throw e;
         }
         registry.hold(call.id(), this);
-        state = State.OPEN;
-        events = registry.events(call);
-        AudioFormat declared = new AudioFormat(spec.encoding(), spec.sampleRate(), spec.channels(), spec.container());
-        int rate = registry.recognizerRate();
-        decoder = new StreamDecoder(declared, rate);
-        recorder = new SegmentedRecorder((n, audio) -> calls.storeSegment(call.organizationId(), call.id(), n, audio),
-                call.id().toString(), SegmentedRecorder.segmentBytes(SEGMENT_SECONDS,
-                call.format().sampleRate() * call.format().bytesPerFrame()), registry.maxBacklog(), registry.storeGrace());
-        transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(call), call.format().channels(),
-                spec.sampleRate(), call.id().toString());
-        if (speaking.isPresent()) {
-            agent = speaking.get();
-            agentTrack = new AgentTrack(declared);
-            agentToRecognizer = new Resampler(spec.sampleRate(), rate);
+        try {
+            events = registry.events(call);
+            AudioFormat declared = new AudioFormat(spec.encoding(), spec.sampleRate(), spec.channels(),
+                    spec.container());
+            int rate = registry.recognizerRate();
+            decoder = new StreamDecoder(declared, rate);
+            Call c = call;
+            recorder = new SegmentedRecorder((n, audio) -> calls.storeSegment(c.organizationId(), c.id(), n, audio),
+                    c.id().toString(), SegmentedRecorder.segmentBytes(SEGMENT_SECONDS,
+                    c.format().sampleRate() * c.format().bytesPerFrame()), registry.maxBacklog(), registry.storeGrace());
+            transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(c), c.format().channels(),
+                    spec.sampleRate(), c.id().toString());
+            if (speaking.isPresent()) {
+                agent = speaking.get();
+                agentTrack = new AgentTrack(declared);
+                agentToRecognizer = new Resampler(spec.sampleRate(), rate);
+            }
+        } catch (RuntimeException e) {
+            registry.release(call.id());
+            calls.end(call.organizationId(), call.id(), Call.State.FAILED, "stream error: " + e.getMessage());
+            speaking.ifPresent(a -> a.onInput(new CallInput.End("stream error: " + e.getMessage())));
+            throw e;
         }
+        state = State.OPEN;
         out.send(new CallOutput.Accepted(call));
     }
 
@@ -422,7 +445,7 @@ public final class CallSession {
     private final class Voice implements AgentVoice {
         @Override
         public void play(short[] pcm16, int sampleRate, String mark) {
-            inbox.add(() -> {
+            enqueue(() -> {
                 if (state == State.OPEN) {
                     agentTrack.play(pcm16, sampleRate);
                     out.send(new CallOutput.PlayAudio(pcm16, sampleRate, mark == null ? "" : mark));
@@ -432,7 +455,7 @@ public final class CallSession {
 
         @Override
         public void clear() {
-            inbox.add(() -> {
+            enqueue(() -> {
                 if (state == State.OPEN) {
                     agentTrack.clear();
                     out.send(new CallOutput.ClearAudio());

@@ -14,7 +14,7 @@ import io.switchboard.live.CallOutput;
  * Twilio's Media Streams protocol ⇄ a live call's {@link CallInput}s and {@link CallOutput}s, for one stream.
  * Inbound: {@code media} of the callee's track is the call's audio (8 kHz μ-law, taken as decoded, not copied
  * again), {@code dtmf} and {@code mark} pass through, {@code stop} ends the call; {@code connected} and
- * {@code start} belong to the transport. Outbound: agent audio becomes {@code media} (μ-law at 8 kHz, followed by
+ * {@code start} belong to the transport. Outbound: agent audio becomes {@code media} (μ-law at 8 kHz in 200 ms messages, followed by
  * a {@code mark} when it carries one), and a barge-in a {@code clear}; the other outputs have no carrier message.
  */
 public final class MediaStreamCodec {
@@ -30,6 +30,8 @@ public final class MediaStreamCodec {
     /** The only audio a Media Stream carries. */
     public static final String ENCODING = "audio/x-mulaw";
     public static final int SAMPLE_RATE = 8000;
+    /** Agent audio per outbound {@code media} message: 200 ms, well inside what a message may carry. */
+    static final int SAMPLES_PER_MESSAGE = SAMPLE_RATE / 5;
 
     private final String streamSid;
 
@@ -58,8 +60,13 @@ public final class MediaStreamCodec {
     /** The carrier messages (JSON text) of a call output, in order; none for outputs the carrier has no use for. */
     public List<String> output(CallOutput o) {
         return switch (o) {
-            case CallOutput.PlayAudio p -> p.mark().isEmpty() ? List.of(media(p.pcm16(), p.sampleRate()))
-                    : List.of(media(p.pcm16(), p.sampleRate()), mark(p.mark()));
+            case CallOutput.PlayAudio p -> {
+                List<String> out = new java.util.ArrayList<>(media(p.pcm16(), p.sampleRate()));
+                if (!p.mark().isEmpty()) {
+                    out.add(mark(p.mark()));
+                }
+                yield out;
+            }
             case CallOutput.ClearAudio c -> List.of(clear());
             case CallOutput.Accepted a -> List.of();
             case CallOutput.Transcript t -> List.of();
@@ -67,8 +74,8 @@ public final class MediaStreamCodec {
         };
     }
 
-    /** {@code media}: PCM16 mono at {@code sampleRate}, sent as 8 kHz μ-law. */
-    public String media(short[] pcm16, int sampleRate) {
+    /** {@code media} messages of 200 ms each: PCM16 mono at {@code sampleRate}, sent as 8 kHz μ-law. */
+    public List<String> media(short[] pcm16, int sampleRate) {
         short[] at8k = pcm16;
         if (sampleRate != SAMPLE_RATE) {
             Resampler r = new Resampler(sampleRate, SAMPLE_RATE);
@@ -77,13 +84,17 @@ public final class MediaStreamCodec {
             at8k = java.util.Arrays.copyOf(body, body.length + tail.length);
             System.arraycopy(tail, 0, at8k, body.length, tail.length);
         }
-        byte[] mulaw = new byte[at8k.length];
-        for (int i = 0; i < at8k.length; i++) {
-            mulaw[i] = G711.linearToUlaw(at8k[i]);
+        List<String> out = new java.util.ArrayList<>();
+        for (int from = 0; from < at8k.length; from += SAMPLES_PER_MESSAGE) {
+            byte[] mulaw = new byte[Math.min(SAMPLES_PER_MESSAGE, at8k.length - from)];
+            for (int i = 0; i < mulaw.length; i++) {
+                mulaw[i] = G711.linearToUlaw(at8k[from + i]);
+            }
+            ObjectNode m = message("media");
+            m.putObject("media").put("payload", Base64.getEncoder().encodeToString(mulaw));
+            out.add(m.toString());
         }
-        ObjectNode m = message("media");
-        m.putObject("media").put("payload", Base64.getEncoder().encodeToString(mulaw));
-        return m.toString();
+        return out;
     }
 
     /** {@code mark}: the carrier echoes it once the audio sent before it has been played. */
