@@ -152,12 +152,15 @@ public final class DevStack implements AutoCloseable {
         CallGrpcService grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
         Optional<TwilioTelephony.Settings> bridged = carrier;
         int serverPort = port;
-        SwitchboardServer server = Ports.listen("server.port", "127.0.0.1", serverPort, () -> SwitchboardServer.start(
-                plane, notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls, grpc, bridged),
-                bridged.map(c -> CallsWiring.bridge(c, plane, grpc)),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", serverPort, Main.serverTls(config))),
-                SwitchboardServer::port);
+        SwitchboardServer server = Ports.listen("server.port", "127.0.0.1", serverPort, () -> {
+                    var builder = SwitchboardServer.builder().controlPlane(plane).notifications(notifications).calls(grpc)
+                            .addServices(CallsWiring.contentServices(plane, calls, grpc, bridged))
+                            .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
+                            .cors(Main.grpcWebCors(config, DEV_ORIGINS))
+                            .listener(new Listener("127.0.0.1", serverPort, Main.serverTls(config)));
+                    bridged.ifPresent(c -> builder.carrier(CallsWiring.bridge(c, plane, grpc)));
+                    return builder.start();
+                }, SwitchboardServer::port);
         started.push(server);
         Optional<TwilioTelephony.Settings> dialing = carrier;
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
@@ -227,10 +230,11 @@ public final class DevStack implements AutoCloseable {
         Notifications heard = Notifications.start(other.dataSource());
         CallService calls = CallsWiring.callService(otherPlane, CallsWiring.queue(otherPlane), store);
         CallGrpcService grpc = CallsWiring.grpc(config, otherPlane, calls, recognizer, heard);
-        SwitchboardServer s = SwitchboardServer.start(otherPlane, heard, Optional.of(grpc),
-                CallsWiring.contentServices(otherPlane, calls, grpc, Optional.empty()), Optional.empty(),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                Main.grpcWebCors(config, DEV_ORIGINS), new Listener("127.0.0.1", 0, Main.serverTls(config)));
+        SwitchboardServer s = SwitchboardServer.builder().controlPlane(otherPlane).notifications(heard).calls(grpc)
+                .addServices(CallsWiring.contentServices(otherPlane, calls, grpc, Optional.empty()))
+                .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
+                .cors(Main.grpcWebCors(config, DEV_ORIGINS))
+                .listener(new Listener("127.0.0.1", 0, Main.serverTls(config))).start();
         return new ExtraServer(s, heard, other);
     }
 

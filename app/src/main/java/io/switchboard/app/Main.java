@@ -189,11 +189,14 @@ public final class Main {
         var grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
         String host = config.get("server.host").asString().orElse("0.0.0.0");
         int port = config.get("server.port").asInt().orElse(50051);
-        SwitchboardServer server = Ports.listen("server.port", host, port, () -> SwitchboardServer.start(plane,
-                notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)),
-                CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                grpcWebCors(config, List.of()), new Listener(host, port, serverTls(config))), SwitchboardServer::port);
+        SwitchboardServer server = Ports.listen("server.port", host, port, () -> {
+            var builder = SwitchboardServer.builder().controlPlane(plane).notifications(notifications).calls(grpc)
+                    .addServices(CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)))
+                    .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
+                    .cors(grpcWebCors(config, List.of())).listener(new Listener(host, port, serverTls(config)));
+            CallsWiring.twilio(config).ifPresent(t -> builder.carrier(CallsWiring.bridge(t, plane, grpc)));
+            return builder.start();
+        }, SwitchboardServer::port);
         awaitShutdown(() -> {
             server.close();
             notifications.close();
