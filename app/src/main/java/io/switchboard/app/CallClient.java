@@ -39,7 +39,7 @@ import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.sdk.ApiKeyCredentials;
 
 /**
- * {@code ./switchboard call FILE.wav}: plays a WAV file into the API as a live call, in real time, printing
+ * {@code ./switchboard demo-call FILE.wav}: plays a WAV file into the API as a live call, in real time, printing
  * live partial and final transcripts; then waits for the worker and prints the transcript, summary and a
  * recording URL. Uses the dev stack's bootstrap key unless SWITCHBOARD_API_KEY is set.
  */

@@ -31,7 +31,7 @@ import io.switchboard.v1.ListDialAttemptsRequest;
 import io.switchboard.v1.RetryPolicy;
 
 /**
- * {@code ./switchboard campaign [NUMBER...]}: runs a small outbound campaign against a running server and
+ * {@code ./switchboard demo-campaign [NUMBER...]}: runs a small outbound campaign against a running server and
  * follows it to the end: the dialer calls each number through the carrier (in dev, the softphone, whose
  * callee answers and speaks a recording), and the command prints progress, then each call's transcript,
  * summary and disposition. The demo campaign calls at any hour (window 00:00–23:59); real campaigns default

@@ -267,7 +267,7 @@ public final class DevStack implements AutoCloseable {
 
                 Try:
                   grpcurl -plaintext -H 'authorization: Bearer %s' 127.0.0.1:%d switchboard.v1.PlanService/ListPlans
-                  ./switchboard call /usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
+                  ./switchboard demo-call /usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav
 
                 Ctrl-C stops everything.
                 %n""", home, server.port(), server.port(), embedded.jdbcUrl(), embedded.s3Endpoint(), store.bucket(),
