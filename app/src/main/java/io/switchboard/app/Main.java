@@ -87,7 +87,10 @@ public final class Main {
     /** Every command of the production launcher, by name, in the order {@code help} lists them. */
     public static Map<String, Command> commands() {
         Map<String, Command> table = new LinkedHashMap<>();
-        table.put("dev", configured(Main::dev));
+        table.put("dev", (args, out, err) -> {
+            throw new Command.Failed("dev is not part of this build: it lives in the devtools module, which production "
+                    + "jars and the container image leave out; run ./switchboard dev from a source checkout");
+        });
         table.put("server", configured(Main::server));
         table.put("worker", configured(Main::worker));
         table.put("migrate", configured(Main::migrate));
@@ -243,12 +246,6 @@ public final class Main {
                 "no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first"));
     }
 
-    private static void dev(Config config) throws Exception {
-        DevStack stack = DevStack.start(config);
-        stack.printBanner();
-        awaitShutdown(stack::close);
-    }
-
     private static void server(Config config) throws Exception {
         io.switchboard.common.Tracing.configure(config.get("tracing"), "switchboard-server");
         Database db = Database.fromConfig(config.get("db"));
@@ -347,7 +344,7 @@ public final class Main {
      * {@code server.grpc-web.cors.allowed-origins}: a list, or one comma-separated value (as the environment
      * gives it, {@code SERVER_GRPC__WEB_CORS_ALLOWED__ORIGINS}); {@code otherwise} when not configured.
      */
-    static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
+    public static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
         Config origins = config.get("server.grpc-web.cors.allowed-origins");
         return new GrpcWebCors(origins.exists() ? Configs.list(origins) : otherwise);
     }
@@ -356,7 +353,7 @@ public final class Main {
      * {@code server.tls.certificate-file} and {@code server.tls.private-key-file}: the API serves TLS with them (both
      * set), or plaintext (neither).
      */
-    static Optional<Listener.TlsFiles> serverTls(Config config) {
+    public static Optional<Listener.TlsFiles> serverTls(Config config) {
         Optional<String> cert = config.get("server.tls.certificate-file").asString().asOptional().filter(s -> !s.isBlank());
         Optional<String> key = config.get("server.tls.private-key-file").asString().asOptional().filter(s -> !s.isBlank());
         if (cert.isPresent() != key.isPresent()) {
@@ -366,11 +363,11 @@ public final class Main {
         return cert.map(c -> new Listener.TlsFiles(Path.of(c), Path.of(key.orElseThrow())));
     }
 
-    static Optional<Path> auditKeyFile(Config config) {
+    public static Optional<Path> auditKeyFile(Config config) {
         return config.get("audit.signing-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
     }
 
-    static Optional<Path> masterKeyFile(Config config) {
+    public static Optional<Path> masterKeyFile(Config config) {
         return config.get("encryption.master-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
     }
 
@@ -378,7 +375,7 @@ public final class Main {
      * @param keyFile       the Ed25519 key pair signing audit checkpoints (created if missing)
      * @param masterKeyFile the current AES-256 master key (created if missing)
      */
-    static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
+    public static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
         List<Path> previous = Configs.list(config.get("encryption.previous-master-key-files")).stream()
                 .map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),

@@ -24,6 +24,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
@@ -120,10 +121,10 @@ class PostgresRestartTest {
         assertTrue(okBefore > 0, "the load runs before the fault: " + refusals);
         refusals.clear();
 
-        stack.embedded.stopPostgres();
+        stack.embedded().stopPostgres();
         Instant stopped = Instant.now();
         Thread.sleep(DOWN.toMillis());
-        stack.embedded.startPostgres();
+        stack.embedded().startPostgres();
         Instant restarted = Instant.now();
 
         Instant deadline = restarted.plusSeconds(60);

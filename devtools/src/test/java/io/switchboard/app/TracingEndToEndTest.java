@@ -20,6 +20,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;

@@ -14,7 +14,8 @@ import java.util.function.BooleanSupplier;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.switchboard.telephony.Softphone;
+import io.switchboard.devtools.DevStack;
+import io.switchboard.devtools.Softphone;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.Call;
@@ -60,7 +61,7 @@ class ErasureEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("dialer.tick-interval", "PT0.2S", "dialer.sync-interval", "PT0.5S"));
-        phone = stack.softphone.orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
+        phone = stack.softphone().orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.grpcPort()).usePlaintext().build();
         key = TestStacks.organization(channel, stack.operatorKey(), "Acme", "growth");
         agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))

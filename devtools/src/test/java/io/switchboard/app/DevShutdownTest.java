@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevMain;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.Call;
@@ -50,7 +51,7 @@ class DevShutdownTest {
                     "-Ddev.home=" + home.resolve("data"), "-Dserver.port=" + port,
                     "-Ddev.postgres-port=" + postgresPort, "-Ddev.s3-port=" + s3Port,
                     "-Ddev.softphone.enabled=false",
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "dev"));
+                    "-cp", System.getProperty("java.class.path"), DevMain.class.getName(), "dev"));
             process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         }
 

@@ -1,4 +1,4 @@
-package io.switchboard.app;
+package io.switchboard.devtools;
 
 import java.io.IOException;
 import java.net.URI;
@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Properties;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.switchboard.app.Ports;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.GetCallRequest;

@@ -26,6 +26,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.audio.G711;
 import io.switchboard.audio.Wav;
 import io.switchboard.transcription.SpeechAudio;
@@ -95,7 +96,7 @@ class CallsEndToEndTest {
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("calls.idle-timeout", IDLE_TIMEOUT.toString(),
                 "calls.max-backlog", Integer.toString(MAX_BACKLOG), "transcription.pool-size", "4"));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
         acme = tenant("Acme", "starter"); // starter: at most 5 calls at once
         globex = tenant("Globex", "growth");
     }
@@ -106,7 +107,7 @@ class CallsEndToEndTest {
     }
 
     private static Tenant tenant(String name, String plan) {
-        String key = TestStacks.organization(channel, stack.operatorKey, name, plan);
+        String key = TestStacks.organization(channel, stack.operatorKey(), name, plan);
         Agent agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName(name + " reception")
                         .setLanguage("en-US")).build());
@@ -289,7 +290,7 @@ class CallsEndToEndTest {
         // Helidon answers the client's RST_STREAM, while DATA frames of the cancelled stream are still in
         // flight, with a connection-level GOAWAY (PROTOCOL_ERROR): RPCs in flight on the same connection fail.
         // The call is still ended and kept; this test reads it over a connection of its own.
-        ManagedChannel other = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        ManagedChannel other = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
         Call c;
         byte[] wav;
         try {

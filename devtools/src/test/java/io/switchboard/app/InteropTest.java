@@ -32,6 +32,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.audio.Wav;
 import io.switchboard.sdk.SingleResponse;
 import io.switchboard.v1.Agent;

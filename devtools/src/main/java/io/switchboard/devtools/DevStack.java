@@ -1,4 +1,4 @@
-package io.switchboard.app;
+package io.switchboard.devtools;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,12 +17,14 @@ import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
+import io.switchboard.app.CallsWiring;
+import io.switchboard.app.Main;
+import io.switchboard.app.Ports;
 import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
 import io.switchboard.common.Notifications;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.observe.Observability;
-import io.switchboard.telephony.Softphone;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.transcription.SpeechRecognizer;
@@ -37,24 +39,25 @@ import org.flywaydb.core.api.output.MigrateResult;
 /**
  * Everything of {@code ./switchboard dev} in one process: embedded PostgreSQL and S3 under a home
  * directory, migrations, bootstrap key, API server with live calls, and a worker running the call pipeline.
- * Also what the end-to-end tests and the pipeline benchmark start.
+ * Also what the end-to-end tests and the benchmarks start. It wires the same parts as {@code Main}'s
+ * {@code server} and {@code worker}, through the same helpers ({@link Main}, {@link CallsWiring}).
  */
 public final class DevStack implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DevStack.class.getName());
 
-    final Path home;
-    final EmbeddedServices embedded;
-    final Database db;
-    final ObjectStore store;
-    final ControlPlane plane;
-    final Notifications notifications;
-    final SwitchboardServer server;
-    final Optional<WorkerRuntime> worker;
-    final Optional<SpeechRecognizer> recognizer;
-    final String operatorKey;
-    final String schemaVersion;
-    final Optional<Softphone> softphone;
+    private final Path home;
+    private final EmbeddedServices embedded;
+    private final Database db;
+    private final ObjectStore store;
+    private final ControlPlane plane;
+    private final Notifications notifications;
+    private final SwitchboardServer server;
+    private final Optional<WorkerRuntime> worker;
+    private final Optional<SpeechRecognizer> recognizer;
+    private final String operatorKey;
+    private final String schemaVersion;
+    private final Optional<Softphone> softphone;
     private final Config config;
 
     private DevStack(Path home, EmbeddedServices embedded, Database db, ObjectStore store, ControlPlane plane,
@@ -73,6 +76,42 @@ public final class DevStack implements AutoCloseable {
         this.recognizer = recognizer;
         this.operatorKey = operatorKey;
         this.schemaVersion = schemaVersion;
+    }
+
+    /** Where the stack keeps its data, key files and bootstrap key ({@code dev.home}). */
+    public Path home() {
+        return home;
+    }
+
+    /** The embedded PostgreSQL and S3 (tests stop and start them to play outages). */
+    public EmbeddedServices embedded() {
+        return embedded;
+    }
+
+    public Database db() {
+        return db;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public ControlPlane plane() {
+        return plane;
+    }
+
+    public SwitchboardServer server() {
+        return server;
+    }
+
+    /** The worker pool, unless {@code dev.worker} is false. */
+    public Optional<WorkerRuntime> worker() {
+        return worker;
+    }
+
+    /** The simulated carrier, unless a real one is configured or {@code dev.softphone.enabled} is false. */
+    public Optional<Softphone> softphone() {
+        return softphone;
     }
 
     /** The gRPC API's port (server.port; 0 picks a free one). */
@@ -174,10 +213,10 @@ public final class DevStack implements AutoCloseable {
     }
 
     /** Pages a developer serves locally (a console's dev server) may call the dev API with grpc-web. */
-    static final List<String> DEV_ORIGINS = List.of("http://localhost:*", "http://127.0.0.1:*");
+    public static final List<String> DEV_ORIGINS = List.of("http://localhost:*", "http://127.0.0.1:*");
 
     /** Real recorded speech the softphone's callee plays (Debian's pocketsphinx-testdata). */
-    static final String DEFAULT_SPEECH =
+    public static final String DEFAULT_SPEECH =
             "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav";
 
     private static byte[] random(int n) {

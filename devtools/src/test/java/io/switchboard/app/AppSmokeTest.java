@@ -19,6 +19,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
@@ -46,7 +47,7 @@ class AppSmokeTest {
         String operatorKey;
         String agentId;
         try (DevStack stack = DevStack.start(config)) {
-            operatorKey = stack.operatorKey;
+            operatorKey = stack.operatorKey();
             assertTrue(operatorKey.startsWith("sb_"), operatorKey);
             assertEquals(operatorKey, Files.readString(home.resolve("bootstrap-key")).trim());
             assertTrue(Files.isDirectory(home.resolve("objects").resolve("switchboard")), "bucket created in the embedded S3");
@@ -76,7 +77,7 @@ class AppSmokeTest {
                                         .setContactListId(list.getId()).setCallerId("+14155550100")).build());
                 assertEquals(io.switchboard.v1.Campaign.State.STATE_DRAFT, campaign.getState());
                 assertEquals(204, java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + stack.server.port()
+                        java.net.URI.create("http://127.0.0.1:" + stack.server().port()
                                 + "/switchboard.v1.AgentService/ListAgents"))
                         .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
                         .header("origin", "http://localhost:5173").header("access-control-request-method", "POST")
@@ -87,7 +88,7 @@ class AppSmokeTest {
             }
         }
         try (DevStack again = DevStack.start(config)) {
-            assertEquals(operatorKey, again.operatorKey, "the bootstrap key survives a restart");
+            assertEquals(operatorKey, again.operatorKey(), "the bootstrap key survives a restart");
             ManagedChannel ch = channel(again);
             try {
                 var agents = AgentServiceGrpc.newBlockingStub(ch).withCallCredentials(bearer(operatorKey))
@@ -97,7 +98,7 @@ class AppSmokeTest {
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
-            long agentsInDb = again.db.dsl().fetchCount(io.switchboard.db.Tables.AGENTS);
+            long agentsInDb = again.db().dsl().fetchCount(io.switchboard.db.Tables.AGENTS);
             assertEquals(1, agentsInDb, "Acme's agent is still stored after the restart");
         }
     }
@@ -114,7 +115,7 @@ class AppSmokeTest {
     }
 
     private static ManagedChannel channel(DevStack stack) {
-        return NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        return NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
     }
 
     private static int freePort() throws IOException {

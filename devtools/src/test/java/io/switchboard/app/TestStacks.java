@@ -10,6 +10,7 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.v1.CreateOrganizationRequest;
 import io.switchboard.v1.OrganizationServiceGrpc;

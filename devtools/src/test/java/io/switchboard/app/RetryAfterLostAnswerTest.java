@@ -17,6 +17,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.ContactList;
 import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateContactListRequest;
@@ -61,7 +62,7 @@ class RetryAfterLostAnswerTest {
         CreateContactListRequest withoutId = CreateContactListRequest.newBuilder()
                 .setContactList(ContactList.newBuilder().setName("without request_id")).build();
 
-        try (Connection db = DriverManager.getConnection(stack.embedded.jdbcUrl(), "postgres", "postgres")) {
+        try (Connection db = DriverManager.getConnection(stack.embedded().jdbcUrl(), "postgres", "postgres")) {
             db.setAutoCommit(false);
             try (Statement s = db.createStatement()) {
                 s.execute("LOCK TABLE contact_lists IN SHARE MODE"); // reads go on, inserts wait
@@ -84,13 +85,13 @@ class RetryAfterLostAnswerTest {
                 .build())).getContactListsList().stream().filter(l -> l.getName().equals("with request_id"))
                 .findFirst().orElseThrow().getId();
 
-        stack.embedded.stopPostgres();
+        stack.embedded().stopPostgres();
         StatusRuntimeException down;
         try {
             down = assertThrows(StatusRuntimeException.class, () -> lists.withDeadlineAfter(30, TimeUnit.SECONDS)
                     .createContactList(withId));
         } finally {
-            stack.embedded.startPostgres();
+            stack.embedded().startPostgres();
         }
         assertEquals(Status.Code.UNAVAILABLE, down.getStatus().getCode(), "the retry during the outage is refused");
         ContactList retried = retry(() -> lists.withDeadlineAfter(30, TimeUnit.SECONDS).createContactList(withId));

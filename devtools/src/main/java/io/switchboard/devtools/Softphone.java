@@ -1,4 +1,4 @@
-package io.switchboard.telephony;
+package io.switchboard.devtools;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,6 +38,8 @@ import io.switchboard.audio.AudioFormat;
 import io.switchboard.audio.G711;
 import io.switchboard.audio.StreamDecoder;
 import io.switchboard.audio.Wav;
+import io.switchboard.telephony.FormEncoding;
+import io.switchboard.telephony.TwilioSignature;
 
 /**
  * A simulated carrier and callee for development and tests: it serves the part of Twilio's REST API the

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;

@@ -21,6 +21,9 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevMain;
+import io.switchboard.devtools.DevStack;
+import io.switchboard.devtools.EmbeddedServices;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.v1.ListPlansRequest;
 import io.switchboard.v1.PlanServiceGrpc;
@@ -56,14 +59,14 @@ class EnvironmentConfigurationTest {
      */
     static Map<String, String> podEnvironment(DevStack stack, String deploymentFile) throws Exception {
         Map<String, String> env = new LinkedHashMap<>(KubernetesManifests.environment(deploymentFile));
-        env.put("DB_URL", stack.embedded.jdbcUrl());
+        env.put("DB_URL", stack.embedded().jdbcUrl());
         env.put("DB_USER", "postgres");
         env.put("DB_PASSWORD", "postgres");
-        env.put("S3_ENDPOINT", stack.embedded.s3Endpoint());
+        env.put("S3_ENDPOINT", stack.embedded().s3Endpoint());
         env.put("S3_ACCESS__KEY", EmbeddedServices.S3_ACCESS_KEY);
         env.put("S3_SECRET__KEY", EmbeddedServices.S3_SECRET_KEY);
-        env.put("AUDIT_SIGNING__KEY__FILE", stack.home.resolve("audit-signing.key").toString());
-        env.put("ENCRYPTION_MASTER__KEY__FILE", stack.home.resolve("master.key").toString());
+        env.put("AUDIT_SIGNING__KEY__FILE", stack.home().resolve("audit-signing.key").toString());
+        env.put("ENCRYPTION_MASTER__KEY__FILE", stack.home().resolve("master.key").toString());
         env.put("TRACING_OTLP_ENDPOINT", ""); // no collector here
         env.put("TRANSCRIPTION_POOL__SIZE", "1"); // the test machine's cores are shared
         return env;
@@ -93,7 +96,7 @@ class EnvironmentConfigurationTest {
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
-            assertTrue(new ObjectStore(stack.embedded.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
+            assertTrue(new ObjectStore(stack.embedded().s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                     EmbeddedServices.S3_SECRET_KEY, "us-east-1", "from-the-environment").reachable(),
                     "S3_BUCKET named the bucket the server created");
             assertEquals("https://ops.example.com", preflight(port, "https://ops.example.com"),
@@ -132,7 +135,7 @@ class EnvironmentConfigurationTest {
         Map<String, String> first = Map.of("DEV_HOME", home.resolve("dev-1").toString(),
                 "DEV_POSTGRES__PORT", Integer.toString(postgres), "DEV_S3__PORT", Integer.toString(s3),
                 "SERVER_PORT", Integer.toString(api), "TRANSCRIPTION_POOL__SIZE", "1", "WORKER_CONCURRENCY", "1");
-        try (var dev = SwitchboardProcess.main(home.resolve("dev-logs"), first, "dev")) {
+        try (var dev = SwitchboardProcess.start(home.resolve("dev-logs"), first, List.of(), DevMain.class.getName(), "dev")) {
             dev.awaitOutput(out -> out.contains("Ctrl-C stops everything"));
             String banner = dev.stdout();
             assertTrue(banner.contains(home.resolve("dev-1").toString()), banner);
@@ -154,7 +157,8 @@ class EnvironmentConfigurationTest {
                 second.put("SERVER_PORT", Integer.toString(TestStacks.freePort()));
                 second.put("DEV_SOFTPHONE_PORT", "0");
                 second.put(taken.variable(), Integer.toString(taken.port()));
-                try (var refused = SwitchboardProcess.main(home.resolve("dev-logs"), second, "dev")) {
+                try (var refused = SwitchboardProcess.start(home.resolve("dev-logs"), second, List.of(),
+                        DevMain.class.getName(), "dev")) {
                     assertRefusedNaming(refused, taken.key(), taken.variable(), taken.port());
                 }
                 if (!taken.key().equals("dev.postgres-port")) {

@@ -24,8 +24,9 @@ import java.util.function.BooleanSupplier;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.telephony.FormEncoding;
-import io.switchboard.telephony.Softphone;
+import io.switchboard.devtools.Softphone;
 import io.switchboard.telephony.TwilioSignature;
 import io.switchboard.v1.AddDoNotCallNumbersRequest;
 import io.switchboard.v1.Agent;
@@ -76,9 +77,9 @@ class DialerEndToEndTest {
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("dialer.tick-interval", "PT0.2S", "dialer.sync-interval", "PT0.5S",
                 "transcription.pool-size", "2"));
-        phone = stack.softphone.orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
-        key = TestStacks.organization(channel, stack.operatorKey, "Dialco", "growth");
+        phone = stack.softphone().orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
+        key = TestStacks.organization(channel, stack.operatorKey(), "Dialco", "growth");
         agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Caller")
                         .setLanguage("en-US")).build()).getId();
@@ -226,7 +227,7 @@ class DialerEndToEndTest {
 
     @Test
     void anInboundCallFromTheCarrierIsAnsweredByTheAgentItsNumberNames() throws Exception {
-        String voice = "http://127.0.0.1:" + stack.server.port() + "/telephony/twilio/voice?agent_id=" + agentId;
+        String voice = "http://127.0.0.1:" + stack.server().port() + "/telephony/twilio/voice?agent_id=" + agentId;
         Map<String, List<String>> form = new java.util.LinkedHashMap<>();
         form.put("CallSid", List.of("CA0123456789abcdef0123456789abcdef"));
         form.put("From", List.of("+12125550299"));
@@ -302,7 +303,7 @@ class DialerEndToEndTest {
     @Test
     void healthAndPrometheusMetricsAreServedBesideTheApi() throws Exception {
         campaigns().listCampaigns(io.switchboard.v1.ListCampaignsRequest.getDefaultInstance());
-        String base = "http://127.0.0.1:" + stack.server.port() + "/observe";
+        String base = "http://127.0.0.1:" + stack.server().port() + "/observe";
         HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ready.statusCode(), ready.body());
@@ -324,7 +325,7 @@ class DialerEndToEndTest {
 
     @Test
     void carrierRequestsWithoutTheAccountsSignatureAreRefused() throws Exception {
-        String base = "http://127.0.0.1:" + stack.server.port();
+        String base = "http://127.0.0.1:" + stack.server().port();
         String url = base + "/telephony/twilio/status?attempt_id=" + UUID.randomUUID();
         String body = "CallSid=CA1&CallStatus=completed";
         assertEquals(403, post(url, body, Optional.empty()).statusCode());
@@ -335,7 +336,7 @@ class DialerEndToEndTest {
         String tampered = "CallSid=CA1&CallStatus=busy";
         assertEquals(403, post(url, tampered, Optional.of(signed)).statusCode(), "a body other than the one signed");
 
-        String media = "ws://127.0.0.1:" + stack.server.port() + "/telephony/twilio/media";
+        String media = "ws://127.0.0.1:" + stack.server().port() + "/telephony/twilio/media";
         var unsigned = HTTP.newWebSocketBuilder().buildAsync(URI.create(media), new WebSocket.Listener() { });
         assertTrue(assertFails(unsigned), "an unsigned media stream is not upgraded");
         CompletableFuture<Integer> closed = new CompletableFuture<>();

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.switchboard.devtools.DevStack;
 import org.junit.jupiter.api.Test;
 
 /** server.grpc-web.cors.allowed-origins as YAML writes it (a list) and as the environment does (one value). */

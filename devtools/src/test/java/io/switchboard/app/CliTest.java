@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.app.cli.Cli;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.CallServiceGrpc;
@@ -134,7 +135,7 @@ class CliTest {
         }
         made.add(run(acme, "agents", "create", "--name", "Retried", "--json").json().get("id").asText());
         List<String> requestIds = new ArrayList<>();
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(stack.embedded.jdbcUrl(), "postgres",
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(stack.embedded().jdbcUrl(), "postgres",
                 "postgres");
              java.sql.PreparedStatement q = db.prepareStatement(
                      "SELECT request_id FROM request_ids WHERE resource_id = ?::uuid")) {

@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.calls.CallService;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
@@ -145,7 +146,7 @@ class WorkerKilledMidTranscriptionTest {
     }
 
     private static String stage(String callId, String stage) {
-        return stack.db.dsl().fetchOptional("select state::text from call_stages where call_id = ?::uuid and stage = ?",
+        return stack.db().dsl().fetchOptional("select state::text from call_stages where call_id = ?::uuid and stage = ?",
                 callId, stage).map(r -> r.get(0, String.class)).orElse("");
     }
 
@@ -154,13 +155,13 @@ class WorkerKilledMidTranscriptionTest {
     }
 
     private static String jobColumn(String callId, String column) {
-        Record r = stack.db.dsl().fetchOne("select " + column + "::text from jobs where kind = ? and payload->>'call_id' = ?",
+        Record r = stack.db().dsl().fetchOne("select " + column + "::text from jobs where kind = ? and payload->>'call_id' = ?",
                 CallService.PIPELINE_JOB, callId);
         return r == null ? "" : r.get(0, String.class);
     }
 
     private static long count(String sql, String callId) {
-        return ((Number) stack.db.dsl().fetchValue(sql.replace("= ?", "= ?::uuid"), callId)).longValue();
+        return ((Number) stack.db().dsl().fetchValue(sql.replace("= ?", "= ?::uuid"), callId)).longValue();
     }
 
     private static void await(String what, Duration timeout, WorkerProcess w, BooleanSupplier condition)

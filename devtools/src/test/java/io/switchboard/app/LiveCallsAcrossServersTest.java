@@ -26,6 +26,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.ApiKeyServiceGrpc;
@@ -64,9 +65,9 @@ class LiveCallsAcrossServersTest {
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("transcription.pool-size", "2"));
         b = stack.startExtraServer();
-        toA = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        toA = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
         toB = NettyChannelBuilder.forAddress("127.0.0.1", b.port()).usePlaintext().build();
-        key = TestStacks.organization(toA, stack.operatorKey, "Acme", "growth");
+        key = TestStacks.organization(toA, stack.operatorKey(), "Acme", "growth");
         agentId = AgentServiceGrpc.newBlockingStub(toA).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(io.switchboard.v1.Agent.newBuilder()
                         .setName("Reception").setLanguage("en-US")).build()).getId();
@@ -104,7 +105,7 @@ class LiveCallsAcrossServersTest {
                         .header("authorization", "Bearer " + key)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(frame(WatchCallRequest.newBuilder().setId(id)
                                 .build().toByteArray()))).build(), HttpResponse.BodyHandlers.ofByteArray());
-        String globex = TestStacks.organization(toA, stack.operatorKey, "Globex", "growth");
+        String globex = TestStacks.organization(toA, stack.operatorKey(), "Globex", "growth");
         StatusRuntimeException foreign = assertThrows(StatusRuntimeException.class, () -> CallServiceGrpc
                 .newBlockingStub(toB).withCallCredentials(TestStacks.bearer(globex))
                 .watchCall(WatchCallRequest.newBuilder().setId(id).build()).hasNext());

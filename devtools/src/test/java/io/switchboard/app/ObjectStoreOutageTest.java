@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.Call;
@@ -41,8 +42,8 @@ class ObjectStoreOutageTest {
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("dev.softphone.enabled", "false", "calls.store-grace", "PT3S",
                 "transcription.pool-size", "2"));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
-        String key = TestStacks.organization(channel, stack.operatorKey, "Outage", "growth");
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
+        String key = TestStacks.organization(channel, stack.operatorKey(), "Outage", "growth");
         agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key)).createAgent(
                 CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("A").setLanguage("en-US")).build()).getId();
         calls = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key));
@@ -60,14 +61,14 @@ class ObjectStoreOutageTest {
         String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
         call.seconds(6); // one 5 s segment stored
         Thread.sleep(500);
-        stack.embedded.stopS3();
+        stack.embedded().stopS3();
         try {
             for (int s = 0; s < 30; s++) { // 30 s of outage while the caller keeps talking, in real time
                 call.seconds(1); // each flush fails: the audio stays in the stream's buffer
                 Thread.sleep(1000);
             }
         } finally {
-            stack.embedded.startS3();
+            stack.embedded().startS3();
         }
         call.seconds(2);
         call.end();
@@ -81,7 +82,7 @@ class ObjectStoreOutageTest {
     void aStoreThatStaysDownPastTheGraceEndsTheCallAndSaysSo() throws Exception {
         ToneCall call = new ToneCall(calls, agent);
         String id = call.accepted.get(10, TimeUnit.SECONDS).getId();
-        stack.embedded.stopS3();
+        stack.embedded().stopS3();
         try {
             call.seconds(6);
             call.end();
@@ -91,7 +92,7 @@ class ObjectStoreOutageTest {
             assertEquals(Status.Code.UNAVAILABLE, status.getCode(), String.valueOf(status));
             assertTrue(status.getDescription().contains("could not be stored"), status.getDescription());
         } finally {
-            stack.embedded.startS3();
+            stack.embedded().startS3();
         }
         Call c = blocking.getCall(GetCallRequest.newBuilder().setId(id).build());
         assertEquals(Call.State.STATE_FAILED, c.getState());

@@ -25,6 +25,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.ListPlansRequest;
 import io.switchboard.v1.PlanServiceGrpc;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The container image Jib wrote ({@code -Pimage}: target/switchboard-image.tar, OCI) is run as a container runtime
+ * The container image Jib wrote ({@code -Pimage}: app/target/switchboard-image.tar, OCI) is run as a container runtime
  * would run it, without one: its layers unpacked in order into a root filesystem, its configured entrypoint and
  * command executed in that root (own mount and PID namespaces, {@code /proc} and {@code /dev} mounted, the image's
  * user and working directory) with the image's environment plus what {@code deploy/kubernetes} gives a server pod,
@@ -80,7 +81,7 @@ class ContainerImageIT {
 
     @Test
     void theImagesEntrypointWithTheManifestsEnvironmentStartsAServerThatServes() throws Exception {
-        Path tarball = Path.of(System.getProperty("switchboard.image", "target/switchboard-image.tar"));
+        Path tarball = Path.of(System.getProperty("switchboard.image", "../app/target/switchboard-image.tar"));
         assertTrue(Files.isRegularFile(tarball), "the image was built (-Pimage): " + tarball);
         Path layout = Files.createDirectories(work.resolve("layout"));
         Image image = read(tarball, layout);
@@ -112,7 +113,7 @@ class ContainerImageIT {
             pod.put(key.getKey(), manifests.get(key.getKey()));
             Path mounted = root.resolve(manifests.get(key.getKey()).substring(1));
             Files.createDirectories(mounted.getParent());
-            Files.copy(stack.home.resolve(key.getValue()), mounted);
+            Files.copy(stack.home().resolve(key.getValue()), mounted);
             Files.setPosixFilePermissions(mounted, PosixFilePermissions.fromString("r--------"));
             Files.setAttribute(mounted, "unix:uid", 10001);
         }

@@ -18,6 +18,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
@@ -57,7 +58,7 @@ class ConsoleEndToEndTest {
     static void start() throws Exception {
         // no softphone: a started campaign is not dialled, so the browser's campaign makes no calls of its own
         stack = TestStacks.start(home, Map.of("dev.softphone.enabled", "false", "transcription.pool-size", "2"));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
     }
 
     @AfterAll
@@ -75,7 +76,7 @@ class ConsoleEndToEndTest {
         if (!Files.isExecutable(CHROMIUM)) {
             fail(CHROMIUM + " is missing: run ./switchboard setup (installs Debian's chromium)");
         }
-        String key = TestStacks.organization(channel, stack.operatorKey, "Console", "growth");
+        String key = TestStacks.organization(channel, stack.operatorKey(), "Console", "growth");
         String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Clinic reminders")
                         .setLanguage("en-US")).build()).getId();
@@ -104,7 +105,7 @@ class ConsoleEndToEndTest {
         ProcessBuilder node = new ProcessBuilder("node", "e2e/console.e2e.mjs").directory(CONSOLE.toFile())
                 .redirectErrorStream(true);
         node.environment().putAll(Map.of(
-                "SWITCHBOARD_URL", "http://127.0.0.1:" + stack.server.port(),
+                "SWITCHBOARD_URL", "http://127.0.0.1:" + stack.server().port(),
                 "SWITCHBOARD_API_KEY", key,
                 "SWITCHBOARD_CALL_ID", done.getId(),
                 "SWITCHBOARD_LIVE_CALL_ID", liveId.get(10, TimeUnit.SECONDS),
