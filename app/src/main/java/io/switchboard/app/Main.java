@@ -94,8 +94,8 @@ public final class Main {
         table.put("server", configured(Main::server));
         table.put("worker", configured(Main::worker));
         table.put("migrate", configured(Main::migrate));
-        Command demoCall = withRuntimeLogging(Main::demoCall);
-        Command demoCampaign = withRuntimeLogging(Main::demoCampaign);
+        Command demoCall = withRuntimeLogging(CallClient::command);
+        Command demoCampaign = withRuntimeLogging(CampaignClient::command);
         table.put("demo-call", demoCall);
         table.put("demo-campaign", demoCampaign);
         for (String resource : Cli.RESOURCES) {
@@ -193,57 +193,6 @@ public final class Main {
             }
             return command.run(args, out, err);
         };
-    }
-
-    private static int demoCall(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Deque<String> args = new ArrayDeque<>(argv);
-        Path file = null;
-        String agent = "";
-        String target = "127.0.0.1:50051";
-        boolean fast = false;
-        while (!args.isEmpty()) {
-            String a = args.pop();
-            switch (a) {
-                case "--agent" -> agent = args.isEmpty() ? "" : args.pop();
-                case "--target" -> target = args.isEmpty() ? target : args.pop();
-                case "--fast" -> fast = true;
-                default -> file = Path.of(a);
-            }
-        }
-        if (file == null || !Files.isRegularFile(file)) {
-            throw new Command.Failed("demo-call needs a WAV file: ./switchboard demo-call FILE.wav"
-                    + (file == null ? "" : " (no file at " + file + ")"));
-        }
-        return CallClient.run(file, target, apiKey(), agent, fast, out, err);
-    }
-
-    private static int demoCampaign(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-        Deque<String> args = new ArrayDeque<>(argv);
-        List<String> numbers = new ArrayList<>();
-        String target = "127.0.0.1:50051";
-        int concurrency = 2;
-        while (!args.isEmpty()) {
-            String a = args.pop();
-            switch (a) {
-                case "--target" -> target = args.isEmpty() ? target : args.pop();
-                case "--concurrency" -> {
-                    try {
-                        concurrency = Integer.parseInt(args.isEmpty() ? "" : args.pop());
-                    } catch (NumberFormatException e) {
-                        throw new Command.Failed("--concurrency needs a number of calls at once, e.g. --concurrency 2");
-                    }
-                }
-                default -> numbers.add(a);
-            }
-        }
-        return CampaignClient.run(numbers.isEmpty() ? CampaignClient.DEMO_NUMBERS : numbers, target, apiKey(),
-                concurrency, out);
-    }
-
-    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory (as the scripting client). */
-    private static String apiKey() {
-        return Cli.apiKey(Optional.empty(), System.getenv(), Path.of("")).orElseThrow(() -> new Command.Failed(
-                "no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first"));
     }
 
     private static void server(Config config) throws Exception {
