@@ -1,5 +1,5 @@
 // End-to-end test of the web console in headless Chromium (Debian's), against a real running server.
-// Started by app/src/test/java/io/switchboard/app/ConsoleEndToEndTest.java, which sets:
+// Started by devtools/src/test/java/io/switchboard/app/ConsoleEndToEndTest.java, which sets:
 //   SWITCHBOARD_URL          the server's base URL (the console is at /console/)
 //   SWITCHBOARD_API_KEY      an owner key of a fresh organisation
 //   SWITCHBOARD_CALL_ID      a finished call of that organisation, with recording, transcript and summary

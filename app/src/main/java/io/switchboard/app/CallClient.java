@@ -5,7 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +24,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.app.cli.Cli;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audio.Wav;
 import io.switchboard.v1.Agent;
@@ -39,13 +44,42 @@ import io.switchboard.v1.TranscriptEvent;
 import io.switchboard.sdk.ApiKeyCredentials;
 
 /**
- * {@code ./switchboard call FILE.wav}: plays a WAV file into the API as a live call, in real time, printing
+ * {@code ./switchboard demo-call FILE.wav}: plays a WAV file into the API as a live call, in real time, printing
  * live partial and final transcripts; then waits for the worker and prints the transcript, summary and a
  * recording URL. Uses the dev stack's bootstrap key unless SWITCHBOARD_API_KEY is set.
  */
 final class CallClient {
 
     private CallClient() {
+    }
+
+    /** {@code demo-call FILE.wav [--agent ID] [--fast] [--target HOST:PORT]}, as {@link Main}'s table runs it. */
+    static int command(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Deque<String> args = new ArrayDeque<>(argv);
+        Path file = null;
+        String agent = "";
+        String target = "127.0.0.1:50051";
+        boolean fast = false;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            switch (a) {
+                case "--agent" -> agent = args.isEmpty() ? "" : args.pop();
+                case "--target" -> target = args.isEmpty() ? target : args.pop();
+                case "--fast" -> fast = true;
+                default -> file = Path.of(a);
+            }
+        }
+        if (file == null || !Files.isRegularFile(file)) {
+            throw new Command.Failed("demo-call needs a WAV file: ./switchboard demo-call FILE.wav"
+                    + (file == null ? "" : " (no file at " + file + ")"));
+        }
+        return run(file, target, apiKey(), agent, fast, out, err);
+    }
+
+    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory (as the scripting client). */
+    static String apiKey() {
+        return Cli.apiKey(Optional.empty(), System.getenv(), Path.of("")).orElseThrow(() -> new Command.Failed(
+                "no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first"));
     }
 
     /** How far a call got, for saying what became of it when the server goes away. */

@@ -29,26 +29,25 @@ import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.SpeechRecognizers;
 
-/** The call side of the wiring, shared by dev, server and worker. */
-final class CallsWiring {
-
+/** The call side of the wiring, shared by dev (devtools), server and worker. */
+public final class CallsWiring {
 
     private static final Logger LOG = Logger.getLogger(CallsWiring.class.getName());
 
     private CallsWiring() {
     }
 
-    static JobQueue queue(ControlPlane plane) {
+    public static JobQueue queue(ControlPlane plane) {
         return new JobQueue(plane.database().dsl(), Clock.systemUTC(), JobQueue.Backoff.DEFAULT);
     }
 
-    static CallService callService(ControlPlane plane, JobQueue queue, ObjectStore store) {
+    public static CallService callService(ControlPlane plane, JobQueue queue, ObjectStore store) {
         return new CallService(plane.database().dsl(), Clock.systemUTC(), plane.plans(), queue, new RecordingStore(store),
                 plane.audit(), plane.contentSeal(), plane.webhooks());
     }
 
     /** The configured recogniser; without one, calls still work and are transcribed by a worker that has it. */
-    static Optional<SpeechRecognizer> recognizer(Config config) {
+    public static Optional<SpeechRecognizer> recognizer(Config config) {
         try {
             return Optional.of(SpeechRecognizers.fromConfig(config));
         } catch (RuntimeException | LinkageError e) {
@@ -61,7 +60,7 @@ final class CallsWiring {
      * The services that read or erase call content besides the call API itself. An erasure hangs up the
      * contact's live calls through the carrier, or through this server's streams.
      */
-    static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
+    public static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
                                                  Optional<TwilioTelephony.Settings> carrier) {
         Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
         CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams.sessions(),
@@ -71,7 +70,7 @@ final class CallsWiring {
     }
 
     /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */
-    static Optional<TwilioTelephony.Settings> twilio(Config config) {
+    public static Optional<TwilioTelephony.Settings> twilio(Config config) {
         Config t = config.get("telephony");
         Optional<String> token = t.get("twilio.auth-token").asString().asOptional().filter(s -> !s.isBlank());
         if (token.isEmpty()) {
@@ -87,20 +86,20 @@ final class CallsWiring {
     }
 
     /** The national do-not-call registry: {@code compliance.national-dnc.dir} of registry files, or none. */
-    static NationalDoNotCall nationalDoNotCall(Config config) {
+    public static NationalDoNotCall nationalDoNotCall(Config config) {
         Config n = config.get("compliance.national-dnc");
         return n.get("dir").asString().asOptional().filter(s -> !s.isBlank())
                 .map(d -> NationalDoNotCall.fromFiles(Path.of(d), n.get("country-code").asString().orElse("1")))
                 .orElse(NationalDoNotCall.none());
     }
 
-    static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
+    public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
                 plane.agents()::organizationOf);
     }
 
     /** @param notifications the server process's LISTEN connection (live calls' watchers on every server) */
-    static CallGrpcService grpc(Config config, ControlPlane plane, CallService calls,
+    public static CallGrpcService grpc(Config config, ControlPlane plane, CallService calls,
                                 Optional<SpeechRecognizer> recognizer, Notifications notifications) {
         LiveEvents events = new LiveEvents(plane.database().dsl(), plane.contentSeal());
         LiveCalls sessions = LiveCalls.builder(calls, events).eventEncoding(CallGrpcService::eventEncoding)

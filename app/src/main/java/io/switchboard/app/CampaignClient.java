@@ -1,6 +1,9 @@
 package io.switchboard.app;
 
 import java.io.PrintStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -31,7 +34,7 @@ import io.switchboard.v1.ListDialAttemptsRequest;
 import io.switchboard.v1.RetryPolicy;
 
 /**
- * {@code ./switchboard campaign [NUMBER...]}: runs a small outbound campaign against a running server and
+ * {@code ./switchboard demo-campaign [NUMBER...]}: runs a small outbound campaign against a running server and
  * follows it to the end: the dialer calls each number through the carrier (in dev, the softphone, whose
  * callee answers and speaks a recording), and the command prints progress, then each call's transcript,
  * summary and disposition. The demo campaign calls at any hour (window 00:00–23:59); real campaigns default
@@ -42,6 +45,29 @@ final class CampaignClient {
     static final List<String> DEMO_NUMBERS = List.of("+12125550301", "+12125550302", "+12125550303");
 
     private CampaignClient() {
+    }
+
+    /** {@code demo-campaign [NUMBER...] [--concurrency N] [--target HOST:PORT]}, as {@link Main}'s table runs it. */
+    static int command(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+        Deque<String> args = new ArrayDeque<>(argv);
+        List<String> numbers = new ArrayList<>();
+        String target = "127.0.0.1:50051";
+        int concurrency = 2;
+        while (!args.isEmpty()) {
+            String a = args.pop();
+            switch (a) {
+                case "--target" -> target = args.isEmpty() ? target : args.pop();
+                case "--concurrency" -> {
+                    try {
+                        concurrency = Integer.parseInt(args.isEmpty() ? "" : args.pop());
+                    } catch (NumberFormatException e) {
+                        throw new Command.Failed("--concurrency needs a number of calls at once, e.g. --concurrency 2");
+                    }
+                }
+                default -> numbers.add(a);
+            }
+        }
+        return run(numbers.isEmpty() ? DEMO_NUMBERS : numbers, target, CallClient.apiKey(), concurrency, out);
     }
 
     static int run(List<String> numbers, String target, String key, int concurrency, PrintStream out) throws Exception {

@@ -1,62 +1,74 @@
 package io.switchboard.app;
 
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import io.switchboard.ControlPlane;
-import io.switchboard.server.observe.Observability;
-import io.switchboard.telephony.TwilioTelephony;
+import io.switchboard.app.cli.Cli;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Configs;
 import io.switchboard.common.Database;
+import io.switchboard.common.JsonLogFormatter;
+import io.switchboard.common.Notifications;
 import io.switchboard.encryption.MasterKeys;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
 import io.switchboard.server.Listener;
 import io.switchboard.server.SwitchboardServer;
-import io.switchboard.common.Notifications;
+import io.switchboard.server.observe.Observability;
 import io.switchboard.server.web.GrpcWebCors;
 import io.switchboard.storage.ObjectStore;
+import io.switchboard.telephony.TwilioTelephony;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
- * The one entry point. Reads configuration, builds every object by hand and starts what the subcommand
- * asks for:
+ * The one entry point. Every command is one entry of {@link #commands()}, a table from its name to a
+ * {@link Command}; {@link #run} looks the name up, and {@link #main} alone ends the process, with the status the
+ * command returned:
  * <ul>
- *   <li>{@code dev}: embedded PostgreSQL and S3 under {@code ./.switchboard/}, migrations, API server and
- *   worker in one process; prints the endpoints and the bootstrap operator key.</li>
  *   <li>{@code server}, {@code worker}: production roles against the configured PostgreSQL and S3.</li>
  *   <li>{@code migrate}: applies pending migrations and exits.</li>
+ *   <li>{@code demo-call}, {@code demo-campaign}: clients that show a running server at work.</li>
+ *   <li>{@code keys}, {@code agents}, ...: the scripting client ({@link Cli}).</li>
+ *   <li>{@code dev}: everything embedded in one process; it lives in the devtools module, whose
+ *   {@code DevMain} adds it to this table (production jars and images leave devtools out).</li>
  * </ul>
  */
 public final class Main {
 
     private static final Logger LOG = Logger.getLogger(Main.class.getName());
-    private static final String USAGE = """
+    static final String USAGE = """
             usage: switchboard <command> [--config FILE]
 
               dev       everything on one machine: embedded PostgreSQL + S3 under ./.switchboard, API server, worker
               server    the gRPC API server (needs db.url and s3.endpoint)
               worker    a worker of the pool (needs db.url and s3.endpoint)
               migrate   apply database migrations and exit
-              call FILE.wav [--agent ID] [--fast] [--target HOST:PORT]
+              demo-call FILE.wav [--agent ID] [--fast] [--target HOST:PORT]
                         play a WAV file into a running server as a live call; prints live and final transcript,
                         summary and recording URL (key: SWITCHBOARD_API_KEY, else ./.switchboard/bootstrap-key)
-              campaign [NUMBER...] [--concurrency N] [--target HOST:PORT]
+              demo-campaign [NUMBER...] [--concurrency N] [--target HOST:PORT]
                         run a small outbound campaign through the server's dialer and carrier (in dev, the
                         softphone answers and speaks) and print its progress, transcripts, summaries, dispositions
+                        (`call` and `campaign`, their old names, still work)
 
               keys | agents | lists | contacts | campaigns | calls <verb> ...
                         the scripting client: tables, or --json; `switchboard agents --help` lists every verb
@@ -68,110 +80,119 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), commands(), System.out, System.err));
+    }
+
+    /** Every command of the production launcher, by name, in the order {@code help} lists them. */
+    public static Map<String, Command> commands() {
+        Map<String, Command> table = new LinkedHashMap<>();
+        table.put("dev", (args, out, err) -> {
+            throw new Command.Failed("dev is not part of this build: it lives in the devtools module, which production "
+                    + "jars and the container image leave out; run ./switchboard dev from a source checkout");
+        });
+        table.put("server", configured(Main::server));
+        table.put("worker", configured(Main::worker));
+        table.put("migrate", configured(Main::migrate));
+        Command demoCall = withRuntimeLogging(CallClient::command);
+        Command demoCampaign = withRuntimeLogging(CampaignClient::command);
+        table.put("demo-call", demoCall);
+        table.put("demo-campaign", demoCampaign);
+        for (String resource : Cli.RESOURCES) {
+            table.put(resource, (args, out, err) -> {
+                // the scripting client: its output is the API's answers; library chatter stays out of stderr
+                Logger.getLogger("").setLevel(Level.WARNING);
+                List<String> argv = new ArrayList<>(List.of(resource));
+                argv.addAll(args);
+                return Cli.run(argv, System.getenv(), Path.of(""), out, err);
+            });
+        }
+        table.put("call", new Command.Renamed("call", "demo-call", demoCall));
+        table.put("campaign", new Command.Renamed("campaign", "demo-campaign", demoCampaign));
+        Command help = (args, out, err) -> {
+            out.print(USAGE);
+            return 0;
+        };
+        table.put("help", help);
+        table.put("-h", help);
+        table.put("--help", help);
+        return table;
+    }
+
+    /**
+     * Runs the command {@code argv} names (no name: {@code help}) from {@code commands}.
+     *
+     * @return the exit status: the command's, or 2 when the command is unknown or {@link Command.Failed failed}
+     */
+    public static int run(List<String> argv, Map<String, Command> commands, PrintStream out, PrintStream err) {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
-        if (args.length > 0 && io.switchboard.app.cli.Cli.RESOURCES.contains(args[0])) {
-            // the scripting client: its output is the API's answers; library chatter stays out of stderr
-            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-            System.exit(io.switchboard.app.cli.Cli.run(List.of(args), System.getenv(), Path.of(""), System.out, System.err));
-        }
-        LogConfig.configureRuntime();
-        if ("json".equalsIgnoreCase(System.getenv("SWITCHBOARD_LOG_FORMAT"))
-                || "json".equalsIgnoreCase(System.getProperty("switchboard.log-format"))) {
-            for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
-                h.setFormatter(new io.switchboard.common.JsonLogFormatter());
-            }
-        }
-        Deque<String> rest = new ArrayDeque<>(List.of(args));
-        String command = rest.isEmpty() ? "help" : rest.pop();
-        if (command.equals("call")) {
-            System.exit(call(rest));
-        }
-        if (command.equals("campaign")) {
-            System.exit(campaign(rest));
-        }
-        Path configFile = null;
-        while (!rest.isEmpty()) {
-            String a = rest.pop();
-            if (a.equals("--config") && !rest.isEmpty()) {
-                configFile = Path.of(rest.pop());
-            } else {
-                fail("unknown argument '" + a + "'\n\n" + USAGE);
-            }
-        }
-        if (configFile == null && Files.isRegularFile(Path.of("application.yaml"))) {
-            configFile = Path.of("application.yaml");
+        String name = argv.isEmpty() ? "help" : argv.getFirst();
+        Command command = commands.get(name);
+        if (command == null) {
+            err.println("switchboard: unknown command '" + name + "'. Commands: " + String.join(", ", listed(commands))
+                    + " (switchboard help says what each does)");
+            return 2;
         }
         try {
-            switch (command) {
-                case "dev" -> dev(Configs.load(configFile));
-                case "server" -> server(Configs.load(configFile));
-                case "worker" -> worker(Configs.load(configFile));
-                case "migrate" -> migrate(Configs.load(configFile));
-                case "help", "-h", "--help" -> System.out.print(USAGE);
-                default -> fail("unknown command '" + command + "'\n\n" + USAGE);
-            }
-        } catch (Ports.InUse e) {
-            fail(e.getMessage());
+            return command.run(argv.isEmpty() ? List.of() : argv.subList(1, argv.size()), out, err);
+        } catch (Command.Failed | Ports.InUse e) {
+            err.println("switchboard: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            LOG.log(Level.SEVERE, "switchboard " + name + " failed", e);
+            return 1;
         }
     }
 
-    private static int call(Deque<String> args) throws Exception {
-        Path file = null;
-        String agent = "";
-        String target = "127.0.0.1:50051";
-        boolean fast = false;
-        while (!args.isEmpty()) {
-            String a = args.pop();
-            switch (a) {
-                case "--agent" -> agent = args.isEmpty() ? "" : args.pop();
-                case "--target" -> target = args.isEmpty() ? target : args.pop();
-                case "--fast" -> fast = true;
-                default -> file = Path.of(a);
-            }
-        }
-        if (file == null || !Files.isRegularFile(file)) {
-            fail("call needs a WAV file: ./switchboard call FILE.wav (got " + file + ")");
-        }
-        return CallClient.run(file, target, apiKey(), agent, fast, System.out, System.err);
+    /** The names {@code help} would teach: not the old names, not the spellings of help. */
+    static List<String> listed(Map<String, Command> commands) {
+        return commands.entrySet().stream()
+                .filter(e -> !(e.getValue() instanceof Command.Renamed) && !e.getKey().startsWith("-"))
+                .map(Map.Entry::getKey).toList();
     }
 
-    private static int campaign(Deque<String> args) throws Exception {
-        List<String> numbers = new java.util.ArrayList<>();
-        String target = "127.0.0.1:50051";
-        int concurrency = 2;
-        while (!args.isEmpty()) {
-            String a = args.pop();
-            switch (a) {
-                case "--target" -> target = args.isEmpty() ? target : args.pop();
-                case "--concurrency" -> {
-                    try {
-                        concurrency = Integer.parseInt(args.isEmpty() ? "" : args.pop());
-                    } catch (NumberFormatException e) {
-                        fail("--concurrency needs a number of calls at once, e.g. --concurrency 2");
-                    }
+    /** A role of the platform: reads configuration, then runs until it is stopped. */
+    @FunctionalInterface
+    public interface Role {
+        void run(Config config) throws Exception;
+    }
+
+    /**
+     * A command that takes only {@code --config FILE} (default {@code ./application.yaml} if present) and runs
+     * {@code role} with it, logging as a long-running process does.
+     */
+    public static Command configured(Role role) {
+        return withRuntimeLogging((args, out, err) -> {
+            Path configFile = null;
+            Deque<String> rest = new ArrayDeque<>(args);
+            while (!rest.isEmpty()) {
+                String a = rest.pop();
+                if (a.equals("--config") && !rest.isEmpty()) {
+                    configFile = Path.of(rest.pop());
+                } else {
+                    throw new Command.Failed("unknown argument '" + a + "'\n\n" + USAGE);
                 }
-                default -> numbers.add(a);
             }
-        }
-        return CampaignClient.run(numbers.isEmpty() ? CampaignClient.DEMO_NUMBERS : numbers, target, apiKey(),
-                concurrency, System.out);
+            if (configFile == null && Files.isRegularFile(Path.of("application.yaml"))) {
+                configFile = Path.of("application.yaml");
+            }
+            role.run(Configs.load(configFile));
+            return 0;
+        });
     }
 
-    /** SWITCHBOARD_API_KEY, else the dev stack's bootstrap key in this directory (as the scripting client). */
-    private static String apiKey() {
-        Optional<String> key = io.switchboard.app.cli.Cli.apiKey(Optional.empty(), System.getenv(), Path.of(""));
-        if (key.isEmpty()) {
-            fail("no API key: set SWITCHBOARD_API_KEY, or start `./switchboard dev` in this directory first");
-        }
-        return key.orElseThrow();
-    }
-
-    private static void dev(Config config) throws Exception {
-        DevStack stack = DevStack.start(config);
-        stack.printBanner();
-        awaitShutdown(stack::close);
+    private static Command withRuntimeLogging(Command command) {
+        return (args, out, err) -> {
+            LogConfig.configureRuntime();
+            if ("json".equalsIgnoreCase(System.getenv("SWITCHBOARD_LOG_FORMAT"))
+                    || "json".equalsIgnoreCase(System.getProperty("switchboard.log-format"))) {
+                for (Handler h : Logger.getLogger("").getHandlers()) {
+                    h.setFormatter(new JsonLogFormatter());
+                }
+            }
+            return command.run(args, out, err);
+        };
     }
 
     private static void server(Config config) throws Exception {
@@ -189,11 +210,14 @@ public final class Main {
         var grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
         String host = config.get("server.host").asString().orElse("0.0.0.0");
         int port = config.get("server.port").asInt().orElse(50051);
-        SwitchboardServer server = Ports.listen("server.port", host, port, () -> SwitchboardServer.start(plane,
-                notifications, Optional.of(grpc), CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)),
-                CallsWiring.twilio(config).map(t -> CallsWiring.bridge(t, plane, grpc)),
-                List.of(Observability.objectStore(store), Observability.recognizer(recognizer)),
-                grpcWebCors(config, List.of()), new Listener(host, port, serverTls(config))), SwitchboardServer::port);
+        SwitchboardServer server = Ports.listen("server.port", host, port, () -> {
+            var builder = SwitchboardServer.builder().controlPlane(plane).notifications(notifications).calls(grpc)
+                    .addServices(CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)))
+                    .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
+                    .cors(grpcWebCors(config, List.of())).listener(new Listener(host, port, serverTls(config)));
+            CallsWiring.twilio(config).ifPresent(t -> builder.carrier(CallsWiring.bridge(t, plane, grpc)));
+            return builder.start();
+        }, SwitchboardServer::port);
         awaitShutdown(() -> {
             server.close();
             notifications.close();
@@ -244,7 +268,7 @@ public final class Main {
     private static void requireMigrated(Database db) {
         int pending = Migrations.pending(db.dataSource());
         if (pending > 0) {
-            fail(pending + " database migration(s) are pending: run `./switchboard migrate` first");
+            throw new Command.Failed(pending + " database migration(s) are pending: run `./switchboard migrate` first");
         }
     }
 
@@ -252,13 +276,13 @@ public final class Main {
     static ControlPlane controlPlane(Config config, Database db) {
         Optional<Path> keyFile = auditKeyFile(config);
         if (keyFile.isEmpty()) {
-            fail("audit.signing-key-file (env AUDIT_SIGNING__KEY__FILE) is not set: name the Ed25519 key file that "
+            throw new Command.Failed("audit.signing-key-file (env AUDIT_SIGNING__KEY__FILE) is not set: name the Ed25519 key file that "
                     + "signs audit checkpoints. It is created on first use if missing; give every server and worker "
                     + "the same file");
         }
         Optional<Path> masterKey = masterKeyFile(config);
         if (masterKey.isEmpty()) {
-            fail("encryption.master-key-file (env ENCRYPTION_MASTER__KEY__FILE) is not set: name the AES-256 master "
+            throw new Command.Failed("encryption.master-key-file (env ENCRYPTION_MASTER__KEY__FILE) is not set: name the AES-256 master "
                     + "key file that wraps the data keys of HIPAA-mode organisations. It is created on first use if "
                     + "missing; give every server and worker the same file and back it up apart from the database");
         }
@@ -269,7 +293,7 @@ public final class Main {
      * {@code server.grpc-web.cors.allowed-origins}: a list, or one comma-separated value (as the environment
      * gives it, {@code SERVER_GRPC__WEB_CORS_ALLOWED__ORIGINS}); {@code otherwise} when not configured.
      */
-    static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
+    public static GrpcWebCors grpcWebCors(Config config, List<String> otherwise) {
         Config origins = config.get("server.grpc-web.cors.allowed-origins");
         return new GrpcWebCors(origins.exists() ? Configs.list(origins) : otherwise);
     }
@@ -278,21 +302,21 @@ public final class Main {
      * {@code server.tls.certificate-file} and {@code server.tls.private-key-file}: the API serves TLS with them (both
      * set), or plaintext (neither).
      */
-    static Optional<Listener.TlsFiles> serverTls(Config config) {
+    public static Optional<Listener.TlsFiles> serverTls(Config config) {
         Optional<String> cert = config.get("server.tls.certificate-file").asString().asOptional().filter(s -> !s.isBlank());
         Optional<String> key = config.get("server.tls.private-key-file").asString().asOptional().filter(s -> !s.isBlank());
         if (cert.isPresent() != key.isPresent()) {
-            fail("server.tls.certificate-file (env SERVER_TLS_CERTIFICATE__FILE) and server.tls.private-key-file (env "
+            throw new Command.Failed("server.tls.certificate-file (env SERVER_TLS_CERTIFICATE__FILE) and server.tls.private-key-file (env "
                     + "SERVER_TLS_PRIVATE__KEY__FILE) go together: set both for TLS, or neither for plaintext");
         }
         return cert.map(c -> new Listener.TlsFiles(Path.of(c), Path.of(key.orElseThrow())));
     }
 
-    static Optional<Path> auditKeyFile(Config config) {
+    public static Optional<Path> auditKeyFile(Config config) {
         return config.get("audit.signing-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
     }
 
-    static Optional<Path> masterKeyFile(Config config) {
+    public static Optional<Path> masterKeyFile(Config config) {
         return config.get("encryption.master-key-file").asString().filter(s -> !s.isBlank()).map(Path::of);
     }
 
@@ -300,7 +324,7 @@ public final class Main {
      * @param keyFile       the Ed25519 key pair signing audit checkpoints (created if missing)
      * @param masterKeyFile the current AES-256 master key (created if missing)
      */
-    static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
+    public static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
         List<Path> previous = Configs.list(config.get("encryption.previous-master-key-files")).stream()
                 .map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
@@ -310,10 +334,5 @@ public final class Main {
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {
         Shutdown.await(stop);
-    }
-
-    private static void fail(String message) {
-        System.err.println("switchboard: " + message);
-        System.exit(2);
     }
 }

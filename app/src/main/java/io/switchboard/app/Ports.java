@@ -13,13 +13,13 @@ import io.switchboard.common.Configs;
  * second {@code switchboard dev}, or a server beside something else on 50051, reads which key and environment
  * variable moves the port instead of a {@code BindException} from deep inside a library.
  */
-final class Ports {
+public final class Ports {
 
     private Ports() {
     }
 
     /** A port some other process holds. The message is one line, for the operator. */
-    static final class InUse extends RuntimeException {
+    public static final class InUse extends RuntimeException {
 
         InUse(String key, int port, Throwable cause) {
             super("port " + port + " is already in use, so " + key + " (env " + Configs.variable(key)
@@ -28,7 +28,7 @@ final class Ports {
     }
 
     /** Something that listens on a port when it starts. */
-    interface Listener<T> {
+    public interface Listener<T> {
         T start() throws Exception;
     }
 
@@ -39,7 +39,7 @@ final class Ports {
      *
      * @param boundPort the port the started listener holds, negative when it is not running
      */
-    static <T> T listen(String key, String host, int port, Listener<T> listener, ToIntFunction<T> boundPort)
+    public static <T> T listen(String key, String host, int port, Listener<T> listener, ToIntFunction<T> boundPort)
             throws Exception {
         requireFree(key, host, port);
         T started;
@@ -58,7 +58,7 @@ final class Ports {
     }
 
     /** As above, for a listener that throws when it cannot bind. */
-    static <T> T listen(String key, String host, int port, Listener<T> listener) throws Exception {
+    public static <T> T listen(String key, String host, int port, Listener<T> listener) throws Exception {
         return listen(key, host, port, listener, started -> port);
     }
 
@@ -67,7 +67,7 @@ final class Ports {
      * another process that cannot tell us it failed to bind (the embedded PostgreSQL: its launcher only waits until
      * something answers on the port, which may be another PostgreSQL).
      */
-    static void requireFree(String key, String host, int port) {
+    public static void requireFree(String key, String host, int port) {
         if (port == 0) {
             return;
         }

@@ -13,7 +13,7 @@ import java.util.logging.Logger;
  * then exit, when whatever those hooks would stop is already stopped. Any other way out (System.exit, the
  * last thread ending) still runs the stop, from a shutdown hook.
  */
-final class Shutdown {
+public final class Shutdown {
 
     private static final Logger LOG = Logger.getLogger(Shutdown.class.getName());
 
@@ -21,7 +21,7 @@ final class Shutdown {
     }
 
     /** Runs {@code stop} once, on SIGINT, SIGTERM or JVM shutdown, and returns when it has finished. */
-    static void await(Runnable stop) throws InterruptedException {
+    public static void await(Runnable stop) throws InterruptedException {
         AtomicBoolean started = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
         Runnable once = () -> {

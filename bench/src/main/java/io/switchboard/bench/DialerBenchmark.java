@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.switchboard.ControlPlane;
 import io.switchboard.agents.AgentSpec;
-import io.switchboard.app.EmbeddedServices;
+import io.switchboard.devtools.EmbeddedServices;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.campaigns.CampaignSpec;
 import io.switchboard.campaigns.CampaignState;

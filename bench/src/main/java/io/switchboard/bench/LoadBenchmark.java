@@ -26,7 +26,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
-import io.switchboard.app.DevStack;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.audio.Wav;
 import io.switchboard.sdk.ApiKeyCredentials;
 import io.switchboard.v1.Agent;

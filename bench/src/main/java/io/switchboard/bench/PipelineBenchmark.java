@@ -27,7 +27,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
-import io.switchboard.app.DevStack;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.PocketSphinxRecognizer;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.v1.Agent;

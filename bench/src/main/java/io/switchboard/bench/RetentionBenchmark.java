@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.switchboard.ControlPlane;
 import io.switchboard.agents.AgentSpec;
-import io.switchboard.app.EmbeddedServices;
+import io.switchboard.devtools.EmbeddedServices;
 import io.switchboard.audit.AuditSigner;
 import io.switchboard.common.Configs;
 import io.switchboard.common.Database;

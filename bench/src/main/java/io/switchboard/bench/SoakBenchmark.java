@@ -8,7 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
-import io.switchboard.app.DevStack;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Call;
 
 /**

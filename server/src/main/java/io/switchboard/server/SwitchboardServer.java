@@ -2,6 +2,8 @@ package io.switchboard.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.logging.Logger;
 
@@ -58,12 +60,12 @@ public final class SwitchboardServer implements AutoCloseable {
     private final WebServer webServer;
     private final HealthStatusManager health;
 
-    private final java.util.Optional<CallGrpcService> calls;
+    private final Optional<CallGrpcService> calls;
     private final GrpcWebBridge web;
-    private final java.util.Optional<Notifications> ownNotifications;
+    private final Optional<Notifications> ownNotifications;
 
-    private SwitchboardServer(WebServer webServer, HealthStatusManager health, java.util.Optional<CallGrpcService> calls,
-                              GrpcWebBridge web, java.util.Optional<Notifications> ownNotifications) {
+    private SwitchboardServer(WebServer webServer, HealthStatusManager health, Optional<CallGrpcService> calls,
+                              GrpcWebBridge web, Optional<Notifications> ownNotifications) {
         this.webServer = webServer;
         this.health = health;
         this.calls = calls;
@@ -71,75 +73,123 @@ public final class SwitchboardServer implements AutoCloseable {
         this.ownNotifications = ownNotifications;
     }
 
-    /** Starts on {@code host:port}; port 0 picks a free port (see {@link #port()}). */
-    public static SwitchboardServer start(ControlPlane plane, String host, int port) {
-        return start(plane, java.util.Optional.empty(), host, port);
-    }
-
-    /** With {@code calls}, also serves the live call API (it needs object storage and a recogniser). */
-    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls, String host,
-                                          int port) {
-        return start(plane, calls, List.of(), host, port);
-    }
-
-    /** @param more services that need more than the control plane (call content: privacy) */
-    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
-                                          List<BindableService> more, String host, int port) {
-        return start(plane, calls, more, java.util.Optional.empty(), host, port);
+    /** The one way to make a server: name its parts, then {@link Builder#start()}. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * @param carrier the carrier bridge (status callbacks over HTTP/1.1 and the media-stream WebSocket), served
-     *                on the same port as the gRPC API
+     * What the server carries, part by part, in the style of Helidon's {@code WebServer.builder()} and
+     * db-scheduler's {@code SchedulerBuilder}: the control plane and the listener are required; everything
+     * else is optional and says what it adds.
      */
-    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
-                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                          String host, int port) {
-        return start(plane, calls, more, carrier, List.of(), host, port);
-    }
+    public static final class Builder {
 
-    /**
-     * @param readiness checks beside the database's for {@code /observe/health/ready} (object store,
-     *                  recogniser)
-     */
-    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
-                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                          List<HealthCheck> readiness, String host, int port) {
-        return start(plane, calls, more, carrier, readiness, GrpcWebCors.sameOriginOnly(), Listener.plaintext(host, port));
-    }
+        private ControlPlane plane;
+        private Listener listener;
+        private Optional<Notifications> notifications = Optional.empty();
+        private Optional<CallGrpcService> calls = Optional.empty();
+        private Optional<TwilioBridge> carrier = Optional.empty();
+        private final List<BindableService> more = new ArrayList<>();
+        private final List<HealthCheck> readiness = new ArrayList<>();
+        private GrpcWebCors cors = GrpcWebCors.sameOriginOnly();
 
-    /**
-     * @param cors     the web origins, besides the API's own, whose pages may call it with grpc-web
-     * @param listener the address, port and TLS of the API's one listener
-     */
-    public static SwitchboardServer start(ControlPlane plane, java.util.Optional<CallGrpcService> calls,
-                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                          List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
-        Notifications own = Notifications.start(plane.database().dataSource());
-        try {
-            return start(plane, own, java.util.Optional.of(own), calls, more, carrier, readiness, cors, listener);
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
+        private Builder() {
+        }
+
+        /** The domain services the API serves (required). */
+        public Builder controlPlane(ControlPlane plane) {
+            this.plane = Objects.requireNonNull(plane, "plane");
+            return this;
+        }
+
+        /**
+         * The address, port (0 picks a free one, see {@link SwitchboardServer#port()}) and TLS of the API's one
+         * listener (required).
+         */
+        public Builder listener(Listener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * This process's LISTEN connection (the caller's to close, after the server): the cache of verified API
+         * keys hears revocations on every server through it. Without one the server opens its own and closes it.
+         */
+        public Builder notifications(Notifications notifications) {
+            this.notifications = Optional.of(notifications);
+            return this;
+        }
+
+        /** Also serves the live call API (it needs object storage and a recogniser). */
+        public Builder calls(CallGrpcService calls) {
+            this.calls = Optional.of(calls);
+            return this;
+        }
+
+        /** A service that needs more than the control plane (call content: privacy). */
+        public Builder addService(BindableService service) {
+            more.add(Objects.requireNonNull(service, "service"));
+            return this;
+        }
+
+        /** @see #addService(BindableService) */
+        public Builder addServices(List<? extends BindableService> services) {
+            services.forEach(this::addService);
+            return this;
+        }
+
+        /**
+         * The carrier bridge (status callbacks over HTTP/1.1 and the media-stream WebSocket), served on the same
+         * port as the gRPC API.
+         */
+        public Builder carrier(TwilioBridge bridge) {
+            this.carrier = Optional.of(bridge);
+            return this;
+        }
+
+        /** A check beside the database's for {@code /observe/health/ready} (object store, recogniser). */
+        public Builder addReadiness(HealthCheck check) {
+            readiness.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        /** @see #addReadiness(HealthCheck) */
+        public Builder addReadiness(List<? extends HealthCheck> checks) {
+            checks.forEach(this::addReadiness);
+            return this;
+        }
+
+        /** The web origins, besides the API's own, whose pages may call it with grpc-web (default: none). */
+        public Builder cors(GrpcWebCors cors) {
+            this.cors = Objects.requireNonNull(cors, "cors");
+            return this;
+        }
+
+        /** Binds the listener and serves; {@link SwitchboardServer#close()} stops it again. */
+        public SwitchboardServer start() {
+            if (plane == null) {
+                throw new IllegalStateException("a server needs its control plane: call controlPlane(...) first");
+            }
+            if (listener == null) {
+                throw new IllegalStateException("a server needs a listener: call listener(...) first");
+            }
+            if (notifications.isPresent()) {
+                return SwitchboardServer.start(this, notifications.get(), Optional.empty());
+            }
+            Notifications own = Notifications.start(plane.database().dataSource());
+            try {
+                return SwitchboardServer.start(this, own, Optional.of(own));
+            } catch (RuntimeException e) {
+                own.close();
+                throw e;
+            }
         }
     }
 
-    /**
-     * @param notifications this process's LISTEN connection (the caller's to close, after the server): the cache
-     *                      of verified API keys hears revocations on every server through it
-     */
-    public static SwitchboardServer start(ControlPlane plane, Notifications notifications,
-                                          java.util.Optional<CallGrpcService> calls,
-                                          List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                          List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
-        return start(plane, notifications, java.util.Optional.empty(), calls, more, carrier, readiness, cors, listener);
-    }
-
-    private static SwitchboardServer start(ControlPlane plane, Notifications notifications,
-                                           java.util.Optional<Notifications> own,
-                                           java.util.Optional<CallGrpcService> calls,
-                                           List<BindableService> more, java.util.Optional<TwilioBridge> carrier,
-                                           List<HealthCheck> readiness, GrpcWebCors cors, Listener listener) {
+    private static SwitchboardServer start(Builder b, Notifications notifications, Optional<Notifications> own) {
+        ControlPlane plane = b.plane;
+        Listener listener = b.listener;
         HealthStatusManager health = new HealthStatusManager();
         RateLimiter rateLimiter = new RateLimiter(org -> plane.plans().effectivePolicy(org).limits(), System::nanoTime);
         // outermost first, as GrpcRouting applies them; grpc-web calls pass the same ones. Metrics and the trace
@@ -149,14 +199,14 @@ public final class SwitchboardServer implements AutoCloseable {
         List<BindableService> api = new ArrayList<>();
         api.add(health.getHealthService());
         api.addAll(services(plane));
-        calls.ifPresent(api::add);
-        api.addAll(more);
+        b.calls.ifPresent(api::add);
+        api.addAll(b.more);
         GrpcRouting.Builder grpc = GrpcRouting.builder();
         edge.forEach(grpc::intercept);
         api.forEach(grpc::service);
         // Helidon's default gRPC protocol settings; a grpc-web request message may be as large as a gRPC one
         GrpcConfig grpcProtocol = GrpcConfig.create();
-        GrpcWebBridge web = GrpcWebBridge.start(api, edge, cors, grpcProtocol.maxReadBufferSize());
+        GrpcWebBridge web = GrpcWebBridge.start(api, edge, b.cors, grpcProtocol.maxReadBufferSize());
         var builder = WebServer.builder()
                 .shutdownHook(false) // the process's one shutdown hook stops it, in order (close)
                 .host(listener.host())
@@ -164,23 +214,29 @@ public final class SwitchboardServer implements AutoCloseable {
                 .addConnectionSelector(GrpcWebHttp2.connectionSelector(grpcProtocol))
                 .addFeature(GrpcReflectionFeature.builder().enabled(true).build())
                 .addFeature(Observability.feature(Stream.concat(Stream.of(Observability.database(
-                        plane.database().dataSource())), readiness.stream()).toList()))
+                        plane.database().dataSource())), b.readiness.stream()).toList()))
                 .addFeature(ConsoleRoutes.feature())
                 .addRouting(grpc)
                 .routing(http -> {
                     http.register(web);
-                    carrier.ifPresent(http::register);
+                    b.carrier.ifPresent(http::register);
                 });
-        calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
+        b.calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
                 c::liveCalls).description("Live call streams on this server")));
-        carrier.ifPresent(bridge -> builder
+        b.carrier.ifPresent(bridge -> builder
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
         listener.tls().ifPresent(files -> builder.tls(files.load()));
-        WebServer server = builder.build().start();
+        WebServer server;
+        try {
+            server = builder.build().start();
+        } catch (RuntimeException e) {
+            web.close();
+            throw e;
+        }
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         LOG.info(() -> "gRPC API (and grpc-web) listening on " + listener.host() + ":" + server.port()
                 + (listener.tls().isPresent() ? " with TLS" : " (plaintext)"));
-        return new SwitchboardServer(server, health, calls, web, own);
+        return new SwitchboardServer(server, health, b.calls, web, own);
     }
 
     static List<BindableService> services(ControlPlane plane) {

@@ -30,7 +30,8 @@ public final class ApiHarness implements AutoCloseable {
     /** A harness whose domain services (key expiry, timestamps) read {@code clock}. */
     public ApiHarness(Clock clock) {
         fixtures = Fixtures.fresh(clock);
-        server = SwitchboardServer.start(fixtures.plane, "127.0.0.1", 0);
+        server = SwitchboardServer.builder().controlPlane(fixtures.plane)
+                .listener(Listener.plaintext("127.0.0.1", 0)).start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
     }
 

@@ -8,6 +8,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -75,8 +79,45 @@ import io.switchboard.v1.TranscriptEvent;
  */
 public final class Cli {
 
-    /** The first words that name this client's commands. */
-    public static final Set<String> RESOURCES = Set.of("keys", "agents", "lists", "contacts", "campaigns", "calls");
+    /** One verb of a resource, run against the client's connection and arguments. */
+    @FunctionalInterface
+    private interface Verb {
+        int run(Cli cli) throws IOException;
+    }
+
+    /** Every command of this client, {@code "resource verb"} to what runs it. */
+    private static final Map<String, Verb> COMMANDS = commands();
+
+    /** The first words that name this client's commands, in the order {@link #USAGE} lists them. */
+    public static final Set<String> RESOURCES = COMMANDS.keySet().stream().map(c -> c.substring(0, c.indexOf(' ')))
+            .collect(Collectors.collectingAndThen(Collectors.toCollection(LinkedHashSet::new),
+                    Collections::unmodifiableSet));
+
+    private static Map<String, Verb> commands() {
+        Map<String, Verb> table = new LinkedHashMap<>();
+        table.put("keys list", Cli::keysList);
+        table.put("keys create", Cli::keysCreate);
+        table.put("keys revoke", Cli::keysRevoke);
+        table.put("agents list", Cli::agentsList);
+        table.put("agents get", Cli::agentsGet);
+        table.put("agents create", Cli::agentsCreate);
+        table.put("lists list", Cli::listsList);
+        table.put("lists create", Cli::listsCreate);
+        table.put("contacts list", Cli::contactsList);
+        table.put("contacts import", Cli::contactsImport);
+        table.put("campaigns list", Cli::campaignsList);
+        table.put("campaigns get", Cli::campaignsGet);
+        table.put("campaigns create", Cli::campaignsCreate);
+        table.put("campaigns stats", Cli::campaignsStats);
+        for (String transition : List.of("start", "pause", "resume", "cancel")) {
+            table.put("campaigns " + transition, cli -> cli.campaignsTransition(transition));
+        }
+        table.put("calls list", Cli::callsList);
+        table.put("calls get", cli -> cli.callsGet(false));
+        table.put("calls transcript", cli -> cli.callsGet(true));
+        table.put("calls recording", Cli::callsRecording);
+        return Collections.unmodifiableMap(table);
+    }
 
     static final String USAGE = """
             usage: switchboard <resource> <verb> [options] [--json] [--target HOST:PORT] [--key KEY]
@@ -204,30 +245,16 @@ public final class Cli {
     }
 
     private int dispatch(String resource, String verb) throws IOException {
-        String command = resource + " " + verb;
-        return switch (command) {
-            case "keys list" -> keysList();
-            case "keys create" -> keysCreate();
-            case "keys revoke" -> keysRevoke();
-            case "agents list" -> agentsList();
-            case "agents get" -> agentsGet();
-            case "agents create" -> agentsCreate();
-            case "lists list" -> listsList();
-            case "lists create" -> listsCreate();
-            case "contacts list" -> contactsList();
-            case "contacts import" -> contactsImport();
-            case "campaigns list" -> campaignsList();
-            case "campaigns get" -> campaignsGet();
-            case "campaigns create" -> campaignsCreate();
-            case "campaigns stats" -> campaignsStats();
-            case "campaigns start", "campaigns pause", "campaigns resume", "campaigns cancel" -> campaignsTransition(verb);
-            case "calls list" -> callsList();
-            case "calls get" -> callsGet(false);
-            case "calls transcript" -> callsGet(true);
-            case "calls recording" -> callsRecording();
-            default -> throw new Args.UsageError(RESOURCES.contains(resource)
-                    ? "unknown command '" + command + "'" : "unknown resource '" + resource + "'");
-        };
+        Verb command = COMMANDS.get(resource + " " + verb);
+        if (command != null) {
+            return command.run(this);
+        }
+        if (!RESOURCES.contains(resource)) {
+            throw new Args.UsageError("unknown resource '" + resource + "'");
+        }
+        throw new Args.UsageError("unknown command '" + resource + " " + verb + "'; " + resource + " takes: "
+                + COMMANDS.keySet().stream().filter(c -> c.startsWith(resource + " "))
+                        .map(c -> c.substring(resource.length() + 1)).collect(Collectors.joining(", ")));
     }
 
     // ------------------------------------------------------------------ keys

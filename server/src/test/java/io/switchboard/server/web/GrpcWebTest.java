@@ -21,7 +21,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -82,8 +81,9 @@ class GrpcWebTest {
     @BeforeAll
     void startServer() {
         fixtures = Fixtures.fresh();
-        server = SwitchboardServer.start(fixtures.plane, Optional.empty(), List.of(ticker), Optional.empty(), List.of(),
-                new GrpcWebCors(List.of(ALLOWED, "http://localhost:*")), io.switchboard.server.Listener.plaintext("127.0.0.1", 0));
+        server = SwitchboardServer.builder().controlPlane(fixtures.plane).addService(ticker)
+                .cors(new GrpcWebCors(List.of(ALLOWED, "http://localhost:*")))
+                .listener(io.switchboard.server.Listener.plaintext("127.0.0.1", 0)).start();
     }
 
     @AfterAll

@@ -1,0 +1,463 @@
+package io.switchboard.devtools;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.audio.G711;
+import io.switchboard.audio.StreamDecoder;
+import io.switchboard.audio.Wav;
+import io.switchboard.telephony.FormEncoding;
+import io.switchboard.telephony.TwilioSignature;
+
+/**
+ * A simulated carrier and callee for development and tests: it serves the part of Twilio's REST API the
+ * dialer uses (create a call, hang one up, with HTTP Basic authentication and Twilio's error bodies), and
+ * then behaves like a phone network and the person at the other end: signed status callbacks (initiated,
+ * ringing, in-progress, and the outcome), and for an answered call a Twilio Media Streams WebSocket to the
+ * URL in the call's TwiML ({@code connected}, {@code start} with the custom parameters, 20 ms base64 μ-law
+ * {@code media} frames in real time, {@code stop}), signed on the handshake. It plays real recorded speech.
+ *
+ * <p>What each number does is scripted with {@link #script}; a number with no script answers and plays
+ * the default recording. This is the one fake in the loop, at the boundary we cannot reach from a
+ * development machine (the carrier), and it speaks that carrier's wire protocol.
+ */
+public final class Softphone implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Softphone.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern STREAM = Pattern.compile("<Stream\\s+url=\"([^\"]+)\"");
+    private static final Pattern PARAM = Pattern.compile("<Parameter\\s+name=\"([^\"]+)\"\\s+value=\"([^\"]*)\"");
+    private static final Pattern CALLS = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls\\.json$");
+    private static final Pattern CALL = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$");
+
+    /** What the callee does when a call reaches them. */
+    public sealed interface Behaviour {
+        /** Picks up after {@code ringFor} and speaks {@code audio} (8 kHz μ-law), then hangs up. */
+        record Answer(byte[] audio, Duration ringFor, boolean machine) implements Behaviour {
+        }
+
+        record Busy() implements Behaviour {
+        }
+
+        /** Rings for {@code ringFor} (or the call's timeout, if shorter) and nobody picks up. */
+        record NoAnswer(Duration ringFor) implements Behaviour {
+        }
+
+        /** The network cannot place the call. */
+        record Fail() implements Behaviour {
+        }
+    }
+
+    /** One call as the softphone saw it. */
+    public record PlacedCall(String sid, String to, String from, Instant placedAt, String outcome) {
+    }
+
+    /** A call request the softphone accepted, by sid. */
+    private record Live(String sid, String to, String from, String statusCallback, String twiml, int timeoutSeconds,
+                        boolean machineDetection, java.util.concurrent.atomic.AtomicBoolean hungUp) {
+    }
+
+    private final String accountSid;
+    private final String authToken;
+    private final byte[] defaultAudio;
+    private final HttpServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, Queue<Behaviour>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
+    private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
+
+    private Softphone(String accountSid, String authToken, byte[] defaultAudio, int port) throws IOException {
+        this.accountSid = accountSid;
+        this.authToken = authToken;
+        this.defaultAudio = defaultAudio;
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    /**
+     * @param speech a WAV file (any rate, mono or stereo, PCM16 or μ-law) the callee speaks when they answer
+     * @param port   0 for a free one
+     */
+    public static Softphone start(String accountSid, String authToken, Path speech, int port) throws IOException {
+        return new Softphone(accountSid, authToken, mulaw8k(Files.readAllBytes(speech)), port);
+    }
+
+    /** The REST API base to configure as {@code telephony.twilio.api-url}. */
+    public URI apiUrl() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Scripts the next calls to {@code number}, in order; once used up, calls are answered with the default speech. */
+    public Softphone script(String number, Behaviour... next) {
+        scripts.computeIfAbsent(number, k -> new java.util.concurrent.ConcurrentLinkedQueue<>()).addAll(List.of(next));
+        return this;
+    }
+
+    public Behaviour.Answer answer() {
+        return new Behaviour.Answer(defaultAudio, Duration.ofMillis(300), false);
+    }
+
+    /** Every call placed so far, in order, with its outcome once known. */
+    public List<PlacedCall> history() {
+        return List.copyOf(history);
+    }
+
+    /** The sids of the calls the platform hung up through the REST API, in order. */
+    public List<String> hangUpRequests() {
+        return List.copyOf(hangUpRequests);
+    }
+
+    /** Calls ringing or connected right now. */
+    public int activeCalls() {
+        return active.get();
+    }
+
+    /** The most calls that were ringing or connected at once. */
+    public int peakActiveCalls() {
+        return peak.get();
+    }
+
+    /** The account's auth token: what the platform verifies the softphone's signatures with. */
+    public String authToken() {
+        return authToken;
+    }
+
+    public String accountSid() {
+        return accountSid;
+    }
+
+    /** Converts a WAV to what a phone line carries: 8 kHz mono μ-law. */
+    public static byte[] mulaw8k(byte[] wav) {
+        Wav.Header h = Wav.parse(wav, wav.length).orElseThrow(() -> new Wav.MalformedWav("not a WAV file"));
+        AudioFormat raw = new AudioFormat(h.format().encoding(), h.format().sampleRate(), h.format().channels(),
+                AudioFormat.Container.RAW);
+        StreamDecoder d = new StreamDecoder(raw, 8000);
+        int end = (int) Math.min(wav.length, h.headerLength() + h.dataLength());
+        short[] pcm = concat(d.accept(java.util.Arrays.copyOfRange(wav, h.headerLength(), end)).channels()[0], d.finish()[0]);
+        byte[] out = new byte[pcm.length];
+        for (int i = 0; i < pcm.length; i++) {
+            out[i] = G711.linearToUlaw(pcm[i]);
+        }
+        return out;
+    }
+
+    private static short[] concat(short[] a, short[] b) {
+        short[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    // ------------------------------------------------------------------ REST API
+
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            String path = x.getRequestURI().getPath();
+            if (!"POST".equals(x.getRequestMethod())) {
+                reply(x, 405, error(20004, "Method not allowed"));
+                return;
+            }
+            Matcher calls = CALLS.matcher(path);
+            Matcher call = CALL.matcher(path);
+            String account = calls.matches() ? calls.group(1) : call.matches() ? call.group(1) : null;
+            if (account == null) {
+                reply(x, 404, error(20404, "The requested resource " + path + " was not found"));
+                return;
+            }
+            String expected = "Basic " + Base64.getEncoder().encodeToString((accountSid + ":" + authToken)
+                    .getBytes(StandardCharsets.UTF_8));
+            if (!account.equals(accountSid) || !expected.equals(x.getRequestHeaders().getFirst("Authorization"))) {
+                reply(x, 401, error(20003, "Authenticate"));
+                return;
+            }
+            Map<String, List<String>> form = FormEncoding.parse(new String(x.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8));
+            if (calls.matches()) {
+                create(x, form);
+            } else {
+                hangUp(x, call.group(2), form);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "softphone request failed", e);
+        }
+    }
+
+    private void create(HttpExchange x, Map<String, List<String>> form) throws IOException {
+        String to = FormEncoding.first(form, "To");
+        String from = FormEncoding.first(form, "From");
+        String twiml = FormEncoding.first(form, "Twiml");
+        if (!to.matches("\\+[1-9][0-9]{6,14}")) {
+            reply(x, 400, error(21211, "The 'To' number " + to + " is not a valid phone number."));
+            return;
+        }
+        if (!from.matches("\\+[1-9][0-9]{6,14}")) {
+            reply(x, 400, error(21212, "The 'From' number " + from + " is not a valid phone number."));
+            return;
+        }
+        if (twiml.isEmpty() && FormEncoding.first(form, "Url").isEmpty()) {
+            reply(x, 400, error(21205, "Url or Twiml parameter is required."));
+            return;
+        }
+        String sid = "CA" + HexFormat.of().formatHex(uuidBytes());
+        int timeout = parseInt(FormEncoding.first(form, "Timeout"), 60);
+        Live call = new Live(sid, to, from, FormEncoding.first(form, "StatusCallback"), twiml, timeout,
+                !FormEncoding.first(form, "MachineDetection").isEmpty(), new java.util.concurrent.atomic.AtomicBoolean());
+        live.put(sid, call);
+        history.add(new PlacedCall(sid, to, from, Instant.now(), ""));
+        peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+        ObjectNode body = JSON.createObjectNode().put("sid", sid).put("account_sid", accountSid).put("to", to)
+                .put("from", from).put("status", "queued").put("direction", "outbound-api")
+                .put("api_version", "2010-04-01");
+        reply(x, 201, body.toString());
+        Thread.ofVirtual().name("softphone-" + sid).start(() -> run(call));
+    }
+
+    private void hangUp(HttpExchange x, String sid, Map<String, List<String>> form) throws IOException {
+        Live call = live.get(sid);
+        String status = FormEncoding.first(form, "Status");
+        if (!status.equals("completed") && !status.equals("canceled")) {
+            reply(x, 400, error(21218, "Invalid Status " + status));
+            return;
+        }
+        if (call == null) {
+            reply(x, 404, error(20404, "The requested resource Call " + sid + " was not found"));
+            return;
+        }
+        call.hungUp().set(true);
+        hangUpRequests.add(sid);
+        reply(x, 200, JSON.createObjectNode().put("sid", sid).put("status", status).toString());
+    }
+
+    // ------------------------------------------------------------------ the call itself
+
+    private void run(Live call) {
+        String outcome = "failed";
+        AtomicInteger seq = new AtomicInteger();
+        try {
+            Queue<Behaviour> script = scripts.get(call.to());
+            Behaviour b = script == null || script.isEmpty() ? answer() : script.poll();
+            status(call, seq, "initiated", Map.of());
+            switch (b) {
+                case Behaviour.Fail f -> outcome = "failed";
+                case Behaviour.Busy busy -> {
+                    status(call, seq, "ringing", Map.of());
+                    outcome = "busy";
+                }
+                case Behaviour.NoAnswer n -> {
+                    status(call, seq, "ringing", Map.of());
+                    long ring = Math.min(n.ringFor().toMillis(), call.timeoutSeconds() * 1000L);
+                    outcome = waitOrHangUp(call, ring) ? "canceled" : "no-answer";
+                }
+                case Behaviour.Answer a -> {
+                    status(call, seq, "ringing", Map.of());
+                    if (waitOrHangUp(call, a.ringFor().toMillis())) {
+                        outcome = "canceled";
+                        break;
+                    }
+                    String answeredBy = a.machine() ? "machine_end_beep" : "human";
+                    status(call, seq, "in-progress", call.machineDetection() ? Map.of("AnsweredBy", answeredBy) : Map.of());
+                    long started = System.nanoTime();
+                    stream(call, a.audio());
+                    long seconds = Math.max(1, (System.nanoTime() - started + 999_999_999L) / 1_000_000_000L);
+                    Map<String, String> extra = new LinkedHashMap<>();
+                    extra.put("CallDuration", Long.toString(seconds));
+                    if (call.machineDetection()) {
+                        extra.put("AnsweredBy", answeredBy);
+                    }
+                    status(call, seq, "completed", extra);
+                    outcome = "completed";
+                    return;
+                }
+            }
+            status(call, seq, outcome, Map.of());
+        } catch (RuntimeException | IOException e) {
+            LOG.log(Level.WARNING, "softphone call " + call.sid() + " to " + call.to() + " broke off", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            String o = outcome;
+            history.replaceAll(p -> p.sid().equals(call.sid()) ? new PlacedCall(p.sid(), p.to(), p.from(), p.placedAt(), o) : p);
+            live.remove(call.sid());
+            active.decrementAndGet();
+        }
+    }
+
+    /** Waits, returning early (true) if the call was hung up meanwhile. */
+    private static boolean waitOrHangUp(Live call, long millis) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < until) {
+            if (call.hungUp().get()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return call.hungUp().get();
+    }
+
+    /** The Media Streams WebSocket: the callee's speech in 20 ms frames, paced in real time. */
+    private void stream(Live call, byte[] audio) throws InterruptedException, IOException {
+        Matcher m = STREAM.matcher(call.twiml());
+        if (!m.find()) {
+            throw new IOException("the call's TwiML has no <Stream url=...>: " + call.twiml());
+        }
+        String url = m.group(1).replace("&amp;", "&");
+        Map<String, String> params = new LinkedHashMap<>();
+        Matcher p = PARAM.matcher(call.twiml());
+        while (p.find()) {
+            params.put(p.group(1), p.group(2));
+        }
+        String streamSid = "MZ" + HexFormat.of().formatHex(uuidBytes());
+        WebSocket ws;
+        try {
+            ws = http.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, url, Map.of()))
+                    .buildAsync(URI.create(url), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("the media stream " + url + " refused the connection: " + e.getCause(), e);
+        }
+        int seq = 1;
+        send(ws, JSON.createObjectNode().put("event", "connected").put("protocol", "Call").put("version", "1.0.0"));
+        ObjectNode start = JSON.createObjectNode().put("event", "start").put("sequenceNumber", Integer.toString(++seq))
+                .put("streamSid", streamSid);
+        ObjectNode s = start.putObject("start").put("streamSid", streamSid).put("accountSid", accountSid)
+                .put("callSid", call.sid());
+        s.putArray("tracks").add("inbound");
+        ObjectNode custom = s.putObject("customParameters");
+        params.forEach(custom::put);
+        s.putObject("mediaFormat").put("encoding", "audio/x-mulaw").put("sampleRate", 8000).put("channels", 1);
+        send(ws, start);
+        long t0 = System.nanoTime();
+        int chunk = 0;
+        for (int off = 0; off < audio.length && !call.hungUp().get(); off += 160) {
+            byte[] frame = java.util.Arrays.copyOfRange(audio, off, Math.min(audio.length, off + 160));
+            ObjectNode media = JSON.createObjectNode().put("event", "media").put("sequenceNumber", Integer.toString(++seq))
+                    .put("streamSid", streamSid);
+            media.putObject("media").put("track", "inbound").put("chunk", Integer.toString(++chunk))
+                    .put("timestamp", Long.toString(off / 8)).put("payload", Base64.getEncoder().encodeToString(frame));
+            send(ws, media);
+            long due = t0 + TimeUnit.MILLISECONDS.toNanos((off + 160) / 8);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+        ObjectNode stop = JSON.createObjectNode().put("event", "stop").put("sequenceNumber", Integer.toString(++seq))
+                .put("streamSid", streamSid);
+        stop.putObject("stop").put("accountSid", accountSid).put("callSid", call.sid());
+        send(ws, stop);
+        try {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended").get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            ws.abort();
+        }
+    }
+
+    private static void send(WebSocket ws, ObjectNode message) throws IOException, InterruptedException {
+        try {
+            ws.sendText(message.toString(), true).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("the media stream broke: " + e.getCause(), e);
+        }
+    }
+
+    /** A signed status callback, form-encoded as Twilio sends it. */
+    private void status(Live call, AtomicInteger seq, String status, Map<String, String> extra)
+            throws IOException, InterruptedException {
+        if (call.statusCallback().isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        form.put("AccountSid", List.of(accountSid));
+        form.put("CallSid", List.of(call.sid()));
+        form.put("CallStatus", List.of(status));
+        form.put("From", List.of(call.from()));
+        form.put("To", List.of(call.to()));
+        form.put("Direction", List.of("outbound-api"));
+        form.put("ApiVersion", List.of("2010-04-01"));
+        form.put("CallbackSource", List.of("call-progress-events"));
+        form.put("SequenceNumber", List.of(Integer.toString(seq.getAndIncrement())));
+        extra.forEach((k, v) -> form.put(k, List.of(v)));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(call.statusCallback())).timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, call.statusCallback(), form))
+                .POST(HttpRequest.BodyPublishers.ofString(FormEncoding.encode(form))).build();
+        HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (res.statusCode() / 100 != 2) {
+            LOG.warning("status callback " + status + " of " + call.sid() + " answered HTTP " + res.statusCode() + ": "
+                    + res.body());
+        }
+    }
+
+    private static String error(int code, String message) {
+        return JSON.createObjectNode().put("code", code).put("message", message).put("status", 400).toString();
+    }
+
+    private static void reply(HttpExchange x, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "application/json");
+        x.sendResponseHeaders(status, body.length);
+        try (OutputStream o = x.getResponseBody()) {
+            o.write(body);
+        }
+    }
+
+    private static int parseInt(String s, int dflt) {
+        try {
+            return s.isEmpty() ? dflt : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    private static byte[] uuidBytes() {
+        UUID u = UUID.randomUUID();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (long v : new long[] {u.getMostSignificantBits(), u.getLeastSignificantBits()}) {
+            for (int i = 7; i >= 0; i--) {
+                b.write((int) (v >>> (8 * i)));
+            }
+        }
+        return b.toByteArray();
+    }
+
+    @Override
+    public void close() {
+        live.values().forEach(c -> c.hungUp().set(true));
+        server.stop(0);
+    }
+}
