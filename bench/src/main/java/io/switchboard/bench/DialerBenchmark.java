@@ -155,7 +155,7 @@ public final class DialerBenchmark {
             ticks.shutdownNow();
             hangups.shutdownNow();
             dialers.forEach(Dialer::close);
-            var stats = plane.campaigns().stats(owner, campaign);
+            var stats = plane.campaignProgress().stats(owner, campaign);
             System.out.printf("completed in %.1f s: %d dials, %.0f dials/s, peak %d calls in flight (limit %d); "
                             + "the ideal at this concurrency and call time is %.0f dials/s; contacts %s%n",
                     seconds, dialled.get(), dialled.get() / seconds, peak.get(), concurrency,

@@ -6,7 +6,6 @@ import static io.switchboard.db.Tables.CALL_STAGES;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CONTACTS;
-import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 
@@ -32,14 +31,16 @@ import io.switchboard.audio.AudioFormat;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.campaigns.CallingWindow;
-import io.switchboard.campaigns.CampaignService;
+import io.switchboard.campaigns.CampaignRows;
 import io.switchboard.common.Ids;
 import io.switchboard.common.Keyset;
 import io.switchboard.common.Page;
 import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
+import io.switchboard.compliance.Callee;
 import io.switchboard.compliance.DoNotCall;
+import io.switchboard.compliance.LiveCallCap;
 import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
@@ -159,19 +160,8 @@ public final class CallService {
                 }
             }
             // a campaign call the carrier opens was given its slot when the dialer claimed it
-            if (maxLive > 0 && !(isPlatform(actor) && campaignId != null)) {
-                tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
-                        .fetch();
-                // live calls, and the dialer's attempts that hold a slot for a call not yet answered
-                int live = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(actor.organizationId())
-                        .and(CALLS.STATE.eq(CallState.active)))
-                        + tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())
-                        .and(DIAL_ATTEMPTS.STATE.ne("finished")).and(DIAL_ATTEMPTS.CALL_ID.isNull()));
-                if (live >= maxLive) {
-                    throw new SwitchboardException.ResourceExhausted("quota:concurrent_calls", "the plan allows "
-                            + maxLive + " live calls and " + live + " are in progress or ringing; end one or move to a larger plan",
-                            Duration.ofSeconds(5));
-                }
+            if (!(isPlatform(actor) && campaignId != null)) {
+                LiveCallCap.claim(tx, actor.organizationId(), maxLive);
             }
             CallsRecord r = tx.newRecord(CALLS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
                     .setAgentId(agentId).setAgentVersion(version).setCampaignId(campaignId).setContactId(contactId)
@@ -223,7 +213,8 @@ public final class CallService {
                 jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, payload.toString(), "call:" + callId));
                 webhooks.emitForCall(tx, org, callId, WebhookEvent.CALL_COMPLETED, callEvent(r)
                         .put("state", r.getState().getLiteral()).put("end_reason", r.getEndReason())
-                        .put("ended_at", now.toString()).put("audio_ms", audioMs(r)));
+                        .put("ended_at", now.toString())
+                        .put("audio_ms", AudioLength.millis(r.getAudioBytes(), toDomain(r).format())));
             }
             return toDomain(r);
         });
@@ -408,43 +399,12 @@ public final class CallService {
                 });
     }
 
-    /**
-     * Whom an outbound call reaches, read once for the guards: the number dialled (as given, and as E.164 when
-     * it parses as one) and, for a call to a contact, the contact's number and time zone.
-     */
-    private record Callee(String dialled, Optional<String> dialledE164, Optional<String> contactPhone, String contactZone) {
-
-        /** Numbers to check, each with the name a refusal gives it (the dialled one first). */
-        Map<String, String> numbers() {
-            Map<String, String> n = new LinkedHashMap<>();
-            dialledE164.ifPresent(p -> n.put(p, "open.to_number"));
-            if (!dialled.isEmpty()) {
-                n.putIfAbsent(dialled, "open.to_number");
-            }
-            contactPhone.ifPresent(p -> n.putIfAbsent(p, "the contact's number"));
-            return n;
-        }
-
-        /**
-         * Where the callee may be: the contact's zone, else every zone the contact's number may ring in, else
-         * every zone of the number dialled (empty when none is known).
-         */
-        List<ZoneId> zones() {
-            if (!contactZone.isEmpty()) {
-                return List.of(ZoneId.of(contactZone));
-            }
-            List<String> z = contactPhone.map(PhoneNumbers::zonesOf).filter(l -> !l.isEmpty())
-                    .or(() -> dialledE164.map(PhoneNumbers::zonesOf)).orElse(List.of());
-            return z.stream().map(ZoneId::of).toList();
-        }
-    }
-
     private static Callee callee(DSLContext tx, CallSpec spec, UUID contactId) {
         Optional<String> e164 = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", new Violations());
         var contact = contactId == null ? null : tx.select(CONTACTS.PHONE_E164, CONTACTS.TIME_ZONE).from(CONTACTS)
                 .where(CONTACTS.ID.eq(contactId)).fetchSingle();
-        return new Callee(nn(spec.toNumber()).strip(), e164, Optional.ofNullable(contact).map(r -> r.value1()),
-                contact == null ? "" : contact.value2());
+        return new Callee(Optional.ofNullable(contactId), nn(spec.toNumber()).strip(), e164,
+                Optional.ofNullable(contact).map(r -> r.value1()), contact == null ? "" : contact.value2());
     }
 
     /**
@@ -453,7 +413,7 @@ public final class CallService {
      * {@code DO_NOT_CALL} and is recorded in the audit trail (its own transaction: the call never existed).
      */
     private void refuseIfDoNotCall(DSLContext tx, Principal actor, Callee callee) {
-        for (Map.Entry<String, String> n : callee.numbers().entrySet()) {
+        for (Map.Entry<String, String> n : callee.numbers("open.to_number").entrySet()) {
             String number = n.getKey();
             if (DoNotCall.listed(tx, actor.organizationId(), number)) {
                 audit.record(dsl, AuditEvent.of(actor, "call.refused", "call", "", Map.of("reason", "do_not_call",
@@ -465,19 +425,16 @@ public final class CallService {
     }
 
     /**
-     * The calling-window guard of an outbound campaign call: the callee's local time ({@link Callee#zone()},
-     * else the campaign's fallback zone) must be inside the campaign's window on one of its days. With no zone
+     * The calling-window guard of an outbound campaign call: the callee's local time ({@link Callee#zones}, else
+     * the campaign's fallback zone) must be inside the campaign's window on one of its days. With no zone
      * at all the call is refused: guessing one is how people get woken at 6am. Refusals are
      * FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
      */
     private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, Callee callee, UUID campaignId,
                                             Instant now) {
-        var campaign = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId)).fetchSingle());
+        var campaign = CampaignRows.campaign(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId)).fetchSingle());
         CallingWindow window = campaign.callingWindow();
-        List<ZoneId> zones = callee.zones();
-        if (zones.isEmpty()) {
-            zones = window.fallbackZone().map(List::of).orElse(List.of());
-        }
+        List<ZoneId> zones = callee.zones(window.fallbackZone());
         if (window.allowsEverywhere(now, zones, campaign.dialingRules().holidays())) {
             return;
         }
@@ -505,11 +462,6 @@ public final class CallService {
         n.put("campaign_id", r.getCampaignId() == null ? null : r.getCampaignId().toString());
         n.put("contact_id", r.getContactId() == null ? null : r.getContactId().toString());
         return n;
-    }
-
-    private static long audioMs(CallsRecord r) {
-        long bytesPerSecond = (long) r.getSampleRate() * r.getChannels() * (r.getAudioEncoding().equals("mulaw") ? 1 : 2);
-        return bytesPerSecond == 0 ? 0 : r.getAudioBytes() * 1000 / bytesPerSecond;
     }
 
     private static String segmentPlace(UUID callId, int channel, int seq) {
