@@ -515,7 +515,7 @@ class DialerTest {
         f.plane.legalHolds().place(acme.owner(), Optional.of(io.switchboard.retention.LegalHold.Scope.CONTACT),
                 held.toString(), "litigation");
         var sweeper = new io.switchboard.retention.RetentionSweeper(dsl, clock,
-                f.calls(io.switchboard.testing.TestObjectStore.freshBucket()).recordings(), f.plane.auditLog(),
+                new io.switchboard.recordings.RecordingStore(io.switchboard.testing.TestObjectStore.freshBucket()), f.plane.auditLog(),
                 f.plane.plans(), 50);
         clock.advance(Duration.ofDays(91));
         var swept = sweeper.sweepAll();
