@@ -10,7 +10,6 @@ import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
@@ -23,17 +22,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
-import io.switchboard.campaigns.CallingWindow;
-import io.switchboard.campaigns.CampaignRows;
 import io.switchboard.common.Ids;
 import io.switchboard.common.Page;
 import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
-import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.compliance.Callee;
-import io.switchboard.compliance.DoNotCall;
 import io.switchboard.compliance.LiveCallCap;
+import io.switchboard.compliance.OutboundGuards;
 import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.StageState;
@@ -54,6 +50,11 @@ import org.jooq.impl.DSL;
  * enqueues the post-call pipeline in the same transaction), and reading back the call with its transcript,
  * summary and stage progress. Methods taking a {@link Principal} check tenancy and role; the others are for
  * the server's live stream and the worker, which pass ids they obtained under a principal.
+ *
+ * <p>The lifecycle lives here; the parts it composes each own one thing: {@link CallRepository} the calls
+ * row's SQL, {@link TranscriptStore} content at rest, {@code compliance/OutboundGuards} and
+ * {@code compliance/LiveCallCap} the checks shared with the dialer. The worker's maintenance jobs (the
+ * abandoned-call sweep, the HIPAA backfill) use those parts and {@link #end}.
  */
 public final class CallService {
 
@@ -62,6 +63,8 @@ public final class CallService {
     public static final String TRANSCRIBE_STAGE = "transcribe";
     public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
     public static final Duration HIPAA_MAX_URL_TTL = Duration.ofMinutes(5);
+    /** The field of {@link CallSpec} holding the number an outbound call dials, as violations and refusals name it. */
+    public static final String DIALLED_NUMBER = "to_number";
     /** How long a deleted call can be restored before it is purged. */
     public static final Duration PURGE_AFTER = Duration.ofDays(30);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +78,7 @@ public final class CallService {
     private final TranscriptStore transcripts;
     private final Webhooks webhooks;
     private final CallRepository repository;
+    private final OutboundGuards guards;
 
     /**
      * @param recordings  where a live call's audio segments go, and recording URLs come from
@@ -92,20 +96,24 @@ public final class CallService {
         this.transcripts = transcripts;
         this.webhooks = webhooks;
         this.repository = new CallRepository(dsl);
+        this.guards = new OutboundGuards(dsl, clock, audit);
     }
 
-    /** Validates the opening message and starts a call, refusing one more than the plan's live-call limit. */
+    /**
+     * Validates the call's fields (violations name {@link CallSpec}'s fields: {@code agent_id}, {@code direction},
+     * {@code format.sample_rate}…) and starts it, refusing one more than the plan's live-call limit.
+     */
     public Call open(Principal actor, CallSpec spec) {
         actor.require(Role.AGENT, "placing or receiving calls");
         Violations v = new Violations();
-        UUID agentId = id(v, "open.agent_id", spec.agentId(), true);
-        UUID campaignId = id(v, "open.campaign_id", spec.campaignId(), false);
-        UUID contactId = id(v, "open.contact_id", spec.contactId(), false);
+        UUID agentId = id(v, "agent_id", spec.agentId(), true);
+        UUID campaignId = id(v, "campaign_id", spec.campaignId(), false);
+        UUID contactId = id(v, "contact_id", spec.contactId(), false);
         if (spec.direction() == null) {
-            v.add("open.direction", "is required: DIRECTION_INBOUND or DIRECTION_OUTBOUND");
+            v.add("direction", "is required: inbound or outbound");
         }
-        v.maxLength("open.from_number", spec.fromNumber(), 32).maxLength("open.to_number", spec.toNumber(), 32);
-        AudioFormat.validate("open.format.", spec.encoding(), spec.sampleRate(), spec.channels(), v);
+        v.maxLength("from_number", spec.fromNumber(), 32).maxLength(DIALLED_NUMBER, spec.toNumber(), 32);
+        AudioFormat.validate("format.", spec.encoding(), spec.sampleRate(), spec.channels(), v);
         v.throwIfAny();
         AudioFormat format = new AudioFormat(spec.encoding(), spec.sampleRate(), spec.channels(), spec.container());
         int maxLive = plans.effectivePolicy(actor.organizationId()).limits().maxConcurrentCalls();
@@ -125,12 +133,12 @@ public final class CallService {
                 throw new SwitchboardException.NotFound("contact", contactId.toString());
             }
             if (spec.direction() == Call.Direction.OUTBOUND) {
-                Callee callee = callee(tx, spec, contactId);
-                refuseIfDoNotCall(tx, actor, callee);
+                Callee callee = OutboundGuards.callee(tx, spec.toNumber(), Optional.ofNullable(contactId));
+                guards.refuseIfDoNotCall(tx, actor, callee, DIALLED_NUMBER);
                 // a call the dialer placed was checked against the window when it was dialled, which is what the
                 // rules govern; the callee answering a minute later must not be hung up on
                 if (campaignId != null && !isPlatform(actor)) {
-                    refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
+                    guards.refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
             // a campaign call the carrier opens was given its slot when the dialer claimed it
@@ -319,55 +327,6 @@ public final class CallService {
                 + ":" + state.map(Enum::name).orElse("");
         return repository.list(actor.organizationId(), campaign, agent, state, PageRequest.of(pageSize, pageToken, scope),
                 scope);
-    }
-
-    private static Callee callee(DSLContext tx, CallSpec spec, UUID contactId) {
-        Optional<String> e164 = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", new Violations());
-        var contact = contactId == null ? null : tx.select(CONTACTS.PHONE_E164, CONTACTS.TIME_ZONE).from(CONTACTS)
-                .where(CONTACTS.ID.eq(contactId)).fetchSingle();
-        return new Callee(Optional.ofNullable(contactId), nn(spec.toNumber()).strip(), e164,
-                Optional.ofNullable(contact).map(r -> r.value1()), contact == null ? "" : contact.value2());
-    }
-
-    /**
-     * The do-not-call guard of an outbound call: the number dialled (as E.164 when it parses as one) and the
-     * contact's number must not be on the organisation's list. A refusal is FAILED_PRECONDITION
-     * {@code DO_NOT_CALL} and is recorded in the audit trail (its own transaction: the call never existed).
-     */
-    private void refuseIfDoNotCall(DSLContext tx, Principal actor, Callee callee) {
-        for (Map.Entry<String, String> n : callee.numbers("open.to_number").entrySet()) {
-            String number = n.getKey();
-            if (DoNotCall.listed(tx, actor.organizationId(), number)) {
-                audit.record(dsl, AuditEvent.of(actor, "call.refused", "call", "", Map.of("reason", "do_not_call",
-                        "number_ending", number.length() > 2 ? number.substring(number.length() - 2) : number), now()));
-                throw new SwitchboardException.FailedPrecondition("DO_NOT_CALL", n.getValue()
-                        + " is on the organisation's do-not-call list; the call was not placed");
-            }
-        }
-    }
-
-    /**
-     * The calling-window guard of an outbound campaign call: the callee's local time ({@link Callee#zones}, else
-     * the campaign's fallback zone) must be inside the campaign's window on one of its days. With no zone
-     * at all the call is refused: guessing one is how people get woken at 6am. Refusals are
-     * FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
-     */
-    private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, Callee callee, UUID campaignId,
-                                            Instant now) {
-        var campaign = CampaignRows.campaign(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId)).fetchSingle());
-        CallingWindow window = campaign.callingWindow();
-        List<ZoneId> zones = callee.zones(window.fallbackZone());
-        if (window.allowsEverywhere(now, zones, campaign.dialingRules().holidays())) {
-            return;
-        }
-        String local = zones.isEmpty() ? "unknown (no time zone for the callee and no fallback on the campaign)"
-                : String.join(", ", zones.stream().map(z -> now.atZone(z).toLocalDateTime().truncatedTo(ChronoUnit.MINUTES)
-                        + " " + z).toList());
-        audit.record(dsl, AuditEvent.of(actor, "call.refused", "campaign", campaignId, Map.of("reason",
-                "outside_calling_window", "callee_local_time", local), now));
-        throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
-                + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
-                + " on " + window.days() + "; the call was not placed");
     }
 
     /** The platform itself (the dialer, a carrier's media stream) rather than an API key. */

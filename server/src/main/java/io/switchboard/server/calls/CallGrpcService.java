@@ -397,7 +397,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 throw new SwitchboardException.Unavailable("this server is shutting down; open the call again",
                         Duration.ofSeconds(1));
             }
-            call = calls.open(actor, spec(o));
+            call = OpenCallErrors.open(calls, actor, spec(o));
             live.incrementAndGet();
             publisher = events.publisher(call.organizationId(), call.id(), calls.hipaaMode(call.organizationId()));
             held.put(call.id(), this);
@@ -687,7 +687,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                             if (call != null) {
                                 throw new SwitchboardException.InvalidArgument("open", "sent twice");
                             }
-                            call = calls.open(actor, spec(req.getOpen()));
+                            call = OpenCallErrors.open(calls, actor, spec(req.getOpen()));
                             decoder = new StreamDecoder(new AudioFormat(call.format().encoding(), call.format().sampleRate(),
                                     call.format().channels(), container(req.getOpen().getFormat().getContainer())), 16_000);
                         }
