@@ -2,7 +2,6 @@ package io.switchboard.app;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -18,13 +17,10 @@ import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
-import io.switchboard.queue.JobQueue;
-import io.switchboard.recordings.RecordingStore;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.calls.CallHangUps;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
-import io.switchboard.storage.ObjectStore;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.SpeechRecognizers;
@@ -35,15 +31,6 @@ public final class CallsWiring {
     private static final Logger LOG = Logger.getLogger(CallsWiring.class.getName());
 
     private CallsWiring() {
-    }
-
-    public static JobQueue queue(ControlPlane plane) {
-        return new JobQueue(plane.database().dsl(), Clock.systemUTC(), JobQueue.Backoff.DEFAULT);
-    }
-
-    public static CallService callService(ControlPlane plane, JobQueue queue, ObjectStore store) {
-        return new CallService(plane.database().dsl(), Clock.systemUTC(), plane.plans(), queue, new RecordingStore(store),
-                plane.audit(), plane.contentSeal(), plane.webhooks());
     }
 
     /** The configured recogniser; without one, calls still work and are transcribed by a worker that has it. */
@@ -62,11 +49,11 @@ public final class CallsWiring {
      */
     public static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
                                                  Optional<TwilioTelephony.Settings> carrier) {
-        Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
+        Consents consents = new Consents(plane.database().dsl(), plane.clock(), plane.audit());
         CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams.sessions(),
                 plane.database().dsl());
-        return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
-                consents, plane.audit(), hangUps)));
+        return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), plane.clock(), calls,
+                plane.recordings(), consents, plane.audit(), hangUps)));
     }
 
     /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */

@@ -3,7 +3,6 @@ package io.switchboard.app;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -202,10 +201,10 @@ public final class Main {
         requireMigrated(db);
         ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
         store.ensureBucket();
-        ControlPlane plane = controlPlane(config, db);
+        ControlPlane plane = controlPlane(config, db, store);
         plane.organizations().bootstrap("Default organisation", "operator@localhost").ifPresent(c ->
                 System.out.println("Bootstrap operator key (shown once, store it now): " + c.ownerKey().secret()));
-        var calls = CallsWiring.callService(plane, CallsWiring.queue(plane), store);
+        var calls = plane.calls();
         var recognizer = CallsWiring.recognizer(config);
         Notifications notifications = Notifications.start(db.dataSource());
         var grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
@@ -234,8 +233,7 @@ public final class Main {
         requireMigrated(db);
         ObjectStore store = ObjectStore.fromConfig(config.get("s3"));
         store.ensureBucket();
-        ControlPlane plane = controlPlane(config, db);
-        var queue = CallsWiring.queue(plane);
+        ControlPlane plane = controlPlane(config, db, store);
         var recognizer = CallsWiring.recognizer(config);
         // bound before the worker claims any job, so a taken port stops it with nothing half done
         String observeHost = config.get("worker.observe-host").asString().orElse("0.0.0.0");
@@ -245,8 +243,8 @@ public final class Main {
                 .addFeature(Observability.feature(List.of(Observability.database(db.dataSource()),
                         Observability.objectStore(store), Observability.recognizer(recognizer)))).build().start(),
                 WebServer::port);
-        var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, CallsWiring.callService(plane, queue, store),
-                queue, recognizer, CallsWiring.twilio(config).map(TwilioTelephony::new),
+        var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, recognizer,
+                CallsWiring.twilio(config).map(TwilioTelephony::new),
                 CallsWiring.nationalDoNotCall(config));
         LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
         awaitShutdown(() -> {
@@ -274,7 +272,7 @@ public final class Main {
     }
 
     /** For server and worker: the key files must be named, since every process has to share them. */
-    static ControlPlane controlPlane(Config config, Database db) {
+    static ControlPlane controlPlane(Config config, Database db, ObjectStore store) {
         Optional<Path> keyFile = auditKeyFile(config);
         if (keyFile.isEmpty()) {
             throw new Command.Failed("audit.signing-key-file (env AUDIT_SIGNING__KEY__FILE) is not set: name the Ed25519 key file that "
@@ -287,7 +285,7 @@ public final class Main {
                     + "key file that wraps the data keys of HIPAA-mode organisations. It is created on first use if "
                     + "missing; give every server and worker the same file and back it up apart from the database");
         }
-        return controlPlane(config, db, keyFile.orElseThrow(), masterKey.orElseThrow());
+        return controlPlane(config, db, keyFile.orElseThrow(), masterKey.orElseThrow(), store);
     }
 
     /**
@@ -324,14 +322,15 @@ public final class Main {
     /**
      * @param keyFile       the Ed25519 key pair signing audit checkpoints (created if missing)
      * @param masterKeyFile the current AES-256 master key (created if missing)
+     * @param store         where call audio and recordings are kept
      */
-    public static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile) {
+    public static ControlPlane controlPlane(Config config, Database db, Path keyFile, Path masterKeyFile, ObjectStore store) {
         List<Path> previous = Configs.list(config.get("encryption.previous-master-key-files")).stream()
                 .map(Path::of).toList();
-        return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
-                AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
-                        .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous),
-                Voices.fromConfig(config));
+        return ControlPlane.builder(db, PlanCatalog.fromConfig(config), store).auditSigner(AuditSigner.fromFile(keyFile))
+                .alsoAuditTo(AuditSink.logging()).downgradeGrace(config.get("retention.downgrade-grace").as(Duration.class)
+                        .orElse(PolicyChanges.DEFAULT_GRACE)).masterKeys(MasterKeys.fromFiles(masterKeyFile, previous))
+                .voices(Voices.fromConfig(config)).build();
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.switchboard.ControlPlane;
 import io.switchboard.agents.AgentSpec;
 import io.switchboard.devtools.EmbeddedServices;
-import io.switchboard.audit.AuditSigner;
 import io.switchboard.campaigns.CampaignSpec;
 import io.switchboard.campaigns.CampaignState;
 import io.switchboard.common.Configs;
@@ -34,6 +33,7 @@ import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.dialer.Telephony;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
+import io.switchboard.storage.ObjectStore;
 import io.switchboard.tenancy.Principal;
 
 /**
@@ -65,9 +65,10 @@ public final class DialerBenchmark {
             }
             Migrations.migrate(pools.getFirst().dataSource());
             List<ControlPlane> planes = new ArrayList<>();
+            ObjectStore store = new ObjectStore(services.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
+                    EmbeddedServices.S3_SECRET_KEY, "us-east-1", "switchboard"); // the dialer stores no audio
             for (Database db : pools) {
-                planes.add(ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(Configs.defaults()),
-                        AuditSigner.generate(), e -> { }));
+                planes.add(ControlPlane.builder(db, PlanCatalog.fromConfig(Configs.defaults()), store).build());
             }
             ControlPlane plane = planes.getFirst();
             Bench.Tenant org = Bench.tenant(plane, "enterprise");
@@ -125,7 +126,7 @@ public final class DialerBenchmark {
             ScheduledExecutorService ticks = Executors.newScheduledThreadPool(workers);
             for (int w = 0; w < workers; w++) {
                 ControlPlane p = planes.get(w);
-                Dialer d = new Dialer(p.database().dsl(), Clock.systemUTC(), p.plans(), p.campaigns(), p.dialAttempts(),
+                Dialer d = new Dialer(p.database().dsl(), p.clock(), p.plans(), p.campaigns(), p.dialAttempts(),
                         new DialGuards(NationalDoNotCall.none()), carrier, new Dialer.Settings("w" + w,
                         Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofSeconds(60), 1000));
                 dialers.add(d);
@@ -155,7 +156,7 @@ public final class DialerBenchmark {
             ticks.shutdownNow();
             hangups.shutdownNow();
             dialers.forEach(Dialer::close);
-            var stats = plane.campaigns().stats(owner, campaign);
+            var stats = plane.campaignProgress().stats(owner, campaign);
             System.out.printf("completed in %.1f s: %d dials, %.0f dials/s, peak %d calls in flight (limit %d); "
                             + "the ideal at this concurrency and call time is %.0f dials/s; contacts %s%n",
                     seconds, dialled.get(), dialled.get() / seconds, peak.get(), concurrency,

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.switchboard.ControlPlane;
 import io.switchboard.agents.AgentSpec;
 import io.switchboard.devtools.EmbeddedServices;
-import io.switchboard.audit.AuditSigner;
 import io.switchboard.common.Configs;
 import io.switchboard.common.Database;
 import io.switchboard.migrations.Migrations;
@@ -67,8 +66,7 @@ public final class RetentionBenchmark {
             ObjectStore store = new ObjectStore(services.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                     EmbeddedServices.S3_SECRET_KEY, "us-east-1", "switchboard");
             store.ensureBucket();
-            ControlPlane plane = ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(Configs.defaults()),
-                    AuditSigner.generate(), e -> { });
+            ControlPlane plane = ControlPlane.builder(db, PlanCatalog.fromConfig(Configs.defaults()), store).build();
             Bench.Tenant org = Bench.tenant(plane, "growth");
             Principal owner = org.owner();
             UUID agent = plane.agents().create(owner, new AgentSpec("A", "en-US", "", "", "", "", List.of())).id();
@@ -163,8 +161,7 @@ public final class RetentionBenchmark {
             pools.add(db);
             ObjectStore store = new ObjectStore(services.s3Endpoint(), EmbeddedServices.S3_ACCESS_KEY,
                     EmbeddedServices.S3_SECRET_KEY, "us-east-1", "switchboard");
-            ControlPlane plane = ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(Configs.defaults()),
-                    AuditSigner.generate(), e -> { });
+            ControlPlane plane = ControlPlane.builder(db, PlanCatalog.fromConfig(Configs.defaults()), store).build();
             RetentionSweeper sweeper = new RetentionSweeper(db.dsl(), Clock.systemUTC(), new RecordingStore(store),
                     plane.auditLog(), plane.plans(), batch);
             long offset = interval.toMillis() * w / workers; // worker processes do not sweep in step

@@ -10,7 +10,13 @@ import io.switchboard.common.Violations;
  */
 public record AudioFormat(Encoding encoding, int sampleRate, int channels, Container container) {
 
-    public enum Encoding { MULAW, PCM16 }
+    public enum Encoding {
+        MULAW, PCM16;
+
+        public int bytesPerSample() {
+            return this == MULAW ? 1 : 2;
+        }
+    }
 
     public enum Container { RAW, WAV }
 
@@ -32,7 +38,7 @@ public record AudioFormat(Encoding encoding, int sampleRate, int channels, Conta
     }
 
     public int bytesPerSample() {
-        return encoding == Encoding.MULAW ? 1 : 2;
+        return encoding.bytesPerSample();
     }
 
     public int bytesPerFrame() {

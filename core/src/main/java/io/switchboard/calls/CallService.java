@@ -3,63 +3,46 @@ package io.switchboard.calls;
 import static io.switchboard.db.Tables.AGENTS;
 import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CALL_STAGES;
-import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CONTACTS;
-import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
-import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
-import io.switchboard.campaigns.CallingWindow;
-import io.switchboard.campaigns.CampaignService;
 import io.switchboard.common.Ids;
-import io.switchboard.common.Keyset;
 import io.switchboard.common.Page;
 import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
-import io.switchboard.compliance.DoNotCall;
-import io.switchboard.contacts.PhoneNumbers;
+import io.switchboard.compliance.Callee;
+import io.switchboard.compliance.LiveCallCap;
+import io.switchboard.compliance.OutboundGuards;
 import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.CallState;
 import io.switchboard.db.enums.StageState;
 import io.switchboard.db.tables.records.CallsRecord;
-import io.switchboard.encryption.ContentSeal;
-import io.switchboard.encryption.MasterKeys;
 import io.switchboard.plans.DataClass;
-import io.switchboard.plans.EffectivePolicy;
 import io.switchboard.plans.PlanService;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
-import io.switchboard.transcription.Word;
 import io.switchboard.webhooks.WebhookEvent;
 import io.switchboard.webhooks.Webhooks;
-import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.JSONB;
 import org.jooq.impl.DSL;
 
 /**
@@ -67,6 +50,11 @@ import org.jooq.impl.DSL;
  * enqueues the post-call pipeline in the same transaction), and reading back the call with its transcript,
  * summary and stage progress. Methods taking a {@link Principal} check tenancy and role; the others are for
  * the server's live stream and the worker, which pass ids they obtained under a principal.
+ *
+ * <p>The lifecycle lives here; the parts it composes each own one thing: {@link CallRepository} the calls
+ * row's SQL, {@link TranscriptStore} content at rest, {@code compliance/OutboundGuards} and
+ * {@code compliance/LiveCallCap} the checks shared with the dialer. The worker's maintenance jobs (the
+ * abandoned-call sweep, the HIPAA backfill) use those parts and {@link #end}.
  */
 public final class CallService {
 
@@ -75,6 +63,8 @@ public final class CallService {
     public static final String TRANSCRIBE_STAGE = "transcribe";
     public static final Duration MAX_URL_TTL = Duration.ofMinutes(15);
     public static final Duration HIPAA_MAX_URL_TTL = Duration.ofMinutes(5);
+    /** The field of {@link CallSpec} holding the number an outbound call dials, as violations and refusals name it. */
+    public static final String DIALLED_NUMBER = "to_number";
     /** How long a deleted call can be restored before it is purged. */
     public static final Duration PURGE_AFTER = Duration.ofDays(30);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -85,42 +75,33 @@ public final class CallService {
     private final JobQueue jobs;
     private final RecordingStore recordings;
     private final AuditSink audit;
-    private final ContentSeal seal;
+    private final TranscriptStore transcripts;
     private final Webhooks webhooks;
-
-    /** With data keys wrapped by an in-memory master key (tests). */
-    public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
-                       AuditSink audit) {
-        this(dsl, clock, plans, jobs, recordings, audit, new ContentSeal(dsl, clock, MasterKeys.generate()),
-                new Webhooks(dsl, clock, audit));
-    }
+    private final CallRepository repository;
+    private final OutboundGuards guards;
 
     /**
-     * @param seal     encrypts transcripts, summaries and variables of HIPAA-mode organisations at rest
-     * @param webhooks queues call.started, call.completed, transcript.ready and summary.ready events
+     * @param recordings  where a live call's audio segments go, and recording URLs come from
+     * @param transcripts the calls' spoken content, sealed at rest in HIPAA mode
+     * @param webhooks    queues call.started, call.completed, transcript.ready and summary.ready events
      */
     public CallService(DSLContext dsl, Clock clock, PlanService plans, JobQueue jobs, RecordingStore recordings,
-                       AuditSink audit, ContentSeal seal, Webhooks webhooks) {
+                       AuditSink audit, TranscriptStore transcripts, Webhooks webhooks) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.jobs = jobs;
         this.recordings = recordings;
         this.audit = audit;
-        this.seal = seal;
+        this.transcripts = transcripts;
         this.webhooks = webhooks;
-    }
-
-    public RecordingStore recordings() {
-        return recordings;
-    }
-
-    public ContentSeal seal() {
-        return seal;
+        this.repository = new CallRepository(dsl);
+        this.guards = new OutboundGuards(dsl, clock, audit);
     }
 
     /**
-     * Validates the opening message and starts a call, refusing one more than the plan's live-call limit. The
+     * Validates the call's fields (violations name {@link CallSpec}'s fields: {@code agent_id}, {@code direction},
+     * {@code format.sample_rate}…) and starts it, refusing one more than the plan's live-call limit. The
      * platform's own principals (no API key: the dialer, the carrier) open as the {@link Origin#CARRIER}.
      */
     public Call open(Principal actor, CallSpec spec) {
@@ -131,14 +112,14 @@ public final class CallService {
     public Call open(Principal actor, CallSpec spec, Origin origin) {
         actor.require(Role.AGENT, "placing or receiving calls");
         Violations v = new Violations();
-        UUID agentId = id(v, "open.agent_id", spec.agentId(), true);
-        UUID campaignId = id(v, "open.campaign_id", spec.campaignId(), false);
-        UUID contactId = id(v, "open.contact_id", spec.contactId(), false);
+        UUID agentId = id(v, "agent_id", spec.agentId(), true);
+        UUID campaignId = id(v, "campaign_id", spec.campaignId(), false);
+        UUID contactId = id(v, "contact_id", spec.contactId(), false);
         if (spec.direction() == null) {
-            v.add("open.direction", "is required: DIRECTION_INBOUND or DIRECTION_OUTBOUND");
+            v.add("direction", "is required: inbound or outbound");
         }
-        v.maxLength("open.from_number", spec.fromNumber(), 32).maxLength("open.to_number", spec.toNumber(), 32);
-        AudioFormat.validate("open.format.", spec.encoding(), spec.sampleRate(), spec.channels(), v);
+        v.maxLength("from_number", spec.fromNumber(), 32).maxLength(DIALLED_NUMBER, spec.toNumber(), 32);
+        AudioFormat.validate("format.", spec.encoding(), spec.sampleRate(), spec.channels(), v);
         v.throwIfAny();
         AudioFormat format = new AudioFormat(spec.encoding(), spec.sampleRate(), spec.channels(), spec.container());
         int maxLive = plans.effectivePolicy(actor.organizationId()).limits().maxConcurrentCalls();
@@ -158,28 +139,17 @@ public final class CallService {
                 throw new SwitchboardException.NotFound("contact", contactId.toString());
             }
             if (spec.direction() == Call.Direction.OUTBOUND) {
-                Callee callee = callee(tx, spec, contactId);
-                refuseIfDoNotCall(tx, actor, callee);
+                Callee callee = OutboundGuards.callee(tx, spec.toNumber(), Optional.ofNullable(contactId));
+                guards.refuseIfDoNotCall(tx, actor, callee, DIALLED_NUMBER);
                 // a call the dialer placed was checked against the window when it was dialled, which is what the
                 // rules govern; the callee answering a minute later must not be hung up on
                 if (campaignId != null && origin != Origin.CARRIER) {
-                    refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
+                    guards.refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
             // a campaign call the carrier opens was given its slot when the dialer claimed it
-            if (maxLive > 0 && !(origin == Origin.CARRIER && campaignId != null)) {
-                tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
-                        .fetch();
-                // live calls, and the dialer's attempts that hold a slot for a call not yet answered
-                int live = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(actor.organizationId())
-                        .and(CALLS.STATE.eq(CallState.active)))
-                        + tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(actor.organizationId())
-                        .and(DIAL_ATTEMPTS.STATE.ne("finished")).and(DIAL_ATTEMPTS.CALL_ID.isNull()));
-                if (live >= maxLive) {
-                    throw new SwitchboardException.ResourceExhausted("quota:concurrent_calls", "the plan allows "
-                            + maxLive + " live calls and " + live + " are in progress or ringing; end one or move to a larger plan",
-                            Duration.ofSeconds(5));
-                }
+            if (!(origin == Origin.CARRIER && campaignId != null)) {
+                LiveCallCap.claim(tx, actor.organizationId(), maxLive);
             }
             CallsRecord r = tx.newRecord(CALLS).setId(Ids.newId()).setOrganizationId(actor.organizationId())
                     .setAgentId(agentId).setAgentVersion(version).setCampaignId(campaignId).setContactId(contactId)
@@ -194,7 +164,7 @@ public final class CallService {
             audit.record(tx, AuditEvent.of(actor, "call.open", "call", r.getId(), Map.of("agent_version",
                     Integer.toString(version)), now));
             webhooks.emitForCall(tx, actor.organizationId(), r.getId(), WebhookEvent.CALL_STARTED, callEvent(r));
-            return toDomain(r);
+            return CallRepository.toDomain(r);
         });
         return call;
     }
@@ -202,12 +172,7 @@ public final class CallService {
     /** Stores segment {@code n} of a live call's audio and counts it; false if the call is no longer active. */
     public boolean storeSegment(UUID org, UUID callId, int n, byte[] audio) {
         recordings.writeSegment(org, callId, n, audio);
-        Instant now = now();
-        return dsl.update(CALLS).set(CALLS.AUDIO_BYTES, CALLS.AUDIO_BYTES.plus((long) audio.length))
-                .set(CALLS.AUDIO_SEGMENTS, n + 1).set(CALLS.LAST_AUDIO_AT, now).set(CALLS.UPDATED_AT, now)
-                .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.STATE.eq(CallState.active))
-                .and(CALLS.AUDIO_SEGMENTS.eq(n))
-                .execute() == 1;
+        return repository.countSegment(org, callId, n, audio.length, now());
     }
 
     /**
@@ -231,9 +196,10 @@ public final class CallService {
                 jobs.enqueue(tx, JobQueue.NewJob.of(PIPELINE_JOB, org, payload.toString(), "call:" + callId));
                 webhooks.emitForCall(tx, org, callId, WebhookEvent.CALL_COMPLETED, callEvent(r)
                         .put("state", r.getState().getLiteral()).put("end_reason", r.getEndReason())
-                        .put("ended_at", now.toString()).put("audio_ms", audioMs(r)));
+                        .put("ended_at", now.toString())
+                        .put("audio_ms", AudioLength.millis(r.getAudioBytes(), CallRepository.toDomain(r).format())));
             }
-            return toDomain(r);
+            return CallRepository.toDomain(r);
         });
     }
 
@@ -243,42 +209,34 @@ public final class CallService {
     }
 
     public void saveSegment(DSLContext tx, UUID org, UUID callId, TranscriptSegment s) {
-        ArrayNode words = JSON.createArrayNode();
-        for (Word w : s.words()) {
-            words.addObject().put("word", w.text()).put("start_ms", w.start().toMillis()).put("end_ms", w.end().toMillis())
-                    .put("confidence", w.confidence());
-        }
-        EffectivePolicy policy = plans.effectivePolicy(org); // one read for both: HIPAA mode and the expiry
-        String text = s.text();
-        JSONB wordsJson = JSONB.jsonb(words.toString());
-        byte[] sealed = null;
-        if (policy.hipaaMode()) { // at rest only as ciphertext bound to this row
-            sealed = seal.seal(org, segmentPlace(callId, s.channel(), s.seq()),
-                    JSON.createObjectNode().put("text", text).set("words", words).toString());
-            text = "";
-            wordsJson = JSONB.jsonb("[]");
-        }
-        tx.insertInto(TRANSCRIPT_SEGMENTS)
-                .set(TRANSCRIPT_SEGMENTS.CALL_ID, callId).set(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID, org)
-                .set(TRANSCRIPT_SEGMENTS.CHANNEL, (short) s.channel()).set(TRANSCRIPT_SEGMENTS.SEQ, s.seq())
-                .set(TRANSCRIPT_SEGMENTS.SPEAKER, s.speaker()).set(TRANSCRIPT_SEGMENTS.START_MS, s.startMs())
-                .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, text)
-                .set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson).set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
-                .set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
-                .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
-                .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, policy.retention(DataClass.TRANSCRIPTS).expiry(now()).orElse(null))
-                .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
-                .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, text).set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson)
-                .set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
-                .execute();
+        transcripts.save(tx, org, callId, s);
+    }
+
+    public List<TranscriptSegment> transcript(UUID org, UUID callId) {
+        return transcripts.transcript(org, callId);
+    }
+
+    public Optional<CallSummary> summary(UUID org, UUID callId) {
+        return transcripts.summary(org, callId);
+    }
+
+    /** Saves the call's summary once (a repeated pipeline run changes nothing) and queues summary.ready with it. */
+    public void saveSummary(UUID org, UUID callId, CallSummary s) {
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            if (transcripts.saveSummary(tx, org, callId, s)) {
+                // committed with the summary; no content in the event: receivers fetch it (reads of PHI are audited)
+                webhooks.emitForCall(tx, org, callId, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
+                        .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
+            }
+        });
     }
 
     /** A call of the caller's organisation that is not deleted. */
     public Call get(Principal actor, String idText) {
         actor.require(Role.VIEWER, "reading calls");
-        return dsl.selectFrom(CALLS).where(CALLS.ID.eq(Ids.parse("id", idText)))
-                .and(CALLS.ORGANIZATION_ID.eq(actor.organizationId())).and(CALLS.DELETED_AT.isNull()).fetchOptional()
-                .map(CallService::toDomain).orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
+        return repository.findLive(actor.organizationId(), Ids.parse("id", idText))
+                .orElseThrow(() -> new SwitchboardException.NotFound("call", idText));
     }
 
     /**
@@ -299,9 +257,7 @@ public final class CallService {
         Instant purgeAt = now.plus(PURGE_AFTER);
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            if (tx.update(CALLS).set(CALLS.DELETED_AT, now).set(CALLS.PURGE_AT, purgeAt).set(CALLS.UPDATED_AT, now)
-                    .where(CALLS.ID.eq(call.id())).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
-                    .and(CALLS.DELETED_AT.isNull()).execute() == 1) {
+            if (repository.markDeleted(tx, actor.organizationId(), call.id(), now, purgeAt)) {
                 audit.record(tx, AuditEvent.of(actor, "call.delete", "call", call.id(),
                         Map.of("purge_at", purgeAt.toString()), now));
             }
@@ -314,17 +270,15 @@ public final class CallService {
         actor.require(Role.ADMIN, "restoring calls");
         UUID id = Ids.parse("id", idText);
         Instant now = now();
-        int n = dsl.transactionResult(cfg -> {
+        boolean restored = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            int changed = tx.update(CALLS).set(CALLS.DELETED_AT, (Instant) null).set(CALLS.PURGE_AT, (Instant) null)
-                    .set(CALLS.UPDATED_AT, now).where(CALLS.ID.eq(id)).and(CALLS.ORGANIZATION_ID.eq(actor.organizationId()))
-                    .and(CALLS.DELETED_AT.isNotNull()).execute();
-            if (changed == 1) {
+            boolean changed = repository.unmarkDeleted(tx, actor.organizationId(), id, now);
+            if (changed) {
                 audit.record(tx, AuditEvent.of(actor, "call.restore", "call", id, Map.of(), now));
             }
             return changed;
         });
-        if (n == 0) {
+        if (!restored) {
             get(actor, idText); // NOT_FOUND if it is gone or another organisation's
             throw new SwitchboardException.FailedPrecondition("NOT_DELETED", "call " + id + " is not deleted");
         }
@@ -363,13 +317,11 @@ public final class CallService {
 
     /** Whether the organisation is in HIPAA mode now (content sealed, reads audited, BAA-only summarisers). */
     public boolean hipaaMode(UUID org) {
-        return Boolean.TRUE.equals(dsl.select(ORGANIZATIONS.HIPAA_MODE).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
-                .fetchOne(ORGANIZATIONS.HIPAA_MODE));
+        return repository.hipaaMode(org);
     }
 
     public Optional<Call> find(UUID org, UUID callId) {
-        return dsl.selectFrom(CALLS).where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).fetchOptional()
-                .map(CallService::toDomain);
+        return repository.find(org, callId);
     }
 
     public Page<Call> list(Principal actor, String campaignIdText, String agentIdText, Optional<Call.State> state,
@@ -379,124 +331,8 @@ public final class CallService {
         Optional<UUID> agent = Ids.parseOptional("agent_id", agentIdText);
         String scope = "calls:" + campaign.map(UUID::toString).orElse("") + ":" + agent.map(UUID::toString).orElse("")
                 + ":" + state.map(Enum::name).orElse("");
-        PageRequest page = PageRequest.of(pageSize, pageToken, scope);
-        Condition where = CALLS.ORGANIZATION_ID.eq(actor.organizationId()).and(CALLS.DELETED_AT.isNull());
-        if (campaign.isPresent()) {
-            where = where.and(CALLS.CAMPAIGN_ID.eq(campaign.get()));
-        }
-        if (agent.isPresent()) {
-            where = where.and(CALLS.AGENT_ID.eq(agent.get()));
-        }
-        if (state.isPresent()) {
-            where = where.and(CALLS.STATE.eq(CallState.valueOf(state.get().name().toLowerCase(Locale.ROOT))));
-        }
-        return Keyset.page(dsl, CALLS, where, CALLS.CREATED_AT, CALLS.ID, page, scope, CallService::toDomain,
-                c -> new PageRequest.Cursor(createdAt(c), c.id()));
-    }
-
-    private Instant createdAt(Call c) {
-        return c.startedAt();
-    }
-
-    public List<TranscriptSegment> transcript(UUID org, UUID callId) {
-        return dsl.selectFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.CALL_ID.eq(callId))
-                .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.eq(org))
-                .orderBy(TRANSCRIPT_SEGMENTS.START_MS, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
-                .fetch(r -> {
-                    String text = r.getText();
-                    JSONB words = r.getWords();
-                    if (r.getSealed() != null) {
-                        JsonNode open = readTree(seal.openString(org, segmentPlace(callId, r.getChannel(), r.getSeq()),
-                                r.getSealed()));
-                        text = open.path("text").asText();
-                        words = JSONB.jsonb(open.path("words").toString());
-                    }
-                    return new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
-                            text, words(words), r.getSource());
-                });
-    }
-
-    /**
-     * Whom an outbound call reaches, read once for the guards: the number dialled (as given, and as E.164 when
-     * it parses as one) and, for a call to a contact, the contact's number and time zone.
-     */
-    private record Callee(String dialled, Optional<String> dialledE164, Optional<String> contactPhone, String contactZone) {
-
-        /** Numbers to check, each with the name a refusal gives it (the dialled one first). */
-        Map<String, String> numbers() {
-            Map<String, String> n = new LinkedHashMap<>();
-            dialledE164.ifPresent(p -> n.put(p, "open.to_number"));
-            if (!dialled.isEmpty()) {
-                n.putIfAbsent(dialled, "open.to_number");
-            }
-            contactPhone.ifPresent(p -> n.putIfAbsent(p, "the contact's number"));
-            return n;
-        }
-
-        /**
-         * Where the callee may be: the contact's zone, else every zone the contact's number may ring in, else
-         * every zone of the number dialled (empty when none is known).
-         */
-        List<ZoneId> zones() {
-            if (!contactZone.isEmpty()) {
-                return List.of(ZoneId.of(contactZone));
-            }
-            List<String> z = contactPhone.map(PhoneNumbers::zonesOf).filter(l -> !l.isEmpty())
-                    .or(() -> dialledE164.map(PhoneNumbers::zonesOf)).orElse(List.of());
-            return z.stream().map(ZoneId::of).toList();
-        }
-    }
-
-    private static Callee callee(DSLContext tx, CallSpec spec, UUID contactId) {
-        Optional<String> e164 = PhoneNumbers.normalize("open.to_number", spec.toNumber(), "", new Violations());
-        var contact = contactId == null ? null : tx.select(CONTACTS.PHONE_E164, CONTACTS.TIME_ZONE).from(CONTACTS)
-                .where(CONTACTS.ID.eq(contactId)).fetchSingle();
-        return new Callee(nn(spec.toNumber()).strip(), e164, Optional.ofNullable(contact).map(r -> r.value1()),
-                contact == null ? "" : contact.value2());
-    }
-
-    /**
-     * The do-not-call guard of an outbound call: the number dialled (as E.164 when it parses as one) and the
-     * contact's number must not be on the organisation's list. A refusal is FAILED_PRECONDITION
-     * {@code DO_NOT_CALL} and is recorded in the audit trail (its own transaction: the call never existed).
-     */
-    private void refuseIfDoNotCall(DSLContext tx, Principal actor, Callee callee) {
-        for (Map.Entry<String, String> n : callee.numbers().entrySet()) {
-            String number = n.getKey();
-            if (DoNotCall.listed(tx, actor.organizationId(), number)) {
-                audit.record(dsl, AuditEvent.of(actor, "call.refused", "call", "", Map.of("reason", "do_not_call",
-                        "number_ending", number.length() > 2 ? number.substring(number.length() - 2) : number), now()));
-                throw new SwitchboardException.FailedPrecondition("DO_NOT_CALL", n.getValue()
-                        + " is on the organisation's do-not-call list; the call was not placed");
-            }
-        }
-    }
-
-    /**
-     * The calling-window guard of an outbound campaign call: the callee's local time ({@link Callee#zone()},
-     * else the campaign's fallback zone) must be inside the campaign's window on one of its days. With no zone
-     * at all the call is refused: guessing one is how people get woken at 6am. Refusals are
-     * FAILED_PRECONDITION {@code OUTSIDE_CALLING_WINDOW}, audited.
-     */
-    private void refuseOutsideCallingWindow(DSLContext tx, Principal actor, Callee callee, UUID campaignId,
-                                            Instant now) {
-        var campaign = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(campaignId)).fetchSingle());
-        CallingWindow window = campaign.callingWindow();
-        List<ZoneId> zones = callee.zones();
-        if (zones.isEmpty()) {
-            zones = window.fallbackZone().map(List::of).orElse(List.of());
-        }
-        if (window.allowsEverywhere(now, zones, campaign.dialingRules().holidays())) {
-            return;
-        }
-        String local = zones.isEmpty() ? "unknown (no time zone for the callee and no fallback on the campaign)"
-                : String.join(", ", zones.stream().map(z -> now.atZone(z).toLocalDateTime().truncatedTo(ChronoUnit.MINUTES)
-                        + " " + z).toList());
-        audit.record(dsl, AuditEvent.of(actor, "call.refused", "campaign", campaignId, Map.of("reason",
-                "outside_calling_window", "callee_local_time", local), now));
-        throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
-                + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
-                + " on " + window.days() + "; the call was not placed");
+        return repository.list(actor.organizationId(), campaign, agent, state, PageRequest.of(pageSize, pageToken, scope),
+                scope);
     }
 
     /** What every call event says about the call: ids and numbers, never content. */
@@ -510,84 +346,8 @@ public final class CallService {
         return n;
     }
 
-    private static long audioMs(CallsRecord r) {
-        long bytesPerSecond = (long) r.getSampleRate() * r.getChannels() * (r.getAudioEncoding().equals("mulaw") ? 1 : 2);
-        return bytesPerSecond == 0 ? 0 : r.getAudioBytes() * 1000 / bytesPerSecond;
-    }
-
-    private static String segmentPlace(UUID callId, int channel, int seq) {
-        return "transcript|" + callId + "|" + channel + "|" + seq;
-    }
-
-    private static String summaryPlace(UUID callId) {
-        return "summary|" + callId;
-    }
-
-    /**
-     * Seals, in batches, the content of HIPAA-mode organisations still stored in the clear (written before the
-     * mode was switched on); returns how many rows it sealed. Content sealed stays sealed if the mode goes off.
-     */
-    public int sealExisting(int batch) {
-        int n = dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            var rows = tx.selectFrom(TRANSCRIPT_SEGMENTS).where(TRANSCRIPT_SEGMENTS.SEALED.isNull())
-                    .and(TRANSCRIPT_SEGMENTS.TEXT.ne("").or(TRANSCRIPT_SEGMENTS.WORDS.cast(String.class).ne("[]")))
-                    .and(TRANSCRIPT_SEGMENTS.ORGANIZATION_ID.in(DSL.select(ORGANIZATIONS.ID).from(ORGANIZATIONS)
-                            .where(ORGANIZATIONS.HIPAA_MODE)))
-                    .limit(batch).forUpdate().skipLocked().fetch();
-            for (var r : rows) {
-                ObjectNode content = JSON.createObjectNode().put("text", r.getText());
-                content.set("words", readTree(r.getWords().data()));
-                r.setSealed(seal.seal(r.getOrganizationId(), segmentPlace(r.getCallId(), r.getChannel(), r.getSeq()),
-                        content.toString())).setText("").setWords(JSONB.jsonb("[]")).store();
-            }
-            return rows.size();
-        });
-        return n + dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            var rows = tx.selectFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.SEALED.isNull())
-                    .and(CALL_SUMMARIES.SUMMARY.isNotNull().or(CALL_SUMMARIES.VARIABLES.cast(String.class).ne("{}")))
-                    .and(CALL_SUMMARIES.ORGANIZATION_ID.in(DSL.select(ORGANIZATIONS.ID).from(ORGANIZATIONS)
-                            .where(ORGANIZATIONS.HIPAA_MODE)))
-                    .limit(batch).forUpdate().skipLocked().fetch();
-            for (var r : rows) {
-                ObjectNode content = JSON.createObjectNode().put("summary", r.getSummary());
-                content.set("variables", readTree(r.getVariables().data()));
-                r.setSealed(seal.seal(r.getOrganizationId(), summaryPlace(r.getCallId()), content.toString()))
-                        .setSummary(null).setVariables(JSONB.jsonb("{}")).store();
-            }
-            return rows.size();
-        });
-    }
-
-    private static JsonNode readTree(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("stored content is not JSON", e);
-        }
-    }
-
-    public Optional<CallSummary> summary(UUID org, UUID callId) {
-        return dsl.selectFrom(CALL_SUMMARIES).where(CALL_SUMMARIES.CALL_ID.eq(callId))
-                .and(CALL_SUMMARIES.ORGANIZATION_ID.eq(org)).fetchOptional()
-                .map(r -> {
-                    String summary = r.getSummary();
-                    JSONB variables = r.getVariables();
-                    if (r.getSealed() != null) {
-                        JsonNode open = readTree(seal.openString(org, summaryPlace(callId), r.getSealed()));
-                        summary = open.path("summary").isNull() ? null : open.path("summary").asText(null);
-                        variables = JSONB.jsonb(open.path("variables").toString());
-                    }
-                    return new CallSummary(Optional.ofNullable(summary), stringMap(variables),
-                            Optional.ofNullable(r.getDisposition()), r.getProvider(), notProduced(r.getNotProduced()));
-                });
-    }
-
     public List<Stage> stages(UUID org, UUID callId) {
-        return dsl.selectFrom(CALL_STAGES).where(CALL_STAGES.CALL_ID.eq(callId)).and(CALL_STAGES.ORGANIZATION_ID.eq(org))
-                .orderBy(CALL_STAGES.UPDATED_AT)
-                .fetch(r -> new Stage(r.getStage(), r.getState().getLiteral(), r.getDetail()));
+        return repository.stages(org, callId);
     }
 
     /**
@@ -621,46 +381,14 @@ public final class CallService {
         return s == StageState.succeeded || s == StageState.skipped;
     }
 
-    public void saveSummary(UUID org, UUID callId, CallSummary s) {
-        EffectivePolicy policy = plans.effectivePolicy(org); // one read for both: HIPAA mode and the expiry
-        boolean hipaa = policy.hipaaMode(); // at rest only as ciphertext bound to this row
-        ObjectNode content = JSON.createObjectNode().put("summary", s.summary().orElse(null));
-        content.set("variables", JSON.valueToTree(s.variables()));
-        byte[] sealed = hipaa ? seal.seal(org, summaryPlace(callId), content.toString()) : null;
-        String summaryText = hipaa ? null : s.summary().orElse(null);
-        JSONB vars = JSONB.jsonb(hipaa ? "{}" : content.get("variables").toString());
-        ArrayNode np = JSON.createArrayNode();
-        s.notProduced().forEach((part, why) -> np.addObject().put("part", part).put("reason", why));
-        dsl.transaction(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            if (tx.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
-                    .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
-                    .set(CALL_SUMMARIES.SEALED, sealed)
-                    .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
-                    .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
-                    .set(CALL_SUMMARIES.EXPIRES_AT, policy.retention(DataClass.SUMMARIES).expiry(now()).orElse(null))
-                    .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
-                    .execute() == 1) {
-                // committed with the summary; no content in the event: receivers fetch it (reads of PHI are audited)
-                webhooks.emitForCall(tx, org, callId, WebhookEvent.SUMMARY_READY, JSON.createObjectNode().put("call_id", callId.toString())
-                        .put("disposition", s.disposition().orElse(null)).put("provider", s.provider()));
-            }
-        });
-    }
-
     /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */
     public boolean recordRecording(UUID org, UUID callId, RecordingStore.Assembled a) {
-        Instant created = dsl.select(CALLS.CREATED_AT).from(CALLS).where(CALLS.ID.eq(callId))
-                .and(CALLS.ORGANIZATION_ID.eq(org)).fetchOptional(CALLS.CREATED_AT).orElse(null);
+        Instant created = repository.createdAt(org, callId).orElse(null);
         if (created == null) {
             return false; // purged meanwhile
         }
-        return dsl.update(CALLS).set(CALLS.RECORDING_KEY, a.key()).set(CALLS.RECORDING_BYTES, a.bytes())
-                .set(CALLS.RECORDING_SHA256, a.sha256()).set(CALLS.UPDATED_AT, now())
-                .set(CALLS.RECORDING_EXPIRES_AT, expiry(org, DataClass.RECORDINGS, created)) // kept from the call's start
-                .where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org)).and(CALLS.RECORDING_KEY.isNull())
-                .and(CALLS.RECORDING_DELETED_AT.isNull())
-                .execute() == 1;
+        // kept from the call's start
+        return repository.setRecording(org, callId, a, expiry(org, DataClass.RECORDINGS, created), now());
     }
 
     /** When an item of {@code c} created at {@code created} expires under the organisation's plan; null: never. */
@@ -669,8 +397,7 @@ public final class CallService {
     }
 
     public int segments(UUID org, UUID callId) {
-        return dsl.select(CALLS.AUDIO_SEGMENTS).from(CALLS).where(CALLS.ID.eq(callId)).and(CALLS.ORGANIZATION_ID.eq(org))
-                .fetchOne(CALLS.AUDIO_SEGMENTS);
+        return repository.segments(org, callId);
     }
 
     /** A presigned URL and when it stops working. */
@@ -698,71 +425,13 @@ public final class CallService {
     }
 
     private SwitchboardException noRecording(Call call) {
-        Instant deletedAt = dsl.select(CALLS.RECORDING_DELETED_AT).from(CALLS).where(CALLS.ID.eq(call.id()))
-                .fetchOne(CALLS.RECORDING_DELETED_AT);
+        Instant deletedAt = repository.recordingDeletedAt(call.id()).orElse(null);
         if (deletedAt != null) {
             return new SwitchboardException.FailedPrecondition("RECORDING_EXPIRED", "call " + call.id()
                     + "'s recording was deleted at " + deletedAt + " when it expired under the plan's retention");
         }
         return new SwitchboardException.FailedPrecondition("RECORDING_NOT_READY", "call " + call.id()
                 + "'s recording is not assembled yet; the worker does that after the call ends (see the call's stages)");
-    }
-
-    /** Calls that stopped sending audio without ending (their server died): marked failed, pipeline enqueued. */
-    public int failAbandoned(Duration silence) {
-        Instant cutoff = now().minus(silence);
-        List<CallsRecord> stale = dsl.selectFrom(CALLS).where(CALLS.STATE.eq(CallState.active))
-                .and(CALLS.LAST_AUDIO_AT.lt(cutoff)).limit(500).fetch();
-        for (CallsRecord r : stale) {
-            end(r.getOrganizationId(), r.getId(), Call.State.FAILED, "no audio for " + silence.toSeconds()
-                    + " s and the stream never ended (the server handling it stopped)");
-        }
-        return stale.size();
-    }
-
-    static Call toDomain(CallsRecord r) {
-        AudioFormat format = new AudioFormat(AudioFormat.Encoding.valueOf(r.getAudioEncoding().toUpperCase(Locale.ROOT)),
-                r.getSampleRate(), r.getChannels(), AudioFormat.Container.RAW);
-        Optional<Call.Recording> rec = r.getRecordingKey() == null ? Optional.empty()
-                : Optional.of(new Call.Recording(r.getRecordingKey(), r.getRecordingBytes(), r.getRecordingSha256(),
-                RecordingStore.CONTENT_TYPE));
-        return new Call(r.getId(), r.getOrganizationId(), r.getAgentId(), r.getAgentVersion(),
-                Optional.ofNullable(r.getCampaignId()), Optional.ofNullable(r.getContactId()),
-                Call.Direction.valueOf(r.getDirection().getLiteral().toUpperCase(Locale.ROOT)), r.getFromNumber(),
-                r.getToNumber(), Call.State.valueOf(r.getState().getLiteral().toUpperCase(Locale.ROOT)), r.getEndReason(),
-                format, r.getAudioBytes(), rec, r.getStartedAt(), Optional.ofNullable(r.getEndedAt()));
-    }
-
-    private static List<Word> words(JSONB json) {
-        List<Word> out = new ArrayList<>();
-        for (JsonNode w : read(json)) {
-            out.add(new Word(w.path("word").asText(), Duration.ofMillis(w.path("start_ms").asLong()),
-                    Duration.ofMillis(w.path("end_ms").asLong()), w.path("confidence").asDouble()));
-        }
-        return out;
-    }
-
-    private static Map<String, String> stringMap(JSONB json) {
-        Map<String, String> out = new LinkedHashMap<>();
-        read(json).properties().forEach(e -> out.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
-                : e.getValue().toString()));
-        return out;
-    }
-
-    private static Map<String, String> notProduced(JSONB json) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (JsonNode n : read(json)) {
-            out.put(n.path("part").asText(), n.path("reason").asText());
-        }
-        return out;
-    }
-
-    private static JsonNode read(JSONB json) {
-        try {
-            return JSON.readTree(json.data());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON is malformed", e);
-        }
     }
 
     private static UUID id(Violations v, String field, String text, boolean required) {

@@ -45,6 +45,27 @@ public final class PhoneNumbers {
         }
     }
 
+    /**
+     * A number that must already be written in E.164 (a caller id shown to callees): the text itself, stripped,
+     * or empty after adding a violation on {@code field}. Unlike {@link #normalize} no other format is read.
+     */
+    public static Optional<String> strictE164(String field, String input, Violations v) {
+        String c = input == null ? "" : input.strip();
+        try {
+            Phonenumber.PhoneNumber n = UTIL.parse(c, "ZZ");
+            if (!UTIL.format(n, PhoneNumberUtil.PhoneNumberFormat.E164).equals(c)) {
+                v.add(field, "must be an E.164 number like +14155550100, got '" + abbreviate(c) + "'");
+            } else if (!UTIL.isValidNumber(n)) {
+                v.add(field, c + " is not a valid phone number in its country's numbering plan");
+            } else {
+                return Optional.of(c);
+            }
+        } catch (NumberParseException e) {
+            v.add(field, "must be an E.164 number like +14155550100, got '" + abbreviate(c) + "'");
+        }
+        return Optional.empty();
+    }
+
     /** Whether {@code region} is an ISO 3166 region libphonenumber knows (empty is allowed: no default). */
     public static boolean isKnownRegion(String region) {
         return region == null || region.isBlank() || UTIL.getSupportedRegions().contains(region.strip().toUpperCase(Locale.ROOT));

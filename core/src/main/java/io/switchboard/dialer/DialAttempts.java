@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import io.switchboard.campaigns.Campaign;
-import io.switchboard.campaigns.CampaignService;
+import io.switchboard.campaigns.CampaignRows;
 import io.switchboard.db.tables.records.DialAttemptsRecord;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -105,7 +105,7 @@ public final class DialAttempts {
         }
         a.setState("finished").setOutcome(outcome.dbName()).setDetail(abbreviate(detail)).setEndedAt(now)
                 .setDurationMs(durationMs.orElse(null)).setUpdatedAt(now).store();
-        Campaign c = CampaignService.toDomain(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(a.getCampaignId()))
+        Campaign c = CampaignRows.campaign(tx.selectFrom(CAMPAIGNS).where(CAMPAIGNS.ID.eq(a.getCampaignId()))
                 .fetchSingle());
         var cc = tx.selectFrom(CAMPAIGN_CONTACTS).where(CAMPAIGN_CONTACTS.CAMPAIGN_ID.eq(a.getCampaignId()))
                 .and(CAMPAIGN_CONTACTS.CONTACT_ID.eq(a.getContactId())).forUpdate().fetchOptional().orElse(null);

@@ -3,20 +3,17 @@ package io.switchboard.dialer;
 import static io.switchboard.db.Tables.CONSENTS;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
 import io.switchboard.campaigns.Campaign;
+import io.switchboard.compliance.Callee;
 import io.switchboard.compliance.DoNotCall;
-import io.switchboard.contacts.PhoneNumbers;
 import org.jooq.DSLContext;
 
 /**
@@ -44,45 +41,19 @@ public final class DialGuards {
         this.national = national;
     }
 
-    /** The contact dialled: its number and its own zone (empty if unknown). */
-    public record Callee(UUID contactId, String phoneE164, String timeZone) {
-
-        /**
-         * Where the callee may be: the contact's zone, else every zone the number may ring in, else the
-         * campaign's fallback zone.
-         */
-        List<ZoneId> zones(Campaign c) {
-            if (!timeZone.isBlank()) {
-                try {
-                    return List.of(ZoneId.of(timeZone));
-                } catch (DateTimeException e) {
-                    // stored zones are validated; an id the JDK no longer knows falls through to the number's
-                }
-            }
-            Set<ZoneId> zones = new LinkedHashSet<>();
-            for (String z : PhoneNumbers.zonesOf(phoneE164)) {
-                zones.add(ZoneId.of(z));
-            }
-            if (zones.isEmpty()) {
-                c.callingWindow().fallbackZone().ifPresent(zones::add);
-            }
-            return new ArrayList<>(zones);
-        }
-    }
-
     /** The first guard that refuses, or empty when the call may be placed now. */
     public Optional<Refusal> check(DSLContext tx, Campaign c, Callee callee, Instant now) {
         UUID org = c.organizationId();
-        if (DoNotCall.listed(tx, org, callee.phoneE164())) {
+        if (DoNotCall.listed(tx, org, callee.dialled())) {
             return never("do_not_call", "the number is on the organisation's do-not-call list");
         }
-        if (national.listed(callee.phoneE164())) {
+        if (national.listed(callee.dialled())) {
             return never("national_do_not_call", "the number is on the national registry (" + national.describe() + ")");
         }
         if (c.dialingRules().requireConsent() && !consented(tx, org, callee)) {
             return never("no_consent", "the campaign requires consent to calls and none is granted on record");
         }
-        List<ZoneId> zones = callee.zones(c);
+        List<ZoneId> zones = callee.zones(c.callingWindow().fallbackZone());
         if (zones.isEmpty()) {
             return never("no_time_zone", "neither the contact, nor the number, nor the campaign's fallback gives a time"
                     + " zone; calling could wake someone");
@@ -102,7 +73,7 @@ public final class DialGuards {
         ZoneId home = zones.getFirst();
         Instant dayStart = now.atZone(home).toLocalDate().atStartOfDay(home).toInstant();
         int today = tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(org)
-                .and(DIAL_ATTEMPTS.CONTACT_ID.eq(callee.contactId())).and(DIAL_ATTEMPTS.PLACED_AT.ge(dayStart))
+                .and(DIAL_ATTEMPTS.CONTACT_ID.eq(callee.contactId().orElseThrow())).and(DIAL_ATTEMPTS.PLACED_AT.ge(dayStart))
                 .and(DIAL_ATTEMPTS.OUTCOME.ne(DialOutcome.NOT_PLACED.dbName())));
         if (today >= c.dialingRules().maxAttemptsPerDay()) {
             Instant tomorrow = now.atZone(home).toLocalDate().plusDays(1).atStartOfDay(home).toInstant();
@@ -118,7 +89,7 @@ public final class DialGuards {
     private static boolean consented(DSLContext tx, UUID org, Callee callee) {
         return Boolean.TRUE.equals(tx.select(CONSENTS.GRANTED).from(CONSENTS).where(CONSENTS.ORGANIZATION_ID.eq(org))
                 .and(CONSENTS.PURPOSE.eq("calls")).and(CONSENTS.ANONYMIZED_AT.isNull())
-                .and(CONSENTS.CONTACT_ID.eq(callee.contactId()).or(CONSENTS.PHONE_E164.eq(callee.phoneE164())))
+                .and(CONSENTS.CONTACT_ID.eq(callee.contactId().orElseThrow()).or(CONSENTS.PHONE_E164.eq(callee.dialled())))
                 .orderBy(CONSENTS.GIVEN_AT.desc(), CONSENTS.RECORDED_AT.desc()).limit(1).fetchOne(CONSENTS.GRANTED));
     }
 

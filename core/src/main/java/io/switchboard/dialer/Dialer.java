@@ -24,7 +24,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.switchboard.campaigns.Campaign;
+import io.switchboard.campaigns.CampaignRows;
 import io.switchboard.campaigns.CampaignService;
+import io.switchboard.compliance.Callee;
+import io.switchboard.compliance.LiveCallCap;
 import io.switchboard.common.Ids;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.db.enums.CallState;
@@ -104,7 +107,7 @@ public final class Dialer implements AutoCloseable {
         List<Campaign> running = dsl.selectFrom(CAMPAIGNS).where(CAMPAIGNS.STATE.eq(CampaignState.running))
                 .and(CAMPAIGNS.DELETED_AT.isNull())
                 .and(CAMPAIGNS.SCHEDULE_START.isNull().or(CAMPAIGNS.SCHEDULE_START.le(now)))
-                .fetch(CampaignService::toDomain);
+                .fetch(CampaignRows::campaign);
         List<Campaign> order = new ArrayList<>(running);
         Collections.shuffle(order); // no campaign always first in line for the plan's capacity
         for (Campaign c : order) {
@@ -174,7 +177,7 @@ public final class Dialer implements AutoCloseable {
         Instant expires = policy.retention(DataClass.CALL_LOGS).expiry(now).orElse(null); // attempts are call logs
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + c.organizationId())).fetch();
+            LiveCallCap.lock(tx, c.organizationId());
             // the campaign row FOR SHARE: a pause or cancel waits for this claim, and the next one sees it
             CampaignState state = tx.select(CAMPAIGNS.STATE).from(CAMPAIGNS).where(CAMPAIGNS.ID.eq(c.id())).forShare()
                     .fetchOne(CAMPAIGNS.STATE);
@@ -183,15 +186,7 @@ public final class Dialer implements AutoCloseable {
             }
             int capacity = c.maxConcurrency() - tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.CAMPAIGN_ID.eq(c.id())
                     .and(DIAL_ATTEMPTS.STATE.ne("finished")));
-            if (maxLive > 0) {
-                int inFlight = tx.fetchCount(DIAL_ATTEMPTS, DIAL_ATTEMPTS.ORGANIZATION_ID.eq(c.organizationId())
-                        .and(DIAL_ATTEMPTS.STATE.ne("finished")));
-                int otherLive = tx.fetchCount(CALLS, CALLS.ORGANIZATION_ID.eq(c.organizationId())
-                        .and(CALLS.STATE.eq(CallState.active))
-                        .andNotExists(DSL.selectOne().from(DIAL_ATTEMPTS).where(DIAL_ATTEMPTS.CALL_ID.eq(CALLS.ID))
-                                .and(DIAL_ATTEMPTS.STATE.ne("finished"))));
-                capacity = Math.min(capacity, maxLive - inFlight - otherLive);
-            }
+            capacity = Math.min(capacity, LiveCallCap.free(tx, c.organizationId(), maxLive));
             if (capacity <= 0) {
                 return new Claim(List.of(), 0, 0);
             }
@@ -221,8 +216,7 @@ public final class Dialer implements AutoCloseable {
                     deferred++;
                     continue;
                 }
-                DialGuards.Callee callee = new DialGuards.Callee(contactId, r.get(CONTACTS.PHONE_E164),
-                        r.get(CONTACTS.TIME_ZONE));
+                Callee callee = Callee.contact(contactId, r.get(CONTACTS.PHONE_E164), r.get(CONTACTS.TIME_ZONE));
                 Optional<DialGuards.Refusal> refusal = guards.check(tx, c, callee, now);
                 if (refusal.isPresent()) {
                     DialGuards.Refusal x = refusal.get();
@@ -245,7 +239,7 @@ public final class Dialer implements AutoCloseable {
                 tx.insertInto(DIAL_ATTEMPTS).set(DIAL_ATTEMPTS.ID, attemptId)
                         .set(DIAL_ATTEMPTS.ORGANIZATION_ID, c.organizationId()).set(DIAL_ATTEMPTS.CAMPAIGN_ID, c.id())
                         .set(DIAL_ATTEMPTS.CONTACT_ID, contactId).set(DIAL_ATTEMPTS.ATTEMPT, attempt)
-                        .set(DIAL_ATTEMPTS.FROM_NUMBER, c.callerId()).set(DIAL_ATTEMPTS.TO_NUMBER, callee.phoneE164())
+                        .set(DIAL_ATTEMPTS.FROM_NUMBER, c.callerId()).set(DIAL_ATTEMPTS.TO_NUMBER, callee.dialled())
                         .set(DIAL_ATTEMPTS.STATE, "placing").set(DIAL_ATTEMPTS.CARRIER, telephony.name())
                         .set(DIAL_ATTEMPTS.WORKER, settings.worker()).set(DIAL_ATTEMPTS.PLACED_AT, now)
                         .set(DIAL_ATTEMPTS.UPDATED_AT, now).set(DIAL_ATTEMPTS.EXPIRES_AT, expires).execute();
@@ -253,7 +247,7 @@ public final class Dialer implements AutoCloseable {
                         .set(cc.UPDATED_AT, now).where(cc.CAMPAIGN_ID.eq(c.id())).and(cc.CONTACT_ID.eq(contactId))
                         .execute();
                 placed.add(new Telephony.DialRequest(attemptId, c.organizationId(), c.id(), contactId, c.callerId(),
-                        callee.phoneE164()));
+                        callee.dialled()));
             }
             return new Claim(placed, refused, deferred);
         });

@@ -23,12 +23,20 @@ public final class Quotas {
         if (limit <= 0) {
             return;
         }
-        tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", kind + ":" + orgId)).fetch();
+        lock(tx, orgId, kind);
         int live = countLive.getAsInt();
         if (live >= limit) {
             throw new SwitchboardException.ResourceExhausted("quota:" + kind,
                     "the plan allows " + limit + " " + kind + "; the organisation has " + live
                             + ". Delete one or move to a larger plan");
         }
+    }
+
+    /**
+     * Holds the organisation's lock for {@code kind} until {@code tx} ends: whoever counts and then adds a
+     * {@code kind} under it cannot be overtaken by a concurrent transaction doing the same.
+     */
+    public static void lock(DSLContext tx, UUID orgId, String kind) {
+        tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", kind + ":" + orgId)).fetch();
     }
 }

@@ -70,21 +70,27 @@ public final class SubjectRights {
     private final DSLContext dsl;
     private final Clock clock;
     private final CallService calls;
+    private final RecordingStore recordings;
     private final Consents consents;
     private final AuditSink audit;
 
     private final LiveCallHangUp hangUps;
 
-    public SubjectRights(DSLContext dsl, Clock clock, CallService calls, Consents consents, AuditSink audit) {
-        this(dsl, clock, calls, consents, audit, LiveCallHangUp.NONE);
+    public SubjectRights(DSLContext dsl, Clock clock, CallService calls, RecordingStore recordings, Consents consents,
+                         AuditSink audit) {
+        this(dsl, clock, calls, recordings, consents, audit, LiveCallHangUp.NONE);
     }
 
-    /** @param hangUps how the contact's live calls are hung up before an erasure */
-    public SubjectRights(DSLContext dsl, Clock clock, CallService calls, Consents consents, AuditSink audit,
-                         LiveCallHangUp hangUps) {
+    /**
+     * @param recordings where the contact's recordings and audio segments are deleted from
+     * @param hangUps    how the contact's live calls are hung up before an erasure
+     */
+    public SubjectRights(DSLContext dsl, Clock clock, CallService calls, RecordingStore recordings, Consents consents,
+                         AuditSink audit, LiveCallHangUp hangUps) {
         this.dsl = dsl;
         this.clock = clock;
         this.calls = calls;
+        this.recordings = recordings;
         this.consents = consents;
         this.audit = audit;
         this.hangUps = hangUps;
@@ -258,7 +264,7 @@ public final class SubjectRights {
 
     private Erasure eraseNow(Principal actor, UUID org, UUID contactId) {
         Instant now = now();
-        RecordingStore store = calls.recordings();
+        RecordingStore store = recordings;
         Erasure result = dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             ContactsRecord contact = tx.selectFrom(CONTACTS).where(CONTACTS.ID.eq(contactId))

@@ -105,7 +105,7 @@ class CallingWindowGuardTest {
         Call failed = dial("+12125550124", "");
         calls.end(org, failed.id(), Call.State.FAILED, "no audio");
         dial("+12125550125", ""); // still live
-        var stats = f.plane.campaigns().stats(acme.owner(), campaign);
+        var stats = f.plane.campaignProgress().stats(acme.owner(), campaign);
         assertEquals(3, stats.attempted());
         assertEquals(1, stats.connected());
         assertEquals(1, stats.failed());
@@ -115,7 +115,7 @@ class CallingWindowGuardTest {
         assertEquals(2, stats.billableMinutes());
         assertEquals(java.util.Map.of("callback", 1L), stats.dispositions());
         Fixtures.Tenant globex = f.tenant("Globex", "growth");
-        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaigns().stats(globex.owner(), campaign));
+        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaignProgress().stats(globex.owner(), campaign));
     }
 
     @Test

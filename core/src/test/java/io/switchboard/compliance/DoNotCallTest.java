@@ -91,7 +91,7 @@ class DoNotCallTest {
         var refused = assertThrows(SwitchboardException.FailedPrecondition.class,
                 () -> call(acme, Call.Direction.OUTBOUND, "+1 (415) 555-0123", ""));
         assertEquals("DO_NOT_CALL", refused.type());
-        assertTrue(refused.getMessage().contains("open.to_number"), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith(CallService.DIALLED_NUMBER + " is on"), refused.getMessage());
         assertTrue(f.audited.stream().anyMatch(e -> e.action().equals("call.refused")
                 && e.details().get("reason").equals("do_not_call")), "the refusal is recorded");
         assertEquals(0, calls.list(acme.owner(), "", "", Optional.empty(), 0, "").items().size(), "no call exists");

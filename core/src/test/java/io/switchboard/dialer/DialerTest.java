@@ -270,7 +270,7 @@ class DialerTest {
         assertEquals(CampaignState.RUNNING, state(c));
         assertEquals(1, workers.get(3).tick().completedCampaigns());
         assertEquals(CampaignState.COMPLETED, state(c));
-        var stats = f.plane.campaigns().stats(acme.owner(), c);
+        var stats = f.plane.campaignProgress().stats(acme.owner(), c);
         assertEquals(Map.of("done", 5L), stats.contacts());
         assertEquals(Map.of("completed", 4L, "voicemail", 1L), stats.outcomes());
         assertEquals(5, stats.dialAttempts());
@@ -356,7 +356,7 @@ class DialerTest {
             clock.advance(DialAttempts.CARRIER_OUTAGE_RETRY);
         }
         assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS), "the daily limit was not reached");
-        assertEquals(0, f.plane.campaigns().stats(acme.owner(), c).dialAttempts(), "nothing was attempted");
+        assertEquals(0, f.plane.campaignProgress().stats(acme.owner(), c).dialAttempts(), "nothing was attempted");
 
         carrier.down.set(false);
         d.tick();
@@ -366,7 +366,7 @@ class DialerTest {
         f.plane.dialAttempts().finish(carrier.dials.getFirst().attemptId(), DialOutcome.COMPLETED, "answered",
                 Optional.of(1000L));
         assertEquals("done", contactState(c, carrier.dials.getFirst().contactId()));
-        assertEquals(1, f.plane.campaigns().stats(acme.owner(), c).dialAttempts());
+        assertEquals(1, f.plane.campaignProgress().stats(acme.owner(), c).dialAttempts());
     }
 
     @Test
@@ -394,7 +394,7 @@ class DialerTest {
         assertEquals(granted, carrier.dials.getFirst().contactId());
         assertEquals(3, t.refused());
         assertEquals(1, t.deferred());
-        var stats = f.plane.campaigns().stats(acme.owner(), c);
+        var stats = f.plane.campaignProgress().stats(acme.owner(), c);
         assertEquals(Map.of("do_not_call", 1L, "national_do_not_call", 1L, "no_consent", 1L, "outside_calling_window", 1L),
                 stats.refusals());
         assertEquals(Map.of("skipped", 3L, "pending", 1L, "dialing", 1L), stats.contacts());
@@ -515,14 +515,14 @@ class DialerTest {
         f.plane.legalHolds().place(acme.owner(), Optional.of(io.switchboard.retention.LegalHold.Scope.CONTACT),
                 held.toString(), "litigation");
         var sweeper = new io.switchboard.retention.RetentionSweeper(dsl, clock,
-                f.calls(io.switchboard.testing.TestObjectStore.freshBucket()).recordings(), f.plane.auditLog(),
+                new io.switchboard.recordings.RecordingStore(io.switchboard.testing.TestObjectStore.freshBucket()), f.plane.auditLog(),
                 f.plane.plans(), 50);
         clock.advance(Duration.ofDays(91));
         var swept = sweeper.sweepAll();
         assertEquals(2, swept.callLogs(), "the unheld attempt and the refusal: " + swept);
         assertEquals(List.of(held), dsl.select(a.CONTACT_ID).from(a).fetch(a.CONTACT_ID));
         assertEquals(0, dsl.fetchCount(io.switchboard.db.Tables.DIAL_REFUSALS));
-        assertTrue(f.plane.campaigns().stats(acme.owner(), c).outcomes().equals(Map.of("completed", 1L)));
+        assertTrue(f.plane.campaignProgress().stats(acme.owner(), c).outcomes().equals(Map.of("completed", 1L)));
     }
 
     @Test
@@ -589,7 +589,7 @@ class DialerTest {
                 () -> f.plane.campaignProgress().contacts(other.owner(), c, "", 10, ""));
         assertThrows(SwitchboardException.NotFound.class,
                 () -> f.plane.campaignProgress().attempts(other.owner(), c, "", 10, ""));
-        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaigns().stats(other.owner(), c));
+        assertThrows(SwitchboardException.NotFound.class, () -> f.plane.campaignProgress().stats(other.owner(), c));
         var bad = assertThrows(SwitchboardException.InvalidArgument.class,
                 () -> f.plane.campaignProgress().contacts(acme.owner(), c, "ringing", 10, ""));
         assertTrue(bad.getMessage().contains("state"), bad.getMessage());

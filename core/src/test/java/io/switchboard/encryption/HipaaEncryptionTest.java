@@ -20,6 +20,7 @@ import io.switchboard.agents.AgentSpec;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
+import io.switchboard.calls.TranscriptStore;
 import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.CallSummary;
 import io.switchboard.calls.TranscriptSegment;
@@ -56,8 +57,12 @@ class HipaaEncryptionTest {
         masterA = MasterKeys.of(keyA, List.of());
     }
 
+    private ContentSeal seal(MasterKeys master) {
+        return new ContentSeal(dsl, f.plane.clock(), master);
+    }
+
     private CallService calls(MasterKeys master) {
-        return f.calls(store, new ContentSeal(dsl, f.plane.clock(), master));
+        return f.calls(store, seal(master));
     }
 
     private Fixtures.Tenant tenant(String name, boolean hipaa) {
@@ -138,13 +143,15 @@ class HipaaEncryptionTest {
 
     @Test
     void contentWrittenBeforeHipaaModeIsSealedByTheWorkerPass() {
-        CallService calls = calls(masterA);
+        ContentSeal sealA = seal(masterA);
+        CallService calls = f.calls(store, sealA);
+        TranscriptStore transcripts = new TranscriptStore(dsl, f.plane.clock(), f.plane.plans(), sealA);
         Fixtures.Tenant clinic = tenant("Clinic", false);
         Call c = callWithContent(calls, clinic);
         assertTrue(storedText(c.id()).contains("nineteen"));
         f.plane.organizations().update(clinic.owner(), Optional.empty(), Optional.of(true));
-        assertEquals(2, calls.sealExisting(100), "one transcript segment and one summary");
-        assertEquals(0, calls.sealExisting(100));
+        assertEquals(2, transcripts.sealExisting(100), "one transcript segment and one summary");
+        assertEquals(0, transcripts.sealExisting(100));
         assertFalse(storedText(c.id()).contains("nineteen"));
         assertEquals(SECRET, calls.transcript(clinic.owner().organizationId(), c.id()).getFirst().text());
         assertEquals(Map.of("birth_year", "1984"), calls.summary(clinic.owner().organizationId(), c.id()).orElseThrow()
@@ -164,9 +171,10 @@ class HipaaEncryptionTest {
         var missing = assertThrows(IllegalStateException.class, () -> onlyB.transcript(org, c.id()));
         assertTrue(missing.getMessage().contains("previous-master-key-files"), missing.getMessage());
 
-        CallService rotated = calls(MasterKeys.of(keyB, List.of(keyA)));
-        assertEquals(1, rotated.seal().rewrapAll());
-        assertEquals(0, rotated.seal().rewrapAll());
+        ContentSeal rotatedSeal = seal(MasterKeys.of(keyB, List.of(keyA)));
+        CallService rotated = f.calls(store, rotatedSeal);
+        assertEquals(1, rotatedSeal.rewrapAll());
+        assertEquals(0, rotatedSeal.rewrapAll());
         assertEquals(MasterKeys.idOf(keyB), dsl.select(ORGANIZATION_DATA_KEYS.MASTER_KEY_ID).from(ORGANIZATION_DATA_KEYS)
                 .where(ORGANIZATION_DATA_KEYS.ORGANIZATION_ID.eq(org)).fetchSingle().value1());
         assertArrayEquals(sealedBefore, dsl.select(TRANSCRIPT_SEGMENTS.SEALED).from(TRANSCRIPT_SEGMENTS)
@@ -174,7 +182,7 @@ class HipaaEncryptionTest {
         assertEquals(SECRET, calls(MasterKeys.of(keyB, List.of())).transcript(org, c.id()).getFirst().text(),
                 "after re-wrapping, the old master key is no longer needed");
 
-        int v2 = rotated.seal().rotateDataKey(org);
+        int v2 = rotatedSeal.rotateDataKey(org);
         assertEquals(2, v2);
         Call later = callWithContent(rotated, clinic);
         assertEquals(SECRET, rotated.transcript(org, later.id()).getFirst().text());

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.switchboard.storage.ObjectStore;
 import io.switchboard.agents.AgentSpec;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.audio.G711;
@@ -41,6 +42,7 @@ class CallAgentTest {
     private static SpeechRecognizer recognizer;
     private Fixtures f;
     private CallService calls;
+    private ObjectStore store;
     private LiveEvents events;
     private Fixtures.Tenant acme;
 
@@ -58,7 +60,8 @@ class CallAgentTest {
     @BeforeEach
     void setUp() {
         f = Fixtures.fresh();
-        calls = f.calls(TestObjectStore.freshBucket());
+        store = TestObjectStore.freshBucket();
+        calls = f.calls(store);
         events = new LiveEvents(f.plane.database().dsl(), f.plane.contentSeal());
         acme = f.tenant("Acme", "growth");
     }
@@ -131,7 +134,7 @@ class CallAgentTest {
             assertEquals(List.of(new CallInput.Mark("greeting"), new CallInput.Dtmf("7"), new CallInput.End("hangup")),
                     greeter.inputs);
 
-            byte[] stereo = CallSessionTest.recording(calls, SessionProbe.awaitEnded(calls, call));
+            byte[] stereo = CallSessionTest.recording(store, calls, SessionProbe.awaitEnded(calls, call));
             assertEquals(caller.length * 2, stereo.length);
             short[] at8k = SpeechAudio.resample(greeting, 16_000, 8_000);
             for (int i = 0; i < caller.length; i++) {
@@ -161,7 +164,7 @@ class CallAgentTest {
             assertTrue(english.of(CallOutput.PlayAudio.class).isEmpty());
             assertFalse(english.of(CallOutput.Transcript.class).isEmpty());
             assertTrue(english.of(CallOutput.Transcript.class).stream().allMatch(t -> t.speaker().equals("unknown")));
-            assertArrayEquals(caller, CallSessionTest.recording(calls, call));
+            assertArrayEquals(caller, CallSessionTest.recording(store, calls, call));
             assertTrue(calls.stages(call.organizationId(), call.id()).stream()
                     .anyMatch(st -> st.name().equals(CallService.TRANSCRIBE_STAGE) && st.state().equals("succeeded")));
 

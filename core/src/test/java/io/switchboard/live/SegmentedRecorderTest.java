@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 class SegmentedRecorderTest {
 
     private CallService calls;
+
+    private ObjectStore store;
     private Call call;
     private final AtomicBoolean storeDown = new AtomicBoolean();
     private final AtomicLong now = new AtomicLong(1);
@@ -37,7 +39,8 @@ class SegmentedRecorderTest {
     @BeforeEach
     void setUp() {
         Fixtures f = Fixtures.fresh();
-        calls = f.calls(TestObjectStore.freshBucket());
+        store = TestObjectStore.freshBucket();
+        calls = f.calls(store);
         Fixtures.Tenant acme = f.tenant("Acme", "growth");
         String agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of()))
                 .id().toString();
@@ -76,7 +79,7 @@ class SegmentedRecorderTest {
         r.finish();
         assertEquals(3, r.segments());
         assertEquals(0, r.buffered());
-        assertArrayEquals(audio, CallSessionTest.recording(calls, calls.find(call.organizationId(), call.id()).orElseThrow()));
+        assertArrayEquals(audio, CallSessionTest.recording(store, calls, calls.find(call.organizationId(), call.id()).orElseThrow()));
     }
 
     @Test
@@ -93,7 +96,7 @@ class SegmentedRecorderTest {
         assertFalse(r.storeDown());
         assertEquals(1, r.segments(), "what waited is stored at once, in one segment");
         r.finish();
-        assertArrayEquals(audio, CallSessionTest.recording(calls, calls.find(call.organizationId(), call.id()).orElseThrow()));
+        assertArrayEquals(audio, CallSessionTest.recording(store, calls, calls.find(call.organizationId(), call.id()).orElseThrow()));
     }
 
     @Test

@@ -31,6 +31,7 @@ import io.switchboard.common.SwitchboardException;
 import io.switchboard.contacts.ContactSpec;
 import io.switchboard.retention.LegalHold;
 import io.switchboard.storage.ObjectStore;
+import io.switchboard.recordings.RecordingStore;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.TestObjectStore;
 import org.jooq.DSLContext;
@@ -59,7 +60,7 @@ class SubjectRightsTest {
         store = TestObjectStore.freshBucket();
         calls = f.calls(store);
         consents = new Consents(dsl, f.plane.clock(), f.plane.audit());
-        rights = new SubjectRights(dsl, f.plane.clock(), calls, consents, f.plane.audit());
+        rights = new SubjectRights(dsl, f.plane.clock(), calls, new RecordingStore(store), consents, f.plane.audit());
     }
 
     private record Person(Fixtures.Tenant t, UUID contact, Call call) {
@@ -87,7 +88,7 @@ class SubjectRightsTest {
         calls.saveSegment(org, c.id(), new TranscriptSegment(1, 0, "customer", 0, 1500, SPOKEN, List.of(), "recording"));
         calls.saveSummary(org, c.id(), new CallSummary(Optional.of("Ada Lovelace asked about account A-9931."),
                 Map.of("account", "A-9931"), Optional.of("callback"), "in-process", Map.of()));
-        calls.recordRecording(org, c.id(), calls.recordings().assemble(org, c.id(), c.format(), 1, 800));
+        calls.recordRecording(org, c.id(), new RecordingStore(store).assemble(org, c.id(), c.format(), 1, 800));
         consents.record(t.owner(), new Consents.Input(contact.toString(), Optional.of(Consent.Purpose.RECORDING), true,
                 "web-form", "203.0.113.7", Optional.empty()));
         return new Person(t, contact, calls.find(org, c.id()).orElseThrow());

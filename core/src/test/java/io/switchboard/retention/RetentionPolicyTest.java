@@ -43,6 +43,7 @@ import io.switchboard.plans.Plan;
 import io.switchboard.plans.PlanOverrides;
 import io.switchboard.plans.RetentionPeriod;
 import io.switchboard.storage.ObjectStore;
+import io.switchboard.recordings.RecordingStore;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.MutableClock;
 import io.switchboard.testing.TestObjectStore;
@@ -73,7 +74,7 @@ class RetentionPolicyTest {
         dsl = f.plane.database().dsl();
         store = TestObjectStore.freshBucket();
         calls = f.calls(store);
-        sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(), f.plane.plans(), 50);
+        sweeper = new RetentionSweeper(dsl, clock, new RecordingStore(store), f.plane.auditLog(), f.plane.plans(), 50);
     }
 
     /** What one tenant's calls hang off: an agent, a list, a campaign and a contact on it. */
@@ -108,7 +109,7 @@ class RetentionPolicyTest {
         }
         calls.saveSummary(o.id(), c.id(), new CallSummary(Optional.of("a summary"), Map.of(), Optional.empty(),
                 "in-process", Map.of()));
-        assertTrue(calls.recordRecording(o.id(), c.id(), calls.recordings().assemble(o.id(), c.id(), c.format(), 1, 8000)));
+        assertTrue(calls.recordRecording(o.id(), c.id(), new RecordingStore(store).assemble(o.id(), c.id(), c.format(), 1, 8000)));
         f.plane.usage().record(o.id(), UsageService.Metric.CALL_MS, 1000, Optional.of(c.id()), "call:" + c.id(),
                 clock.instant());
         return calls.find(o.id(), c.id()).orElseThrow();

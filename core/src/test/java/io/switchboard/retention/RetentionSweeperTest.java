@@ -52,7 +52,7 @@ class RetentionSweeperTest {
         dsl = f.plane.database().dsl();
         store = TestObjectStore.freshBucket();
         calls = f.calls(store);
-        sweeper = new RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(), f.plane.plans(), 2);
+        sweeper = new RetentionSweeper(dsl, clock, new RecordingStore(store), f.plane.auditLog(), f.plane.plans(), 2);
         acme = f.tenant("Acme", "growth");
         globex = f.tenant("Globex", "enterprise"); // unlimited retention
     }
@@ -71,7 +71,7 @@ class RetentionSweeperTest {
         }
         calls.saveSummary(org, c.id(), new CallSummary(Optional.of("a summary"), Map.of(), Optional.empty(), "in-process",
                 Map.of()));
-        RecordingStore.Assembled a = calls.recordings().assemble(org, c.id(), c.format(), 1, 8000);
+        RecordingStore.Assembled a = new RecordingStore(store).assemble(org, c.id(), c.format(), 1, 8000);
         assertTrue(calls.recordRecording(org, c.id(), a));
         return calls.find(org, c.id()).orElseThrow();
     }

@@ -32,7 +32,7 @@ class StorageReconcilerTest {
         ObjectStore store = TestObjectStore.freshBucket();
         var dsl = f.plane.database().dsl();
         CallService calls = f.calls(store);
-        RecordingStore recordings = calls.recordings();
+        RecordingStore recordings = new RecordingStore(store);
         Fixtures.Tenant acme = f.tenant("Acme", "growth");
         UUID org = acme.owner().organizationId();
         String agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()

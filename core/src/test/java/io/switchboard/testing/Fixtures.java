@@ -4,11 +4,11 @@ import java.time.Clock;
 
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.calls.TranscriptStore;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.common.Configs;
 import io.switchboard.encryption.ContentSeal;
 import io.switchboard.plans.PlanCatalog;
-import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.storage.ObjectStore;
 import io.switchboard.tenancy.ApiKey;
@@ -24,6 +24,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class Fixtures {
 
+    /**
+     * The plane's object store: nothing listens there, so a test that stores audio says where, through
+     * {@link #calls(ObjectStore)} (and modules without the test S3 endpoint on their class path still work).
+     */
+    private static final ObjectStore NO_STORE = new ObjectStore("http://127.0.0.1:9", "x", "y", "us-east-1", "none");
+
     public final ControlPlane plane;
     public final List<AuditEvent> audited = new CopyOnWriteArrayList<>();
     /** The bootstrap organisation with its platform-operator owner key. */
@@ -32,7 +38,8 @@ public final class Fixtures {
     private Fixtures(Clock clock) {
         TestDatabase db = TestDatabase.get();
         db.reset();
-        plane = ControlPlane.create(db.database(), clock, PlanCatalog.fromConfig(Configs.defaults()), audited::add);
+        plane = ControlPlane.builder(db.database(), PlanCatalog.fromConfig(Configs.defaults()), NO_STORE)
+                .clock(clock).alsoAuditTo(audited::add).build();
         operatorOrg = plane.organizations().bootstrap("Operator Org", "operator@example.com").orElseThrow();
     }
 
@@ -51,8 +58,8 @@ public final class Fixtures {
 
     public CallService calls(ObjectStore store, ContentSeal seal) {
         var dsl = plane.database().dsl();
-        return new CallService(dsl, plane.clock(), plane.plans(), new JobQueue(dsl, plane.clock(), JobQueue.Backoff.DEFAULT),
-                new RecordingStore(store), plane.audit(), seal, plane.webhooks());
+        return new CallService(dsl, plane.clock(), plane.plans(), plane.jobs(), new RecordingStore(store), plane.audit(),
+                new TranscriptStore(dsl, plane.clock(), plane.plans(), seal), plane.webhooks());
     }
 
     public Principal operator() {

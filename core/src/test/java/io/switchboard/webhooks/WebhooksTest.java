@@ -50,6 +50,7 @@ class WebhooksTest {
     private Fixtures f;
     private DSLContext dsl;
     private CallService calls;
+    private io.switchboard.storage.ObjectStore store;
     private WebhookDeliverer deliverer;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
 
@@ -57,7 +58,8 @@ class WebhooksTest {
     void setUp() {
         f = Fixtures.fresh(clock);
         dsl = f.plane.database().dsl();
-        calls = f.calls(TestObjectStore.freshBucket());
+        store = TestObjectStore.freshBucket();
+        calls = f.calls(store);
         deliverer = new WebhookDeliverer(dsl, clock, Duration.ofSeconds(10), 2);
     }
 
@@ -260,7 +262,7 @@ class WebhooksTest {
                 java.util.Optional.of("the caller wants a refund"), Map.of(), java.util.Optional.empty(), "in-process",
                 Map.of()));
         clock.advance(Duration.ofDays(90));
-        new io.switchboard.retention.RetentionSweeper(dsl, clock, calls.recordings(), f.plane.auditLog(),
+        new io.switchboard.retention.RetentionSweeper(dsl, clock, new io.switchboard.recordings.RecordingStore(store), f.plane.auditLog(),
                 f.plane.plans(), f.plane.webhooks(), 50).sweepAll();
         var sent = f.plane.webhooks().deliveries(acme.owner(), ep.endpoint().id().toString(), 50).stream()
                 .map(d -> {

@@ -26,7 +26,6 @@ import io.switchboard.common.Notifications;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.observe.Observability;
 import io.switchboard.telephony.TwilioTelephony;
-import io.switchboard.queue.JobQueue;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.WorkerRuntime;
 import io.switchboard.migrations.Migrations;
@@ -157,10 +156,9 @@ public final class DevStack implements AutoCloseable {
         store.ensureBucket();
         ControlPlane plane = Main.controlPlane(config, db,
                 Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")),
-                Main.masterKeyFile(config).orElse(home.resolve("master.key")));
+                Main.masterKeyFile(config).orElse(home.resolve("master.key")), store);
         String key = bootstrapKey(plane, home);
-        JobQueue queue = CallsWiring.queue(plane);
-        CallService calls = CallsWiring.callService(plane, queue, store);
+        CallService calls = plane.calls();
         Optional<SpeechRecognizer> recognizer = CallsWiring.recognizer(config);
         recognizer.ifPresent(r -> started.push(r::close));
         int port = config.get("server.port").asInt().orElse(50051);
@@ -204,7 +202,7 @@ public final class DevStack implements AutoCloseable {
         Optional<TwilioTelephony.Settings> dialing = carrier;
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
         Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)
-                ? Optional.of(WorkerRuntime.start(config, plane, calls, queue, recognizer,
+                ? Optional.of(WorkerRuntime.start(config, plane, recognizer,
                         dialing.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config)))
                 : Optional.empty();
         return new DevStack(home, embedded, db, store, plane, notifications, server, worker, recognizer, key,
@@ -233,12 +231,10 @@ public final class DevStack implements AutoCloseable {
 
     /**
      * Another worker process's worth of the pool against the same database and store (its own call service,
-     * queue and recogniser pool, no dialer): for load tests of more than one worker on one machine.
+     * job loop and recogniser pool, no dialer): for load tests of more than one worker on one machine.
      */
     public AutoCloseable startExtraWorker() {
-        JobQueue queue = CallsWiring.queue(plane);
-        CallService calls = CallsWiring.callService(plane, queue, store);
-        WorkerRuntime extra = WorkerRuntime.start(config, plane, calls, queue, recognizer);
+        WorkerRuntime extra = WorkerRuntime.start(config, plane, recognizer);
         return extra::close;
     }
 
@@ -265,9 +261,9 @@ public final class DevStack implements AutoCloseable {
                 config.get("db.pool-size").asInt().orElse(16));
         ControlPlane otherPlane = Main.controlPlane(config, other,
                 Main.auditKeyFile(config).orElse(home.resolve("audit-signing.key")),
-                Main.masterKeyFile(config).orElse(home.resolve("master.key")));
+                Main.masterKeyFile(config).orElse(home.resolve("master.key")), store);
         Notifications heard = Notifications.start(other.dataSource());
-        CallService calls = CallsWiring.callService(otherPlane, CallsWiring.queue(otherPlane), store);
+        CallService calls = otherPlane.calls();
         CallGrpcService grpc = CallsWiring.grpc(config, otherPlane, calls, recognizer, heard);
         SwitchboardServer s = SwitchboardServer.builder().controlPlane(otherPlane).notifications(heard).calls(grpc)
                 .addServices(CallsWiring.contentServices(otherPlane, calls, grpc, Optional.empty()))

@@ -1,6 +1,5 @@
 package io.switchboard.worker;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +32,8 @@ import io.switchboard.worker.pipeline.PipelineStage;
 import io.switchboard.worker.pipeline.RecordingStage;
 import io.switchboard.worker.pipeline.SummarizeStage;
 import io.switchboard.worker.pipeline.TranscribeStage;
+import io.switchboard.worker.maintenance.AbandonedCalls;
+import io.switchboard.worker.maintenance.HipaaBackfill;
 import io.switchboard.worker.pipeline.UsageStage;
 
 /**
@@ -58,9 +59,8 @@ public final class WorkerRuntime implements AutoCloseable {
         this.dialling = dialling;
     }
 
-    public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
-                                      Optional<SpeechRecognizer> recognizer) {
-        return start(config, plane, calls, queue, recognizer, Optional.empty(), NationalDoNotCall.none());
+    public static WorkerRuntime start(Config config, ControlPlane plane, Optional<SpeechRecognizer> recognizer) {
+        return start(config, plane, recognizer, Optional.empty(), NationalDoNotCall.none());
     }
 
     /**
@@ -68,13 +68,14 @@ public final class WorkerRuntime implements AutoCloseable {
      *                  says so)
      * @param national  the national do-not-call registry every campaign call is checked against
      */
-    public static WorkerRuntime start(Config config, ControlPlane plane, CallService calls, JobQueue queue,
-                                      Optional<SpeechRecognizer> recognizer, Optional<Telephony> telephony,
-                                      NationalDoNotCall national) {
+    public static WorkerRuntime start(Config config, ControlPlane plane, Optional<SpeechRecognizer> recognizer,
+                                      Optional<Telephony> telephony, NationalDoNotCall national) {
+        CallService calls = plane.calls();
+        JobQueue queue = plane.jobs();
         Config w = config.get("worker");
         List<PipelineStage> stages = new ArrayList<>();
-        stages.add(new RecordingStage(calls));
-        stages.add(recognizer.<PipelineStage>map(r -> new TranscribeStage(calls, r)).orElse(new PipelineStage() {
+        stages.add(new RecordingStage(calls, plane.recordings()));
+        stages.add(recognizer.<PipelineStage>map(r -> new TranscribeStage(calls, plane.recordings(), r)).orElse(new PipelineStage() {
             @Override
             public String name() {
                 return CallService.TRANSCRIBE_STAGE;
@@ -97,15 +98,14 @@ public final class WorkerRuntime implements AutoCloseable {
                 w.get("lease").as(Duration.class).orElse(Duration.ofSeconds(60)),
                 w.get("poll-interval").as(Duration.class).orElse(Duration.ofSeconds(5))),
                 List.of(new CallPipeline(calls, stages)));
-        Duration silence = w.get("abandoned-call-after").as(Duration.class).orElse(Duration.ofMinutes(2));
-        // every 30 s, or as often as the setting itself when shorter: a call is ended within twice the setting
-        Duration abandonedSweepEvery = silence.compareTo(Duration.ofSeconds(30)) >= 0 ? Duration.ofSeconds(30)
-                : silence.compareTo(Duration.ofSeconds(1)) > 0 ? silence : Duration.ofSeconds(1);
+        AbandonedCalls abandoned = new AbandonedCalls(plane.callRepository(), calls, plane.clock(),
+                w.get("abandoned-call-after").as(Duration.class).orElse(Duration.ofMinutes(2)));
+        Duration abandonedSweepEvery = abandoned.interval();
         ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("abandoned-calls").unstarted(r));
         sweeper.scheduleWithFixedDelay(() -> {
             try {
-                int n = calls.failAbandoned(silence);
+                int n = abandoned.sweep();
                 if (n > 0) {
                     LOG.info(() -> n + " abandoned call(s) ended; their audio goes through the pipeline");
                 }
@@ -140,7 +140,7 @@ public final class WorkerRuntime implements AutoCloseable {
         // Retention on threads of its own, so a large backlog never delays the sweeps above. The bound on how
         // late an expired item goes is this interval plus the time to delete what expired within it (README).
         Config r = config.get("retention");
-        RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
+        RetentionSweeper retention = new RetentionSweeper(plane.database().dsl(), plane.clock(), plane.recordings(),
                 plane.auditLog(), plane.plans(), plane.webhooks(), r.get("batch").asInt().orElse(500));
         ScheduledExecutorService retentionThreads = Executors.newScheduledThreadPool(2,
                 t -> Thread.ofPlatform().daemon().name("retention").unstarted(t));
@@ -163,26 +163,21 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "retention sweep failed; it is retried next interval", e);
             }
         }, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+        HipaaBackfill backfill = new HipaaBackfill(plane.transcripts(), plane.contentSeal(),
+                r.get("batch").asInt().orElse(500));
         retentionThreads.scheduleWithFixedDelay(() -> {
             try {
-                int sealed = 0;
-                int n;
-                do {
-                    n = calls.sealExisting(r.get("batch").asInt().orElse(500));
-                    sealed += n;
-                } while (n > 0);
-                int rewrapped = calls.seal().rewrapAll();
-                int total = sealed;
-                if (total > 0 || rewrapped > 0) {
-                    LOG.info(() -> "encryption: sealed " + total + " row(s) of HIPAA-mode content, re-wrapped "
-                            + rewrapped + " data key(s) with the current master key");
+                HipaaBackfill.Result done = backfill.run();
+                if (done.sealed() > 0 || done.rewrapped() > 0) {
+                    LOG.info(() -> "encryption: sealed " + done.sealed() + " row(s) of HIPAA-mode content, re-wrapped "
+                            + done.rewrapped() + " data key(s) with the current master key");
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "sealing or re-wrapping failed; it is retried next interval", e);
             }
         }, 0, sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
         Config wh = config.get("webhooks");
-        WebhookDeliverer deliverer = new WebhookDeliverer(plane.database().dsl(), Clock.systemUTC(),
+        WebhookDeliverer deliverer = new WebhookDeliverer(plane.database().dsl(), plane.clock(),
                 wh.get("timeout").as(Duration.class).orElse(Duration.ofSeconds(10)),
                 wh.get("per-endpoint").asInt().orElse(4));
         sweeper.scheduleWithFixedDelay(() -> {
@@ -192,7 +187,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "webhook dispatch failed; it is retried shortly", e);
             }
         }, 500, wh.get("poll-interval").as(Duration.class).orElse(Duration.ofMillis(500)).toMillis(), TimeUnit.MILLISECONDS);
-        StorageReconciler reconciler = new StorageReconciler(plane.database().dsl(), Clock.systemUTC(), calls.recordings(),
+        StorageReconciler reconciler = new StorageReconciler(plane.database().dsl(), plane.clock(), plane.recordings(),
                 r.get("reconcile-settle").as(Duration.class).orElse(Duration.ofHours(1)));
         Duration reconcileEvery = r.get("reconcile-interval").as(Duration.class).orElse(Duration.ofHours(6));
         retentionThreads.scheduleWithFixedDelay(() -> {
@@ -222,7 +217,7 @@ public final class WorkerRuntime implements AutoCloseable {
                                  List<ScheduledExecutorService> schedulers) {
         Config d = config.get("dialer");
         Dialer.Settings defaults = Dialer.Settings.defaults(WorkerLoop.Settings.defaultWorkerId());
-        Dialer dialer = new Dialer(plane.database().dsl(), Clock.systemUTC(), plane.plans(), plane.campaigns(),
+        Dialer dialer = new Dialer(plane.database().dsl(), plane.clock(), plane.plans(), plane.campaigns(),
                 plane.dialAttempts(), new DialGuards(national), telephony, new Dialer.Settings(defaults.worker(),
                 d.get("sync-interval").as(Duration.class).orElse(defaults.syncInterval()),
                 d.get("placing-timeout").as(Duration.class).orElse(defaults.placingTimeout()),

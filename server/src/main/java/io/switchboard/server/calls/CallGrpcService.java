@@ -187,7 +187,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             } else if (failure.get() instanceof CallSession.IdleTimeout idle) {
                 out.onError(Status.DEADLINE_EXCEEDED.withDescription(idle.getMessage()).asRuntimeException());
             } else {
-                out.onError(ErrorMapping.toStatus(failure.get()));
+                out.onError(ErrorMapping.toStatus(OpenCallErrors.translate(failure.get())));
             }
         }
     }
@@ -251,7 +251,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                             if (call != null) {
                                 throw new SwitchboardException.InvalidArgument("open", "sent twice");
                             }
-                            call = calls.open(actor, spec(req.getOpen()), Origin.CLIENT);
+                            call = OpenCallErrors.open(calls, actor, spec(req.getOpen()), Origin.CLIENT);
                             Call c = call;
                             decoder = new StreamDecoder(new AudioFormat(c.format().encoding(), c.format().sampleRate(),
                                     c.format().channels(), container(req.getOpen().getFormat().getContainer())), 16_000);

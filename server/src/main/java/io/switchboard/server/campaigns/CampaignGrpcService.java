@@ -104,7 +104,7 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
 
     @Override
     public void getCampaignStats(GetCampaignStatsRequest req, StreamObserver<CampaignStats> out) {
-        CampaignService.Stats s = campaigns.stats(Principals.current(), req.getId());
+        CampaignProgress.Stats s = progress.stats(Principals.current(), req.getId());
         reply(out, CampaignStats.newBuilder().setCampaignId(s.campaignId().toString()).setAttempted(s.attempted())
                 .setConnected(s.connected()).setFailed(s.failed()).setActive(s.active())
                 .setContactsReached(s.contactsReached()).setCallMilliseconds(s.callMs())

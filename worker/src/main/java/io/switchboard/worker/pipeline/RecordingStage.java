@@ -8,9 +8,11 @@ import io.switchboard.recordings.RecordingStore;
 public final class RecordingStage implements PipelineStage {
 
     private final CallService calls;
+    private final RecordingStore recordings;
 
-    public RecordingStage(CallService calls) {
+    public RecordingStage(CallService calls, RecordingStore recordings) {
         this.calls = calls;
+        this.recordings = recordings;
     }
 
     @Override
@@ -25,11 +27,11 @@ public final class RecordingStage implements PipelineStage {
             return Result.done("already assembled: " + c.recording().get().key());
         }
         int segments = calls.segments(c.organizationId(), c.id());
-        RecordingStore.Assembled a = calls.recordings().assemble(c.organizationId(), c.id(), c.format(), segments,
+        RecordingStore.Assembled a = recordings.assemble(c.organizationId(), c.id(), c.format(), segments,
                 c.audioBytes());
         job.context().checkpoint();
         calls.recordRecording(c.organizationId(), c.id(), a);
-        calls.recordings().deleteSegments(c.organizationId(), c.id(), segments);
+        recordings.deleteSegments(c.organizationId(), c.id(), segments);
         return Result.done(a.bytes() + " bytes from " + segments + " segments, sha256 " + a.sha256());
     }
 }

@@ -9,6 +9,7 @@ import io.switchboard.audio.StreamDecoder;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.recordings.RecordingStore;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.TranscriptEvent;
 import io.switchboard.worker.WorkerMetrics;
@@ -21,10 +22,12 @@ import io.switchboard.worker.WorkerMetrics;
 public final class TranscribeStage implements PipelineStage {
 
     private final CallService calls;
+    private final RecordingStore recordings;
     private final SpeechRecognizer recognizer;
 
-    public TranscribeStage(CallService calls, SpeechRecognizer recognizer) {
+    public TranscribeStage(CallService calls, RecordingStore recordings, SpeechRecognizer recognizer) {
         this.calls = calls;
+        this.recordings = recordings;
         this.recognizer = recognizer;
     }
 
@@ -43,7 +46,7 @@ public final class TranscribeStage implements PipelineStage {
         List<SpeechRecognizer.Session> sessions = new ArrayList<>();
         List<List<TranscriptEvent>> finals = new ArrayList<>();
         long started = System.nanoTime();
-        try (InputStream in = calls.recordings().open(rec.key())) {
+        try (InputStream in = recordings.open(rec.key())) {
             for (int ch = 0; ch < c.format().channels(); ch++) {
                 sessions.add(recognizer.open("en-US", c.format().sampleRate()));
                 finals.add(new ArrayList<>());
