@@ -37,7 +37,8 @@ import io.helidon.webserver.spi.ServerConnectionSelector;
  * filter that declines grpc-web, which then goes to the HTTP routing like any request. Given to the listener
  * before the discovered selectors, it serves HTTP/2 with prior knowledge (h2c) and, with TLS, ALPN {@code h2}.
  * An HTTP/1.1 {@code Upgrade: h2c} never carries a grpc-web call: Helidon does not upgrade a request with a
- * body, so such a call is answered over HTTP/1.1.
+ * body, so such a call is answered over HTTP/1.1. Each gRPC stream is let go once answered
+ * ({@link AnsweredStreamsReleased}), so a connection that lives for days does not keep its finished calls.
  */
 public final class GrpcWebHttp2 {
 
@@ -48,7 +49,7 @@ public final class GrpcWebHttp2 {
     public static ServerConnectionSelector connectionSelector(GrpcConfig grpc) {
         return new LiteralPseudoHeadersAccepted(Http2ConnectionSelector.builder()
                 .http2Config(Http2Config.create())
-                .addSubProtocolSelector(new GrpcButNotGrpcWeb(GrpcProtocolSelector.create(grpc)))
+                .addSubProtocolSelector(new GrpcButNotGrpcWeb(new AnsweredStreamsReleased(GrpcProtocolSelector.create(grpc))))
                 .build());
     }
 
