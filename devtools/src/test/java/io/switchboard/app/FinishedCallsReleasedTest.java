@@ -15,6 +15,7 @@ import javax.management.ObjectName;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.Call;
@@ -36,11 +37,11 @@ class FinishedCallsReleasedTest {
     private static final int CALLS = 200;
     /** A few calls may still be finishing when the heap is counted; a leak keeps one of each per call. */
     private static final int BOUND = CALLS / 10;
-    /** One each per gRPC call: Helidon's HTTP/2 stream, its gRPC handler, and our live call. */
+    /** One each per gRPC call: Helidon's HTTP/2 stream, its gRPC handler, our live call and its stream adapter. */
     private static final List<String> PER_CALL = List.of("io.helidon.webserver.http2.Http2ServerStream",
-            "io.helidon.webserver.grpc.GrpcProtocolHandler", "LiveCall");
+            "io.helidon.webserver.grpc.GrpcProtocolHandler", "io.switchboard.live.CallSession", "LiveStream");
     /** Held by this test while it counts: proves the histogram is read. */
-    private static final String HELD = "io.switchboard.app.DevStack";
+    private static final String HELD = "io.switchboard.devtools.DevStack";
 
     @TempDir
     static Path home;
@@ -51,7 +52,7 @@ class FinishedCallsReleasedTest {
     static void start() throws Exception {
         stack = TestStacks.start(home, Map.of("dev.worker", "false", "dev.softphone.enabled", "false",
                 "transcription.pool-size", "1"));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server.port()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
     }
 
     @AfterAll
@@ -61,7 +62,7 @@ class FinishedCallsReleasedTest {
 
     @Test
     void liveCallsFinishedOverOneConnectionAreNotKeptByIt() throws Exception {
-        String key = TestStacks.organization(channel, stack.operatorKey, "Bridge", "growth");
+        String key = TestStacks.organization(channel, stack.operatorKey(), "Bridge", "growth");
         String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
                 .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Bridge reception")
                         .setLanguage("en-US")).build()).getId();
