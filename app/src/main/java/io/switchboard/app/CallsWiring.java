@@ -15,6 +15,7 @@ import io.switchboard.calls.CallService;
 import io.switchboard.calls.LiveEvents;
 import io.switchboard.common.Notifications;
 import io.switchboard.dialer.NationalDoNotCall;
+import io.switchboard.live.LiveCalls;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
 import io.switchboard.queue.JobQueue;
@@ -63,7 +64,7 @@ final class CallsWiring {
     static List<BindableService> contentServices(ControlPlane plane, CallService calls, CallGrpcService streams,
                                                  Optional<TwilioTelephony.Settings> carrier) {
         Consents consents = new Consents(plane.database().dsl(), Clock.systemUTC(), plane.audit());
-        CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams,
+        CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams.sessions(),
                 plane.database().dsl());
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), Clock.systemUTC(), calls,
                 consents, plane.audit(), hangUps)));
@@ -94,16 +95,21 @@ final class CallsWiring {
     }
 
     static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
-        return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls, plane.agents()::organizationOf);
+        return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
+                plane.agents()::organizationOf);
     }
 
     /** @param notifications the server process's LISTEN connection (live calls' watchers on every server) */
     static CallGrpcService grpc(Config config, ControlPlane plane, CallService calls,
                                 Optional<SpeechRecognizer> recognizer, Notifications notifications) {
-        return new CallGrpcService(calls, new LiveEvents(plane.database().dsl(), plane.contentSeal()), notifications,
-                recognizer, config.get("calls.idle-timeout").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                config.get("calls.max-backlog").asLong().orElse(CallGrpcService.DEFAULT_MAX_BACKLOG),
-                config.get("calls.store-grace").as(Duration.class).orElse(CallGrpcService.DEFAULT_STORE_GRACE),
+        LiveEvents events = new LiveEvents(plane.database().dsl(), plane.contentSeal());
+        LiveCalls sessions = LiveCalls.builder(calls, events).eventEncoding(CallGrpcService::eventEncoding)
+                .recognizer(recognizer).languages(plane.agents())
+                .idleTimeout(config.get("calls.idle-timeout").as(Duration.class).orElse(LiveCalls.DEFAULT_IDLE_TIMEOUT))
+                .maxBacklog(config.get("calls.max-backlog").asLong().orElse(LiveCalls.DEFAULT_MAX_BACKLOG))
+                .storeGrace(config.get("calls.store-grace").as(Duration.class).orElse(LiveCalls.DEFAULT_STORE_GRACE))
+                .build();
+        return new CallGrpcService(calls, sessions, events, notifications,
                 config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG));
     }
 }

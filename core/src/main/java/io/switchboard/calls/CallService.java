@@ -119,8 +119,16 @@ public final class CallService {
         return seal;
     }
 
-    /** Validates the opening message and starts a call, refusing one more than the plan's live-call limit. */
+    /**
+     * Validates the opening message and starts a call, refusing one more than the plan's live-call limit. The
+     * platform's own principals (no API key: the dialer, the carrier) open as the {@link Origin#CARRIER}.
+     */
     public Call open(Principal actor, CallSpec spec) {
+        return open(actor, spec, actor.apiKeyId() == null ? Origin.CARRIER : Origin.CLIENT);
+    }
+
+    /** As {@link #open(Principal, CallSpec)}, for a call whose origin its transport states. */
+    public Call open(Principal actor, CallSpec spec, Origin origin) {
         actor.require(Role.AGENT, "placing or receiving calls");
         Violations v = new Violations();
         UUID agentId = id(v, "open.agent_id", spec.agentId(), true);
@@ -154,12 +162,12 @@ public final class CallService {
                 refuseIfDoNotCall(tx, actor, callee);
                 // a call the dialer placed was checked against the window when it was dialled, which is what the
                 // rules govern; the callee answering a minute later must not be hung up on
-                if (campaignId != null && !isPlatform(actor)) {
+                if (campaignId != null && origin != Origin.CARRIER) {
                     refuseOutsideCallingWindow(tx, actor, callee, campaignId, now);
                 }
             }
             // a campaign call the carrier opens was given its slot when the dialer claimed it
-            if (maxLive > 0 && !(isPlatform(actor) && campaignId != null)) {
+            if (maxLive > 0 && !(origin == Origin.CARRIER && campaignId != null)) {
                 tx.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", "calls:" + actor.organizationId()))
                         .fetch();
                 // live calls, and the dialer's attempts that hold a slot for a call not yet answered
@@ -489,11 +497,6 @@ public final class CallService {
         throw new SwitchboardException.FailedPrecondition("OUTSIDE_CALLING_WINDOW", "the callee's local time is "
                 + local + ", outside campaign " + campaignId + "'s calling window " + window.start() + "–" + window.end()
                 + " on " + window.days() + "; the call was not placed");
-    }
-
-    /** The platform itself (the dialer, a carrier's media stream) rather than an API key. */
-    private static boolean isPlatform(Principal actor) {
-        return actor.apiKeyId() == null;
     }
 
     /** What every call event says about the call: ids and numbers, never content. */

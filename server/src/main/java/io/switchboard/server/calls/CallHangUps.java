@@ -11,6 +11,7 @@ import io.switchboard.calls.LiveCallHangUp;
 import io.switchboard.common.Notifications;
 import io.switchboard.dialer.DialAttempts;
 import io.switchboard.dialer.Telephony;
+import io.switchboard.live.LiveCalls;
 
 /**
  * How this server hangs up a live call, wherever it is: a call the dialer placed through the carrier is
@@ -32,10 +33,10 @@ public final class CallHangUps implements LiveCallHangUp {
 
     private final DialAttempts attempts;
     private final Optional<Telephony> carrier;
-    private final CallGrpcService streams;
+    private final LiveCalls streams;
     private final DSLContext dsl;
 
-    public CallHangUps(DialAttempts attempts, Optional<Telephony> carrier, CallGrpcService streams, DSLContext dsl) {
+    public CallHangUps(DialAttempts attempts, Optional<Telephony> carrier, LiveCalls streams, DSLContext dsl) {
         this.attempts = attempts;
         this.carrier = carrier;
         this.streams = streams;

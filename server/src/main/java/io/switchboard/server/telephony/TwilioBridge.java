@@ -5,14 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.protobuf.ByteString;
-import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -21,29 +19,33 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.websocket.WsCloseCodes;
 import io.helidon.websocket.WsListener;
 import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallSpec;
+import io.switchboard.calls.Origin;
 import io.switchboard.dialer.DialAttempts;
 import io.switchboard.dialer.DialOutcome;
-import io.switchboard.server.calls.CallGrpcService;
+import io.switchboard.live.CallInput;
+import io.switchboard.live.CallOutput;
+import io.switchboard.live.CallSession;
+import io.switchboard.live.LiveCalls;
+import io.switchboard.live.SessionListener;
 import io.switchboard.telephony.FormEncoding;
 import io.switchboard.telephony.TwilioSignature;
 import io.switchboard.telephony.TwilioTelephony;
+import io.switchboard.telephony.twilio.MediaMessage;
+import io.switchboard.telephony.twilio.MediaStreamCodec;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
-import io.switchboard.v1.AudioFormat;
-import io.switchboard.v1.EndCall;
-import io.switchboard.v1.OpenCall;
-import io.switchboard.v1.StreamCallRequest;
-import io.switchboard.v1.StreamCallResponse;
 
 /**
  * The carrier's side of the platform, Twilio-compatible: status callbacks ({@code POST
  * /telephony/twilio/status?attempt_id=...}) settle dial attempts, and the Media Streams WebSocket
- * ({@code /telephony/twilio/media}) feeds an answered call's audio into the same live pipeline as the gRPC
- * {@code StreamCall}. Every request must carry a valid {@code X-Twilio-Signature} computed with the
+ * ({@code /telephony/twilio/media}) feeds an answered call's audio to a live {@link CallSession}, as the gRPC
+ * {@code StreamCall} does. Every request must carry a valid {@code X-Twilio-Signature} computed with the
  * account's auth token over the URL under {@code publicUrl}; an unsigned or mis-signed request is refused
  * (HTTP 403, or no WebSocket upgrade) before anything is read or stored.
  */
@@ -51,27 +53,25 @@ public final class TwilioBridge implements HttpService {
 
     private static final Logger LOG = Logger.getLogger(TwilioBridge.class.getName());
     private static final HeaderName SIGNATURE = HeaderNames.create(TwilioSignature.HEADER);
-    /** Largest media-stream message accepted: a Twilio frame is ~300 bytes; generous for larger chunks. */
-    static final int MAX_MESSAGE = 64 * 1024;
 
     private final String authToken;
     private final String publicBase;
     private final String mediaUrl;
     private final DialAttempts attempts;
-    private final CallGrpcService calls;
+    private final LiveCalls sessions;
     private final Function<UUID, Optional<UUID>> agentOrganization;
 
     /**
      * @param publicUrl         the base URL the carrier uses to reach this server (signatures are over URLs under it)
      * @param agentOrganization the organisation of a live agent, for inbound calls
      */
-    public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, CallGrpcService calls,
+    public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, LiveCalls sessions,
                         Function<UUID, Optional<UUID>> agentOrganization) {
         this.authToken = authToken;
         this.publicBase = publicUrl.toString().replaceAll("/$", "");
         this.mediaUrl = TwilioTelephony.mediaUrl(publicUrl);
         this.attempts = attempts;
-        this.calls = calls;
+        this.sessions = sessions;
         this.agentOrganization = agentOrganization;
     }
 
@@ -202,15 +202,16 @@ public final class TwilioBridge implements HttpService {
     }
 
     /**
-     * One carrier media stream: {@code start} names the dial attempt (custom parameter {@code attempt_id}),
-     * whose organisation, campaign, contact and agent the call is opened with; {@code media} frames are its
-     * audio (8 kHz μ-law, base64); {@code stop}, or the socket closing, ends it. Malformed messages end the
-     * stream with a close code that says why; the audio already received is kept.
+     * One carrier media stream, a thin adapter between the carrier's JSON ({@link MediaStreamCodec}) and a live
+     * call's {@link CallSession}: {@code start} names the dial attempt (custom parameter {@code attempt_id}),
+     * whose organisation, campaign, contact and agent the call is opened with, as the {@link Origin#CARRIER};
+     * {@code media} frames are its audio (8 kHz μ-law, base64); {@code stop}, or the socket closing, ends it.
+     * Agent audio goes back as {@code media}, {@code mark} and {@code clear}. A protocol fault ends the stream
+     * with a close code that says why, and the call with that reason; the audio already received is kept.
      */
     private final class MediaStream implements WsListener {
         private final StringBuilder partial = new StringBuilder();
-        private StreamObserver<StreamCallRequest> call;
-        private DialAttempts.Attempt attempt;
+        private CallSession call;
         private boolean ended;
 
         @Override
@@ -229,8 +230,8 @@ public final class TwilioBridge implements HttpService {
             if (ended) {
                 return;
             }
-            if (partial.length() + text.length() > MAX_MESSAGE) {
-                refuse(session, WsCloseCodes.TOO_BIG, "message over " + MAX_MESSAGE + " bytes");
+            if (partial.length() + text.length() > MediaMessage.MAX_MESSAGE) {
+                refuse(session, MediaStreamCodec.TOO_BIG, "message over " + MediaMessage.MAX_MESSAGE + " bytes");
                 return;
             }
             partial.append(text);
@@ -246,26 +247,30 @@ public final class TwilioBridge implements HttpService {
                 refuse(session, e.closeCode(), e.getMessage());
                 return;
             }
-            switch (m) {
-                case MediaMessage.Ignored ignored -> {
-                    // the protocol handshake, playback marks, key presses, events of newer protocol versions
+            if (m instanceof MediaMessage.Start s) {
+                start(session, s);
+                return;
+            }
+            if (call == null && m instanceof MediaMessage.Media) {
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "media: before start");
+                return;
+            }
+            Optional<CallInput> input = MediaStreamCodec.input(m);
+            if (call != null && input.isPresent()) {
+                call.accept(input.get()); // the handshake, our own audio echoed back, newer events: nothing
+            }
+            if (m instanceof MediaMessage.Stop) {
+                if (call != null) {
+                    call.inputEnded();
                 }
-                case MediaMessage.Start s -> start(session, s);
-                case MediaMessage.Media media -> media(session, media);
-                case MediaMessage.Stop stop -> {
-                    if (call != null) {
-                        call.onNext(StreamCallRequest.newBuilder().setEnd(EndCall.newBuilder().setReason("hangup")).build());
-                        call.onCompleted();
-                    }
-                    ended = true;
-                    session.close(WsCloseCodes.NORMAL_CLOSE, "stream stopped");
-                }
+                ended = true;
+                session.close(MediaStreamCodec.NORMAL_CLOSE, "stream stopped");
             }
         }
 
         private void start(WsSession session, MediaMessage.Start s) {
             if (call != null) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start: sent twice");
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start: sent twice");
                 return;
             }
             JsonNode custom = s.customParameters();
@@ -275,19 +280,19 @@ public final class TwilioBridge implements HttpService {
             }
             String attemptText = custom.path("attempt_id").asText("");
             if (!TwilioSignature.verifyStreamToken(authToken, custom.path("token").asText(null), "attempt", attemptText)) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.token: does not match the attempt");
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.token: does not match the attempt");
                 return;
             }
             Optional<UUID> id = uuid(attemptText);
-            attempt = id.flatMap(attempts::find).orElse(null);
+            DialAttempts.Attempt attempt = id.flatMap(attempts::find).orElse(null);
             if (attempt == null) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
                 return;
             }
             String callSid = s.callSid();
             if (attempt.carrierCallId().filter(c -> !c.equals(callSid)).isPresent() || attempt.state().equals("finished")
                     || attempt.callId().isPresent()) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
                 return;
             }
             if (!mulaw8k(session, s)) {
@@ -295,11 +300,10 @@ public final class TwilioBridge implements HttpService {
             }
             attempts.answered(attempt.id());
             UUID attemptId = attempt.id();
-            open(session, attempt.organizationId(), r -> attempts.linkCall(attemptId, UUID.fromString(r.getId())),
-                    OpenCall.newBuilder().setAgentId(attempt.agentId().toString())
-                            .setCampaignId(attempt.campaignId().toString()).setContactId(attempt.contactId().toString())
-                            .setDirection(OpenCall.Direction.DIRECTION_OUTBOUND).setFromNumber(attempt.from())
-                            .setToNumber(attempt.to()));
+            open(session, s, attempt.organizationId(), c -> attempts.linkCall(attemptId, c.id()),
+                    new CallSpec(attempt.agentId().toString(), attempt.campaignId().toString(),
+                            attempt.contactId().toString(), Call.Direction.OUTBOUND, attempt.from(), attempt.to(),
+                            AudioFormat.Encoding.MULAW, MediaStreamCodec.SAMPLE_RATE, 1, AudioFormat.Container.RAW));
         }
 
         /** A call to one of the account's numbers, answered by the agent the voice webhook named. */
@@ -309,28 +313,29 @@ public final class TwilioBridge implements HttpService {
             if (!callSid.equals(format.callSid()) || !TwilioSignature.verifyStreamToken(authToken,
                     custom.path("token").asText(null), "inbound", agentText, custom.path("from").asText(""),
                     custom.path("to").asText(""), callSid)) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY,
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY,
                         "start.customParameters.token: does not match the call's agent, numbers and call sid");
                 return;
             }
             Optional<UUID> agent = uuid(agentText);
             Optional<UUID> org = agent.flatMap(agentOrganization);
             if (org.isEmpty()) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "start.customParameters.agent_id: no such agent");
+                refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.agent_id: no such agent");
                 return;
             }
             if (!mulaw8k(session, format)) {
                 return;
             }
-            open(session, org.get(), r -> { }, OpenCall.newBuilder().setAgentId(agent.get().toString())
-                    .setDirection(OpenCall.Direction.DIRECTION_INBOUND)
-                    .setFromNumber(abbreviate(custom.path("from").asText("")))
-                    .setToNumber(abbreviate(custom.path("to").asText(""))));
+            open(session, format, org.get(), c -> { }, new CallSpec(agent.get().toString(), "", "",
+                    Call.Direction.INBOUND, abbreviate(custom.path("from").asText("")),
+                    abbreviate(custom.path("to").asText("")), AudioFormat.Encoding.MULAW, MediaStreamCodec.SAMPLE_RATE, 1,
+                    AudioFormat.Container.RAW));
         }
 
         private boolean mulaw8k(WsSession session, MediaMessage.Start f) {
-            if (!f.encoding().equals("audio/x-mulaw") || f.sampleRate() != 8000 || f.channels() != 1) {
-                refuse(session, WsCloseCodes.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
+            if (!f.encoding().equals(MediaStreamCodec.ENCODING) || f.sampleRate() != MediaStreamCodec.SAMPLE_RATE
+                    || f.channels() != 1) {
+                refuse(session, MediaStreamCodec.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
                         + " is accepted, got " + abbreviate(f.encoding() + "/" + f.sampleRate() + "/" + f.channels()));
                 return false;
             }
@@ -338,49 +343,38 @@ public final class TwilioBridge implements HttpService {
         }
 
         /** Opens the live call on behalf of the organisation, as the carrier. */
-        private void open(WsSession session, UUID org, java.util.function.Consumer<io.switchboard.v1.Call> accepted,
-                          OpenCall.Builder open) {
+        private void open(WsSession session, MediaMessage.Start start, UUID org, Consumer<Call> accepted, CallSpec spec) {
             Principal carrier = Principal.system(org, Role.AGENT, "carrier:twilio");
-            call = calls.live(carrier, new StreamObserver<>() {
+            MediaStreamCodec codec = new MediaStreamCodec(start.streamSid());
+            call = sessions.open(carrier, new SessionListener() {
                 @Override
-                public void onNext(StreamCallResponse r) {
-                    if (r.hasAccepted()) {
-                        accepted.accept(r.getAccepted());
+                public void on(CallOutput output) {
+                    if (output instanceof CallOutput.Accepted a) {
+                        accepted.accept(a.call());
+                    }
+                    for (String text : codec.output(output)) {
+                        session.send(text, true);
                     }
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                    Status st = Status.fromThrowable(t);
-                    LOG.warning("media stream ended: " + st.getCode() + " " + st.getDescription());
-                    session.close(WsCloseCodes.UNEXPECTED_CONDITION, abbreviate(st.getCode() + ": " + st.getDescription()));
-                }
-
-                @Override
-                public void onCompleted() {
-                    session.close(WsCloseCodes.NORMAL_CLOSE, "call ended");
+                public void closed(Optional<RuntimeException> failure) {
+                    if (failure.isEmpty()) {
+                        session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
+                        return;
+                    }
+                    LOG.warning("media stream ended: " + failure.get().getMessage());
+                    session.close(MediaStreamCodec.UNEXPECTED_CONDITION, abbreviate(failure.get().getMessage()));
                 }
             });
-            call.onNext(StreamCallRequest.newBuilder().setOpen(open.setFormat(AudioFormat.newBuilder()
-                    .setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(8000).setChannels(1))).build());
+            call.accept(new CallInput.Open(spec, Origin.CARRIER));
         }
 
-        private void media(WsSession session, MediaMessage.Media media) {
-            if (call == null) {
-                refuse(session, WsCloseCodes.VIOLATED_POLICY, "media: before start");
-                return;
-            }
-            if (!media.track().equals("inbound")) {
-                return; // our own audio echoed back: not the callee's
-            }
-            call.onNext(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(media.audio())).build());
-        }
-
-        /** Ends the stream for a protocol fault; a call already open keeps its audio and fails. */
+        /** Ends the stream for a protocol fault; a call already open keeps its audio and fails, saying why. */
         private void refuse(WsSession session, int code, String why) {
             ended = true;
             if (call != null) {
-                call.onError(Status.INVALID_ARGUMENT.withDescription("media stream: " + why).asRuntimeException());
+                call.transportFailed("media stream refused: " + abbreviate(why));
             }
             LOG.warning("media stream refused: " + why);
             session.close(code, abbreviate(why));
@@ -390,7 +384,7 @@ public final class TwilioBridge implements HttpService {
         public synchronized void onClose(WsSession session, int status, String reason) {
             if (call != null && !ended) {
                 ended = true;
-                call.onCompleted(); // the carrier hung up without a stop: the call ends with what arrived
+                call.inputEnded(); // the carrier hung up without a stop: the call ends with what arrived
             }
         }
 
@@ -399,7 +393,7 @@ public final class TwilioBridge implements HttpService {
             LOG.log(Level.WARNING, "media stream failed", t);
             if (call != null && !ended) {
                 ended = true;
-                call.onError(t);
+                call.transportFailed("media stream failed: " + abbreviate(String.valueOf(t.getMessage())));
             }
         }
     }

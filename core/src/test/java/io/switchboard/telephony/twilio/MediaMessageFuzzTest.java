@@ -1,4 +1,4 @@
-package io.switchboard.server.telephony;
+package io.switchboard.telephony.twilio;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Base64;
@@ -61,13 +62,17 @@ class MediaMessageFuzzTest {
     void deepNestingAndHugeStringsAreRefusedNotChased() throws Exception {
         String deep = "{\"event\":\"start\",\"start\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
         var nested = assertThrows(MediaMessage.Malformed.class, () -> MediaMessage.parse(deep));
-        assertEquals(io.helidon.websocket.WsCloseCodes.NOT_CONSISTENT, nested.closeCode());
-        String huge = "{\"event\":\"media\",\"media\":{\"payload\":\"" + "A".repeat(TwilioBridge.MAX_MESSAGE + 4) + "\"}}";
+        assertEquals(MediaStreamCodec.NOT_CONSISTENT, nested.closeCode());
+        String huge = "{\"event\":\"media\",\"media\":{\"payload\":\"" + "A".repeat(MediaMessage.MAX_MESSAGE + 4) + "\"}}";
         assertThrows(MediaMessage.Malformed.class, () -> MediaMessage.parse(huge));
         assertThrows(MediaMessage.Malformed.class, () -> MediaMessage.parse("{\"event\":7}"));
         assertThrows(MediaMessage.Malformed.class,
                 () -> MediaMessage.parse("{\"event\":\"media\",\"media\":{\"payload\":\"***\"}}"));
-        assertInstanceOf(MediaMessage.Ignored.class, MediaMessage.parse("{\"event\":\"mark\",\"mark\":{\"name\":\"x\"}}"));
+        assertEquals(new MediaMessage.Mark("x"), MediaMessage.parse("{\"event\":\"mark\",\"mark\":{\"name\":\"x\"}}"));
+        assertEquals(new MediaMessage.Dtmf("5"), MediaMessage.parse("{\"event\":\"dtmf\",\"dtmf\":{\"digit\":\"5\"}}"));
+        var noDigit = assertThrows(MediaMessage.Malformed.class, () -> MediaMessage.parse("{\"event\":\"dtmf\"}"));
+        assertTrue(noDigit.getMessage().startsWith("dtmf.digit"), noDigit.getMessage());
+        assertInstanceOf(MediaMessage.Ignored.class, MediaMessage.parse("{\"event\":\"newer-event\"}"));
     }
 
     @Provide

@@ -1,0 +1,17 @@
+package io.switchboard.live;
+
+/** The agent's side of a live call, handed to its {@link CallAgent}; callable from any thread. */
+public interface AgentVoice {
+
+    /**
+     * Plays PCM16 mono audio to the caller ({@link CallOutput.PlayAudio}); it is recorded on the agent channel as
+     * it is played, paced by the caller's audio. {@code mark} (may be empty) comes back as {@link CallInput.Mark}.
+     */
+    void play(short[] pcm16, int sampleRate, String mark);
+
+    /** Barge-in: {@link CallOutput.ClearAudio}, and the agent channel's recording stops where playback stopped. */
+    void clear();
+
+    /** Ends the call as if the caller had hung up, with this end reason. */
+    void hangUp(String reason);
+}

@@ -1,0 +1,182 @@
+package io.switchboard.live;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.switchboard.agents.AgentSpec;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.audio.G711;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallService;
+import io.switchboard.calls.CallSpec;
+import io.switchboard.calls.LiveEvents;
+import io.switchboard.calls.Origin;
+import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.testing.Fixtures;
+import io.switchboard.testing.TestObjectStore;
+import io.switchboard.transcription.PocketSphinxRecognizer;
+import io.switchboard.transcription.SpeechAudio;
+import io.switchboard.transcription.SpeechRecognizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plug the conversation engine fits: an agent attached to a live call hears the caller, speaks through
+ * its voice (PlayAudio out, recorded on the agent channel as played), and the call is recognised in the
+ * agent's language, with real speech and the real recogniser.
+ */
+class CallAgentTest {
+
+    private static SpeechRecognizer recognizer;
+    private Fixtures f;
+    private CallService calls;
+    private LiveEvents events;
+    private Fixtures.Tenant acme;
+
+    @BeforeAll
+    static void load() {
+        recognizer = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"), 4,
+                Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void close() {
+        recognizer.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        f = Fixtures.fresh();
+        calls = f.calls(TestObjectStore.freshBucket());
+        events = new LiveEvents(f.plane.database().dsl(), f.plane.contentSeal());
+        acme = f.tenant("Acme", "growth");
+    }
+
+    private String agent(String language) {
+        return f.plane.agents().create(acme.owner(), new AgentSpec("A", language, "", "", "", "", List.of())).id()
+                .toString();
+    }
+
+    private LiveCalls live(CallAgents agents) {
+        return LiveCalls.builder(calls, events).eventEncoding(t -> t.event().text().getBytes())
+                .recognizer(Optional.of(recognizer)).languages(f.plane.agents()).agents(agents).build();
+    }
+
+    private static CallInput.Open open(String agent) {
+        return new CallInput.Open(new CallSpec(agent, "", "", Call.Direction.INBOUND, "", "",
+                AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW), Origin.CLIENT);
+    }
+
+    /** Plays a recording back once the caller is first heard, and remembers what it was told. */
+    private static final class Greeter implements CallAgent {
+        final short[] greeting;
+        final List<CallInput> inputs = new CopyOnWriteArrayList<>();
+        volatile AgentVoice voice;
+        volatile int heard;
+
+        Greeter(short[] greeting) {
+            this.greeting = greeting;
+        }
+
+        @Override
+        public void onCallerAudio(short[] pcm16, int sampleRate) {
+            if (heard++ == 0) {
+                voice.play(greeting, 16_000, "greeting");
+            }
+        }
+
+        @Override
+        public void onInput(CallInput input) {
+            inputs.add(input);
+        }
+    }
+
+    @Test
+    void anAgentsPlayedAudioGoesOutAndIsRecordedOnTheAgentChannelBesideTheCaller() throws Exception {
+        short[] greeting = SpeechAudio.librivox().get(1).samples(); // 16 kHz
+        Greeter greeter = new Greeter(greeting);
+        try (LiveCalls live = live((actor, spec, voice) -> {
+            greeter.voice = voice;
+            return Optional.of(greeter);
+        })) {
+            SessionProbe probe = new SessionProbe();
+            CallSession s = live.open(acme.owner(), probe);
+            s.accept(open(agent("en-US")));
+            Call call = probe.accepted();
+            assertEquals(2, call.format().channels(), "recorded in stereo: the agent beside the caller");
+            byte[] caller = CallSessionTest.speech();
+            CallSessionTest.stream(s, caller, 1);
+            SessionProbe.caughtUp(s); // the agent's greeting is queued behind the first frame, as a carrier paces it
+            CallSessionTest.stream(s, caller, 160, Integer.MAX_VALUE);
+            s.accept(new CallInput.Mark("greeting"));
+            s.accept(new CallInput.Dtmf("7"));
+            s.accept(new CallInput.End("hangup"));
+            assertEquals(Optional.empty(), probe.awaitClosed());
+
+            CallOutput.PlayAudio played = probe.of(CallOutput.PlayAudio.class).getFirst();
+            assertArrayEquals(greeting, played.pcm16());
+            assertEquals(16_000, played.sampleRate());
+            assertEquals("greeting", played.mark());
+            assertEquals(List.of(new CallInput.Mark("greeting"), new CallInput.Dtmf("7"), new CallInput.End("hangup")),
+                    greeter.inputs);
+
+            byte[] stereo = CallSessionTest.recording(calls, SessionProbe.awaitEnded(calls, call));
+            assertEquals(caller.length * 2, stereo.length);
+            short[] at8k = SpeechAudio.resample(greeting, 16_000, 8_000);
+            for (int i = 0; i < caller.length; i++) {
+                assertEquals(caller[i], stereo[2 * i + 1], "caller channel, sample " + i);
+                short agentSample = i < 160 || i - 160 >= at8k.length ? 0 : at8k[i - 160];
+                assertEquals(G711.linearToUlaw(agentSample), stereo[2 * i], "agent channel, sample " + i);
+            }
+            List<TranscriptSegment> transcript = calls.transcript(call.organizationId(), call.id());
+            assertTrue(transcript.stream().anyMatch(t -> t.speaker().equals("agent") && !t.text().isBlank()), "agent heard");
+            assertTrue(transcript.stream().anyMatch(t -> t.speaker().equals("customer") && !t.text().isBlank()),
+                    "caller heard");
+        }
+    }
+
+    @Test
+    void aListenOnlyCallIsRecordedAsSentAndRecognisedInItsAgentsLanguage() throws Exception {
+        try (LiveCalls live = live(CallAgents.NONE)) {
+            byte[] caller = CallSessionTest.speech();
+            SessionProbe english = new SessionProbe();
+            CallSession s = live.open(acme.owner(), english);
+            s.accept(open(agent("en-US")));
+            CallSessionTest.stream(s, caller, Integer.MAX_VALUE);
+            s.accept(new CallInput.End(""));
+            assertEquals(Optional.empty(), english.awaitClosed());
+            Call call = english.accepted();
+            assertEquals(1, call.format().channels());
+            assertTrue(english.of(CallOutput.PlayAudio.class).isEmpty());
+            assertFalse(english.of(CallOutput.Transcript.class).isEmpty());
+            assertTrue(english.of(CallOutput.Transcript.class).stream().allMatch(t -> t.speaker().equals("unknown")));
+            assertArrayEquals(caller, CallSessionTest.recording(calls, call));
+            assertTrue(calls.stages(call.organizationId(), call.id()).stream()
+                    .anyMatch(st -> st.name().equals(CallService.TRANSCRIBE_STAGE) && st.state().equals("succeeded")));
+
+            // PocketSphinx has no French: the call goes on untranscribed, for the worker to try with its engine
+            SessionProbe french = new SessionProbe();
+            CallSession fr = live.open(acme.owner(), french);
+            fr.accept(open(agent("fr-FR")));
+            CallSessionTest.stream(fr, caller, Integer.MAX_VALUE);
+            fr.accept(new CallInput.End(""));
+            assertEquals(Optional.empty(), french.awaitClosed());
+            Call frCall = french.accepted();
+            assertTrue(french.of(CallOutput.Transcript.class).isEmpty(), "not recognised as English");
+            assertInstanceOf(CallOutput.Ended.class, french.outputs.getLast());
+            assertTrue(calls.stages(frCall.organizationId(), frCall.id()).stream()
+                    .noneMatch(st -> st.name().equals(CallService.TRANSCRIBE_STAGE) && st.state().equals("succeeded")));
+        }
+    }
+}
