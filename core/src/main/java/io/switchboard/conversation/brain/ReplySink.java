@@ -1,0 +1,23 @@
+package io.switchboard.conversation.brain;
+
+/** Where a {@link Brain}'s reply goes; may be called from another thread (an LLM streams). */
+public interface ReplySink {
+
+    /** One sentence, synthesised as it comes. */
+    void say(String sentence);
+
+    /** A captured variable of the agent's schema, typed: Boolean, BigDecimal, LocalDate or String. */
+    void setVariable(String name, Object value);
+
+    /** Ends the call with {@code disposition}; the goodbye was already said through {@link #say}. */
+    void end(String disposition);
+
+    /** Transfers the call to {@code phoneNumber} (E.164); anything to say first was already said. */
+    void transfer(String phoneNumber);
+
+    /** Adds the caller's number to the organisation's do-not-call list, at once. */
+    void addToDoNotCall();
+
+    /** This reply is complete. */
+    void done();
+}
