@@ -4,7 +4,8 @@ package io.switchboard.conversation.brain;
  * Decides what the agent says on a live call. The real-time loop calls it once at the start, after each of the
  * caller's finished turns and on each silence; it answers through the {@link ReplySink}, sentence by sentence, and
  * ends each reply with {@link ReplySink#done()}. Implementations: {@link FlowBrain} (in-process, the default) and
- * later an LLM brain behind the same port.
+ * {@link io.switchboard.conversation.brain.llm.LlmBrain}. Who appends the history is documented on
+ * {@link Conversation}.
  */
 public interface Brain {
 
@@ -19,4 +20,11 @@ public interface Brain {
      * in a row from 1. Past the agent's {@code silence.max_reprompts} the brain says goodbye and ends the call.
      */
     void onSilence(Conversation c, int reprompt, ReplySink out);
+
+    /**
+     * Stops the reply in flight for this call, if any: the caller barged in or hung up. A reply that answers on
+     * the caller's thread (the flow brain) has nothing in flight.
+     */
+    default void cancel(Conversation c) {
+    }
 }

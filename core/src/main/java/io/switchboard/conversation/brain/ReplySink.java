@@ -18,6 +18,14 @@ public interface ReplySink {
     /** Adds the caller's number to the organisation's do-not-call list, at once. */
     void addToDoNotCall();
 
+    /**
+     * Plays DTMF digits ({@code 0-9 * #}, {@code w} = a half-second pause) to the other side, e.g. an IVR. Not
+     * every call can: the default refuses.
+     */
+    default void sendDtmf(String digits) {
+        throw new UnsupportedOperationException("this call cannot send DTMF digits");
+    }
+
     /** This reply is complete. */
     void done();
 }
