@@ -66,6 +66,7 @@ public final class CallSession {
     private volatile boolean stopped; // no more input will be handled
     private final Map<String, String> requestIds = Map.copyOf(LogContext.current());
     private final Runnable stopIdle;
+    private final Thread worker;
 
     // owned by the call's thread
     private State state = State.NEW;
@@ -85,7 +86,7 @@ public final class CallSession {
         this.out = new Output(listener);
         this.lastMessage = registry.nanoTime();
         this.stopIdle = registry.watchIdle(this);
-        Thread.ofVirtual().name("live-call").start(this::handleInOrder);
+        this.worker = Thread.ofVirtual().name("live-call").start(this::handleInOrder);
     }
 
     // ------------------------------------------------------------------ the transport's side (any thread)
@@ -429,6 +430,7 @@ public final class CallSession {
             Call ended = calls.end(call.organizationId(), call.id(), s, reason);
             events.ended();
             tellAgent(new CallInput.End(reason));
+            release();
             if (reply) {
                 if (storeFailure == null) {
                     out.send(new CallOutput.Ended(ended));
@@ -441,11 +443,34 @@ public final class CallSession {
         }
     }
 
-    /** The agent's voice: its requests run on the call's thread, in order with the caller's audio. */
+    /**
+     * Lets go of the call's buffers once it has ended: a transport may keep a finished stream (and so this
+     * session) reachable for a while, and a segment buffer keeps its capacity.
+     */
+    private void release() {
+        decoder = null;
+        recorder = null;
+        transcriber = null;
+        agentTrack = null;
+        agentToRecognizer = null;
+    }
+
+    /**
+     * The agent's voice: its requests run on the call's thread, in order with the caller's audio; asked from that
+     * thread (while the agent hears an input), at once, before the next input.
+     */
     private final class Voice implements AgentVoice {
+        private void onCallThread(Runnable work) {
+            if (Thread.currentThread() == worker) {
+                work.run();
+            } else {
+                enqueue(work);
+            }
+        }
+
         @Override
         public void play(short[] pcm16, int sampleRate, String mark) {
-            enqueue(() -> {
+            onCallThread(() -> {
                 if (state == State.OPEN) {
                     agentTrack.play(pcm16, sampleRate);
                     out.send(new CallOutput.PlayAudio(pcm16, sampleRate, mark == null ? "" : mark));
@@ -455,7 +480,7 @@ public final class CallSession {
 
         @Override
         public void clear() {
-            enqueue(() -> {
+            onCallThread(() -> {
                 if (state == State.OPEN) {
                     agentTrack.clear();
                     out.send(new CallOutput.ClearAudio());

@@ -1,0 +1,248 @@
+package io.switchboard.server.telephony;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallSpec;
+import io.switchboard.calls.Origin;
+import io.switchboard.dialer.DialAttempts;
+import io.switchboard.live.CallInput;
+import io.switchboard.live.CallOutput;
+import io.switchboard.live.CallSession;
+import io.switchboard.live.LiveCalls;
+import io.switchboard.live.SessionListener;
+import io.switchboard.telephony.TwilioSignature;
+import io.switchboard.telephony.twilio.MediaMessage;
+import io.switchboard.telephony.twilio.MediaStreamCodec;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+
+/**
+ * One carrier media stream, a thin adapter between the carrier's JSON ({@link MediaStreamCodec}) and a live
+ * call's {@link CallSession}: {@code start} names the dial attempt (custom parameter {@code attempt_id}),
+ * whose organisation, campaign, contact and agent the call is opened with, as the {@link Origin#CARRIER};
+ * {@code media} frames are its audio (8 kHz μ-law, base64); {@code stop}, or the socket closing, ends it.
+ * Agent audio goes back as {@code media}, {@code mark} and {@code clear}. A protocol fault ends the stream
+ * with a close code that says why, and the call with that reason; the audio already received is kept.
+ */
+final class TwilioMediaEndpoint implements WsListener {
+
+    private static final Logger LOG = Logger.getLogger(TwilioMediaEndpoint.class.getName());
+    private static final HeaderName SIGNATURE = HeaderNames.create(TwilioSignature.HEADER);
+
+    private final String authToken;
+    private final String mediaUrl;
+    private final DialAttempts attempts;
+    private final LiveCalls sessions;
+    private final Function<UUID, Optional<UUID>> agentOrganization;
+    private final StringBuilder partial = new StringBuilder();
+    private CallSession call;
+    private boolean ended;
+
+    TwilioMediaEndpoint(String authToken, String mediaUrl, DialAttempts attempts, LiveCalls sessions,
+                        Function<UUID, Optional<UUID>> agentOrganization) {
+        this.authToken = authToken;
+        this.mediaUrl = mediaUrl;
+        this.attempts = attempts;
+        this.sessions = sessions;
+        this.agentOrganization = agentOrganization;
+    }
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        String raw = prologue.query().rawValue();
+        String url = mediaUrl + (raw.isEmpty() ? "" : "?" + raw);
+        if (!TwilioSignature.verify(authToken, url, Map.of(), headers.first(SIGNATURE).orElse(null))) {
+            LOG.warning("refused a media stream with a missing or wrong " + TwilioSignature.HEADER);
+            throw new WsUpgradeException("invalid " + TwilioSignature.HEADER);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized void onMessage(WsSession session, String text, boolean last) {
+        if (ended) {
+            return;
+        }
+        if (partial.length() + text.length() > MediaMessage.MAX_MESSAGE) {
+            refuse(session, MediaStreamCodec.TOO_BIG, "message over " + MediaMessage.MAX_MESSAGE + " bytes");
+            return;
+        }
+        partial.append(text);
+        if (!last) {
+            return;
+        }
+        String message = partial.toString();
+        partial.setLength(0);
+        MediaMessage m;
+        try {
+            m = MediaMessage.parse(message);
+        } catch (MediaMessage.Malformed e) {
+            refuse(session, e.closeCode(), e.getMessage());
+            return;
+        }
+        if (m instanceof MediaMessage.Start s) {
+            start(session, s);
+            return;
+        }
+        if (call == null && m instanceof MediaMessage.Media) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "media: before start");
+            return;
+        }
+        Optional<CallInput> input = MediaStreamCodec.input(m);
+        if (call != null && input.isPresent()) {
+            call.accept(input.get()); // the handshake, our own audio echoed back, newer events: nothing
+        }
+        if (m instanceof MediaMessage.Stop) {
+            if (call != null) {
+                call.inputEnded();
+            }
+            ended = true;
+            session.close(MediaStreamCodec.NORMAL_CLOSE, "stream stopped");
+        }
+    }
+
+    private void start(WsSession session, MediaMessage.Start s) {
+        if (call != null) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start: sent twice");
+            return;
+        }
+        JsonNode custom = s.customParameters();
+        if (!custom.has("attempt_id") && custom.has("agent_id")) {
+            startInbound(session, custom, s);
+            return;
+        }
+        String attemptText = custom.path("attempt_id").asText("");
+        if (!TwilioSignature.verifyStreamToken(authToken, custom.path("token").asText(null), "attempt", attemptText)) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.token: does not match the attempt");
+            return;
+        }
+        Optional<UUID> id = TwilioBridge.uuid(attemptText);
+        DialAttempts.Attempt attempt = id.flatMap(attempts::find).orElse(null);
+        if (attempt == null) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.attempt_id: no such dial attempt");
+            return;
+        }
+        String callSid = s.callSid();
+        if (attempt.carrierCallId().filter(c -> !c.equals(callSid)).isPresent() || attempt.state().equals("finished")
+                || attempt.callId().isPresent()) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.callSid: does not match an unanswered attempt");
+            return;
+        }
+        if (!mulaw8k(session, s)) {
+            return;
+        }
+        attempts.answered(attempt.id());
+        UUID attemptId = attempt.id();
+        open(session, s, attempt.organizationId(), c -> attempts.linkCall(attemptId, c.id()),
+                new CallSpec(attempt.agentId().toString(), attempt.campaignId().toString(),
+                        attempt.contactId().toString(), Call.Direction.OUTBOUND, attempt.from(), attempt.to(),
+                        AudioFormat.Encoding.MULAW, MediaStreamCodec.SAMPLE_RATE, 1, AudioFormat.Container.RAW));
+    }
+
+    /** A call to one of the account's numbers, answered by the agent the voice webhook named. */
+    private void startInbound(WsSession session, JsonNode custom, MediaMessage.Start format) {
+        String agentText = custom.path("agent_id").asText("");
+        String callSid = custom.path("call_sid").asText("");
+        if (!callSid.equals(format.callSid()) || !TwilioSignature.verifyStreamToken(authToken,
+                custom.path("token").asText(null), "inbound", agentText, custom.path("from").asText(""),
+                custom.path("to").asText(""), callSid)) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY,
+                    "start.customParameters.token: does not match the call's agent, numbers and call sid");
+            return;
+        }
+        Optional<UUID> agent = TwilioBridge.uuid(agentText);
+        Optional<UUID> org = agent.flatMap(agentOrganization);
+        if (org.isEmpty()) {
+            refuse(session, MediaStreamCodec.VIOLATED_POLICY, "start.customParameters.agent_id: no such agent");
+            return;
+        }
+        if (!mulaw8k(session, format)) {
+            return;
+        }
+        open(session, format, org.get(), c -> { }, new CallSpec(agent.get().toString(), "", "",
+                Call.Direction.INBOUND, TwilioBridge.abbreviate(custom.path("from").asText("")),
+                TwilioBridge.abbreviate(custom.path("to").asText("")), AudioFormat.Encoding.MULAW, MediaStreamCodec.SAMPLE_RATE, 1,
+                AudioFormat.Container.RAW));
+    }
+
+    private boolean mulaw8k(WsSession session, MediaMessage.Start f) {
+        if (!f.encoding().equals(MediaStreamCodec.ENCODING) || f.sampleRate() != MediaStreamCodec.SAMPLE_RATE
+                || f.channels() != 1) {
+            refuse(session, MediaStreamCodec.CANNOT_ACCEPT, "start.mediaFormat: only audio/x-mulaw, 8000 Hz, mono"
+                    + " is accepted, got " + TwilioBridge.abbreviate(f.encoding() + "/" + f.sampleRate() + "/" + f.channels()));
+            return false;
+        }
+        return true;
+    }
+
+    /** Opens the live call on behalf of the organisation, as the carrier. */
+    private void open(WsSession session, MediaMessage.Start start, UUID org, Consumer<Call> accepted, CallSpec spec) {
+        Principal carrier = Principal.system(org, Role.AGENT, "carrier:twilio");
+        MediaStreamCodec codec = new MediaStreamCodec(start.streamSid());
+        call = sessions.open(carrier, new SessionListener() {
+            @Override
+            public void on(CallOutput output) {
+                if (output instanceof CallOutput.Accepted a) {
+                    accepted.accept(a.call());
+                }
+                for (String text : codec.output(output)) {
+                    session.send(text, true);
+                }
+            }
+
+            @Override
+            public void closed(Optional<RuntimeException> failure) {
+                if (failure.isEmpty()) {
+                    session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
+                    return;
+                }
+                LOG.warning("media stream ended: " + failure.get().getMessage());
+                session.close(MediaStreamCodec.UNEXPECTED_CONDITION, TwilioBridge.abbreviate(failure.get().getMessage()));
+            }
+        });
+        call.accept(new CallInput.Open(spec, Origin.CARRIER));
+    }
+
+    /** Ends the stream for a protocol fault; a call already open keeps its audio and fails, saying why. */
+    private void refuse(WsSession session, int code, String why) {
+        ended = true;
+        if (call != null) {
+            call.transportFailed("media stream refused: " + TwilioBridge.abbreviate(why));
+        }
+        LOG.warning("media stream refused: " + why);
+        session.close(code, TwilioBridge.abbreviate(why));
+    }
+
+    @Override
+    public synchronized void onClose(WsSession session, int status, String reason) {
+        if (call != null && !ended) {
+            ended = true;
+            call.inputEnded(); // the carrier hung up without a stop: the call ends with what arrived
+        }
+    }
+
+    @Override
+    public synchronized void onError(WsSession session, Throwable t) {
+        LOG.log(Level.WARNING, "media stream failed", t);
+        if (call != null && !ended) {
+            ended = true;
+            call.transportFailed("media stream failed: " + TwilioBridge.abbreviate(String.valueOf(t.getMessage())));
+        }
+    }
+}
