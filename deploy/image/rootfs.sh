@@ -7,6 +7,8 @@
 #                                      friends), copied from the machine's Debian packages, with their
 #                                      copyright files under /usr/share/doc
 #   /usr/share/pocketsphinx/model      PocketSphinx's US English model (the default recogniser)
+#   /usr/lib/<arch>/libflite*.so.1     Flite and its voices (the default speech synthesiser, loaded through JNA)
+#   /usr/bin/espeak-ng, espeak-ng-data espeak-ng, the second synthesiser (tts.engines)
 #   /etc/passwd, /etc/group            the user the image runs as (switchboard, uid/gid 10001)
 #   /tmp                               writable by anyone (Kubernetes mounts an emptyDir over it)
 # The same machine packages give the same files: the image is as reproducible as the machine's package set.
@@ -18,8 +20,9 @@ jdk="$1"
 out="$2"
 arch_libs=/usr/lib/x86_64-linux-gnu
 
-for needed in "$arch_libs/libpocketsphinx.so.3" /usr/share/pocketsphinx/model/en-us; do
-  [ -e "$needed" ] || { echo "rootfs.sh: $needed is missing; run ./switchboard setup (libpocketsphinx3, pocketsphinx-en-us)" >&2; exit 1; }
+for needed in "$arch_libs/libpocketsphinx.so.3" /usr/share/pocketsphinx/model/en-us "$arch_libs/libflite.so.1" \
+  /usr/bin/espeak-ng "$arch_libs/espeak-ng-data"; do
+  [ -e "$needed" ] || { echo "rootfs.sh: $needed is missing; run ./switchboard setup (libpocketsphinx3, pocketsphinx-en-us, libflite1, espeak-ng)" >&2; exit 1; }
 done
 
 rm -rf "$out"
@@ -36,7 +39,9 @@ modules+=,jdk.management,jdk.management.agent,jdk.management.jfr,jdk.jfr,jdk.jcm
 # runtime the native parts of bundled jars (ONNX Runtime for the summariser, Vosk) load from temporary files.
 # The desktop libraries (X11, sound) are left out: the image is headless.
 objects=("$out/opt/java/bin/java" "$out/opt/java/lib/server/libjvm.so" "$arch_libs/libpocketsphinx.so.3"
-  "$arch_libs/libstdc++.so.6" "$arch_libs/libgcc_s.so.1")
+  "$arch_libs/libstdc++.so.6" "$arch_libs/libgcc_s.so.1" /usr/bin/espeak-ng)
+flite_libs=("$arch_libs"/libflite*.so.1)
+objects+=("${flite_libs[@]}")
 for so in "$out"/opt/java/lib/*.so; do
   case "$(basename "$so")" in libawt_xawt.so|libsplashscreen.so|libjawt.so|libjsound.so) ;; *) objects+=("$so") ;; esac
 done
@@ -44,6 +49,7 @@ libs=$( { for o in "${objects[@]}"; do echo "$o"; ldd "$o"; done; } \
   | sed -n -e 's/^[[:space:]]*[^ ]* => \(\/[^ ]*\) .*/\1/p' -e 's/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' \
   | grep -v "^$out" | sort -u)
 libs+=$'\n'"$arch_libs/libpocketsphinx.so.3"$'\n'"$arch_libs/libstdc++.so.6"$'\n'"$arch_libs/libgcc_s.so.1"
+libs+=$'\n'"$(printf '%s\n' "${flite_libs[@]}")"
 packages=()
 for lib in $(echo "$libs" | sort -u); do
   # Debian's /lib is /usr/lib (merged /usr): one copy, where the application looks for PocketSphinx's libraries
@@ -58,6 +64,11 @@ done
 mkdir -p "$out/usr/share/pocketsphinx/model"
 cp -rL /usr/share/pocketsphinx/model/en-us "$out/usr/share/pocketsphinx/model/"
 packages+=(pocketsphinx-en-us libpocketsphinx3)
+
+mkdir -p "$out/usr/bin"
+cp -L /usr/bin/espeak-ng "$out/usr/bin/espeak-ng"
+cp -rL "$arch_libs/espeak-ng-data" "$out$arch_libs/"
+packages+=(espeak-ng espeak-ng-data libflite1)
 
 for pkg in $(printf '%s\n' "${packages[@]}" | sort -u); do
   if [ -f "/usr/share/doc/$pkg/copyright" ]; then

@@ -12,6 +12,7 @@ import io.switchboard.campaigns.CampaignService;
 import io.switchboard.compliance.DoNotCall;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.contacts.ContactTransfer;
+import io.switchboard.conversation.tts.Voices;
 import io.switchboard.encryption.ContentSeal;
 import io.switchboard.idempotency.RequestIds;
 import io.switchboard.encryption.MasterKeys;
@@ -68,6 +69,12 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
     /** @param masterKeys wrap the data keys that encrypt HIPAA-mode content */
     public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
                                       AuditSink alsoTo, Duration downgradeGrace, MasterKeys masterKeys) {
+        return create(database, clock, catalog, signer, alsoTo, downgradeGrace, masterKeys, Voices.installed());
+    }
+
+    /** @param voices the speech synthesis voices agents may name */
+    public static ControlPlane create(Database database, Clock clock, PlanCatalog catalog, AuditSigner signer,
+                                      AuditSink alsoTo, Duration downgradeGrace, MasterKeys masterKeys, Voices voices) {
         DSLContext dsl = database.dsl();
         AuditLog auditLog = new AuditLog(dsl, clock, signer);
         AuditSink audit = new AuditSink() {
@@ -96,7 +103,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                 new ApiKeyService(dsl, clock, audit, requestIds, keyChanges),
                 new UserService(dsl, clock, audit, requestIds, keyChanges),
                 plans,
-                new AgentService(dsl, clock, plans, audit, requestIds),
+                new AgentService(dsl, clock, plans, audit, requestIds, voices),
                 new CampaignService(dsl, clock, plans, audit, webhooks, requestIds),
                 new UsageService(dsl, clock, plans),
                 contacts,

@@ -14,6 +14,7 @@ import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import io.switchboard.ControlPlane;
+import io.switchboard.conversation.tts.Voices;
 import io.switchboard.server.observe.Observability;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.audit.AuditSigner;
@@ -305,7 +306,8 @@ public final class Main {
                 .map(Path::of).toList();
         return ControlPlane.create(db, Clock.systemUTC(), PlanCatalog.fromConfig(config), AuditSigner.fromFile(keyFile),
                 AuditSink.logging(), config.get("retention.downgrade-grace").as(Duration.class)
-                        .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous));
+                        .orElse(PolicyChanges.DEFAULT_GRACE), MasterKeys.fromFiles(masterKeyFile, previous),
+                Voices.fromConfig(config));
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

@@ -28,6 +28,7 @@ import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.UpdateMask;
 import io.switchboard.common.Violations;
+import io.switchboard.conversation.tts.Voices;
 import io.switchboard.db.enums.CampaignState;
 import io.switchboard.db.tables.records.AgentVersionsRecord;
 import io.switchboard.db.tables.records.AgentsRecord;
@@ -58,13 +59,23 @@ public final class AgentService {
     private final PlanService plans;
     private final AuditSink audit;
     private final RequestIds requestIds;
+    private final Voices voices;
 
-    public AgentService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, RequestIds requestIds) {
+    /** @param voices what {@code agent.voice} may name: the deployment's speech synthesis voices */
+    public AgentService(DSLContext dsl, Clock clock, PlanService plans, AuditSink audit, RequestIds requestIds,
+                        Voices voices) {
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
         this.audit = audit;
         this.requestIds = requestIds;
+        this.voices = voices;
+    }
+
+    /** The voices an agent can speak with (the deployment's, the same for every organisation). */
+    public Voices.Listing voices(Principal actor) {
+        actor.require(Role.VIEWER, "listing voices");
+        return voices.listing();
     }
 
     public Agent create(Principal actor, AgentSpec spec) {
@@ -76,6 +87,7 @@ public final class AgentService {
         actor.require(Role.ADMIN, "creating agents");
         Violations v = new Violations();
         AgentValidation.validate(spec, v);
+        voices.check("agent.voice", spec.voice(), v);
         v.throwIfAny();
         int maxAgents = plans.effectivePolicy(actor.organizationId()).limits().maxAgents();
         Instant now = now();
@@ -175,6 +187,9 @@ public final class AgentService {
             AgentSpec merged = merge(toDomain(r).spec(), patch, mask);
             Violations v = new Violations();
             AgentValidation.validate(merged, v);
+            if (mask.has("voice")) {
+                voices.check("agent.voice", merged.voice(), v); // a stored voice the deployment lost does not block other edits
+            }
             v.throwIfAny();
             apply(r, merged);
             r.setVersion(r.getVersion() + 1).setUpdatedAt(now).store();

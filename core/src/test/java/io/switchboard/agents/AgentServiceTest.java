@@ -23,7 +23,7 @@ class AgentServiceTest {
     }
 
     static AgentSpec spec(String name) {
-        return new AgentSpec(name, "en-US", "You are polite.", "Hello!", "alloy", "Summarise briefly.",
+        return new AgentSpec(name, "en-US", "You are polite.", "Hello!", "flite:slt", "Summarise briefly.",
                 List.of(new CaptureVariable("callback_date", CaptureVariable.Type.DATE, "when to call back", List.of(), false),
                         new CaptureVariable("interest", CaptureVariable.Type.ENUM, "", List.of("high", "low"), true)));
     }
@@ -58,6 +58,33 @@ class AgentServiceTest {
         List<String> fields = e.violations().stream().map(SwitchboardException.Violation::field).toList();
         assertTrue(fields.containsAll(List.of("agent.name", "agent.language", "agent.variables[0].name",
                 "agent.variables[0].enum_values", "agent.variables[1].enum_values")), fields.toString());
+    }
+
+    @Test
+    void aVoiceThisDeploymentLacksIsRefusedNamingTheFieldAndWhatExists() {
+        for (String voice : List.of("flite:nobody", "polly:joanna", "alloy")) {
+            AgentSpec s = new AgentSpec("Sales", "en-US", "", "", voice, "", List.of());
+            var e = assertThrows(SwitchboardException.InvalidArgument.class, () -> f.plane.agents().create(acme.owner(), s));
+            assertEquals("agent.voice", e.violations().getFirst().field(), e.getMessage());
+            assertTrue(e.getMessage().contains(voice) && e.getMessage().contains("slt"), e.getMessage());
+        }
+        Agent a = f.plane.agents().create(acme.owner(), spec("Sales"));
+        var e = assertThrows(SwitchboardException.InvalidArgument.class, () -> f.plane.agents().update(acme.owner(),
+                a.id().toString(), new AgentSpec("", "", "", "", "espeak:klingon", "", List.of()), List.of("voice"), 0));
+        assertEquals("agent.voice", e.violations().getFirst().field());
+        assertEquals("flite:slt", f.plane.agents().get(acme.owner(), a.id().toString(), 0).spec().voice());
+        // empty is the deployment's default; every listed voice is accepted
+        for (String voice : List.of("", "espeak:en-us", "flite:kal16")) {
+            f.plane.agents().update(acme.owner(), a.id().toString(), new AgentSpec("", "", "", "", voice, "", List.of()),
+                    List.of("voice"), 0);
+        }
+    }
+
+    @Test
+    void theDeploymentsVoicesAreListedWithItsDefault() {
+        var listing = f.plane.agents().voices(acme.owner());
+        assertEquals("flite:slt", listing.defaultVoice());
+        assertTrue(listing.voices().stream().anyMatch(v -> v.id().equals("espeak:en-us")), listing.toString());
     }
 
     @Test

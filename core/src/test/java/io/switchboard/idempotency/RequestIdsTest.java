@@ -53,7 +53,7 @@ class RequestIdsTest {
     }
 
     private static AgentSpec spec(String name) {
-        return new AgentSpec(name, "en-US", "You are polite.", "Hello!", "alloy", "", List.of());
+        return new AgentSpec(name, "en-US", "You are polite.", "Hello!", "flite:slt", "", List.of());
     }
 
     private static RequestId key(UUID id, String body) {

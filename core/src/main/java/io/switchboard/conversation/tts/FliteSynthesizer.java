@@ -14,8 +14,8 @@ import com.sun.jna.Pointer;
 
 /**
  * Flite (Debian's libflite1: CMU's small synthesiser and its US English voices) bound in process through JNA,
- * the default engine: no process per sentence, no network, about 65 times faster than real time on one core here
- * (docs/BENCHMARKS.md). JNA rather than Java's FFM API because the project compiles for Java 21, where FFM is
+ * the default engine: no process per sentence, no network; the slt, rms and awb voices about 20 times faster than
+ * real time on one loaded core here, the diphone voices kal and kal16 hundreds of times (docs/BENCHMARKS.md). JNA rather than Java's FFM API because the project compiles for Java 21, where FFM is
  * still a preview (final in 22), and JNA already binds PocketSphinx; a flite CLI process per sentence would add
  * a fork and a voice load to every sentence instead.
  *

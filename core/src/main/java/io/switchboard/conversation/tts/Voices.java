@@ -49,6 +49,7 @@ public final class Voices implements AutoCloseable {
     }
 
     private static final int LISTED_PER_ENGINE = 12;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Voices.class.getName());
 
     private final Map<String, SpeechSynthesizer> engines = new LinkedHashMap<>();
     private final String defaultVoice;
@@ -165,6 +166,20 @@ public final class Voices implements AutoCloseable {
         SpeechSynthesizer engine = engines.get(id.substring(0, colon));
         String name = id.substring(colon + 1);
         return new Resolved(engine, engine.voices().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow());
+    }
+
+    /**
+     * The voice a call speaks with: the agent's, or the default when the agent names a voice this deployment no
+     * longer has (saved before voices were checked, e.g. a bare "alloy", or an engine since removed from
+     * tts.engines). A call is not the place to refuse; the agent's next save is, and the log says why.
+     */
+    public Resolved forCall(String voiceId) {
+        try {
+            return resolve(voiceId);
+        } catch (UnknownVoice e) {
+            LOG.warning(() -> "speaking with the default voice " + defaultVoice + ": " + e.getMessage());
+            return resolve(defaultVoice);
+        }
     }
 
     /** Adds a violation to {@code v} under {@code field} when {@code voiceId} is neither empty nor a voice here. */

@@ -209,6 +209,13 @@ class LocalSynthesizersTest {
     }
 
     @Test
+    void aCallWhoseAgentNamesALostVoiceSpeaksWithTheDefault() {
+        assertEquals("flite:slt", voices.forCall("alloy").voice().id());
+        assertEquals("flite:slt", voices.forCall("polly:joanna").voice().id());
+        assertEquals("flite:rms", voices.forCall("flite:rms").voice().id());
+    }
+
+    @Test
     void anEmptyVoiceIsTheDefaultAndEveryVoiceIsListed() {
         assertEquals("flite:slt", voices.resolve("").voice().id());
         List<String> ids = voices.list().stream().map(Voice::id).toList();

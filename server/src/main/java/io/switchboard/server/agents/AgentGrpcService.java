@@ -9,6 +9,7 @@ import io.switchboard.agents.AgentService;
 import io.switchboard.agents.AgentSpec;
 import io.switchboard.agents.CaptureVariable;
 import io.switchboard.common.Page;
+import io.switchboard.conversation.tts.Voice;
 import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
 import io.switchboard.v1.AgentServiceGrpc;
@@ -19,6 +20,8 @@ import io.switchboard.v1.ListAgentVersionsRequest;
 import io.switchboard.v1.ListAgentVersionsResponse;
 import io.switchboard.v1.ListAgentsRequest;
 import io.switchboard.v1.ListAgentsResponse;
+import io.switchboard.v1.ListVoicesRequest;
+import io.switchboard.v1.ListVoicesResponse;
 import io.switchboard.v1.UpdateAgentRequest;
 
 /** Translates {@code switchboard.v1.AgentService} to {@link AgentService}. */
@@ -67,6 +70,23 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     public void deleteAgent(DeleteAgentRequest req, StreamObserver<Empty> out) {
         agents.delete(Principals.current(), req.getId());
         reply(out, Empty.getDefaultInstance());
+    }
+
+    @Override
+    public void listVoices(ListVoicesRequest req, StreamObserver<ListVoicesResponse> out) {
+        var voices = agents.voices(Principals.current());
+        reply(out, ListVoicesResponse.newBuilder().setDefaultVoice(voices.defaultVoice())
+                .addAllVoices(voices.voices().stream().map(AgentGrpcService::toProto).toList()).build());
+    }
+
+    private static io.switchboard.v1.Voice toProto(Voice v) {
+        return io.switchboard.v1.Voice.newBuilder().setId(v.id()).setEngine(v.engine()).setName(v.name())
+                .setLanguage(v.language()).setSampleRate(v.sampleRate())
+                .setGender(switch (v.gender()) {
+                    case FEMALE -> io.switchboard.v1.Voice.Gender.GENDER_FEMALE;
+                    case MALE -> io.switchboard.v1.Voice.Gender.GENDER_MALE;
+                    case UNKNOWN -> io.switchboard.v1.Voice.Gender.GENDER_UNSPECIFIED;
+                }).build();
     }
 
     static AgentSpec spec(io.switchboard.v1.Agent a) {

@@ -16,6 +16,9 @@ import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.CaptureVariable;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.GetAgentRequest;
+import io.switchboard.v1.ListVoicesRequest;
+import io.switchboard.v1.ListVoicesResponse;
+import io.switchboard.v1.Voice;
 import io.switchboard.v1.UpdateAgentRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,5 +87,26 @@ class AgentGrpcServiceTest {
                 .setAgent(Agent.newBuilder().setId(created.getId()).setVersion(9))
                 .setUpdateMask(FieldMask.newBuilder().addPaths("version")).build()));
         assertEquals(java.util.List.of("update_mask"), badFields(e));
+    }
+
+    @Test
+    void listVoicesGivesWhatAgentVoiceAcceptsAndAnUnknownVoiceIsInvalidArgumentOnVoice() {
+        ListVoicesResponse voices = agents.listVoices(ListVoicesRequest.getDefaultInstance());
+        assertEquals("flite:slt", voices.getDefaultVoice());
+        Voice slt = voices.getVoicesList().stream().filter(v -> v.getId().equals("flite:slt")).findFirst().orElseThrow();
+        assertEquals(Voice.newBuilder().setId("flite:slt").setEngine("flite").setName("slt").setLanguage("en-US")
+                .setGender(Voice.Gender.GENDER_FEMALE).setSampleRate(16_000).build(), slt);
+        assertTrue(voices.getVoicesList().stream().anyMatch(v -> v.getId().equals("espeak:en-us")
+                && v.getSampleRate() == 22_050), voices.toString());
+        for (Voice v : voices.getVoicesList().subList(0, 3)) {
+            assertEquals(v.getId(), agents.createAgent(CreateAgentRequest.newBuilder()
+                    .setAgent(validAgent().setVoice(v.getId())).build()).getVoice());
+        }
+        var e = assertThrows(StatusRuntimeException.class, () -> agents.createAgent(CreateAgentRequest.newBuilder()
+                .setAgent(validAgent().setVoice("alloy")).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals(java.util.List.of("agent.voice"), badFields(e));
+        assertTrue(e.getStatus().getDescription().contains("did you mean") || e.getStatus().getDescription()
+                .contains("names no engine"), e.getStatus().getDescription());
     }
 }

@@ -322,6 +322,9 @@ class TenantIsolationTest {
                 b.agents().listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsList().stream().map(Agent::getId).toList()));
         p.put("AgentService/ListAgentVersions", () -> notFound(() -> b.agents().listAgentVersions(
                 ListAgentVersionsRequest.newBuilder().setId(ids.get("agent")).build())));
+        // the deployment's voices, the same for every organisation: B sees them, and nothing of A's
+        p.put("AgentService/ListVoices", () -> assertFalse(b.agents().listVoices(ListVoicesRequest.getDefaultInstance())
+                .getVoicesList().isEmpty()));
         p.put("AgentService/UpdateAgent", () -> notFound(() -> b.agents().updateAgent(UpdateAgentRequest.newBuilder()
                 .setAgent(Agent.newBuilder().setId(ids.get("agent")).setName("x")).setUpdateMask(nameMask).build())));
         p.put("AgentService/DeleteAgent", () -> notFound(() -> b.agents().deleteAgent(DeleteAgentRequest.newBuilder().setId(ids.get("agent")).build())));
