@@ -62,7 +62,7 @@ final class Answers {
                 yield List.copyOf(words);
             }
             case ENUM -> choices(variable, ask).values().stream().flatMap(List::stream)
-                    .map(Words::normalize).distinct().toList();
+                    .map(Words::spoken).distinct().toList();
             case STRING -> List.of();
         };
     }

@@ -128,7 +128,7 @@ public final class FlowBrain implements Brain {
                     .orElse(List.of());
             case Flow.Branch b -> b.rules().stream().map(Flow.Rule::condition)
                     .filter(Flow.Intent.class::isInstance).map(Flow.Intent.class::cast)
-                    .flatMap(i -> i.examples().stream()).map(Words::normalize).distinct().toList();
+                    .flatMap(i -> i.examples().stream()).map(Words::spoken).distinct().toList();
             default -> List.<String>of();
         }).orElse(List.of());
     }

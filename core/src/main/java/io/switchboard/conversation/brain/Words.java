@@ -30,6 +30,12 @@ final class Words {
         return s.strip().replaceAll("\\s+", " ");
     }
 
+    /** As a recogniser's dictionary spells words: lower case, apostrophes kept ("i'm"), no other punctuation. */
+    static String spoken(String text) {
+        String s = text == null ? "" : text.toLowerCase(Locale.ROOT).replace('’', '\'');
+        return s.replaceAll("[^a-z0-9'\\s]", " ").strip().replaceAll("\\s+", " ");
+    }
+
     static List<String> tokens(String text) {
         String n = normalize(text);
         return n.isEmpty() ? List.of() : Arrays.asList(n.split(" "));
