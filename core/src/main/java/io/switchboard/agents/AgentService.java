@@ -73,6 +73,11 @@ public final class AgentService {
     }
 
     /** The voices an agent can speak with (the deployment's, the same for every organisation). */
+    /** The voices agents are checked against, which the live calls speak with. */
+    public Voices voiceRegistry() {
+        return voices;
+    }
+
     public Voices.Listing voices(Principal actor) {
         actor.require(Role.VIEWER, "listing voices");
         return voices.listing();

@@ -502,7 +502,9 @@ public final class ConversationEngine implements CallAgent {
             for (Optional<Playout.Item> next = playout.take(); next.isPresent(); next = playout.take()) {
                 switch (next.get()) {
                     case Playout.Say say -> {
-                        if (!say.reply().cancelled) {
+                        if (say.reply().cancelled) {
+                            playout.skip();
+                        } else {
                             playout.begin(say).ifPresent(this::synthesize);
                         }
                     }

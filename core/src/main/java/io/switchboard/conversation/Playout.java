@@ -69,6 +69,7 @@ final class Playout {
     private boolean paused;
     private boolean closed;
     private Sent synthesizing;
+    private boolean taken; // the speaker holds an item it has not begun yet
     private int seq;
     private String lastMark = "";
     private Ending ending;
@@ -91,11 +92,21 @@ final class Playout {
         while (!closed && (paused || queue.isEmpty())) {
             wait();
         }
-        return closed ? Optional.empty() : Optional.of(queue.pollFirst());
+        if (closed) {
+            return Optional.empty();
+        }
+        taken = true;
+        return Optional.of(queue.pollFirst());
+    }
+
+    /** The speaker drops the item it took (its reply was cancelled). */
+    synchronized void skip() {
+        taken = false;
     }
 
     /** Starts a sentence; empty when a barge-in paused the agent meanwhile (the sentence waits for a resume). */
     synchronized Optional<Sent> begin(Say say) {
+        taken = false;
         if (paused || closed) {
             queue.addFirst(say);
             return Optional.empty();
@@ -140,6 +151,7 @@ final class Playout {
 
     /** The speaker reached an {@link End}: the call ends once the last frame sent so far has played. */
     synchronized void end(String reason) {
+        taken = false;
         if (ending == null) {
             ending = new Ending(lastMark, cursorMs, reason);
         }
@@ -164,7 +176,7 @@ final class Playout {
 
     /** Whether nothing is waiting, being synthesised or still playing at {@code now}. */
     synchronized boolean idle(long now) {
-        return queue.isEmpty() && synthesizing == null && cursorMs <= now;
+        return queue.isEmpty() && synthesizing == null && !taken && cursorMs <= now;
     }
 
     synchronized Optional<Ending> ending() {

@@ -234,6 +234,11 @@ public final class CallSession {
                     Duration.ofSeconds(1));
         }
         CallSpec spec = o.spec();
+        if (o.agentSpeaks() && spec.channels() != 1) {
+            throw new SwitchboardException.InvalidArgument("open.format.channels", "an agent speaks only on a mono "
+                    + "call (the recording puts it on channel 0 beside the caller); send 1 channel, got "
+                    + spec.channels());
+        }
         Optional<CallAgent> speaking = spec.channels() == 1 ? registry.agents().attach(actor, o, new Voice())
                 : Optional.empty();
         CallSpec stored = speaking.isEmpty() ? spec : new CallSpec(spec.agentId(), spec.campaignId(),
