@@ -28,6 +28,7 @@ import io.switchboard.queue.JobQueue;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.calls.CallHangUps;
+import io.switchboard.server.observe.ConversationMetrics;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.storage.ObjectStore;
@@ -114,7 +115,8 @@ final class CallsWiring {
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, Clock.systemUTC())),
-                new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(), plane.doNotCall()));
+                new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
+                        plane.campaigns(), plane.doNotCall())));
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(false));
     }
 

@@ -248,6 +248,7 @@ public final class ConversationEngine implements CallAgent {
             Conversation c = conversation;
             brainThread.execute(() -> b.cancel(c));
         }
+        keepHeard(at);
         Playout.Cut cut = playout.commit(at);
         conversation.cutAgentSpeech(cut.heard());
         cut.sentence().ifPresent(s -> {
@@ -281,9 +282,7 @@ public final class ConversationEngine implements CallAgent {
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
     private void tick() {
-        for (Playout.Sent s : playout.heardInFull(nowMs)) {
-            keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, s.endMs, s.text, false));
-        }
+        keepHeard(nowMs);
         boolean idle = playout.idle(nowMs);
         if (agentSpeaking && idle) {
             agentSpeaking = false;
@@ -311,11 +310,20 @@ public final class ConversationEngine implements CallAgent {
         }
     }
 
+    /** Keeps the agent's sentences heard in full by {@code at}. */
+    private void keepHeard(long at) {
+        for (Playout.Sent s : playout.heardInFull(at)) {
+            keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, s.endMs, s.text, false));
+        }
+    }
+
+    /** Hangs up once what the call keeps is written, so the post-call pipeline finds all of it. */
     private void hangUp(String reason) {
         if (!hangingUp) {
             hangingUp = true;
             LOG.info(() -> "call " + idText() + ": the agent hangs up (" + reason + ")");
-            voice.hangUp(reason);
+            keepHeard(Long.MAX_VALUE); // the goodbye has played: its mark came back, or the clock passed it
+            keep(() -> voice.hangUp(reason));
         }
     }
 
