@@ -121,6 +121,12 @@ public final class FlowBrain implements Brain {
         return expectedWords(c.agent().spec(), state(c).node);
     }
 
+    /** When the caller's turn ends at the node now listening: its override over the agent's endpointing. */
+    public Timing.Endpointing endpointing(Conversation c) {
+        Timing.Endpointing agent = c.agent().spec().conduct().timing().resolve().endpointing();
+        return flow(c).node(state(c).node).map(n -> n.endpointing().over(agent)).orElse(agent);
+    }
+
     /** {@link #expectedWords(Conversation)} for node {@code nodeId} of {@code agent}'s flow. */
     public static List<String> expectedWords(AgentSpec agent, String nodeId) {
         return agent.conduct().flow().node(nodeId).map(Flow.Node::step).map(step -> switch (step) {
