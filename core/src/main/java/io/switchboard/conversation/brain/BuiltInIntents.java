@@ -20,31 +20,38 @@ final class BuiltInIntents {
 
     private static final String ME = "(me|my number|my phone number|this number|my name|us|our number)";
     private static final Map<Kind, Pattern> PATTERNS = Map.of(
-            Kind.DO_NOT_CALL, Pattern.compile(
-                    "\\b((take|remove|delete|get|cross|scratch|strike) " + ME + " (off|from|out of) (of )?(your|the|this"
-                            + "|all|any)? ?(calling |call |phone |contact |mailing |marketing )?(list|lists|database|system)"
-                            + "|(put|add|place) " + ME + " (on|to) (your|the) (do not|dont|no) call"
-                            + "|do not call list|dont call list|do not call registry|no call list"
-                            + "|(do not|dont|never|stop) (ever )?(call|calling|phone|phoning|contact|contacting|ring|ringing)"
-                            + " (me|us|here|this number|my number)( again| anymore| any more| ever)?$"
-                            + "|(do not|dont|never) (ever )?(call|phone|contact|ring) (me|us|here|this number) (again|anymore"
-                            + "|any more|ever)"
-                            + "|stop (calling|phoning|ringing|contacting|bothering) (me|us|here|this number|my number)"
-                            + "|stop calling|no more calls|quit calling|unsubscribe)\\b"),
-            Kind.HUMAN, Pattern.compile(
-                    "\\b((real|live|actual) (person|human|people|agent|representative|operator)"
-                            + "|human being|a human|an operator|the operator"
-                            + "|(speak|talk|transfer|connect|put) (me )?(to|with|through to) (a |an |the |your )?"
+            Kind.DO_NOT_CALL, anyOf(
+                    "(take|remove|delete|get|cross|scratch|strike) " + ME + " (off|from|out of) (of )?"
+                            + "(your|the|this|all|any)? ?(calling |call |phone |contact |mailing |marketing )?"
+                            + "(list|lists|database|system)",
+                    "(put|add|place) " + ME + " (on|to) (your|the) (do not|dont|no) call",
+                    "do not call list|dont call list|do not call registry|no call list",
+                    // "don't call me" at the end of the answer, not "don't call me before noon"
+                    "(do not|dont|never|stop) (ever )?(call|calling|phone|phoning|contact|contacting|ring|ringing) "
+                            + "(me|us|here|this number|my number)( again| anymore| any more| ever)?$",
+                    "(do not|dont|never) (ever )?(call|phone|contact|ring) (me|us|here|this number) "
+                            + "(again|anymore|any more|ever)",
+                    "stop (calling|phoning|ringing|contacting|bothering) (me|us|here|this number|my number)",
+                    "stop calling|no more calls|quit calling|unsubscribe"),
+            Kind.HUMAN, anyOf(
+                    "(real|live|actual) (person|human|people|agent|representative|operator)",
+                    "human being|a human|an operator|the operator|customer service",
+                    "(speak|talk|transfer|connect|put) (me )?(to|with|through to) (a |an |the |your )?"
                             + "(person|human|operator|representative|rep|agent|manager|supervisor|someone|somebody"
-                            + "|anyone|anybody)"
-                            + "|customer service)\\b"),
-            Kind.IDENTITY, Pattern.compile(
-                    "\\b(who (is this|is that|are you(?! (calling|looking|asking|trying|after))|is calling|s calling|is speaking|am i (speaking|talking) "
-                            + "(to|with)|do you (work for|represent)|are you with)|whos (this|calling|speaking)"
-                            + "|what (is|s) your name|whats your name|where are you calling from"
-                            + "|what company (is this|are you( with| from)?)|who did you say you (are|were)"
-                            + "|(is|am i talking to|am i speaking to|are you) (this )?(a|an) "
-                            + "(robot|machine|computer|bot|recording|ai|real person))\\b"));
+                            + "|anyone|anybody)"),
+            Kind.IDENTITY, anyOf(
+                    // "who are you", not "who are you calling for"
+                    "who (is this|is that|are you(?! (calling|looking|asking|trying|after))|is calling|s calling"
+                            + "|is speaking|do you (work for|represent)|are you with)",
+                    "who am i (speaking|talking) (to|with)|whos (this|calling|speaking)|who did you say you (are|were)",
+                    "what (is|s) your name|whats your name|where are you calling from",
+                    "what company (is this|are you( with| from)?)",
+                    "(is|am i talking to|am i speaking to|are you) (this )?(a|an) "
+                            + "(robot|machine|computer|bot|recording|ai|real person)"));
+
+    private static Pattern anyOf(String... alternatives) {
+        return Pattern.compile("\\b(" + String.join("|", alternatives) + ")\\b");
+    }
 
     private static final Map<String, List<String>> EXAMPLES = examples();
     private static final double THRESHOLD = 0.72;

@@ -23,7 +23,7 @@ import io.switchboard.agents.Timing;
  * and the question again), then answers the current node, then the agent's own global intents. An unreadable answer
  * is asked once more and then passed over. Silence gets a reprompt, and past {@code silence.max_reprompts} a goodbye
  * and disposition {@code no_response}. One instance serves every call; per-call state lives in the
- * {@link Conversation}.
+ * {@link Conversation}, and calls for one conversation must not overlap (the loop hands it one event at a time).
  */
 public final class FlowBrain implements Brain {
 
@@ -119,6 +119,12 @@ public final class FlowBrain implements Brain {
      */
     public List<String> expectedWords(Conversation c) {
         return expectedWords(c.agent().spec(), state(c).node);
+    }
+
+    /** When the caller's turn ends at the node now listening: its override over the agent's endpointing. */
+    public Timing.Endpointing endpointing(Conversation c) {
+        Timing.Endpointing agent = c.agent().spec().conduct().timing().resolve().endpointing();
+        return flow(c).node(state(c).node).map(n -> n.endpointing().over(agent)).orElse(agent);
     }
 
     /** {@link #expectedWords(Conversation)} for node {@code nodeId} of {@code agent}'s flow. */

@@ -291,6 +291,21 @@ class FlowBrainTest {
     }
 
     @Test
+    void aListeningNodesEndpointingOverridesTheAgents() {
+        AgentSpec base = salesAgent("");
+        List<Flow.Node> nodes = new ArrayList<>(base.conduct().flow().nodes());
+        nodes.set(3, new Flow.Node("seats", nodes.get(3).step(), new Timing.Endpointing(Duration.ZERO,
+                Duration.ofSeconds(3))));
+        AgentSpec spec = new AgentSpec(base.name(), base.language(), "", base.firstMessage(), "", "", base.variables(),
+                new Conduct(new Flow("intro", nodes, List.of(), ""), "", "", Timing.DEFAULTS));
+        Conversation c = started(spec);
+        assertEquals(new Timing.Endpointing(Duration.ofMillis(500), Duration.ofSeconds(2)), BRAIN.endpointing(c));
+        turn(c, "yes");
+        assertEquals(new Timing.Endpointing(Duration.ofMillis(500), Duration.ofSeconds(3)), BRAIN.endpointing(c),
+                "a number being read out may take longer");
+    }
+
+    @Test
     void contactFieldsIncludeTopLevelCustomFields() {
         var contact = new io.switchboard.contacts.Contact(UUID.randomUUID(), UUID.randomUUID(), "ext-1", "+14155550123",
                 "Sam", "", "sam@example.com", "{\"company\": \"Acme\", \"seats\": 4, \"nested\": {\"a\": 1}}",
