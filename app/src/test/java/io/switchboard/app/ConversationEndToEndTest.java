@@ -5,24 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.switchboard.audio.G711;
 import io.switchboard.audio.Wav;
 import io.switchboard.transcription.PocketSphinxRecognizer;
@@ -38,11 +29,9 @@ import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.EndNode;
 import io.switchboard.v1.Flow;
 import io.switchboard.v1.FlowNode;
-import io.switchboard.v1.Mark;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.Silence;
 import io.switchboard.v1.StreamCallRequest;
-import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.TranscriptEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,11 +113,11 @@ class ConversationEndToEndTest {
     @Test
     void theAgentGreetsAsksCapturesBothAnswersAndHangsUpAfterItsGoodbye() throws Exception {
         String agentId = create(appointmentAgent("Appointments"));
-        var caller = ScriptedCaller.open(talking(agentId));
+        var caller = ScriptedCaller.open(async, talking(agentId));
         // words PocketSphinx makes out in espeak-ng's voice through a phone line ("yes" comes out as "yeah")
-        caller.converse(List.of(Answer.after(says("sure")), Answer.after(says("three people"))), Duration.ofSeconds(90));
+        caller.converse(List.of(ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
 
-        Call ended = caller.ended();
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
         Call done = TestCalls.awaitPipeline(calls, ended.getId(), Duration.ofSeconds(120));
         assertEquals("agent hung up: confirmed", ended.getEndReason(), "the agent ended the call: " + turns(done));
         assertEquals(0, caller.clears(), "nobody interrupted");
@@ -168,12 +157,12 @@ class ConversationEndToEndTest {
         String agentId = create(appointmentAgent("Interrupted").setFirstMessage("Hello, this is the clinic calling "
                 + "about your appointment with doctor Jones next Tuesday, and there are a few things I need to check "
                 + "with you before then."));
-        var caller = ScriptedCaller.open(talking(agentId));
-        caller.converse(List.of(Answer.over(says("sorry who is calling please")), Answer.after(says("sure")),
-                Answer.after(says("two people"))), Duration.ofSeconds(90));
+        var caller = ScriptedCaller.open(async, talking(agentId));
+        caller.converse(List.of(ScriptedCaller.Answer.over(says("sorry who is calling please")), ScriptedCaller.Answer.after(says("sure")),
+                ScriptedCaller.Answer.after(says("two people"))), Duration.ofSeconds(90));
 
         assertTrue(caller.clears() >= 1, "the agent's playout was cleared");
-        Call ended = caller.ended();
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
         Call done = TestCalls.awaitPipeline(calls, ended.getId(), Duration.ofSeconds(120));
         TranscriptEvent greeting = done.getTranscriptList().stream().filter(t -> t.getSpeaker().equals("agent"))
                 .findFirst().orElseThrow();
@@ -185,10 +174,10 @@ class ConversationEndToEndTest {
     void aSilentCallerIsRepromptedThenTheAgentSaysGoodbyeAndHangsUp() throws Exception {
         String agentId = create(appointmentAgent("Silence").setSilence(Silence.newBuilder()
                 .setRepromptAfter(com.google.protobuf.Duration.newBuilder().setSeconds(2)).setMaxReprompts(1)));
-        var caller = ScriptedCaller.open(talking(agentId));
-        caller.converse(List.of(), Duration.ofSeconds(60));
+        var caller = ScriptedCaller.open(async, talking(agentId));
+        caller.converse(List.<ScriptedCaller.Answer>of(), Duration.ofSeconds(60));
 
-        Call ended = caller.ended();
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
         assertEquals("agent hung up: no_response", ended.getEndReason());
         String heard = recognise(caller.heard());
         assertTrue(anyOf(heard, "still", "there"), "the reprompt was heard: " + heard);
@@ -201,7 +190,7 @@ class ConversationEndToEndTest {
         var stereo = talking(create(appointmentAgent("Stereo"))).toBuilder()
                 .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(RATE)
                         .setChannels(2)).build();
-        var caller = ScriptedCaller.start();
+        var caller = ScriptedCaller.start(async);
         caller.send(StreamCallRequest.newBuilder().setOpen(stereo).build());
         StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
                 caller::awaitAccepted);
@@ -252,211 +241,5 @@ class ConversationEndToEndTest {
             return i;
         }
         return -1;
-    }
-
-    /** One line of the caller's script: said once the agent has been quiet for a moment, or over it. */
-    record Answer(short[] audio, boolean overAgent) {
-        static Answer after(short[] audio) {
-            return new Answer(audio, false);
-        }
-
-        static Answer over(short[] audio) {
-            return new Answer(audio, true);
-        }
-    }
-
-    /**
-     * A person on a {@code StreamCall}: plays the agent's audio in real time (its clock is the 20 ms frames it
-     * sends), echoes each chunk's mark once that chunk has played, drops what it has not played on a clear, and
-     * speaks its script.
-     */
-    static final class ScriptedCaller {
-        private static final int QUIET_BEFORE_ANSWER = 700 / 20; // frames of agent silence before answering
-        private static final int OVER_AFTER = 1000 / 20; // frames of agent speech before talking over it
-
-        private final List<StreamCallResponse> responses = new CopyOnWriteArrayList<>();
-        private final ConcurrentLinkedQueue<StreamCallResponse> inbox = new ConcurrentLinkedQueue<>();
-        private final CompletableFuture<Void> closed = new CompletableFuture<>();
-        private final CompletableFuture<Call> accepted = new CompletableFuture<>();
-        private StreamObserver<StreamCallRequest> requests;
-        private final Deque<short[]> playing = new ArrayDeque<>();
-        private final Deque<String> marks = new ArrayDeque<>();
-        private int headOffset;
-        private short[] heard = new short[0];
-        private int heardLength;
-        private int clears;
-        private int marksEchoed;
-
-        static ScriptedCaller start() {
-            ScriptedCaller c = new ScriptedCaller();
-            c.requests = async.streamCall(new StreamObserver<>() {
-                @Override
-                public void onNext(StreamCallResponse r) {
-                    c.responses.add(r);
-                    c.inbox.add(r);
-                    if (r.hasAccepted()) {
-                        c.accepted.complete(r.getAccepted());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    c.accepted.completeExceptionally(t);
-                    c.closed.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    c.closed.complete(null);
-                }
-            });
-            return c;
-        }
-
-        static ScriptedCaller open(OpenCall open) throws Exception {
-            ScriptedCaller c = start();
-            c.send(StreamCallRequest.newBuilder().setOpen(open).build());
-            c.awaitAccepted();
-            return c;
-        }
-
-        Call awaitAccepted() throws Exception {
-            try {
-                return accepted.get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof StatusRuntimeException s ? s : e;
-            }
-        }
-
-        synchronized void send(StreamCallRequest r) {
-            requests.onNext(r);
-        }
-
-        /** Talks in real time until the agent hangs up (or {@code max} passes, then hangs up itself). */
-        void converse(List<Answer> script, Duration max) throws Exception {
-            long start = System.nanoTime();
-            int next = 0;
-            short[] speaking = null;
-            int at = 0;
-            int quiet = 0;
-            int agentFrames = 0;
-            boolean heardSinceAnswer = false;
-            for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
-                for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
-                    if (r.hasPlayAudio()) {
-                        short[] pcm = samples(r.getPlayAudio().getPcm16());
-                        assertEquals(RATE, r.getPlayAudio().getSampleRate(), "an 8 kHz call gets 8 kHz agent audio");
-                        playing.addLast(pcm);
-                        marks.addLast(r.getPlayAudio().getMark());
-                    } else if (r.hasClear()) {
-                        clears++;
-                        playing.clear();
-                        marks.clear();
-                        headOffset = 0;
-                    }
-                }
-                if (play(FRAME)) {
-                    heardSinceAnswer = true;
-                    quiet = 0;
-                    agentFrames++;
-                } else {
-                    quiet++;
-                    agentFrames = 0;
-                }
-                if (speaking == null && next < script.size()) {
-                    Answer a = script.get(next);
-                    if (a.overAgent() ? agentFrames >= OVER_AFTER : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
-                        speaking = a.audio();
-                        at = 0;
-                        next++;
-                        heardSinceAnswer = false;
-                    }
-                }
-                short[] frame = new short[FRAME];
-                if (speaking != null) {
-                    int n = Math.min(FRAME, speaking.length - at);
-                    System.arraycopy(speaking, at, frame, 0, n);
-                    at += n;
-                    if (at >= speaking.length) {
-                        speaking = null;
-                    }
-                }
-                byte[] mulaw = new byte[FRAME];
-                for (int i = 0; i < FRAME; i++) {
-                    mulaw[i] = G711.linearToUlaw(frame[i]);
-                }
-                send(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(mulaw)).build());
-                long due = start + (tick + 1) * 20_000_000L;
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-            }
-            if (!closed.isDone()) {
-                send(StreamCallRequest.newBuilder().setEnd(io.switchboard.v1.EndCall.getDefaultInstance()).build());
-            }
-            requests.onCompleted();
-            closed.get(60, TimeUnit.SECONDS);
-        }
-
-        /** Plays {@code n} samples of agent audio, if any is queued; echoes the marks of chunks played out. */
-        private boolean play(int n) {
-            boolean any = false;
-            int left = n;
-            while (left > 0 && !playing.isEmpty()) {
-                short[] head = playing.peekFirst();
-                int k = Math.min(left, head.length - headOffset);
-                append(head, headOffset, k);
-                headOffset += k;
-                left -= k;
-                any = true;
-                if (headOffset == head.length) {
-                    playing.removeFirst();
-                    headOffset = 0;
-                    String mark = marks.removeFirst();
-                    if (!mark.isEmpty()) {
-                        marksEchoed++;
-                        send(StreamCallRequest.newBuilder().setMark(Mark.newBuilder().setName(mark)).build());
-                    }
-                }
-            }
-            return any;
-        }
-
-        private void append(short[] s, int from, int n) {
-            if (heardLength + n > heard.length) {
-                heard = Arrays.copyOf(heard, Math.max(heardLength + n, heard.length * 2));
-            }
-            System.arraycopy(s, from, heard, heardLength, n);
-            heardLength += n;
-        }
-
-        short[] heard() {
-            return Arrays.copyOf(heard, heardLength);
-        }
-
-        int clears() {
-            return clears;
-        }
-
-        int marksEchoed() {
-            return marksEchoed;
-        }
-
-        Call ended() {
-            List<Call> ends = new ArrayList<>();
-            responses.stream().filter(StreamCallResponse::hasEnded).forEach(r -> ends.add(r.getEnded()));
-            assertEquals(1, ends.size(), "one ended message: " + responses.size() + " responses");
-            return ends.getFirst();
-        }
-
-        private static short[] samples(ByteString pcm) {
-            byte[] b = pcm.toByteArray();
-            short[] s = new short[b.length / 2];
-            for (int i = 0; i < s.length; i++) {
-                s[i] = (short) ((b[2 * i] & 0xff) | (b[2 * i + 1] << 8));
-            }
-            return s;
-        }
     }
 }

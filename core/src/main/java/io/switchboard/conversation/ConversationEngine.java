@@ -15,6 +15,7 @@ import io.switchboard.agents.Timing;
 import io.switchboard.calls.Call;
 import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.SpeechSynthesisException;
@@ -77,6 +78,7 @@ public final class ConversationEngine implements CallAgent {
     private volatile Reply current;
     private volatile boolean over;
     private volatile long nowMs;
+    private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
 
     // the session's thread only
     private TurnDetector turns;
@@ -282,6 +284,11 @@ public final class ConversationEngine implements CallAgent {
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
     private void tick() {
+        Timing.Endpointing e = endpointing;
+        if (e != null) {
+            endpointing = null;
+            turns.endpointing(e.minSilence(), e.maxSilence());
+        }
         keepHeard(nowMs);
         boolean idle = playout.idle(nowMs);
         if (agentSpeaking && idle) {
@@ -367,6 +374,9 @@ public final class ConversationEngine implements CallAgent {
                 }
                 try {
                     question.accept(r);
+                    if (brain instanceof FlowBrain flow) {
+                        endpointing = flow.endpointing(conversation); // the node now listening may wait longer
+                    }
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "the brain failed on call " + idText(), e);
                     r.done();
