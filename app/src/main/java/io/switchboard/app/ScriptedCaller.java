@@ -36,6 +36,15 @@ public final class ScriptedCaller {
 
     /** One line of the script, PCM16 at 8 kHz: said once the agent has been quiet for a moment, or over it. */
     public record Answer(short[] audio, boolean overAgent) {
+        /** Where the line's last voiced sample ends (its trailing silence is not part of it). */
+        int voicedEnd() {
+            int end = audio.length;
+            while (end > 0 && Math.abs(audio[end - 1]) < 300) {
+                end--;
+            }
+            return end;
+        }
+
         public static Answer after(short[] audio) {
             return new Answer(audio, false);
         }
@@ -125,11 +134,13 @@ public final class ScriptedCaller {
         long start = System.nanoTime();
         int next = 0;
         short[] speaking = null;
+        int voicedEnd = 0;
+        boolean timed = false;
         int at = 0;
         int quiet = 0;
         int agentFrames = 0;
         boolean heardSinceAnswer = false;
-        long answered = 0; // when the last line's last frame was sent, until the agent's next audio
+        long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
         for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
             for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
                 if (r.hasPlayAudio()) {
@@ -162,19 +173,24 @@ public final class ScriptedCaller {
                 Answer a = script.get(next);
                 if (a.overAgent() ? agentFrames >= OVER_AFTER : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
                     speaking = a.audio();
+                    voicedEnd = a.voicedEnd();
+                    timed = a.overAgent();
                     at = 0;
                     next++;
                     heardSinceAnswer = false;
                 }
             }
             short[] frame = new short[FRAME];
-            boolean lastOfLine = false;
+            boolean lastVoiced = false;
             if (speaking != null) {
                 int n = Math.min(FRAME, speaking.length - at);
                 System.arraycopy(speaking, at, frame, 0, n);
                 at += n;
+                if (!timed && at >= voicedEnd) {
+                    lastVoiced = true;
+                    timed = true;
+                }
                 if (at >= speaking.length) {
-                    lastOfLine = !script.get(next - 1).overAgent();
                     speaking = null;
                 }
             }
@@ -183,7 +199,7 @@ public final class ScriptedCaller {
                 mulaw[i] = G711.linearToUlaw(frame[i]);
             }
             send(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(mulaw)).build());
-            if (lastOfLine) {
+            if (lastVoiced) {
                 answered = System.nanoTime();
             }
             long wait = start + (tick + 1) * 20_000_000L - System.nanoTime();
@@ -243,7 +259,7 @@ public final class ScriptedCaller {
         return marksEchoed;
     }
 
-    /** Milliseconds from the end of each line said after the agent to the agent's next audio. */
+    /** Milliseconds from the last voiced audio of each line said after the agent to the agent's next audio. */
     public List<Long> replyLatencies() {
         return List.copyOf(replyLatencies);
     }

@@ -81,7 +81,6 @@ public final class ConversationBenchmark {
             CallCredentials key = ApiKeyCredentials.of(created.getOwnerApiKey().getSecret());
             String agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(key).createAgent(
                     CreateAgentRequest.newBuilder().setAgent(agent()).build()).getId();
-            CallServiceGrpc.CallServiceStub async = CallServiceGrpc.newStub(channel).withCallCredentials(key);
             CallServiceGrpc.CallServiceBlockingStub calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(key);
             OpenCall open = OpenCall.newBuilder().setAgentId(agent).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
                     .setFromNumber("+14155550100").setToNumber("+14155550177").setAgentSpeaks(true)
@@ -101,8 +100,13 @@ public final class ConversationBenchmark {
                 List<Future<?>> callers = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     callers.add(pool.submit(() -> {
+                        // a connection per caller: a stream the server ends while the caller still sends kills
+                        // the connection (HTTP/2 GOAWAY, PROTOCOL_ERROR) and every other call on it
+                        ManagedChannel own = NettyChannelBuilder.forAddress("127.0.0.1", stack.grpcPort())
+                                .usePlaintext().build();
+                        var stub = CallServiceGrpc.newStub(own).withCallCredentials(key);
                         for (int r = 0; r < rounds; r++) {
-                            ScriptedCaller c = ScriptedCaller.open(async, open);
+                            ScriptedCaller c = ScriptedCaller.open(stub, open);
                             c.converse(List.of(ScriptedCaller.Answer.after(yes), ScriptedCaller.Answer.after(three)),
                                     Duration.ofSeconds(60));
                             replies.addAll(c.replyLatencies());
@@ -112,6 +116,7 @@ public final class ConversationBenchmark {
                                     .getSummary().getVariablesMap();
                             right.add(vars.equals(Map.of("coming", "true", "people", "3")));
                         }
+                        own.shutdownNow();
                         return null;
                     }));
                 }
@@ -143,7 +148,7 @@ public final class ConversationBenchmark {
                 .build();
     }
 
-    /** espeak-ng saying {@code text} at 8 kHz, after 300 ms of silence (none after: the reply latency counts from the line's end). */
+    /** espeak-ng saying {@code text} at 8 kHz, after 300 ms of silence. */
     private static short[] speak(Voices voices, String text) {
         try (SpeechStream s = voices.resolve("espeak:en-us").synthesize(text, ScriptedCaller.RATE)) {
             short[] said = s.readAll();
