@@ -13,12 +13,19 @@ import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.LiveEvents;
 import io.switchboard.common.Notifications;
+import io.switchboard.conversation.ConversationEngine;
+import io.switchboard.conversation.Conversations;
+import io.switchboard.conversation.StoredConversations;
+import io.switchboard.conversation.brain.FlowBrain;
+import io.switchboard.conversation.brain.llm.LlmBrains;
+import io.switchboard.conversation.vad.SileroVad;
 import io.switchboard.dialer.NationalDoNotCall;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.calls.CallHangUps;
+import io.switchboard.server.observe.ConversationMetrics;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.telephony.TwilioTelephony;
@@ -85,6 +92,29 @@ public final class CallsWiring {
                 plane.agents()::organizationOf);
     }
 
+    /**
+     * The agents that talk on live calls: Silero VAD (loaded once; a missing model fails the start), the
+     * deployment's voices, the flow brain and the LLM brain of {@code conversation.llm.*} when configured. They
+     * talk on a client's {@code StreamCall} that asks for it, and on the carrier's calls when
+     * {@code conversation.carrier-calls} is on.
+     */
+    static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
+        var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
+                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock())),
+                new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
+                        plane.campaigns(), plane.doNotCall())));
+        return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(false));
+    }
+
+    private static SileroVad vad;
+
+    private static synchronized SileroVad sharedVad() {
+        if (vad == null) {
+            vad = SileroVad.load();
+        }
+        return vad;
+    }
+
     /** @param notifications the server process's LISTEN connection (live calls' watchers on every server) */
     public static CallGrpcService grpc(Config config, ControlPlane plane, CallService calls,
                                 Optional<SpeechRecognizer> recognizer, Notifications notifications) {
@@ -94,6 +124,7 @@ public final class CallsWiring {
                 .idleTimeout(config.get("calls.idle-timeout").as(Duration.class).orElse(LiveCalls.DEFAULT_IDLE_TIMEOUT))
                 .maxBacklog(config.get("calls.max-backlog").asLong().orElse(LiveCalls.DEFAULT_MAX_BACKLOG))
                 .storeGrace(config.get("calls.store-grace").as(Duration.class).orElse(LiveCalls.DEFAULT_STORE_GRACE))
+                .agents(conversations(config, plane, calls))
                 .build();
         return new CallGrpcService(calls, sessions, events, notifications,
                 config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG));

@@ -50,7 +50,8 @@ import org.jooq.impl.DSL;
 public final class AgentService {
 
     public static final Set<String> UPDATABLE = Set.of("name", "language", "system_prompt", "first_message", "voice",
-            "summary_instructions", "variables");
+            "summary_instructions", "variables", "flow", "voicemail_message", "transfer_number", "endpointing",
+            "interruption", "silence");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DSLContext dsl;
@@ -72,6 +73,11 @@ public final class AgentService {
     }
 
     /** The voices an agent can speak with (the deployment's, the same for every organisation). */
+    /** The voices agents are checked against, which the live calls speak with. */
+    public Voices voiceRegistry() {
+        return voices;
+    }
+
     public Voices.Listing voices(Principal actor) {
         actor.require(Role.VIEWER, "listing voices");
         return voices.listing();
@@ -230,7 +236,19 @@ public final class AgentService {
                 mask.has("first_message") ? patch.firstMessage() : current.firstMessage(),
                 mask.has("voice") ? patch.voice() : current.voice(),
                 mask.has("summary_instructions") ? patch.summaryInstructions() : current.summaryInstructions(),
-                mask.has("variables") ? patch.variables() : current.variables());
+                mask.has("variables") ? patch.variables() : current.variables(),
+                mergeConduct(current.conduct(), patch.conduct(), mask));
+    }
+
+    private static Conduct mergeConduct(Conduct current, Conduct patch, UpdateMask mask) {
+        Timing c = current.timing();
+        Timing p = patch.timing();
+        return new Conduct(mask.has("flow") ? patch.flow() : current.flow(),
+                mask.has("voicemail_message") ? patch.voicemailMessage() : current.voicemailMessage(),
+                mask.has("transfer_number") ? patch.transferNumber() : current.transferNumber(),
+                new Timing(mask.has("endpointing") ? p.endpointing() : c.endpointing(),
+                        mask.has("interruption") ? p.interruption() : c.interruption(),
+                        mask.has("silence") ? p.silence() : c.silence()));
     }
 
     private static AgentsRecord fetch(DSLContext tx, Principal actor, UUID id, boolean forUpdate) {
@@ -243,7 +261,8 @@ public final class AgentService {
     private static void apply(AgentsRecord r, AgentSpec s) {
         r.setName(s.name().trim()).setLanguage(s.language()).setSystemPrompt(nn(s.systemPrompt()))
                 .setFirstMessage(nn(s.firstMessage())).setVoice(nn(s.voice()))
-                .setSummaryInstructions(nn(s.summaryInstructions())).setVariables(writeVariables(s.variables()));
+                .setSummaryInstructions(nn(s.summaryInstructions())).setVariables(writeVariables(s.variables()))
+                .setConduct(ConductJson.write(s.conduct()));
     }
 
     private static void snapshot(DSLContext tx, AgentsRecord r) {
@@ -251,19 +270,21 @@ public final class AgentService {
                 .setVersion(r.getVersion()).setName(r.getName()).setLanguage(r.getLanguage())
                 .setSystemPrompt(r.getSystemPrompt()).setFirstMessage(r.getFirstMessage()).setVoice(r.getVoice())
                 .setSummaryInstructions(r.getSummaryInstructions()).setVariables(r.getVariables())
-                .setCreatedAt(r.getUpdatedAt()).store();
+                .setConduct(r.getConduct()).setCreatedAt(r.getUpdatedAt()).store();
     }
 
     static Agent toDomain(AgentsRecord r) {
         return new Agent(r.getId(), r.getOrganizationId(), new AgentSpec(r.getName(), r.getLanguage(),
                 r.getSystemPrompt(), r.getFirstMessage(), r.getVoice(), r.getSummaryInstructions(),
-                readVariables(r.getVariables())), r.getVersion(), r.getCreatedAt(), r.getUpdatedAt());
+                readVariables(r.getVariables()), ConductJson.read(r.getConduct())), r.getVersion(), r.getCreatedAt(),
+                r.getUpdatedAt());
     }
 
     private static Agent fromVersion(AgentVersionsRecord r, AgentsRecord current) {
         return new Agent(r.getAgentId(), r.getOrganizationId(), new AgentSpec(r.getName(), r.getLanguage(),
                 r.getSystemPrompt(), r.getFirstMessage(), r.getVoice(), r.getSummaryInstructions(),
-                readVariables(r.getVariables())), r.getVersion(), current.getCreatedAt(), r.getCreatedAt());
+                readVariables(r.getVariables()), ConductJson.read(r.getConduct())), r.getVersion(),
+                current.getCreatedAt(), r.getCreatedAt());
     }
 
     static JSONB writeVariables(List<CaptureVariable> vars) {

@@ -26,6 +26,7 @@ final class AgentValidation {
         v.maxLength("agent.voice", s.voice(), 200);
         v.maxLength("agent.summary_instructions", s.summaryInstructions(), 20_000);
         validateVariables(s.variables(), v);
+        FlowValidation.validate(s, v);
     }
 
     private static void validateLanguage(String tag, Violations v) {

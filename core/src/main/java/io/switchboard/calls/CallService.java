@@ -381,6 +381,17 @@ public final class CallService {
         return s == StageState.succeeded || s == StageState.skipped;
     }
 
+    /** The provider of a summary row the live conversation wrote before the call was summarised. */
+    public static final String LIVE_PROVIDER = TranscriptStore.LIVE_PROVIDER;
+
+    /**
+     * The variables an agent captured and the disposition it decided during the call, kept as they come; the
+     * summary stage then adds the summary and keeps these values over its own.
+     */
+    public void saveLiveOutcome(UUID org, UUID callId, Map<String, String> variables, Optional<String> disposition) {
+        transcripts.saveLiveOutcome(org, callId, variables, disposition);
+    }
+
     /** Records the assembled recording; the first writer wins, so a repeated pipeline run changes nothing. */
     public boolean recordRecording(UUID org, UUID callId, RecordingStore.Assembled a) {
         Instant created = repository.createdAt(org, callId).orElse(null);

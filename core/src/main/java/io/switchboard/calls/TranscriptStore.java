@@ -101,9 +101,38 @@ public final class TranscriptStore {
                 });
     }
 
+    /** The provider of a summary row the live conversation wrote before the call was summarised. */
+    public static final String LIVE_PROVIDER = "conversation";
+
     /**
-     * Inserts the call's summary in {@code tx} unless it has one; true if this call stored it. In HIPAA mode the
-     * summary and variables are stored only sealed.
+     * The variables an agent captured and the disposition it decided during the call, kept as they come (a
+     * summary row without a summary, provider {@link #LIVE_PROVIDER}); the summary stage then adds the summary
+     * and keeps these values over its own. A disposition not given leaves the one kept before.
+     */
+    public void saveLiveOutcome(UUID org, UUID callId, Map<String, String> variables, Optional<String> disposition) {
+        EffectivePolicy policy = plans.effectivePolicy(org);
+        boolean hipaa = policy.hipaaMode();
+        ObjectNode content = JSON.createObjectNode().putNull("summary");
+        content.set("variables", JSON.valueToTree(variables));
+        byte[] sealed = hipaa ? seal.seal(org, summaryPlace(callId), content.toString()) : null;
+        JSONB vars = JSONB.jsonb(hipaa ? "{}" : content.get("variables").toString());
+        dsl.insertInto(CALL_SUMMARIES).set(CALL_SUMMARIES.CALL_ID, callId).set(CALL_SUMMARIES.ORGANIZATION_ID, org)
+                .set(CALL_SUMMARIES.VARIABLES, vars).set(CALL_SUMMARIES.SEALED, sealed)
+                .set(CALL_SUMMARIES.DISPOSITION, disposition.orElse(null)).set(CALL_SUMMARIES.PROVIDER, LIVE_PROVIDER)
+                .set(CALL_SUMMARIES.CREATED_AT, now())
+                .set(CALL_SUMMARIES.EXPIRES_AT, policy.retention(DataClass.SUMMARIES).expiry(now()).orElse(null))
+                .onConflict(CALL_SUMMARIES.CALL_ID).doUpdate()
+                .set(CALL_SUMMARIES.VARIABLES, vars).set(CALL_SUMMARIES.SEALED, sealed)
+                .set(CALL_SUMMARIES.DISPOSITION, disposition.isPresent() ? DSL.val(disposition.get())
+                        : CALL_SUMMARIES.DISPOSITION)
+                .where(CALL_SUMMARIES.PROVIDER.eq(LIVE_PROVIDER))
+                .execute();
+    }
+
+    /**
+     * Inserts the call's summary in {@code tx} unless it has one (a row the live conversation wrote is completed:
+     * the stage merged its values); true if this call stored it. In HIPAA mode the summary and variables are
+     * stored only sealed.
      */
     public boolean saveSummary(DSLContext tx, UUID org, UUID callId, CallSummary s) {
         EffectivePolicy policy = plans.effectivePolicy(org); // one read for both: HIPAA mode and the expiry
@@ -121,7 +150,11 @@ public final class TranscriptStore {
                 .set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null)).set(CALL_SUMMARIES.PROVIDER, s.provider())
                 .set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString())).set(CALL_SUMMARIES.CREATED_AT, now())
                 .set(CALL_SUMMARIES.EXPIRES_AT, policy.retention(DataClass.SUMMARIES).expiry(now()).orElse(null))
-                .onConflict(CALL_SUMMARIES.CALL_ID).doNothing()
+                .onConflict(CALL_SUMMARIES.CALL_ID).doUpdate()
+                .set(CALL_SUMMARIES.SUMMARY, summaryText).set(CALL_SUMMARIES.VARIABLES, vars)
+                .set(CALL_SUMMARIES.SEALED, sealed).set(CALL_SUMMARIES.DISPOSITION, s.disposition().orElse(null))
+                .set(CALL_SUMMARIES.PROVIDER, s.provider()).set(CALL_SUMMARIES.NOT_PRODUCED, JSONB.jsonb(np.toString()))
+                .where(CALL_SUMMARIES.PROVIDER.eq(LIVE_PROVIDER))
                 .execute() == 1;
     }
 

@@ -17,4 +17,9 @@ public interface CallAgents {
      * agent as played, channel 1 the caller), so its caller audio must be mono.
      */
     Optional<CallAgent> attach(Principal actor, CallSpec spec, AgentVoice voice);
+
+    /** As {@link #attach(Principal, CallSpec, AgentVoice)}, knowing how the call was opened (who asks, for what). */
+    default Optional<CallAgent> attach(Principal actor, CallInput.Open open, AgentVoice voice) {
+        return attach(actor, open.spec(), voice);
+    }
 }

@@ -6,8 +6,15 @@ import io.switchboard.calls.Origin;
 /** What a transport hands a {@link CallSession}, in the order it arrived. */
 public sealed interface CallInput {
 
-    /** Opens the call: the first input of every session. */
-    record Open(CallSpec spec, Origin origin) implements CallInput {
+    /**
+     * Opens the call: the first input of every session. {@code agentSpeaks}: a client asks for the call's agent to
+     * talk (the carrier's calls are the platform's own, and {@link CallAgents} decides for them).
+     */
+    record Open(CallSpec spec, Origin origin, boolean agentSpeaks) implements CallInput {
+        /** A call the agent listens to only (unless the carrier's). */
+        public Open(CallSpec spec, Origin origin) {
+            this(spec, origin, false);
+        }
     }
 
     /**

@@ -14,7 +14,6 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.switchboard.audio.AudioFormat;
-import io.switchboard.audio.Resampler;
 import io.switchboard.audio.StreamDecoder;
 import io.switchboard.audio.Wav;
 import io.switchboard.calls.Call;
@@ -43,6 +42,8 @@ public final class CallSession {
     /** Largest audio frame a transport may hand in. */
     public static final int MAX_FRAME = 64 * 1024;
     static final int SEGMENT_SECONDS = 5;
+    /** The caller's channel of a call an agent speaks on (channel 0 is the agent's). */
+    static final int CALLER = 1;
 
     /** The call was ended because no message came for the idle timeout; its audio was kept. */
     public static final class IdleTimeout extends RuntimeException {
@@ -77,7 +78,6 @@ public final class CallSession {
     private CallEvents events;
     private CallAgent agent;
     private AgentTrack agentTrack;
-    private Resampler agentToRecognizer;
 
     CallSession(LiveCalls registry, Principal actor, SessionListener listener) {
         this.registry = registry;
@@ -234,7 +234,12 @@ public final class CallSession {
                     Duration.ofSeconds(1));
         }
         CallSpec spec = o.spec();
-        Optional<CallAgent> speaking = spec.channels() == 1 ? registry.agents().attach(actor, spec, new Voice())
+        if (o.agentSpeaks() && spec.channels() != 1) {
+            throw new SwitchboardException.InvalidArgument("open.format.channels", "an agent speaks only on a mono "
+                    + "call (the recording puts it on channel 0 beside the caller); send 1 channel, got "
+                    + spec.channels());
+        }
+        Optional<CallAgent> speaking = spec.channels() == 1 ? registry.agents().attach(actor, o, new Voice())
                 : Optional.empty();
         CallSpec stored = speaking.isEmpty() ? spec : new CallSpec(spec.agentId(), spec.campaignId(),
                 spec.contactId(), spec.direction(), spec.fromNumber(), spec.toNumber(), spec.encoding(),
@@ -256,12 +261,12 @@ public final class CallSession {
             recorder = new SegmentedRecorder((n, audio) -> calls.storeSegment(c.organizationId(), c.id(), n, audio),
                     c.id().toString(), SegmentedRecorder.segmentBytes(SEGMENT_SECONDS,
                     c.format().sampleRate() * c.format().bytesPerFrame()), registry.maxBacklog(), registry.storeGrace());
-            transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(c), c.format().channels(),
-                    spec.sampleRate(), c.id().toString());
+            // an agent's channel is not recognised: the agent keeps the text it spoke (the caller is channel 1)
+            transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(c),
+                    speaking.isPresent() ? 1 : c.format().channels(), spec.sampleRate(), c.id().toString());
             if (speaking.isPresent()) {
                 agent = speaking.get();
                 agentTrack = new AgentTrack(declared);
-                agentToRecognizer = new Resampler(spec.sampleRate(), rate);
             }
         } catch (RuntimeException e) {
             registry.release(call.id());
@@ -271,6 +276,15 @@ public final class CallSession {
         }
         state = State.OPEN;
         out.send(new CallOutput.Accepted(call));
+        if (agent != null) {
+            try {
+                agent.onOpen(call);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the agent of call " + call.id() + " could not start; the call goes on "
+                        + "listen-only", e);
+                agent = null;
+            }
+        }
     }
 
     private void requireOpen() {
@@ -298,12 +312,13 @@ public final class CallSession {
         }
         AgentTrack.Mixed m = agentTrack.mix(d.audio());
         recorder.write(m.stereo());
-        short[] agentSpeech = agentToRecognizer.process(m.agent(), 0, m.agent().length);
-        transcribe(transcriber.accept(new short[][] {agentSpeech, d.channels()[0]}));
-        try {
-            agent.onCallerAudio(d.channels()[0], registry.recognizerRate());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "the agent of call " + call.id() + " failed on caller audio", e);
+        transcribe(transcriber.accept(d.channels()));
+        if (agent != null) {
+            try {
+                agent.onCallerAudio(d.channels()[0], registry.recognizerRate());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the agent of call " + call.id() + " failed on caller audio", e);
+            }
         }
     }
 
@@ -318,7 +333,9 @@ public final class CallSession {
     }
 
     private void transcribe(List<LiveTranscriber.ChannelEvent> events) {
-        for (LiveTranscriber.ChannelEvent e : events) {
+        for (LiveTranscriber.ChannelEvent recognised : events) {
+            LiveTranscriber.ChannelEvent e = agentTrack == null ? recognised
+                    : new LiveTranscriber.ChannelEvent(CALLER, recognised.event(), recognised.seq());
             String speaker = speaker(e.channel());
             if (e.event().isFinal()) {
                 calls.saveSegment(call.organizationId(), call.id(), new TranscriptSegment(e.channel(), e.seq(), speaker,
@@ -328,6 +345,13 @@ public final class CallSession {
             CallOutput.Transcript t = new CallOutput.Transcript(e.channel(), speaker, e.event());
             out.send(t);
             this.events.transcript(t);
+            if (agent != null) {
+                try {
+                    agent.onTranscript(t);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "the agent of call " + call.id() + " failed on a transcript", ex);
+                }
+            }
         }
     }
 
@@ -404,12 +428,7 @@ public final class CallSession {
         SwitchboardException.Unavailable storeFailure = null;
         try {
             try {
-                short[][] tail = decoder.finish();
-                if (agentTrack != null) {
-                    short[] agentTail = agentToRecognizer.flush();
-                    tail = new short[][] {agentTail, tail[0]};
-                }
-                transcribe(transcriber.finish(tail));
+                transcribe(transcriber.finish(decoder.finish()));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "finishing the live transcript of call " + call.id() + " failed", e);
             }
@@ -452,7 +471,6 @@ public final class CallSession {
         recorder = null;
         transcriber = null;
         agentTrack = null;
-        agentToRecognizer = null;
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.stream.IntStream;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import io.switchboard.common.SentenceEmbeddings;
 
 /**
  * The built-in summariser: no network, no API key, nothing leaves the process. It ranks the transcript's sentences
@@ -60,11 +60,7 @@ public final class ExtractiveSummarizer implements CallSummarizer {
 
     /** Over the all-MiniLM-L6-v2 model bundled in the jar, loaded once per JVM on first use. */
     public static ExtractiveSummarizer create() {
-        return new ExtractiveSummarizer(SharedModel.INSTANCE);
-    }
-
-    private static final class SharedModel {
-        static final EmbeddingModel INSTANCE = new AllMiniLmL6V2EmbeddingModel();
+        return new ExtractiveSummarizer(SentenceEmbeddings.shared());
     }
 
     @Override
@@ -112,7 +108,7 @@ public final class ExtractiveSummarizer implements CallSummarizer {
         double[] centrality = new double[n];
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
-                double sim = cosine(vectors.get(i).vector(), vectors.get(j).vector());
+                double sim = SentenceEmbeddings.cosine(vectors.get(i).vector(), vectors.get(j).vector());
                 similarity[i][j] = sim;
                 similarity[j][i] = sim;
             }
@@ -120,7 +116,7 @@ public final class ExtractiveSummarizer implements CallSummarizer {
         double[] score = new double[n];
         for (int i = 0; i < n; i++) {
             centrality[i] = Arrays.stream(similarity[i]).sum() / (n - 1);
-            score[i] = centrality[i] + cosine(vectors.get(i).vector(), focusVector)
+            score[i] = centrality[i] + SentenceEmbeddings.cosine(vectors.get(i).vector(), focusVector)
                     + (FACT.matcher(sentences.get(i).text()).find() ? FACT_BONUS : 0);
         }
         boolean anySubstantial = sentences.stream().anyMatch(Sentence::substantial);
@@ -160,18 +156,6 @@ public final class ExtractiveSummarizer implements CallSummarizer {
         request.dispositionCodes().forEach(c -> parts.add(c.replace('_', ' ').toLowerCase(Locale.ROOT)));
         parts.add(DEFAULT_FOCUS);
         return String.join(". ", parts);
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 
     record Sentence(Utterance.Speaker speaker, String text) {

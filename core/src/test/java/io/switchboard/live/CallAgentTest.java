@@ -143,7 +143,8 @@ class CallAgentTest {
                 assertEquals(G711.linearToUlaw(agentSample), stereo[2 * i], "agent channel, sample " + i);
             }
             List<TranscriptSegment> transcript = calls.transcript(call.organizationId(), call.id());
-            assertTrue(transcript.stream().anyMatch(t -> t.speaker().equals("agent") && !t.text().isBlank()), "agent heard");
+            assertTrue(transcript.stream().noneMatch(t -> t.speaker().equals("agent")),
+                    "the agent's own channel is not recognised: the agent keeps the text it spoke");
             assertTrue(transcript.stream().anyMatch(t -> t.speaker().equals("customer") && !t.text().isBlank()),
                     "caller heard");
         }

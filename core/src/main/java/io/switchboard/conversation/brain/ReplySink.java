@@ -1,23 +1,30 @@
 package io.switchboard.conversation.brain;
 
-/** Where a {@link Brain} sends one reply. May be called from another thread (LLM streams). */
+/** Where a {@link Brain}'s reply goes; may be called from another thread (an LLM streams). */
 public interface ReplySink {
 
-    /** One sentence at a time, synthesised as it comes. */
+    /** One sentence, synthesised as it comes. */
     void say(String sentence);
 
-    /** @param value typed as the agent's schema declares ({@link io.switchboard.summaries.CapturedValue}) */
+    /** A captured variable of the agent's schema, typed: Boolean, BigDecimal, LocalDate or String. */
     void setVariable(String name, Object value);
 
-    /** Ends the call; the goodbye was already said through {@link #say}. */
+    /** Ends the call with {@code disposition}; the goodbye was already said through {@link #say}. */
     void end(String disposition);
 
+    /** Transfers the call to {@code phoneNumber} (E.164); anything to say first was already said. */
     void transfer(String phoneNumber);
 
+    /** Adds the caller's number to the organisation's do-not-call list, at once. */
     void addToDoNotCall();
 
-    /** Plays DTMF digits ({@code 0-9 * #}, {@code w} = a half-second pause) to the other side, e.g. an IVR. */
-    void sendDtmf(String digits);
+    /**
+     * Plays DTMF digits ({@code 0-9 * #}, {@code w} = a half-second pause) to the other side, e.g. an IVR. Not
+     * every call can: the default refuses.
+     */
+    default void sendDtmf(String digits) {
+        throw new UnsupportedOperationException("this call cannot send DTMF digits");
+    }
 
     /** This reply is complete. */
     void done();

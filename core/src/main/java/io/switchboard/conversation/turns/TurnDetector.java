@@ -45,8 +45,8 @@ public final class TurnDetector {
     private final TurnSettings settings;
     private final long minSpeech;
     private final long minSilence;
-    private final long endMin;
-    private final long endMax;
+    private long endMin;
+    private long endMax;
     private final long bargeMin;
     private final long backchannelMax;
     private final long resumeAfter;
@@ -95,6 +95,19 @@ public final class TurnDetector {
 
     public TurnSettings settings() {
         return settings;
+    }
+
+    /**
+     * From now on the caller's turn ends after {@code min} of silence, or {@code max} while the words stop
+     * mid-phrase: a flow node that listens for something long (a phone number) overrides the agent's endpointing.
+     */
+    public void endpointing(java.time.Duration min, java.time.Duration max) {
+        if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+            throw new IllegalArgumentException("endpointing: min must be positive and max at least min, got "
+                    + min + " and " + max);
+        }
+        endMin = min.toMillis();
+        endMax = max.toMillis();
     }
 
     /** Whether the detector takes the agent to be speaking (it stops at an {@link TurnEvent.Interrupt}). */

@@ -91,7 +91,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     static AgentSpec spec(io.switchboard.v1.Agent a) {
         return new AgentSpec(a.getName(), a.getLanguage(), a.getSystemPrompt(), a.getFirstMessage(), a.getVoice(),
-                a.getSummaryInstructions(), a.getVariablesList().stream().map(AgentGrpcService::variable).toList());
+                a.getSummaryInstructions(), a.getVariablesList().stream().map(AgentGrpcService::variable).toList(),
+                ConductProtos.conduct(a));
     }
 
     private static CaptureVariable variable(io.switchboard.v1.CaptureVariable v) {
@@ -108,7 +109,9 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     public static io.switchboard.v1.Agent toProto(Agent a) {
         AgentSpec s = a.spec();
-        return io.switchboard.v1.Agent.newBuilder()
+        io.switchboard.v1.Agent.Builder b = io.switchboard.v1.Agent.newBuilder();
+        ConductProtos.toProto(s.conduct(), b);
+        return b
                 .setId(a.id().toString()).setName(s.name()).setLanguage(s.language())
                 .setSystemPrompt(s.systemPrompt()).setFirstMessage(s.firstMessage()).setVoice(s.voice())
                 .setSummaryInstructions(s.summaryInstructions())

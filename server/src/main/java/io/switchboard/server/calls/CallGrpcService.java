@@ -145,7 +145,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         @Override
         public void onNext(StreamCallRequest req) {
             switch (req.getPayloadCase()) {
-                case OPEN -> session.accept(new CallInput.Open(spec(req.getOpen()), Origin.CLIENT));
+                case OPEN -> session.accept(new CallInput.Open(spec(req.getOpen()), Origin.CLIENT,
+                        req.getOpen().getAgentSpeaks()));
                 case AUDIO -> session.accept(new CallInput.Audio(req.getAudio().toByteArray()));
                 case END -> session.accept(new CallInput.End(req.getEnd().getReason()));
                 case DTMF -> session.accept(new CallInput.Dtmf(req.getDtmf().getDigits()));

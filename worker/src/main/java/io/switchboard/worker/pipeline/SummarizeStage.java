@@ -60,9 +60,13 @@ public final class SummarizeStage implements PipelineStage {
     @Override
     public Result run(CallJob job) {
         Call c = job.call();
-        if (calls.summary(c.organizationId(), c.id()).isPresent()) {
+        // the agent's live conversation may have kept variables and a disposition already: those stand
+        Optional<CallSummary> live = calls.summary(c.organizationId(), c.id());
+        if (live.isPresent() && !live.get().provider().equals(CallService.LIVE_PROVIDER)) {
             return Result.done("already summarised");
         }
+        Map<String, String> liveVariables = live.map(CallSummary::variables).orElse(Map.of());
+        Optional<String> liveDisposition = live.flatMap(CallSummary::disposition);
         List<TranscriptSegment> transcript = calls.transcript(c.organizationId(), c.id());
         if (transcript.isEmpty()) {
             return Result.skipped("no speech was recognised; nothing to summarise");
@@ -75,14 +79,19 @@ public final class SummarizeStage implements PipelineStage {
         // PHI of a HIPAA-mode organisation goes only to a provider under a BAA (or stays in process)
         CallSummarizer by = calls.hipaaMode(c.organizationId()) && !summarizer.baaCovered() ? covered.get() : summarizer;
         SummaryResult r = by.summarize(new SummaryRequest(utterances, agent.spec().summaryInstructions(),
-                agent.spec().variables(), codes));
+                agent.spec().variables().stream().filter(v -> !liveVariables.containsKey(v.name())).toList(),
+                codes));
         Map<String, String> variables = new LinkedHashMap<>();
         r.variables().forEach((k, v) -> variables.put(k, text(v)));
+        variables.putAll(liveVariables);
+        Optional<String> disposition = liveDisposition.or(r::disposition);
         Map<String, String> notProduced = new LinkedHashMap<>();
         for (NotProduced np : r.notProduced()) {
-            notProduced.put(np.part(), np.reason());
+            if (!(np.part().equals(NotProduced.DISPOSITION) && liveDisposition.isPresent())) {
+                notProduced.put(np.part(), np.reason());
+            }
         }
-        calls.saveSummary(c.organizationId(), c.id(), new CallSummary(r.summary(), variables, r.disposition(),
+        calls.saveSummary(c.organizationId(), c.id(), new CallSummary(r.summary(), variables, disposition,
                 r.provider(), notProduced));
         Optional<UUID> callId = Optional.of(c.id());
         usage.record(c.organizationId(), UsageService.Metric.LLM_INPUT_TOKENS, r.usage().inputTokens(), callId,

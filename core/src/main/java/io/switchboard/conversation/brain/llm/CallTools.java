@@ -88,7 +88,7 @@ final class CallTools {
                             .addStringProperty("number", "Leave out to use the agent's transfer number").build())
                     .build());
         }
-        List<CaptureVariable> vars = conversation.agent().variables();
+        List<CaptureVariable> vars = conversation.agent().spec().variables();
         if (!vars.isEmpty()) {
             var doc = new StringBuilder("Record a value the caller stated. Variables:");
             vars.forEach(v -> doc.append("\n- ").append(v.name()).append(" (").append(typeName(v)).append(')')
@@ -182,11 +182,11 @@ final class CallTools {
         if (name.isEmpty()) {
             return Outcome.refused("name is required");
         }
-        Optional<CaptureVariable> variable = conversation.agent().variables().stream()
+        Optional<CaptureVariable> variable = conversation.agent().spec().variables().stream()
                 .filter(v -> v.name().equals(name.get())).findFirst();
         if (variable.isEmpty()) {
             return Outcome.refused("there is no variable '" + name.get() + "'; the variables are "
-                    + conversation.agent().variables().stream().map(CaptureVariable::name).toList());
+                    + conversation.agent().spec().variables().stream().map(CaptureVariable::name).toList());
         }
         JsonNode value = args.get("value");
         if (value == null || value.isNull()) {
@@ -198,8 +198,19 @@ final class CallTools {
         } catch (IllegalArgumentException e) {
             return Outcome.refused(name.get() + ": " + e.getMessage() + "; nothing was stored");
         }
-        out.setVariable(name.get(), typed);
+        out.setVariable(name.get(), plain(typed));
         return Outcome.ok("Stored " + name.get() + ".");
+    }
+
+    /** As {@link ReplySink#setVariable} takes values: Boolean, BigDecimal, LocalDate or String. */
+    static Object plain(CapturedValue v) {
+        return switch (v) {
+            case CapturedValue.Text t -> t.value();
+            case CapturedValue.Number n -> n.value();
+            case CapturedValue.Bool b -> b.value();
+            case CapturedValue.Date d -> d.value();
+            case CapturedValue.Choice ch -> ch.value();
+        };
     }
 
     private static Outcome sendDtmf(JsonNode args, ReplySink out) {

@@ -111,14 +111,16 @@ public final class LlmBrain implements Brain {
     @Override
     public void start(Conversation c, ReplySink out) {
         requireAllowed(c.hipaaMode());
-        String first = c.agent().firstMessage();
+        String first = c.agent().spec().firstMessage();
         if (first == null || first.isBlank()) {
             launch(c, OPENING, out);
             return;
         }
         cancel(c);
+        String greeting = render(first, c.contact());
+        c.addTurn(Conversation.Speaker.AGENT, greeting);
         var splitter = new SentenceSplitter();
-        splitter.add(render(first, c.contactFields())).forEach(out::say);
+        splitter.add(greeting).forEach(out::say);
         splitter.flush().ifPresent(out::say);
         out.done();
     }
@@ -129,7 +131,10 @@ public final class LlmBrain implements Brain {
         List<Conversation.Turn> h = c.history();
         boolean inHistory = !h.isEmpty() && h.getLast().speaker() == Conversation.Speaker.CALLER
                 && h.getLast().text().strip().equals(text.strip());
-        launch(c, inHistory ? null : text, out);
+        if (!inHistory) {
+            c.addTurn(Conversation.Speaker.CALLER, text);
+        }
+        launch(c, null, out);
     }
 
     @Override
@@ -140,6 +145,7 @@ public final class LlmBrain implements Brain {
     }
 
     /** Stops the reply in flight for this call, if any (the call ended, or the caller barged in). */
+    @Override
     public void cancel(Conversation c) {
         Reply r = inFlight.remove(c.callId());
         if (r != null) {
@@ -158,14 +164,15 @@ public final class LlmBrain implements Brain {
 
     List<ChatMessage> messages(Conversation c, String userText) {
         var system = new StringBuilder();
-        if (c.agent().systemPrompt() != null && !c.agent().systemPrompt().isBlank()) {
-            system.append(c.agent().systemPrompt().strip()).append("\n\n");
+        String prompt = c.agent().spec().systemPrompt();
+        if (prompt != null && !prompt.isBlank()) {
+            system.append(prompt.strip()).append("\n\n");
         }
         system.append(VOICE_RULES).append("\n\nNow: ")
                 .append(clock.instant().truncatedTo(ChronoUnit.SECONDS)).append(" (UTC).");
-        if (!c.contactFields().isEmpty()) {
+        if (!c.contact().isEmpty()) {
             system.append("\n\nThe person on the call:");
-            c.contactFields().forEach((k, v) -> {
+            c.contact().forEach((k, v) -> {
                 if (v != null && !v.isBlank()) {
                     system.append("\n- ").append(k).append(": ").append(v);
                 }
@@ -177,11 +184,24 @@ public final class LlmBrain implements Brain {
         }
         var messages = new ArrayList<ChatMessage>();
         messages.add(SystemMessage.from(system.toString()));
+        // the agent's sentences are kept as turns one by one (see Conversation): a run of them is one message
+        var agent = new StringBuilder();
         for (Conversation.Turn t : c.history()) {
-            if (t.text() != null && !t.text().isBlank()) {
-                messages.add(t.speaker() == Conversation.Speaker.AGENT ? AiMessage.from(t.text())
-                        : UserMessage.from(t.text()));
+            if (t.text() == null || t.text().isBlank()) {
+                continue;
             }
+            if (t.speaker() == Conversation.Speaker.AGENT) {
+                agent.append(agent.isEmpty() ? "" : " ").append(t.text().strip());
+                continue;
+            }
+            if (!agent.isEmpty()) {
+                messages.add(AiMessage.from(agent.toString()));
+                agent.setLength(0);
+            }
+            messages.add(UserMessage.from(t.text()));
+        }
+        if (!agent.isEmpty()) {
+            messages.add(AiMessage.from(agent.toString()));
         }
         if (userText != null && !userText.isBlank()) {
             messages.add(UserMessage.from(userText));
@@ -191,6 +211,7 @@ public final class LlmBrain implements Brain {
 
     private static String plain(Object value) {
         return switch (value) {
+            case java.math.BigDecimal n -> n.toPlainString();
             case CapturedValue.Text t -> t.value();
             case CapturedValue.Number n -> n.value().toPlainString();
             case CapturedValue.Bool b -> String.valueOf(b.value());
@@ -486,6 +507,7 @@ public final class LlmBrain implements Brain {
         public void say(String sentence) {
             if (!reply.cancelled) {
                 said = true;
+                reply.c.addTurn(Conversation.Speaker.AGENT, sentence);
                 delegate.say(sentence);
             }
         }

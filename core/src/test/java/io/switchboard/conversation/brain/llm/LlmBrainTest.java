@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,7 +32,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
+import io.switchboard.agents.Agent;
 import io.switchboard.agents.AgentSpec;
+import io.switchboard.agents.Conduct;
 import io.switchboard.agents.CaptureVariable;
 import io.switchboard.agents.CaptureVariable.Type;
 import io.switchboard.common.SwitchboardException;
@@ -41,7 +44,6 @@ import io.switchboard.conversation.brain.Conversation.Turn;
 import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.conversation.brain.llm.FakeChatServer.OpenAiStream;
 import io.switchboard.conversation.brain.llm.FakeChatServer.Reply;
-import io.switchboard.summaries.CapturedValue;
 import io.switchboard.summaries.ModelUsage;
 
 /** The LLM brain against a local server speaking OpenAI's streaming chat-completions format, failures included. */
@@ -140,6 +142,21 @@ class LlmBrainTest {
         return brain(Map.of());
     }
 
+    /** A conversation of a call answered at {@code startedAt}, with these turns and variables so far. */
+    static Conversation call(UUID callId, boolean hipaa, AgentSpec spec, Map<String, String> contact,
+                             List<String> codes, String transferNumber, Map<String, Object> variables,
+                             List<Turn> history, Instant startedAt) {
+        var withTransfer = new AgentSpec(spec.name(), spec.language(), spec.systemPrompt(), spec.firstMessage(),
+                spec.voice(), spec.summaryInstructions(), spec.variables(),
+                new Conduct(spec.conduct().flow(), "", transferNumber, spec.conduct().timing()));
+        var agent = new Agent(UUID.randomUUID(), UUID.randomUUID(), withTransfer, 1, startedAt, startedAt);
+        var c = new Conversation(callId, hipaa, agent, contact, "", codes,
+                ZonedDateTime.ofInstant(startedAt, ZoneOffset.UTC));
+        variables.forEach(c::setVariable);
+        history.forEach(t -> c.addTurn(t.speaker(), t.text()));
+        return c;
+    }
+
     private static Conversation conversation(Duration sinceAnswer, String transferNumber, boolean hipaa) {
         var agent = new AgentSpec("Sales", "en-US", "You sell Acme plans. Be brief.", "", "flite:slt", "",
                 VARIABLES);
@@ -149,8 +166,8 @@ class LlmBrainTest {
         var history = new ArrayList<Turn>();
         history.add(new Turn(Speaker.AGENT, "Hi Ann, this is Acme. Do you have a minute?"));
         history.add(new Turn(Speaker.CALLER, "Sure, what is it about?"));
-        return new Conversation(UUID.randomUUID(), hipaa, agent, contact, CODES, transferNumber,
-                Map.of("plan", new CapturedValue.Choice("growth")), history, NOW.minus(sinceAnswer));
+        return call(UUID.randomUUID(), hipaa, agent, contact, CODES, transferNumber,
+                Map.of("plan", "growth"), history, NOW.minus(sinceAnswer));
     }
 
     private static Conversation conversation() {
@@ -225,8 +242,8 @@ class LlmBrainTest {
         brain().onCallerTurn(conversation(), "About 800 a month. Call me on the 14th.", out);
 
         assertEquals(List.of("say:Noted, thanks.",
-                "var:budget=" + new CapturedValue.Number(new BigDecimal("800")),
-                "var:callback_date=" + new CapturedValue.Date(LocalDate.of(2026, 12, 14)),
+                "var:budget=" + new BigDecimal("800"),
+                "var:callback_date=" + LocalDate.of(2026, 12, 14),
                 "say:I'll call you on the fourteenth.", "say:Goodbye!", "end:callback_scheduled", "done"),
                 out.awaitDone());
         assertEquals(2, server.requests().size());
@@ -484,7 +501,7 @@ class LlmBrainTest {
         Conversation base = conversation();
         var agent = new AgentSpec("Sales", "en-US", "prompt", "Hi {{first_name}}, this is Acme calling "
                 + "{{ company }}. Dr. Lee asked me to call {{missing}}.", "flite:slt", "", VARIABLES);
-        var c = new Conversation(base.callId(), false, agent, base.contactFields(), CODES, "", Map.of(), List.of(),
+        var c = call(base.callId(), false, agent, base.contact(), CODES, "", Map.of(), List.of(),
                 NOW);
         var out = new RecordingSink();
 
@@ -499,7 +516,7 @@ class LlmBrainTest {
     void withoutAFirstMessageTheModelOpensTheCall() throws Exception {
         server.enqueue(openAiText("Hello Ann!"));
         Conversation base = conversation();
-        var c = new Conversation(base.callId(), false, base.agent(), base.contactFields(), CODES, "", Map.of(),
+        var c = call(base.callId(), false, base.agent().spec(), base.contact(), CODES, "", Map.of(),
                 List.of(), NOW);
         var out = new RecordingSink();
 

@@ -43,7 +43,7 @@ class OllamaLlmBrainTest {
                     .build();
             LlmBrain brain = LlmBrains.fromConfig(config, Clock.fixed(NOW, ZoneOffset.UTC)).orElseThrow();
             var agent = new AgentSpec("Support", "en-US", "You help with orders.", "", "flite:slt", "", List.of());
-            var c = new Conversation(UUID.randomUUID(), false, agent, Map.of("first_name", "Bo"), List.of(), "",
+            var c = LlmBrainTest.call(UUID.randomUUID(), false, agent, Map.of("first_name", "Bo"), List.of(), "",
                     Map.of(), List.of(new Turn(Speaker.CALLER, "Can you help me?")), NOW.minusSeconds(30));
             var out = new LlmBrainTest.RecordingSink();
 

@@ -1,0 +1,109 @@
+package io.switchboard.conversation;
+
+import java.math.BigDecimal;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+import io.switchboard.agents.Agent;
+import io.switchboard.agents.AgentService;
+import io.switchboard.calls.Call;
+import io.switchboard.calls.CallService;
+import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.campaigns.Campaign;
+import io.switchboard.campaigns.CampaignService;
+import io.switchboard.compliance.DoNotCall;
+import io.switchboard.contacts.Contact;
+import io.switchboard.contacts.ContactService;
+import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.tenancy.Principal;
+import io.switchboard.tenancy.Role;
+
+/**
+ * {@link ConversationRecords} in the platform's own stores: the call's pinned agent version, its contact and
+ * campaign, the agent's sentences as transcript segments of channel 0 (the caller's come from the recogniser on
+ * channel 1), the captured variables and disposition in the call's summary row as they are decided
+ * ({@link CallService#saveLiveOutcome}), and a do-not-call request on the organisation's list.
+ */
+public final class StoredConversations implements ConversationRecords {
+
+    private static final Logger LOG = Logger.getLogger(StoredConversations.class.getName());
+    /** Marks the end of an agent sentence the caller cut, in the transcript (the segment has no flag for it yet). */
+    static final String CUT = " —";
+    private static final String WHO = "system:conversation";
+
+    private final CallService calls;
+    private final AgentService agents;
+    private final ContactService contacts;
+    private final CampaignService campaigns;
+    private final DoNotCall doNotCall;
+
+    public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
+                               CampaignService campaigns, DoNotCall doNotCall) {
+        this.calls = calls;
+        this.agents = agents;
+        this.contacts = contacts;
+        this.campaigns = campaigns;
+        this.doNotCall = doNotCall;
+    }
+
+    @Override
+    public Conversation conversation(Call call) {
+        UUID org = call.organizationId();
+        Agent agent = agents.version(org, call.agentId(), call.agentVersion()).orElseThrow(() ->
+                new IllegalStateException("agent " + call.agentId() + " v" + call.agentVersion() + " is gone"));
+        Principal reader = Principal.system(org, Role.VIEWER, WHO);
+        Optional<Contact> contact = call.contactId().map(id -> contacts.get(reader, id.toString()));
+        Optional<Campaign> campaign = call.campaignId().map(id -> campaigns.get(reader, id.toString()));
+        Map<String, String> fields = contact.map(Conversation::contactFields).orElseGet(() ->
+                Map.of("phone_number", call.direction() == Call.Direction.INBOUND ? call.fromNumber() : call.toNumber()));
+        ZoneId zone = contact.map(Contact::timeZone).filter(z -> !z.isBlank()).map(ZoneId::of)
+                .orElse(ZoneOffset.UTC);
+        return new Conversation(call.id(), calls.hipaaMode(org), agent, fields,
+                campaign.map(Campaign::name).orElse(""), campaign.map(Campaign::dispositionCodes).orElse(List.of()),
+                ZonedDateTime.ofInstant(call.startedAt(), zone));
+    }
+
+    @Override
+    public void agentTurn(Call call, int seq, long startMs, long endMs, String text, boolean interrupted) {
+        calls.saveSegment(call.organizationId(), call.id(), new TranscriptSegment(0, seq, "agent", startMs,
+                Math.max(startMs, endMs), interrupted ? text + CUT : text, List.of(), "live"));
+    }
+
+    @Override
+    public void outcome(Call call, Map<String, Object> variables, Optional<String> disposition) {
+        Map<String, String> text = new LinkedHashMap<>();
+        variables.forEach((k, v) -> text.put(k, stored(v)));
+        calls.saveLiveOutcome(call.organizationId(), call.id(), text, disposition);
+    }
+
+    /** As the summary stage stores captured values: plain numbers, ISO dates, true/false. */
+    static String stored(Object v) {
+        return switch (v) {
+            case BigDecimal n -> n.toPlainString();
+            default -> String.valueOf(v);
+        };
+    }
+
+    @Override
+    public void doNotCall(Call call) {
+        String number = call.direction() == Call.Direction.INBOUND ? call.fromNumber() : call.toNumber();
+        if (number == null || number.isBlank()) {
+            LOG.warning(() -> "call " + call.id() + ": the caller asked not to be called, but the call has no number");
+            return;
+        }
+        doNotCall.add(Principal.system(call.organizationId(), Role.AGENT, WHO), List.of(number), "US",
+                "asked on call " + call.id(), "opt-out");
+    }
+
+    @Override
+    public void latency(Call call, TurnLatency latency) {
+        // kept in the log for now (a per-turn table is a migration away)
+    }
+}

@@ -1,0 +1,22 @@
+package io.switchboard.conversation;
+
+/**
+ * Where the time of one agent reply went, in milliseconds, from the caller's last voiced audio to the agent's
+ * first audio handed to the transport (the anchors' own span: Pipecat's and Retell's end-to-end latency).
+ *
+ * @param endpointing     silence waited before the turn was taken to be over ({@code endpointing.min-silence},
+ *                        longer mid-phrase)
+ * @param recognizerFinal the recogniser's final text after the end of the turn (0 when it was already there)
+ * @param brain           from handing the turn to the brain to its first sentence (the flow's decision, or an
+ *                        LLM's first sentence)
+ * @param firstAudio      from the first sentence to its first synthesised audio handed to the transport
+ * @param total           all of it
+ */
+public record TurnLatency(int turn, long endpointing, long recognizerFinal, long brain, long firstAudio, long total) {
+
+    @Override
+    public String toString() {
+        return "turn " + turn + ": " + total + " ms (endpointing " + endpointing + ", recogniser final "
+                + recognizerFinal + ", brain " + brain + ", first audio " + firstAudio + ")";
+    }
+}

@@ -1,0 +1,69 @@
+package io.switchboard.conversation.brain;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import io.switchboard.agents.CaptureVariable;
+import io.switchboard.agents.Flow;
+
+/**
+ * Reads the answer to an {@code ask} node as the value of its captured variable, by the variable's type, and lists
+ * the words such an answer is made of (so the recogniser can be biased towards them).
+ */
+final class Answers {
+
+    /** Enum answers by meaning: the closest value must be this similar and this far ahead of the next. */
+    static final double CHOICE_THRESHOLD = 0.5;
+    static final double CHOICE_MARGIN = 0.06;
+
+    private Answers() {
+    }
+
+    static Optional<Object> read(CaptureVariable variable, Flow.Ask ask, String text, LocalDate today,
+                                 Meanings meanings) {
+        return switch (variable.type()) {
+            case BOOLEAN -> YesNo.extract(text).map(b -> b);
+            case NUMBER -> SpokenNumbers.extract(text).map(n -> n);
+            case DATE -> SpokenDates.extract(text, today).map(d -> d);
+            case ENUM -> meanings.match(text, choices(variable, ask), CHOICE_THRESHOLD, CHOICE_MARGIN)
+                    .map(Meanings.Match::label);
+            case STRING -> Optional.of(text.strip()).filter(s -> !s.isEmpty()).map(s -> s);
+        };
+    }
+
+    /** Each enum value with the phrases that mean it: itself (underscores as spaces) and the node's synonyms. */
+    static Map<String, List<String>> choices(CaptureVariable variable, Flow.Ask ask) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String value : variable.enumValues()) {
+            List<String> phrases = new ArrayList<>();
+            phrases.add(value.replace('_', ' '));
+            ask.choices().stream().filter(c -> c.value().equals(value)).forEach(c -> phrases.addAll(c.synonyms()));
+            out.put(value, phrases);
+        }
+        return out;
+    }
+
+    /**
+     * The words and phrases an answer to {@code ask} is likely made of: yes/no words, number or date words, or the
+     * enum's values and synonyms; empty for free text.
+     */
+    static List<String> expectedWords(CaptureVariable variable, Flow.Ask ask) {
+        return switch (variable.type()) {
+            case BOOLEAN -> YesNo.vocabulary();
+            case NUMBER -> SpokenNumbers.vocabulary();
+            case DATE -> {
+                var words = new TreeSet<>(SpokenDates.vocabulary());
+                words.addAll(SpokenNumbers.vocabulary());
+                yield List.copyOf(words);
+            }
+            case ENUM -> choices(variable, ask).values().stream().flatMap(List::stream)
+                    .map(Words::spoken).distinct().toList();
+            case STRING -> List.of();
+        };
+    }
+}

@@ -1,0 +1,364 @@
+package io.switchboard.conversation.brain;
+
+import java.math.BigDecimal;
+import java.text.BreakIterator;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.switchboard.agents.AgentSpec;
+import io.switchboard.agents.CaptureVariable;
+import io.switchboard.agents.Flow;
+import io.switchboard.agents.Templates;
+import io.switchboard.agents.Timing;
+
+/**
+ * The in-process brain: walks the agent's {@link Flow} without any network. Nodes that do not listen (say, a branch
+ * on variables, end, transfer) run at once; at an {@code ask} or an intent branch it waits for the caller. Every
+ * caller turn is first checked for the built-in global intents (do-not-call → on the list at once, an apology and
+ * disposition {@code do_not_call}; a real person → transfer or a polite refusal; who is this → the agent's identity
+ * and the question again), then answers the current node, then the agent's own global intents. An unreadable answer
+ * is asked once more and then passed over. Silence gets a reprompt, and past {@code silence.max_reprompts} a goodbye
+ * and disposition {@code no_response}. One instance serves every call; per-call state lives in the
+ * {@link Conversation}, and calls for one conversation must not overlap (the loop hands it one event at a time).
+ */
+public final class FlowBrain implements Brain {
+
+    public static final String DO_NOT_CALL = "do_not_call";
+    public static final String NO_RESPONSE = "no_response";
+    static final String DNC_APOLOGY = "I'm sorry for the trouble. I've taken your number off our list, and you won't"
+            + " be called again. Goodbye.";
+    static final String TRANSFERRING = "Of course. I'm putting you through to a colleague now.";
+    static final String NOBODY_AVAILABLE = "I'm sorry, there's nobody I can put you through to right now, but I'm"
+            + " happy to help.";
+    static final String DIDNT_CATCH = "Sorry, I didn't catch that.";
+    static final String STILL_THERE = "Are you still there?";
+    static final String SILENT_GOODBYE = "I'll let you go now. Goodbye.";
+    /** Intent phrases (branch rules, the agent's global intents) by meaning: at least this similar and this far ahead. */
+    static final double INTENT_THRESHOLD = 0.45;
+    static final double INTENT_MARGIN = 0.04;
+    private static final String GLOBAL = "global:";
+    private static final String RULE = "rule:";
+
+    private final Meanings meanings;
+
+    FlowBrain(Meanings meanings) {
+        this.meanings = meanings;
+    }
+
+    /** Over the process's shared all-MiniLM-L6-v2 model. */
+    public static FlowBrain create() {
+        return new FlowBrain(Meanings.shared());
+    }
+
+    /** Where a call is in the flow. */
+    static final class State {
+        String node = "";
+        int misses;
+        boolean ended;
+    }
+
+    @Override
+    public void start(Conversation c, ReplySink out) {
+        State st = state(c);
+        speak(c, c.agent().spec().firstMessage(), out);
+        Flow flow = flow(c);
+        if (!flow.isEmpty()) {
+            advance(c, st, flow.startNode(), out);
+        }
+        out.done();
+    }
+
+    @Override
+    public void onCallerTurn(Conversation c, String text, ReplySink out) {
+        State st = state(c);
+        c.addTurn(Conversation.Speaker.CALLER, text);
+        if (st.ended || text == null || text.isBlank()) {
+            out.done();
+            return;
+        }
+        Optional<BuiltInIntents.Kind> builtIn = BuiltInIntents.recognise(text, meanings);
+        if (builtIn.isPresent()) {
+            builtIn(c, st, builtIn.get(), out);
+            out.done();
+            return;
+        }
+        Optional<Flow.Node> node = flow(c).node(st.node);
+        switch (node.map(Flow.Node::step).orElse(null)) {
+            case Flow.Ask ask -> answer(c, st, ask, text, out);
+            case Flow.Branch b when b.listens() -> choose(c, st, b, text, out);
+            case null, default -> globalIntent(text, flow(c)).ifPresent(g -> reply(c, st, g, out));
+        }
+        out.done();
+    }
+
+    @Override
+    public void onSilence(Conversation c, int reprompt, ReplySink out) {
+        State st = state(c);
+        if (st.ended) {
+            out.done();
+            return;
+        }
+        Timing.Silence silence = c.agent().spec().conduct().timing().resolve().silence();
+        if (reprompt > silence.maxReprompts()) {
+            speak(c, silence.goodbye().isBlank() ? SILENT_GOODBYE : silence.goodbye(), out);
+            finish(st, () -> out.end(NO_RESPONSE));
+        } else {
+            speak(c, silence.reprompt().isBlank() ? STILL_THERE : silence.reprompt(), out);
+            askAgain(c, st, out);
+        }
+        out.done();
+    }
+
+    /**
+     * The words and phrases the caller's answer to the node now listening is likely made of, for biasing the
+     * recogniser (a keyword list or a small grammar); empty when nothing is expected in particular.
+     */
+    public List<String> expectedWords(Conversation c) {
+        return expectedWords(c.agent().spec(), state(c).node);
+    }
+
+    /** When the caller's turn ends at the node now listening: its override over the agent's endpointing. */
+    public Timing.Endpointing endpointing(Conversation c) {
+        Timing.Endpointing agent = c.agent().spec().conduct().timing().resolve().endpointing();
+        return flow(c).node(state(c).node).map(n -> n.endpointing().over(agent)).orElse(agent);
+    }
+
+    /** {@link #expectedWords(Conversation)} for node {@code nodeId} of {@code agent}'s flow. */
+    public static List<String> expectedWords(AgentSpec agent, String nodeId) {
+        return agent.conduct().flow().node(nodeId).map(Flow.Node::step).map(step -> switch (step) {
+            case Flow.Ask ask -> variable(agent, ask.variable()).map(v -> Answers.expectedWords(v, ask))
+                    .orElse(List.of());
+            case Flow.Branch b -> b.rules().stream().map(Flow.Rule::condition)
+                    .filter(Flow.Intent.class::isInstance).map(Flow.Intent.class::cast)
+                    .flatMap(i -> i.examples().stream()).map(Words::spoken).distinct().toList();
+            default -> List.<String>of();
+        }).orElse(List.of());
+    }
+
+    private void builtIn(Conversation c, State st, BuiltInIntents.Kind kind, ReplySink out) {
+        switch (kind) {
+            case DO_NOT_CALL -> {
+                out.addToDoNotCall();
+                speak(c, DNC_APOLOGY, out);
+                finish(st, () -> out.end(DO_NOT_CALL));
+            }
+            case HUMAN -> {
+                String number = c.agent().spec().conduct().transferNumber();
+                if (number.isEmpty()) {
+                    speak(c, NOBODY_AVAILABLE, out);
+                    askAgain(c, st, out);
+                } else {
+                    speak(c, TRANSFERRING, out);
+                    finish(st, () -> out.transfer(number));
+                }
+            }
+            case IDENTITY -> {
+                String identity = flow(c).identity();
+                speak(c, identity.isBlank() ? "This is " + c.agent().spec().name() + ", an automated assistant."
+                        : identity, out);
+                askAgain(c, st, out);
+            }
+        }
+    }
+
+    private void answer(Conversation c, State st, Flow.Ask ask, String text, ReplySink out) {
+        CaptureVariable variable = variable(c.agent().spec(), ask.variable()).orElseThrow(() ->
+                new IllegalStateException("ask on unknown variable " + ask.variable()));
+        boolean freeText = variable.type() == CaptureVariable.Type.STRING;
+        if (freeText) {
+            Optional<Flow.GlobalIntent> g = globalIntent(text, flow(c));
+            if (g.isPresent()) {
+                reply(c, st, g.get(), out);
+                return;
+            }
+        }
+        Optional<Object> value = Answers.read(variable, ask, text, c.today(), meanings);
+        if (value.isPresent()) {
+            c.setVariable(variable.name(), value.get());
+            out.setVariable(variable.name(), value.get());
+            advance(c, st, ask.next(), out);
+            return;
+        }
+        Optional<Flow.GlobalIntent> g = globalIntent(text, flow(c));
+        if (g.isPresent()) {
+            reply(c, st, g.get(), out);
+        } else if (st.misses == 0) {
+            st.misses++;
+            speak(c, ask.reprompt().isBlank() ? DIDNT_CATCH + " " + ask.prompt() : ask.reprompt(), out);
+        } else {
+            advance(c, st, ask.next(), out);
+        }
+    }
+
+    private void choose(Conversation c, State st, Flow.Branch b, String text, ReplySink out) {
+        Optional<String> byVariable = byVariables(c, b);
+        if (byVariable.isPresent()) {
+            advance(c, st, byVariable.get(), out);
+            return;
+        }
+        Map<String, List<String>> labels = new LinkedHashMap<>();
+        for (int i = 0; i < b.rules().size(); i++) {
+            if (b.rules().get(i).condition() instanceof Flow.Intent intent) {
+                labels.put(RULE + i, intent.examples());
+            }
+        }
+        flow(c).globalIntents().forEach(g -> labels.put(GLOBAL + g.name(), g.examples()));
+        Optional<String> label = meanings.match(text, labels, INTENT_THRESHOLD, INTENT_MARGIN).map(Meanings.Match::label);
+        if (label.isPresent() && label.get().startsWith(GLOBAL)) {
+            String name = label.get().substring(GLOBAL.length());
+            flow(c).globalIntents().stream().filter(g -> g.name().equals(name)).findFirst()
+                    .ifPresent(g -> reply(c, st, g, out));
+        } else if (label.isPresent()) {
+            advance(c, st, b.rules().get(Integer.parseInt(label.get().substring(RULE.length()))).next(), out);
+        } else {
+            advance(c, st, b.defaultNext(), out);
+        }
+    }
+
+    private Optional<Flow.GlobalIntent> globalIntent(String text, Flow flow) {
+        if (flow.globalIntents().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, List<String>> labels = new LinkedHashMap<>();
+        flow.globalIntents().forEach(g -> labels.put(g.name(), g.examples()));
+        return meanings.match(text, labels, INTENT_THRESHOLD, INTENT_MARGIN)
+                .flatMap(m -> flow.globalIntents().stream().filter(g -> g.name().equals(m.label())).findFirst());
+    }
+
+    private void reply(Conversation c, State st, Flow.GlobalIntent g, ReplySink out) {
+        speak(c, g.reply(), out);
+        if (g.next().isEmpty()) {
+            askAgain(c, st, out);
+        } else {
+            advance(c, st, g.next(), out);
+        }
+    }
+
+    /** Runs nodes from {@code id} until one listens or the call ends. */
+    private void advance(Conversation c, State st, String id, ReplySink out) {
+        Flow flow = flow(c);
+        for (int steps = 0; steps <= flow.nodes().size(); steps++) {
+            String at = id;
+            Flow.Node node = flow.node(at).orElseThrow(() -> new IllegalStateException("flow has no node " + at));
+            st.node = id;
+            st.misses = 0;
+            switch (node.step()) {
+                case Flow.Say s -> {
+                    speak(c, s.text(), out);
+                    id = s.next();
+                }
+                case Flow.Ask a -> {
+                    speak(c, a.prompt(), out);
+                    return;
+                }
+                case Flow.Branch b -> {
+                    if (b.listens()) {
+                        speak(c, b.prompt(), out);
+                        return;
+                    }
+                    id = byVariables(c, b).orElse(b.defaultNext());
+                }
+                case Flow.End e -> {
+                    speak(c, e.text(), out);
+                    finish(st, () -> out.end(e.disposition()));
+                    return;
+                }
+                case Flow.Transfer t -> {
+                    speak(c, t.text(), out);
+                    finish(st, () -> out.transfer(t.phoneNumber()));
+                    return;
+                }
+            }
+        }
+        throw new IllegalStateException("flow loops without listening at node " + id);
+    }
+
+    /** Says the current node's question again (after an aside such as "who is this?"). */
+    private void askAgain(Conversation c, State st, ReplySink out) {
+        flow(c).node(st.node).map(Flow.Node::step).ifPresent(step -> {
+            switch (step) {
+                case Flow.Ask a -> speak(c, a.prompt(), out);
+                case Flow.Branch b -> speak(c, b.prompt(), out);
+                default -> {
+                }
+            }
+        });
+    }
+
+    private static Optional<String> byVariables(Conversation c, Flow.Branch b) {
+        for (Flow.Rule r : b.rules()) {
+            if (r.condition() instanceof Flow.VariableIs v && holds(c, v)) {
+                return Optional.of(r.next());
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean holds(Conversation c, Flow.VariableIs condition) {
+        Optional<Object> value = c.variable(condition.variable());
+        if (condition.op() == Flow.Op.IS_SET || condition.op() == Flow.Op.IS_NOT_SET) {
+            return value.isPresent() == (condition.op() == Flow.Op.IS_SET);
+        }
+        if (value.isEmpty()) {
+            return condition.op() == Flow.Op.NOT_EQUALS;
+        }
+        int cmp = compare(value.get(), condition.value());
+        return switch (condition.op()) {
+            case EQUALS -> cmp == 0;
+            case NOT_EQUALS -> cmp != 0;
+            case LESS_THAN -> cmp < 0 && cmp != Integer.MIN_VALUE;
+            case GREATER_THAN -> cmp > 0;
+            case IS_SET, IS_NOT_SET -> throw new AssertionError();
+        };
+    }
+
+    /** {@code value} against the condition's text read as the same type; MIN_VALUE when they cannot be compared. */
+    private static int compare(Object value, String text) {
+        return switch (value) {
+            case BigDecimal n -> n.compareTo(new BigDecimal(text));
+            case LocalDate d -> d.compareTo(LocalDate.parse(text));
+            case Boolean b -> b == Boolean.parseBoolean(text) ? 0 : 1;
+            case String s -> s.toLowerCase(Locale.ROOT).compareTo(text.toLowerCase(Locale.ROOT)) == 0 ? 0 : 1;
+            default -> Integer.MIN_VALUE;
+        };
+    }
+
+    private static Optional<CaptureVariable> variable(AgentSpec agent, String name) {
+        return agent.variables().stream().filter(v -> v.name().equals(name)).findFirst();
+    }
+
+    /** Renders {@code text} and says it sentence by sentence. */
+    private static void speak(Conversation c, String text, ReplySink out) {
+        String rendered = Templates.render(text, c.templateValues());
+        if (rendered.isBlank()) {
+            return;
+        }
+        c.addTurn(Conversation.Speaker.AGENT, rendered);
+        BreakIterator sentences = BreakIterator.getSentenceInstance(Locale.ENGLISH);
+        sentences.setText(rendered);
+        int start = sentences.first();
+        for (int end = sentences.next(); end != BreakIterator.DONE; start = end, end = sentences.next()) {
+            String sentence = rendered.substring(start, end).strip();
+            if (!sentence.isEmpty()) {
+                out.say(sentence);
+            }
+        }
+    }
+
+    private static void finish(State st, Runnable action) {
+        st.ended = true;
+        action.run();
+    }
+
+    private static Flow flow(Conversation c) {
+        return c.agent().spec().conduct().flow();
+    }
+
+    private static State state(Conversation c) {
+        return c.brainState(State.class, State::new);
+    }
+}

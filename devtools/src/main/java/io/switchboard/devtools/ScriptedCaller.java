@@ -1,0 +1,286 @@
+package io.switchboard.devtools;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.switchboard.audio.G711;
+import io.switchboard.v1.Call;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.EndCall;
+import io.switchboard.v1.Mark;
+import io.switchboard.v1.OpenCall;
+import io.switchboard.v1.StreamCallRequest;
+import io.switchboard.v1.StreamCallResponse;
+
+/**
+ * A person on a {@code StreamCall} an agent talks on, for tests and benchmarks: sends 8 kHz mu-law in real time
+ * (its clock is the 20 ms frames it sends), plays the agent's audio as a phone would (echoing each chunk's mark once
+ * that chunk has played, dropping what it has not played on a clear), and speaks its script: a line once the
+ * agent has been quiet for a moment, or over the agent. It measures, as the anchors define it, each reply's latency
+ * from the end of its line to the first agent audio after it, and the greeting's from the call's acceptance.
+ */
+public final class ScriptedCaller {
+
+    /** One line of the script, PCM16 at 8 kHz: said once the agent has been quiet for a moment, or over it. */
+    public record Answer(short[] audio, boolean overAgent) {
+        /** Where the line's last voiced sample ends (its trailing silence is not part of it). */
+        int voicedEnd() {
+            int end = audio.length;
+            while (end > 0 && Math.abs(audio[end - 1]) < 300) {
+                end--;
+            }
+            return end;
+        }
+
+        public static Answer after(short[] audio) {
+            return new Answer(audio, false);
+        }
+
+        public static Answer over(short[] audio) {
+            return new Answer(audio, true);
+        }
+    }
+
+    public static final int RATE = 8000;
+    private static final int FRAME = RATE / 50; // 20 ms
+    private static final int QUIET_BEFORE_ANSWER = 700 / 20; // frames of agent silence before answering
+    private static final int OVER_AFTER = 1000 / 20; // frames of agent speech before talking over it
+
+    private final List<StreamCallResponse> responses = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<StreamCallResponse> inbox = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final CompletableFuture<Call> accepted = new CompletableFuture<>();
+    private final List<Long> replyLatencies = new ArrayList<>();
+    private StreamObserver<StreamCallRequest> requests;
+    private final Deque<short[]> playing = new ArrayDeque<>();
+    private final Deque<String> marks = new ArrayDeque<>();
+    private volatile long acceptedNanos;
+    private volatile long firstAudioNanos;
+    private int headOffset;
+    private short[] heard = new short[0];
+    private int heardLength;
+    private int clears;
+    private int marksEchoed;
+
+    private ScriptedCaller() {
+    }
+
+    /** Opens the stream; nothing is sent yet. */
+    public static ScriptedCaller start(CallServiceGrpc.CallServiceStub calls) {
+        ScriptedCaller c = new ScriptedCaller();
+        c.requests = calls.streamCall(new StreamObserver<>() {
+            @Override
+            public void onNext(StreamCallResponse r) {
+                c.responses.add(r);
+                if (r.hasPlayAudio() && c.firstAudioNanos == 0) {
+                    c.firstAudioNanos = System.nanoTime();
+                }
+                c.inbox.add(r);
+                if (r.hasAccepted()) {
+                    c.acceptedNanos = System.nanoTime();
+                    c.accepted.complete(r.getAccepted());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                c.accepted.completeExceptionally(t);
+                c.closed.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                c.closed.complete(null);
+            }
+        });
+        return c;
+    }
+
+    /** Opens the call and waits for it to be accepted. */
+    public static ScriptedCaller open(CallServiceGrpc.CallServiceStub calls, OpenCall open) throws Exception {
+        ScriptedCaller c = start(calls);
+        c.send(StreamCallRequest.newBuilder().setOpen(open).build());
+        c.awaitAccepted();
+        return c;
+    }
+
+    public Call awaitAccepted() throws Exception {
+        try {
+            return accepted.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof StatusRuntimeException s ? s : e;
+        }
+    }
+
+    public synchronized void send(StreamCallRequest r) {
+        requests.onNext(r);
+    }
+
+    /** Talks in real time until the agent hangs up (or {@code max} passes, then hangs up itself). */
+    public void converse(List<Answer> script, Duration max) throws Exception {
+        long start = System.nanoTime();
+        int next = 0;
+        short[] speaking = null;
+        int voicedEnd = 0;
+        boolean timed = false;
+        int at = 0;
+        int quiet = 0;
+        int agentFrames = 0;
+        boolean heardSinceAnswer = false;
+        long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
+        for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
+            for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
+                if (r.hasPlayAudio()) {
+                    if (r.getPlayAudio().getSampleRate() != RATE) {
+                        throw new IllegalStateException("an 8 kHz call got agent audio at "
+                                + r.getPlayAudio().getSampleRate() + " Hz");
+                    }
+                    if (answered != 0) {
+                        replyLatencies.add((System.nanoTime() - answered) / 1_000_000);
+                        answered = 0;
+                    }
+                    playing.addLast(samples(r.getPlayAudio().getPcm16()));
+                    marks.addLast(r.getPlayAudio().getMark());
+                } else if (r.hasClear()) {
+                    clears++;
+                    playing.clear();
+                    marks.clear();
+                    headOffset = 0;
+                }
+            }
+            if (play(FRAME)) {
+                heardSinceAnswer = true;
+                quiet = 0;
+                agentFrames++;
+            } else {
+                quiet++;
+                agentFrames = 0;
+            }
+            if (speaking == null && next < script.size()) {
+                Answer a = script.get(next);
+                if (a.overAgent() ? agentFrames >= OVER_AFTER : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
+                    speaking = a.audio();
+                    voicedEnd = a.voicedEnd();
+                    timed = a.overAgent();
+                    at = 0;
+                    next++;
+                    heardSinceAnswer = false;
+                }
+            }
+            short[] frame = new short[FRAME];
+            boolean lastVoiced = false;
+            if (speaking != null) {
+                int n = Math.min(FRAME, speaking.length - at);
+                System.arraycopy(speaking, at, frame, 0, n);
+                at += n;
+                if (!timed && at >= voicedEnd) {
+                    lastVoiced = true;
+                    timed = true;
+                }
+                if (at >= speaking.length) {
+                    speaking = null;
+                }
+            }
+            byte[] mulaw = new byte[FRAME];
+            for (int i = 0; i < FRAME; i++) {
+                mulaw[i] = G711.linearToUlaw(frame[i]);
+            }
+            send(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(mulaw)).build());
+            if (lastVoiced) {
+                answered = System.nanoTime();
+            }
+            long wait = start + (tick + 1) * 20_000_000L - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+        }
+        if (!closed.isDone()) {
+            send(StreamCallRequest.newBuilder().setEnd(EndCall.getDefaultInstance()).build());
+        }
+        requests.onCompleted();
+        closed.get(60, TimeUnit.SECONDS);
+    }
+
+    /** Plays {@code n} samples of agent audio, if any is queued; echoes the marks of chunks played out. */
+    private boolean play(int n) {
+        boolean any = false;
+        int left = n;
+        while (left > 0 && !playing.isEmpty()) {
+            short[] head = playing.peekFirst();
+            int k = Math.min(left, head.length - headOffset);
+            append(head, headOffset, k);
+            headOffset += k;
+            left -= k;
+            any = true;
+            if (headOffset == head.length) {
+                playing.removeFirst();
+                headOffset = 0;
+                String mark = marks.removeFirst();
+                if (!mark.isEmpty()) {
+                    marksEchoed++;
+                    send(StreamCallRequest.newBuilder().setMark(Mark.newBuilder().setName(mark)).build());
+                }
+            }
+        }
+        return any;
+    }
+
+    private void append(short[] s, int from, int n) {
+        if (heardLength + n > heard.length) {
+            heard = Arrays.copyOf(heard, Math.max(heardLength + n, heard.length * 2));
+        }
+        System.arraycopy(s, from, heard, heardLength, n);
+        heardLength += n;
+    }
+
+    /** The agent's audio as this caller played it, at 8 kHz. */
+    public short[] heard() {
+        return Arrays.copyOf(heard, heardLength);
+    }
+
+    public int clears() {
+        return clears;
+    }
+
+    public int marksEchoed() {
+        return marksEchoed;
+    }
+
+    /** Milliseconds from the last voiced audio of each line said after the agent to the agent's next audio. */
+    public List<Long> replyLatencies() {
+        return List.copyOf(replyLatencies);
+    }
+
+    /** Milliseconds from the call's acceptance to the agent's first audio. */
+    public Optional<Long> greetingLatency() {
+        return firstAudioNanos == 0 || acceptedNanos == 0 ? Optional.empty()
+                : Optional.of((firstAudioNanos - acceptedNanos) / 1_000_000);
+    }
+
+    /** The call as it ended, when the server said so. */
+    public Optional<Call> ended() {
+        return responses.stream().filter(StreamCallResponse::hasEnded).map(StreamCallResponse::getEnded).findFirst();
+    }
+
+    private static short[] samples(ByteString pcm) {
+        byte[] b = pcm.toByteArray();
+        short[] s = new short[b.length / 2];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (short) ((b[2 * i] & 0xff) | (b[2 * i + 1] << 8));
+        }
+        return s;
+    }
+}
