@@ -1,0 +1,220 @@
+package io.switchboard.devtools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.websocket.WsRouting;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.switchboard.audio.G711;
+import io.switchboard.live.CallOutput;
+import io.switchboard.telephony.FormEncoding;
+import io.switchboard.telephony.twilio.MediaMessage;
+import io.switchboard.telephony.twilio.MediaStreamCodec;
+import io.switchboard.transcription.PocketSphinxRecognizer;
+import io.switchboard.transcription.SpeechAudio;
+import io.switchboard.transcription.SpeechRecognizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The softphone's carrier side through a real WebSocket, against a small media endpoint playing the server: marks
+ * come back only after the audio before them has played, {@code clear} returns pending marks at once and cuts the
+ * agent channel, and a scripted persona waits for the agent's turn to end before it answers, in a voice
+ * PocketSphinx understands. Assertions are on order and on frame counts (the carrier sends one 20 ms frame per
+ * 20 ms it plays), never on wall-clock time.
+ */
+class SoftphoneMediaTest {
+
+    private static final String TO = "+12125550188";
+    private static Softphone phone;
+    private static WebServer endpoint;
+    private static volatile BiConsumer<Stream, MediaMessage> agent;
+
+    /** One stream as the test endpoint sees it. */
+    static final class Stream {
+        final WsSession session;
+        MediaStreamCodec codec;
+        int framesReceived;
+        final List<String> log = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+        Stream(WsSession session) {
+            this.session = session;
+        }
+
+        void play(int millis, String mark) {
+            short[] tone = new short[millis * 8];
+            for (int i = 0; i < tone.length; i++) {
+                tone[i] = (short) (6000 * Math.sin(2 * Math.PI * 440 * i / 8000.0));
+            }
+            codec.output(new CallOutput.PlayAudio(tone, 8000, mark)).forEach(t -> session.send(t, true));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        phone = Softphone.start("AC0123", "secret-token", Path.of(DevStack.DEFAULT_SPEECH), 0);
+        endpoint = WebServer.builder().port(0).host("127.0.0.1")
+                .addRouting(WsRouting.builder().endpoint("/media", () -> new WsListener() {
+                    private Stream stream;
+
+                    @Override
+                    public void onOpen(WsSession session) {
+                        stream = new Stream(session);
+                    }
+
+                    @Override
+                    public void onMessage(WsSession session, String text, boolean last) {
+                        try {
+                            MediaMessage m = MediaMessage.parse(text);
+                            if (m instanceof MediaMessage.Start s) {
+                                stream.codec = new MediaStreamCodec(s.streamSid());
+                            } else if (m instanceof MediaMessage.Media) {
+                                stream.framesReceived++;
+                            } else if (m instanceof MediaMessage.Mark mark) {
+                                stream.log.add("mark " + mark.name() + " after " + stream.framesReceived);
+                            } else if (m instanceof MediaMessage.Stop) {
+                                stream.stopped.complete(null);
+                            }
+                            agent.accept(stream, m);
+                        } catch (MediaMessage.Malformed e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                })).build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        phone.close();
+        if (endpoint != null) {
+            endpoint.stop();
+        }
+    }
+
+    /** Places a call to {@code to} through the softphone's REST API, streaming to the test endpoint. */
+    private static String call(String to) throws Exception {
+        String twiml = "<Response><Connect><Stream url=\"ws://127.0.0.1:" + endpoint.port() + "/media\">"
+                + "<Parameter name=\"attempt_id\" value=\"t\"/></Stream></Connect></Response>";
+        String form = FormEncoding.encode(java.util.Map.of("To", List.of(to), "From", List.of("+14155550100"),
+                "Twiml", List.of(twiml)));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(phone.apiUrl() + "/2010-04-01/Accounts/AC0123/Calls.json"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("AC0123:secret-token"
+                        .getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, r.statusCode(), r.body());
+        JsonNode body = MediaMessage.JSON.readTree(r.body());
+        return body.path("sid").asText();
+    }
+
+    private static void awaitEnd(String sid) throws InterruptedException {
+        for (int i = 0; i < 6000 && phone.history().stream().anyMatch(p -> p.sid().equals(sid) && p.outcome().isEmpty()); i++) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void aMarkComesBackOnlyOnceTheAudioBeforeItHasPlayed() throws Exception {
+        List<Stream> streams = new CopyOnWriteArrayList<>();
+        phone.script(TO, phone.answer(Persona.talking().voice(Persona.DEFAULT_VOICE)));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                streams.add(s);
+                s.play(0, "empty");  // nothing queued: at once
+                s.play(1000, "one-second");
+            }
+            if (m instanceof MediaMessage.Mark mark && mark.name().equals("one-second")) {
+                s.session.close(1000, "done");
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        List<String> log = streams.getFirst().log;
+        assertEquals(2, log.size(), log.toString());
+        assertTrue(log.get(0).startsWith("mark empty after "), log.toString());
+        int after = Integer.parseInt(log.get(1).replace("mark one-second after ", ""));
+        assertTrue(after >= 50, "a second of agent audio is 50 frames of the carrier's own; the mark came after " + after);
+        Softphone.Conversation c = phone.conversation(sid).orElseThrow();
+        assertEquals(8000, c.agentHeard().length, "the agent channel as heard: the whole second");
+        assertTrue(c.events().indexOf("agent speaks") < c.events().indexOf("mark one-second played"), c.events().toString());
+    }
+
+    @Test
+    void clearDropsTheQueuedAudioAndReturnsPendingMarksAtOnce() throws Exception {
+        List<Stream> streams = new CopyOnWriteArrayList<>();
+        phone.script(TO, phone.answer(Persona.talking()));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                streams.add(s);
+                s.play(10_000, "ten-seconds");
+                s.play(1000, "after-that");
+            }
+            if (m instanceof MediaMessage.Media && s.framesReceived == 25) {
+                s.codec.output(new CallOutput.ClearAudio()).forEach(t -> s.session.send(t, true));
+            }
+            if (m instanceof MediaMessage.Mark mark && mark.name().equals("after-that")) {
+                s.session.close(1000, "done");
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        List<String> log = streams.getFirst().log;
+        assertEquals(2, log.size(), log.toString());
+        assertTrue(log.get(0).startsWith("mark ten-seconds after "), "pending marks return in order: " + log);
+        int after = Integer.parseInt(log.get(0).replace("mark ten-seconds after ", ""));
+        assertTrue(after < 500, "returned at the clear, not after ten seconds of audio: " + after);
+        Softphone.Conversation c = phone.conversation(sid).orElseThrow();
+        assertTrue(c.agentHeard().length < 80_000, "the agent channel is cut at the clear: " + c.agentHeard().length);
+        assertTrue(c.events().indexOf("agent cleared") < c.events().indexOf("mark ten-seconds played"), c.events().toString());
+    }
+
+    @Test
+    void thePersonaAnswersOnlyOnceTheAgentHasFinishedAndIsUnderstood() throws Exception {
+        List<Stream> streams = new CopyOnWriteArrayList<>();
+        phone.script(TO, phone.answer(Persona.talking("Hello?", "Yes, seven.")));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                streams.add(s);
+                s.play(2000, "question");
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        Softphone.Conversation c = phone.conversation(sid).orElseThrow();
+        List<String> e = c.events();
+        int answer = e.indexOf("callee says: Yes, seven.");
+        assertTrue(answer > e.indexOf("mark question played") && e.indexOf("mark question played") >= 0, e.toString());
+        assertTrue(answer > e.indexOf("agent stops"), e.toString());
+        assertTrue(streams.getFirst().stopped.isDone(), "the callee hung up with a stop");
+
+        short[] said = new short[c.calleeSaid().length];
+        for (int i = 0; i < said.length; i++) {
+            said[i] = G711.ulawToLinear(c.calleeSaid()[i]);
+        }
+        try (SpeechRecognizer r = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"), 1,
+                Duration.ofSeconds(60))) {
+            String heard = SpeechAudio.transcribe(r, said, 160, 8000).finalText();
+            assertTrue(heard.contains("seven"), "PocketSphinx heard: " + heard);
+        }
+    }
+}
