@@ -34,6 +34,7 @@ final class AgentPlayout {
     private final Consumer<String> echoMark;
     private final List<String> events = new ArrayList<>();
     private long lastAudioNanos;
+    private long lastHeardNanos;
     private long speakingSince;
     private long lastMarkNanos;
     private long turns;
@@ -119,6 +120,7 @@ final class AgentPlayout {
             }
             if (n > 0) {
                 heard.write(frame, 0, n);
+                lastHeardNanos = System.nanoTime();
             } else if (speaking) {
                 speaking = false;
                 events.add("agent stops");
@@ -141,9 +143,9 @@ final class AgentPlayout {
         return speaking;
     }
 
-    /** Nanoseconds since the agent last sent audio; {@code Long.MAX_VALUE} if never. */
+    /** Nanoseconds since the agent's audio last arrived or played, whichever is later; {@code Long.MAX_VALUE} if never. */
     synchronized long quietForNanos() {
-        return lastAudioNanos == 0 ? Long.MAX_VALUE : System.nanoTime() - lastAudioNanos;
+        return lastAudioNanos == 0 ? Long.MAX_VALUE : System.nanoTime() - Math.max(lastAudioNanos, lastHeardNanos);
     }
 
     /** How long the agent has been speaking without a pause; 0 when it is not. */

@@ -94,7 +94,7 @@ final class Callee {
             case TALK -> {
                 for (int i = 0; i < p.lines().size(); i++) {
                     if (i > 0 || p.bargeIn().isPresent()) {
-                        awaitTurn(p);
+                        awaitTurn(p, true);
                     }
                     if (hungUp.getAsBoolean()) {
                         return;
@@ -104,24 +104,26 @@ final class Callee {
                     waitFor(mouth::isEmpty, Long.MAX_VALUE);
                 }
                 if (!p.hangUpMidSentence()) {
-                    awaitTurn(p); // hear the agent out before hanging up
+                    awaitTurn(p, false); // hear the agent out before hanging up
                 }
             }
         }
     }
 
     /** Waits for the agent's turn to end, or (barging in) for the agent to have spoken this long. */
-    private void awaitTurn(Persona p) throws InterruptedException {
+    private void awaitTurn(Persona p, boolean mayBargeIn) throws InterruptedException {
         long since = agent.spokenTurns();
         long patience = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PATIENCE_MILLIS);
         long doneNanos = Persona.AGENT_DONE.toNanos();
         waitFor(() -> {
-            if (p.bargeIn().isPresent() && agent.speakingForNanos() >= p.bargeIn().get().toNanos()) {
+            if (mayBargeIn && p.bargeIn().isPresent() && agent.speakingForNanos() >= p.bargeIn().get().toNanos()) {
                 agent.note("callee barges in");
                 return true;
             }
             if (agent.spokenTurns() > since || agent.speaking()) {
-                return !agent.speaking() && agent.markPlayedSinceAudio() && agent.quietForNanos() >= doneNanos;
+                // an agent that marks its replies is done 700 ms after the mark; one that does not, after 3x that
+                return !agent.speaking() && agent.quietForNanos() >= (agent.markPlayedSinceAudio() ? doneNanos
+                        : 3 * doneNanos);
             }
             return System.nanoTime() > patience; // nobody spoke: go on, as a person would ("hello?")
         }, Long.MAX_VALUE);

@@ -20,7 +20,7 @@ import io.switchboard.common.Configs;
  *   voice: "flite:rms"                 # default flite:rms
  *   kind: talk | silent | machine      # default talk
  *   lines: ["Hello?", "Yes.", "Forty two."]
- *   barge-in: 800ms                    # start the next line this far into the agent's speech
+ *   barge-in: PT0.8S                   # start each line this far into the agent's speech
  *   echo: true                         # the agent's audio comes back at -20 dB, 150 ms late
  *   hang-up-mid-sentence: true         # the last line is cut in half, then the callee hangs up
  * </pre>

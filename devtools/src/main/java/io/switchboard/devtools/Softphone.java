@@ -114,7 +114,16 @@ public final class Softphone implements AutoCloseable {
     private final Map<String, Queue<Behaviour>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final Map<String, Persona> personas = new ConcurrentHashMap<>();
-    private final Map<String, Callee> callees = new ConcurrentHashMap<>();
+    /** The last {@link #KEPT_CONVERSATIONS} answered calls' media, by sid: a long dev session does not keep them all. */
+    private final Map<String, Callee> callees = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Callee> eldest) {
+            return size() > KEPT_CONVERSATIONS;
+        }
+    });
+    private static final int KEPT_CONVERSATIONS = 100;
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
     private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();

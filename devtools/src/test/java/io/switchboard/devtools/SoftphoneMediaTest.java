@@ -219,4 +219,79 @@ class SoftphoneMediaTest {
             assertTrue(heard.contains("call me back") || heard.contains("tomorrow morning"), "PocketSphinx heard: " + heard);
         }
     }
+
+    @Test
+    void aBargingPersonaTalksOverTheAgent() throws Exception {
+        phone.script(TO, phone.answer(Persona.talking("Sorry, who is this?").bargingInAfter(Duration.ofMillis(500))));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                s.play(5000, "long");
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        List<String> e = phone.conversation(sid).orElseThrow().events();
+        int barge = e.indexOf("callee barges in");
+        assertTrue(e.indexOf("agent speaks") < barge && barge < e.indexOf("callee says: Sorry, who is this?"), e.toString());
+        assertTrue(e.indexOf("callee says: Sorry, who is this?") < e.indexOf("mark long played"),
+                "the callee spoke before the agent had finished: " + e);
+    }
+
+    @Test
+    void anEchoingLineReturnsTheAgentTwentyDecibelsDown() throws Exception {
+        phone.script(TO, phone.answer(Persona.silent().echoing()));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                s.play(1000, "tone");
+            }
+            if (m instanceof MediaMessage.Mark) {
+                s.session.close(1000, "done");
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        int loudest = 0;
+        for (byte b : phone.conversation(sid).orElseThrow().calleeSaid()) {
+            loudest = Math.max(loudest, Math.abs(G711.ulawToLinear(b)));
+        }
+        assertTrue(loudest > 400 && loudest < 1000, "a 6000 tone echoed at -20 dB peaks near 600, got " + loudest);
+    }
+
+    @Test
+    void anAnsweringMachineGreetsBeepsAndRecords() throws Exception {
+        phone.script(TO, phone.answer(Persona.machine("Please leave a message after the tone.")));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Media && s.framesReceived == 400) {
+                s.session.close(1000, "done"); // hang up eight seconds in: well after the beep
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        Softphone.Conversation c = phone.conversation(sid).orElseThrow();
+        List<String> e = c.events();
+        assertTrue(e.indexOf("callee says: Please leave a message after the tone.") < e.indexOf("machine beeps")
+                && e.indexOf("machine beeps") < e.indexOf("machine records"), e.toString());
+        short[] said = new short[c.calleeSaid().length];
+        for (int i = 0; i < said.length; i++) {
+            said[i] = G711.ulawToLinear(c.calleeSaid()[i]);
+        }
+        double best = 0;
+        for (int off = 0; off + 3200 <= said.length; off += 160) {
+            best = Math.max(best, tonePower(said, off, 3200, 1000) / tonePower(said, off, 3200, 700));
+        }
+        assertTrue(best > 100, "a 1 kHz beep stands far above its neighbourhood: " + best);
+    }
+
+    /** Goertzel power of {@code hz} in {@code n} samples from {@code off}, at 8 kHz. */
+    private static double tonePower(short[] x, int off, int n, int hz) {
+        double k = 2 * Math.cos(2 * Math.PI * hz / 8000.0);
+        double s1 = 0;
+        double s2 = 0;
+        for (int i = 0; i < n; i++) {
+            double s0 = x[off + i] + k * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        return s1 * s1 + s2 * s2 - k * s1 * s2 + 1e-9;
+    }
 }
