@@ -282,6 +282,42 @@ class SoftphoneMediaTest {
         assertTrue(best > 100, "a 1 kHz beep stands far above its neighbourhood: " + best);
     }
 
+    @Test
+    void aPersonaHangsUpMidSentence() throws Exception {
+        String line = "I have to go now, my other line is ringing and I really cannot talk any longer today.";
+        List<Stream> streams = new CopyOnWriteArrayList<>();
+        phone.script(TO, phone.answer(Persona.talking(line).hangingUpMidSentence()));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                streams.add(s);
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        Softphone.Conversation c = phone.conversation(sid).orElseThrow();
+        assertTrue(c.events().contains("callee hangs up saying: " + line), c.events().toString());
+        assertTrue(streams.getFirst().stopped.isDone(), "the callee's side ended the stream");
+        short[] full = io.switchboard.conversation.tts.Voices.installed().resolve(Persona.DEFAULT_VOICE)
+                .synthesize(line, 8000).readAll();
+        assertTrue(c.calleeSaid().length < full.length, "cut: " + c.calleeSaid().length + " of " + full.length);
+    }
+
+    @Test
+    void aMessageNoServerMaySendClosesTheStreamNamingTheField() throws Exception {
+        List<Stream> streams = new CopyOnWriteArrayList<>();
+        phone.script(TO, phone.answer(Persona.talking("Hello?")));
+        agent = (s, m) -> {
+            if (m instanceof MediaMessage.Start) {
+                streams.add(s);
+                s.session.send("{\"event\":\"clear\"}", true);
+            }
+        };
+        String sid = call(TO);
+        awaitEnd(sid);
+        List<String> e = phone.conversation(sid).orElseThrow().events();
+        assertTrue(e.contains("refused: streamSid: is required, the stream's id from start"), e.toString());
+    }
+
     /** Goertzel power of {@code hz} in {@code n} samples from {@code off}, at 8 kHz. */
     private static double tonePower(short[] x, int off, int n, int hz) {
         double k = 2 * Math.cos(2 * Math.PI * hz / 8000.0);
