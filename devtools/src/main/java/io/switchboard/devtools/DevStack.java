@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -22,6 +23,8 @@ import io.switchboard.app.Main;
 import io.switchboard.app.Ports;
 import io.switchboard.calls.CallService;
 import io.switchboard.common.Database;
+import io.switchboard.common.Violations;
+import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.common.Notifications;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.observe.Observability;
@@ -176,6 +179,7 @@ public final class DevStack implements AutoCloseable {
                 Softphone phone = Ports.listen("dev.softphone.port", "127.0.0.1", phonePort,
                         () -> Softphone.start(sid, token, speech, phonePort));
                 started.push(phone);
+                callees(config).forEach(phone::persona);
                 softphone = Optional.of(phone);
                 carrier = Optional.of(new TwilioTelephony.Settings(phone.apiUrl(), sid, token,
                         URI.create("http://127.0.0.1:" + port),
@@ -208,6 +212,39 @@ public final class DevStack implements AutoCloseable {
         return new DevStack(home, embedded, db, store, plane, notifications, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,
                 config);
+    }
+
+    /**
+     * Who answers the demo campaign's three numbers ({@code CampaignClient.DEMO_NUMBERS}): someone who says yes and
+     * gives a number, someone who asks to be taken off the list, and an answering machine, each in a voice agents
+     * do not use by default (they speak {@code flite:slt}).
+     */
+    public static final Map<String, Persona> DEMO_CALLEES = Map.of(
+            "+12125550301", Persona.talking("Hello?", "Yes, that's me.", "Yes, I am interested.", "Forty two.",
+                    "Thank you, goodbye."),
+            "+12125550302", Persona.talking("Hello, who is this?", "Please take me off your list.")
+                    .voice("espeak:en-us"),
+            "+12125550303", Persona.machine("Hi, you have reached the Miller family. We can't come to the phone right "
+                    + "now. Please leave a message after the tone.").voice("flite:awb"));
+
+    /**
+     * The softphone's personas: {@code dev.softphone.callees} (see {@link Persona} for the format), else, unless
+     * {@code dev.softphone.demo-callees} is false, {@link #DEMO_CALLEES}. Other numbers read the default recording.
+     */
+    static Map<String, Persona> callees(Config config) {
+        Config list = config.get("dev.softphone.callees");
+        if (list.exists()) {
+            Map<String, Persona> out = new java.util.LinkedHashMap<>();
+            for (Config c : list.asNodeList().orElse(List.of())) {
+                Violations v = new Violations();
+                String number = PhoneNumbers.strictE164("dev.softphone.callees." + c.name() + ".number",
+                        c.get("number").asString().orElse(""), v).orElse("");
+                v.throwIfAny();
+                out.put(number, Persona.fromConfig(c));
+            }
+            return out;
+        }
+        return config.get("dev.softphone.demo-callees").asBoolean().orElse(true) ? DEMO_CALLEES : Map.of();
     }
 
     /** Pages a developer serves locally (a console's dev server) may call the dev API with grpc-web. */

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,17 +41,19 @@ import io.switchboard.audio.StreamDecoder;
 import io.switchboard.audio.Wav;
 import io.switchboard.telephony.FormEncoding;
 import io.switchboard.telephony.TwilioSignature;
+import io.switchboard.telephony.twilio.MediaStreamCodec;
 
 /**
  * A simulated carrier and callee for development and tests: it serves the part of Twilio's REST API the
  * dialer uses (create a call, hang one up, with HTTP Basic authentication and Twilio's error bodies), and
  * then behaves like a phone network and the person at the other end: signed status callbacks (initiated,
  * ringing, in-progress, and the outcome), and for an answered call a Twilio Media Streams WebSocket to the
- * URL in the call's TwiML ({@code connected}, {@code start} with the custom parameters, 20 ms base64 μ-law
- * {@code media} frames in real time, {@code stop}), signed on the handshake. It plays real recorded speech.
+ * URL in the call's TwiML, signed on the handshake, written and read through {@link MediaStreamCodec.Carrier}:
+ * the callee's 20 ms μ-law frames in real time, and the agent's audio honoured as Twilio honours it (played in
+ * real time, {@code mark} echoed when reached, {@code clear} drops what is queued; see {@link AgentPlayout}).
  *
- * <p>What each number does is scripted with {@link #script}; a number with no script answers and plays
- * the default recording. This is the one fake in the loop, at the boundary we cannot reach from a
+ * <p>What each number does is scripted with {@link #script} (the next calls' outcomes) and {@link #persona} (who
+ * answers, see {@link Persona}); a number with neither answers and plays the default recording (real speech). This is the one fake in the loop, at the boundary we cannot reach from a
  * development machine (the carrier), and it speaks that carrier's wire protocol.
  */
 public final class Softphone implements AutoCloseable {
@@ -64,8 +67,14 @@ public final class Softphone implements AutoCloseable {
 
     /** What the callee does when a call reaches them. */
     public sealed interface Behaviour {
-        /** Picks up after {@code ringFor} and speaks {@code audio} (8 kHz μ-law), then hangs up. */
-        record Answer(byte[] audio, Duration ringFor, boolean machine) implements Behaviour {
+        /**
+         * Picks up after {@code ringFor}; with a persona, the persona talks (see {@link Persona}), otherwise the
+         * callee speaks {@code audio} (8 kHz μ-law) and hangs up.
+         */
+        record Answer(byte[] audio, Duration ringFor, boolean machine, Optional<Persona> persona) implements Behaviour {
+            public Answer(byte[] audio, Duration ringFor, boolean machine) {
+                this(audio, ringFor, machine, Optional.empty());
+            }
         }
 
         record Busy() implements Behaviour {
@@ -78,6 +87,14 @@ public final class Softphone implements AutoCloseable {
         /** The network cannot place the call. */
         record Fail() implements Behaviour {
         }
+    }
+
+    /**
+     * The media side of one answered call as the callee lived it: what happened in order ("agent speaks",
+     * "mark m played", "agent cleared", "callee says: ...", ...), the agent channel as heard (cut where cleared) and
+     * everything the callee sent, both 8 kHz μ-law.
+     */
+    public record Conversation(List<String> events, byte[] agentHeard, byte[] calleeSaid) {
     }
 
     /** One call as the softphone saw it. */
@@ -96,6 +113,17 @@ public final class Softphone implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, Queue<Behaviour>> scripts = new ConcurrentHashMap<>();
     private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private final Map<String, Persona> personas = new ConcurrentHashMap<>();
+    /** The last {@link #KEPT_CONVERSATIONS} answered calls' media, by sid: a long dev session does not keep them all. */
+    private final Map<String, Callee> callees = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Callee> eldest) {
+            return size() > KEPT_CONVERSATIONS;
+        }
+    });
+    private static final int KEPT_CONVERSATIONS = 100;
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
     private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
@@ -130,8 +158,26 @@ public final class Softphone implements AutoCloseable {
         return this;
     }
 
+    /** Who answers {@code number} from now on, when no {@link #script} says otherwise. */
+    public Softphone persona(String number, Persona persona) {
+        personas.put(number, persona);
+        return this;
+    }
+
+    /** The default callee: picks up and reads the default recording. */
     public Behaviour.Answer answer() {
         return new Behaviour.Answer(defaultAudio, Duration.ofMillis(300), false);
+    }
+
+    /** Picks up and lets the persona talk; a machine persona is also what the carrier's machine detection reports. */
+    public Behaviour.Answer answer(Persona persona) {
+        return new Behaviour.Answer(defaultAudio, Duration.ofMillis(300), persona.kind() == Persona.Kind.MACHINE,
+                Optional.of(persona));
+    }
+
+    /** The media side of an answered call, so far or in full; empty for a call that never streamed. */
+    public Optional<Conversation> conversation(String sid) {
+        return Optional.ofNullable(callees.get(sid)).map(c -> new Conversation(c.events(), c.agent().heard(), c.said()));
     }
 
     /** Every call placed so far, in order, with its outcome once known. */
@@ -271,7 +317,9 @@ public final class Softphone implements AutoCloseable {
         AtomicInteger seq = new AtomicInteger();
         try {
             Queue<Behaviour> script = scripts.get(call.to());
-            Behaviour b = script == null || script.isEmpty() ? answer() : script.poll();
+            Persona persona = personas.get(call.to());
+            Behaviour b = script != null && !script.isEmpty() ? script.poll()
+                    : persona != null ? answer(persona) : answer();
             status(call, seq, "initiated", Map.of());
             switch (b) {
                 case Behaviour.Fail f -> outcome = "failed";
@@ -293,7 +341,7 @@ public final class Softphone implements AutoCloseable {
                     String answeredBy = a.machine() ? "machine_end_beep" : "human";
                     status(call, seq, "in-progress", call.machineDetection() ? Map.of("AnsweredBy", answeredBy) : Map.of());
                     long started = System.nanoTime();
-                    stream(call, a.audio());
+                    stream(call, a);
                     long seconds = Math.max(1, (System.nanoTime() - started + 999_999_999L) / 1_000_000_000L);
                     Map<String, String> extra = new LinkedHashMap<>();
                     extra.put("CallDuration", Long.toString(seconds));
@@ -330,8 +378,8 @@ public final class Softphone implements AutoCloseable {
         return call.hungUp().get();
     }
 
-    /** The Media Streams WebSocket: the callee's speech in 20 ms frames, paced in real time. */
-    private void stream(Live call, byte[] audio) throws InterruptedException, IOException {
+    /** The Media Streams WebSocket to the URL in the call's TwiML, with the callee on the line. */
+    private void stream(Live call, Behaviour.Answer a) throws InterruptedException, IOException {
         Matcher m = STREAM.matcher(call.twiml());
         if (!m.find()) {
             throw new IOException("the call's TwiML has no <Stream url=...>: " + call.twiml());
@@ -343,56 +391,15 @@ public final class Softphone implements AutoCloseable {
             params.put(p.group(1), p.group(2));
         }
         String streamSid = "MZ" + HexFormat.of().formatHex(uuidBytes());
-        WebSocket ws;
-        try {
-            ws = http.newWebSocketBuilder().header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, url, Map.of()))
-                    .buildAsync(URI.create(url), new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IOException("the media stream " + url + " refused the connection: " + e.getCause(), e);
+        Callee callee = new Callee(new MediaStreamCodec.Carrier(streamSid, accountSid, call.sid()), call.hungUp()::get);
+        Persona persona = a.persona().orElse(null);
+        if (persona == null) {
+            callee.speak(a.audio());
+        } else {
+            callee.act(persona);
         }
-        int seq = 1;
-        send(ws, JSON.createObjectNode().put("event", "connected").put("protocol", "Call").put("version", "1.0.0"));
-        ObjectNode start = JSON.createObjectNode().put("event", "start").put("sequenceNumber", Integer.toString(++seq))
-                .put("streamSid", streamSid);
-        ObjectNode s = start.putObject("start").put("streamSid", streamSid).put("accountSid", accountSid)
-                .put("callSid", call.sid());
-        s.putArray("tracks").add("inbound");
-        ObjectNode custom = s.putObject("customParameters");
-        params.forEach(custom::put);
-        s.putObject("mediaFormat").put("encoding", "audio/x-mulaw").put("sampleRate", 8000).put("channels", 1);
-        send(ws, start);
-        long t0 = System.nanoTime();
-        int chunk = 0;
-        for (int off = 0; off < audio.length && !call.hungUp().get(); off += 160) {
-            byte[] frame = java.util.Arrays.copyOfRange(audio, off, Math.min(audio.length, off + 160));
-            ObjectNode media = JSON.createObjectNode().put("event", "media").put("sequenceNumber", Integer.toString(++seq))
-                    .put("streamSid", streamSid);
-            media.putObject("media").put("track", "inbound").put("chunk", Integer.toString(++chunk))
-                    .put("timestamp", Long.toString(off / 8)).put("payload", Base64.getEncoder().encodeToString(frame));
-            send(ws, media);
-            long due = t0 + TimeUnit.MILLISECONDS.toNanos((off + 160) / 8);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            }
-        }
-        ObjectNode stop = JSON.createObjectNode().put("event", "stop").put("sequenceNumber", Integer.toString(++seq))
-                .put("streamSid", streamSid);
-        stop.putObject("stop").put("accountSid", accountSid).put("callSid", call.sid());
-        send(ws, stop);
-        try {
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended").get(5, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            ws.abort();
-        }
-    }
-
-    private static void send(WebSocket ws, ObjectNode message) throws IOException, InterruptedException {
-        try {
-            ws.sendText(message.toString(), true).get(10, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IOException("the media stream broke: " + e.getCause(), e);
-        }
+        callees.put(call.sid(), callee);
+        callee.run(http, url, authToken, params, persona != null && persona.echo());
     }
 
     /** A signed status callback, form-encoded as Twilio sends it. */

@@ -192,6 +192,33 @@ class DialerEndToEndTest {
     }
 
     @Test
+    void aScriptedPersonaAnswersInItsOwnVoiceAndIsHeardOnTheCustomersChannel() throws Exception {
+        String number = "+12125550221";
+        String answer = "Please call me back tomorrow morning about the insurance quote.";
+        phone.persona(number, io.switchboard.devtools.Persona.talking("Hello?", answer));
+        Campaign c = startCampaign(list("Persona", Map.of(number, zoneAt(10, 18))), 1, RetryPolicy.newBuilder()
+                .setMaxAttempts(1).build());
+        await("the campaign to complete", Duration.ofSeconds(90), () -> campaigns().getCampaign(
+                GetCampaignRequest.newBuilder().setId(c.getId()).build()).getState() == Campaign.State.STATE_COMPLETED);
+        DialAttempt reached = attempts(c.getId()).getFirst();
+        assertEquals("completed", reached.getOutcome());
+        var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
+        Call[] call = new Call[1];
+        await("the pipeline to finish", Duration.ofSeconds(60), () -> {
+            call[0] = calls.getCall(GetCallRequest.newBuilder().setId(reached.getCallId()).build());
+            return call[0].hasSummary() && call[0].hasRecording();
+        });
+        // no agent speaks yet, so the call is the callee's channel alone (mono, "unknown"); with one, "customer"
+        String callee = String.join(" ", call[0].getTranscriptList().stream().filter(t -> !t.getSpeaker()
+                .equals("agent")).map(t -> t.getText()).toList()).toLowerCase(java.util.Locale.ROOT);
+        assertTrue(callee.contains("call me back") || callee.contains("tomorrow morning"),
+                "the callee's channel, as PocketSphinx heard it: '" + callee + "' of " + call[0].getTranscriptList());
+        List<String> events = phone.conversation(phone.history().stream().filter(p -> p.to().equals(number))
+                .findFirst().orElseThrow().sid()).orElseThrow().events();
+        assertTrue(events.indexOf("callee says: Hello?") < events.indexOf("callee says: " + answer), events.toString());
+    }
+
+    @Test
     void pauseStopsDialingAndCancelHangsUpWithinSecondsWhileTheWindowDefersTheNightOwl() throws Exception {
         String zone = zoneAt(10, 18);
         String night = zoneAt(1, 5);

@@ -16,6 +16,7 @@ import io.switchboard.live.CallOutput;
  * again), {@code dtmf} and {@code mark} pass through, {@code stop} ends the call; {@code connected} and
  * {@code start} belong to the transport. Outbound: agent audio becomes {@code media} (μ-law at 8 kHz in 200 ms messages, followed by
  * a {@code mark} when it carries one), and a barge-in a {@code clear}; the other outputs have no carrier message.
+ * {@link Carrier} is the other end of the same protocol, for the development softphone that plays the carrier.
  */
 public final class MediaStreamCodec {
 
@@ -54,6 +55,7 @@ public final class MediaStreamCodec {
             case MediaMessage.Connected c -> Optional.empty();
             case MediaMessage.Start s -> Optional.empty();
             case MediaMessage.Ignored i -> Optional.empty();
+            case MediaMessage.Clear c -> Optional.empty();
         };
     }
 
@@ -114,5 +116,92 @@ public final class MediaStreamCodec {
         m.put("event", event);
         m.put("streamSid", streamSid);
         return m;
+    }
+
+    /**
+     * The carrier's end of one stream: the messages Twilio sends, as it numbers them ({@code sequenceNumber} from 1
+     * across the stream, {@code chunk} and {@code timestamp} in milliseconds across the media), and the server's
+     * messages read with {@link MediaMessage#parseFromServer} against this stream's id. Not thread-safe: one
+     * sender per stream, as on a WebSocket.
+     */
+    public static final class Carrier {
+        private final String streamSid;
+        private final String accountSid;
+        private final String callSid;
+        private int sequence;
+        private int chunk;
+        private long samples;
+
+        public Carrier(String streamSid, String accountSid, String callSid) {
+            this.streamSid = streamSid;
+            this.accountSid = accountSid;
+            this.callSid = callSid;
+        }
+
+        public String streamSid() {
+            return streamSid;
+        }
+
+        /** {@code connected}: the first message, before any numbering. */
+        public String connected() {
+            ObjectNode m = MediaMessage.JSON.createObjectNode();
+            m.put("event", "connected").put("protocol", "Call").put("version", "1.0.0");
+            sequence = 1;
+            return m.toString();
+        }
+
+        /** {@code start}: the stream's and call's ids, the TwiML's custom parameters, 8 kHz mono μ-law. */
+        public String start(java.util.Map<String, String> customParameters) {
+            ObjectNode m = numbered("start");
+            ObjectNode s = m.putObject("start").put("streamSid", streamSid).put("accountSid", accountSid)
+                    .put("callSid", callSid);
+            s.putArray("tracks").add("inbound");
+            ObjectNode custom = s.putObject("customParameters");
+            customParameters.forEach(custom::put);
+            s.putObject("mediaFormat").put("encoding", ENCODING).put("sampleRate", SAMPLE_RATE).put("channels", 1);
+            return m.toString();
+        }
+
+        /** {@code media} of the inbound track: the callee's μ-law audio at 8 kHz (Twilio sends 20 ms a message). */
+        public String media(byte[] mulaw) {
+            ObjectNode m = numbered("media");
+            m.putObject("media").put("track", "inbound").put("chunk", Integer.toString(++chunk))
+                    .put("timestamp", Long.toString(samples * 1000 / SAMPLE_RATE))
+                    .put("payload", Base64.getEncoder().encodeToString(mulaw));
+            samples += mulaw.length;
+            return m.toString();
+        }
+
+        /** {@code dtmf}: a key the callee pressed. */
+        public String dtmf(String digit) {
+            ObjectNode m = numbered("dtmf");
+            m.putObject("dtmf").put("track", "inbound_track").put("digit", digit);
+            return m.toString();
+        }
+
+        /** {@code mark}: a mark the server sent, echoed once the audio queued before it has played. */
+        public String mark(String name) {
+            ObjectNode m = numbered("mark");
+            m.putObject("mark").put("name", name);
+            return m.toString();
+        }
+
+        /** {@code stop}: the call is over. */
+        public String stop() {
+            ObjectNode m = numbered("stop");
+            m.putObject("stop").put("accountSid", accountSid).put("callSid", callSid);
+            return m.toString();
+        }
+
+        /** A message from the server: {@link MediaMessage.Media}, {@link MediaMessage.Mark} or {@link MediaMessage.Clear}. */
+        public MediaMessage parse(String text) throws MediaMessage.Malformed {
+            return MediaMessage.parseFromServer(text, streamSid);
+        }
+
+        private ObjectNode numbered(String event) {
+            ObjectNode m = MediaMessage.JSON.createObjectNode();
+            m.put("event", event).put("sequenceNumber", Integer.toString(++sequence)).put("streamSid", streamSid);
+            return m;
+        }
     }
 }

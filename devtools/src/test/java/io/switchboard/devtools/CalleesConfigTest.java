@@ -1,0 +1,63 @@
+package io.switchboard.devtools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.switchboard.common.SwitchboardException;
+import org.junit.jupiter.api.Test;
+
+/** The softphone's personas as {@code dev.softphone.callees} configures them, and what a bad entry is told. */
+class CalleesConfigTest {
+
+    private static Config config(Map<String, String> settings) {
+        return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(settings)).build();
+    }
+
+    @Test
+    void eachEntryIsAPersonaForItsNumber() {
+        Map<String, Persona> callees = DevStack.callees(config(Map.of(
+                "dev.softphone.callees.0.number", "+14155550111",
+                "dev.softphone.callees.0.lines.0", "Hello?",
+                "dev.softphone.callees.0.lines.1", "No thanks.",
+                "dev.softphone.callees.0.barge-in", "PT0.8S",
+                "dev.softphone.callees.0.echo", "true",
+                "dev.softphone.callees.1.number", "+14155550112",
+                "dev.softphone.callees.1.kind", "machine",
+                "dev.softphone.callees.1.voice", "espeak:en-us",
+                "dev.softphone.callees.1.lines.0", "Leave a message.")));
+        assertEquals(new Persona(Persona.Kind.TALK, Persona.DEFAULT_VOICE, List.of("Hello?", "No thanks."),
+                Optional.of(Duration.ofMillis(800)), true, false), callees.get("+14155550111"));
+        assertEquals(Persona.machine("Leave a message.").voice("espeak:en-us"), callees.get("+14155550112"));
+    }
+
+    @Test
+    void withoutEntriesTheDemoNumbersGetTheDemoPersonasUnlessTurnedOff() {
+        assertEquals(DevStack.DEMO_CALLEES, DevStack.callees(config(Map.of())));
+        assertEquals(Map.of(), DevStack.callees(config(Map.of("dev.softphone.demo-callees", "false"))));
+        assertEquals(3, DevStack.DEMO_CALLEES.values().stream().map(Persona::kind).count());
+        assertTrue(DevStack.DEMO_CALLEES.values().stream().noneMatch(p -> p.voice().equals("flite:slt")),
+                "no callee speaks in the agents' default voice");
+    }
+
+    @Test
+    void aBadEntryIsRefusedNamingItsField() {
+        SwitchboardException number = assertThrows(SwitchboardException.class, () -> DevStack.callees(config(Map.of(
+                "dev.softphone.callees.0.number", "555-0111"))));
+        assertTrue(number.toString().contains("dev.softphone.callees.0.number"), number.toString());
+        IllegalArgumentException kind = assertThrows(IllegalArgumentException.class, () -> DevStack.callees(config(
+                Map.of("dev.softphone.callees.0.number", "+14155550111", "dev.softphone.callees.0.kind", "robot"))));
+        assertEquals("dev.softphone.callees.0.kind: 'robot' is not talk, silent or machine", kind.getMessage());
+        IllegalArgumentException machine = assertThrows(IllegalArgumentException.class, () -> DevStack.callees(config(
+                Map.of("dev.softphone.callees.0.number", "+14155550111", "dev.softphone.callees.0.kind", "machine"))));
+        assertEquals("dev.softphone.callees.0.lines: an answering machine needs its greeting", machine.getMessage());
+    }
+}
