@@ -52,6 +52,14 @@ public final class LogContext {
     /** Runs {@code work} with {@code ids} added to the context, then restores it. */
     public static <T, E extends Exception> T call(Map<String, String> ids, Work<T, E> work) throws E {
         Map<String, String> m = CURRENT.get();
+        if (m.isEmpty()) { // the usual case (an RPC's or a job's outermost context): nothing to copy and restore
+            m.putAll(ids);
+            try {
+                return work.call();
+            } finally {
+                m.clear();
+            }
+        }
         Map<String, String> before = new LinkedHashMap<>(m);
         m.putAll(ids);
         try {

@@ -66,6 +66,8 @@ public final class Tracing {
     };
 
     private static volatile SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(IDS_ONLY).build();
+    /** {@code provider}'s tracer, kept beside it: {@code provider.get} is a registry lookup, and every RPC needs one. */
+    private static volatile Tracer tracer = provider.get(SCOPE);
 
     private Tracing() {
     }
@@ -89,7 +91,9 @@ public final class Tracing {
                 .setScheduleDelay(tracing.get("export-delay").as(Duration.class).orElse(Duration.ofSeconds(5)))
                 .build()));
         SdkTracerProvider old = provider;
-        provider = b.build();
+        SdkTracerProvider made = b.build();
+        tracer = made.get(SCOPE);
+        provider = made;
         old.close();
         endpoint.ifPresent(url -> LOG.info(() -> "tracing: spans of " + service + " go to " + url));
     }
@@ -100,7 +104,7 @@ public final class Tracing {
     }
 
     public static Tracer tracer() {
-        return provider.get(SCOPE);
+        return tracer;
     }
 
     /** The context a W3C {@code traceparent} header names, or the root context when absent or malformed. */

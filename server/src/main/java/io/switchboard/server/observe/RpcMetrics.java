@@ -2,7 +2,9 @@ package io.switchboard.server.observe;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
@@ -30,6 +32,8 @@ import io.switchboard.common.Tracing;
 public final class RpcMetrics implements ServerInterceptor {
 
     private final MeterRegistry registry = Services.get(MeterRegistry.class);
+    /** Each method's meters, looked up in the registry once (a lookup builds ids and tags: per call, it showed in profiles). */
+    private final Map<String, MethodMeters> meters = new ConcurrentHashMap<>();
 
     private static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -96,11 +100,9 @@ public final class RpcMetrics implements ServerInterceptor {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                registry.getOrCreate(Counter.builder("switchboard_rpc_requests").description("RPCs by method and status code")
-                        .tags(List.of(Tag.create("method", method), Tag.create("code", status.getCode().name())))).increment();
-                registry.getOrCreate(Timer.builder("switchboard_rpc_duration").baseUnit("seconds")
-                        .description("RPC duration, start to close").tags(List.of(Tag.create("method", method))))
-                        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                MethodMeters m = meters.computeIfAbsent(method, MethodMeters::new);
+                m.requests(status.getCode()).increment();
+                m.duration.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 span.setAttribute("rpc.grpc.status_code", status.getCode().value());
                 if (!status.isOk()) {
                     span.setStatus(StatusCode.ERROR, status.getCode().name());
@@ -109,5 +111,28 @@ public final class RpcMetrics implements ServerInterceptor {
                 super.close(status, trailers);
             }
         }, headers);
+    }
+
+    /** One method's duration timer and its request counters by status code, created on first use. */
+    private final class MethodMeters {
+        private final String method;
+        private final Timer duration;
+        private final AtomicReferenceArray<Counter> requests = new AtomicReferenceArray<>(Status.Code.values().length);
+
+        MethodMeters(String method) {
+            this.method = method;
+            this.duration = registry.getOrCreate(Timer.builder("switchboard_rpc_duration").baseUnit("seconds")
+                    .description("RPC duration, start to close").tags(List.of(Tag.create("method", method))));
+        }
+
+        Counter requests(Status.Code code) {
+            Counter c = requests.get(code.ordinal());
+            if (c == null) {
+                c = registry.getOrCreate(Counter.builder("switchboard_rpc_requests").description("RPCs by method and status code")
+                        .tags(List.of(Tag.create("method", method), Tag.create("code", code.name()))));
+                requests.set(code.ordinal(), c);
+            }
+            return c;
+        }
     }
 }
