@@ -116,12 +116,7 @@ public final class EspeakSynthesizer implements SpeechSynthesizer {
     public SpeechStream synthesize(String voice, String sentence, int sampleRate) {
         SpeechSynthesizer.checkRequest(this, voice, sentence, sampleRate);
         if (sentence.isBlank()) {
-            return new PcmStream(SAMPLE_RATE, sampleRate) {
-                @Override
-                protected int read(short[] into) {
-                    return -1;
-                }
-            };
+            return PcmStream.empty(SAMPLE_RATE, sampleRate);
         }
         Process process;
         try {

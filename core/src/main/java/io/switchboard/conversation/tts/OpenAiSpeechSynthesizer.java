@@ -92,12 +92,7 @@ public final class OpenAiSpeechSynthesizer implements SpeechSynthesizer {
     public SpeechStream synthesize(String voice, String sentence, int sampleRate) {
         SpeechSynthesizer.checkRequest(this, voice, sentence, sampleRate);
         if (sentence.isBlank()) {
-            return new PcmStream(PCM_RATE, sampleRate) {
-                @Override
-                protected int read(short[] into) {
-                    return -1;
-                }
-            };
+            return PcmStream.empty(PCM_RATE, sampleRate);
         }
         ObjectNode body = JSON.createObjectNode().put("model", settings.model()).put("input", sentence)
                 .put("voice", voice).put("response_format", settings.format().name().toLowerCase(Locale.ROOT));

@@ -28,6 +28,16 @@ abstract class PcmStream implements SpeechStream {
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private boolean ended;
 
+    /** A stream with no audio (a blank sentence). */
+    static PcmStream empty(int nativeRate, int sampleRate) {
+        return new PcmStream(nativeRate, sampleRate) {
+            @Override
+            protected int read(short[] into) {
+                return -1;
+            }
+        };
+    }
+
     PcmStream(int nativeRate, int sampleRate) {
         this.sampleRate = sampleRate;
         this.resampler = new Resampler(nativeRate, sampleRate);
