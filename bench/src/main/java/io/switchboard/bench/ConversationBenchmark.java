@@ -1,8 +1,6 @@
 package io.switchboard.bench;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +14,6 @@ import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.devtools.ScriptedCaller;
 import io.switchboard.conversation.tts.SpeechStream;
@@ -55,18 +52,9 @@ public final class ConversationBenchmark {
         List<Integer> levels = (args.length > 0 ? List.of(args[0].split(",")) : List.of("1", "2", "4")).stream()
                 .map(String::strip).map(Integer::parseInt).toList();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
-        Path home = Files.createTempDirectory("conversation-bench");
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(Bench.freePort()),
-                        "dev.s3-port", Integer.toString(Bench.freePort()),
-                        "dev.softphone.enabled", "false",
-                        "server.port", "0",
-                        "calls.idle-timeout", "PT60S",
-                        "transcription.pool-size", Integer.toString(levels.stream().max(Integer::compare).orElse(1) + 1))))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
+        Config config = Bench.devStack("conversation-bench", Map.of("dev.softphone.enabled", "false",
+                "calls.idle-timeout", "PT60S",
+                "transcription.pool-size", Integer.toString(levels.stream().max(Integer::compare).orElse(1) + 1)));
         Voices voices = Voices.installed();
         short[] yes = speak(voices, "sure");
         short[] three = speak(voices, "three people");

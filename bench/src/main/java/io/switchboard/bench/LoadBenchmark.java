@@ -25,7 +25,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.audio.Wav;
 import io.switchboard.sdk.ApiKeyCredentials;
@@ -95,18 +94,8 @@ public final class LoadBenchmark {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 64;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int streams = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        Path home = Files.createTempDirectory("load-bench");
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(Bench.freePort()),
-                        "dev.s3-port", Integer.toString(Bench.freePort()),
-                        "dev.softphone.enabled", "false",
-                        "server.port", "0",
-                        "calls.idle-timeout", "PT120S",
-                        "transcription.pool-size", Integer.toString(streams))))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
+        Config config = Bench.devStack("load-bench", Map.of("dev.softphone.enabled", "false",
+                "calls.idle-timeout", "PT120S", "transcription.pool-size", Integer.toString(streams)));
         System.out.printf("%d clients, %d s per phase (after a warm-up to stable throughput), %d live streams in the last"
                 + " phase, %d cores%n",
                 clients, seconds, streams, Runtime.getRuntime().availableProcessors());

@@ -26,7 +26,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.PocketSphinxRecognizer;
 import io.switchboard.transcription.SpeechRecognizer;
@@ -76,17 +75,8 @@ public final class PipelineBenchmark {
         System.out.printf("audio: the five LibriVox utterances joined, %.1f s, 16 kHz mono; %d streams, %d cores%n",
                 clipSeconds, streams, Runtime.getRuntime().availableProcessors());
 
-        Path home = Files.createTempDirectory("pipeline-bench");
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(Bench.freePort()),
-                        "dev.s3-port", Integer.toString(Bench.freePort()),
-                        "server.port", "0",
-                        "calls.idle-timeout", "PT120S",
-                        "transcription.pool-size", Integer.toString(streams))))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
+        Config config = Bench.devStack("pipeline-bench", Map.of("calls.idle-timeout", "PT120S",
+                "transcription.pool-size", Integer.toString(streams)));
         long rssBefore = rssBytes();
         try (PocketSphinxRecognizer raw = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"),
                 streams, Duration.ofSeconds(60))) {

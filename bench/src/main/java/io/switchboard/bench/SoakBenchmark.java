@@ -7,7 +7,6 @@ import java.util.Map;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.v1.Call;
 
@@ -27,16 +26,7 @@ public final class SoakBenchmark {
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int every = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-        Path home = Files.createTempDirectory("soak-bench");
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(Map.of(
-                        "dev.home", home.toString(),
-                        "dev.postgres-port", Integer.toString(Bench.freePort()),
-                        "dev.s3-port", Integer.toString(Bench.freePort()),
-                        "dev.softphone.enabled", "false",
-                        "server.port", "0")))
-                .addSource(ConfigSources.classpath("switchboard-defaults.yaml"))
-                .build();
+        Config config = Bench.devStack("soak-bench", Map.of("dev.softphone.enabled", "false"));
         byte[] pcm = PipelineBenchmark.pcmBytes(SpeechAudioFiles.librivox(1));
         try (DevStack stack = DevStack.start(config)) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.grpcPort()).usePlaintext().build();
