@@ -110,6 +110,7 @@ public final class CallSession {
                 enqueue(this::endAfterOverflow);
                 return;
             }
+            registry.received(size);
             enqueue(() -> {
                 backlog.addAndGet(-size);
                 handle(input);

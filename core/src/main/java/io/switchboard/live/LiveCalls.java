@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -48,6 +49,7 @@ public final class LiveCalls implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Map<UUID, CallSession> held = new ConcurrentHashMap<>();
     private final AtomicInteger live = new AtomicInteger();
+    private final AtomicLong audioReceived = new AtomicLong();
     private volatile boolean draining;
 
     private LiveCalls(Builder b) {
@@ -80,6 +82,15 @@ public final class LiveCalls implements AutoCloseable {
     /** Calls open in this process right now. */
     public int count() {
         return live.get();
+    }
+
+    /**
+     * Caller audio bytes the live calls of this process have received and accepted since it started (each is
+     * kept, whatever happens next): a counter for the ingest rate, and how a test knows the server holds what
+     * it sent.
+     */
+    public long audioBytesReceived() {
+        return audioReceived.get();
     }
 
     /**
@@ -155,6 +166,10 @@ public final class LiveCalls implements AutoCloseable {
 
     Duration storeGrace() {
         return storeGrace;
+    }
+
+    void received(int bytes) {
+        audioReceived.addAndGet(bytes);
     }
 
     boolean draining() {

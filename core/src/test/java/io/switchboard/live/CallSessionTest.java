@@ -283,6 +283,7 @@ class CallSessionTest {
         assertEquals(Call.State.FAILED, ended.state());
         assertTrue(ended.endReason().startsWith("refused: the stream ran ahead"), ended.endReason());
         assertEquals(11 * 160, ended.audioBytes() / 2, "the eleven frames handled, in stereo beside the agent");
+        assertEquals(11 * 160, live.audioBytesReceived(), "received counts what is kept, not the refused frame");
     }
 
     @Test

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,6 +89,26 @@ class DevShutdownTest {
         }
     }
 
+    /** Waits until the server's metrics say its live calls received {@code bytes} of audio. */
+    private static void awaitReceived(int port, long bytes) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics"))
+                .header("Accept", "text/plain").build();
+        long received = -1;
+        String body = "";
+        for (int i = 0; i < 600 && received < bytes; i++) {
+            body = http.send(metrics, HttpResponse.BodyHandlers.ofString()).body();
+            received = body.lines()
+                    .filter(l -> l.startsWith("switchboard_live_audio_received_bytes"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .findFirst().orElse(-1);
+            if (received < bytes) {
+                Thread.sleep(50);
+            }
+        }
+        assertEquals(bytes, received, "audio the server received before the stop, by its metrics:\n" + body);
+    }
+
     private static String tail(Path p) throws IOException {
         String s = Files.readString(p);
         return s.length() > 4000 ? "…" + s.substring(s.length() - 4000) : s;
@@ -115,6 +139,7 @@ class DevShutdownTest {
                 callId = call.accepted.get(60, TimeUnit.SECONDS).getId();
                 call.seconds(7); // more than a 5-second segment: some audio is only in the server's buffer
                 sent = call.sent;
+                awaitReceived(port, sent); // in the server, not in flight: what a stop must keep
 
                 String stderr = dev.stop("INT");
 

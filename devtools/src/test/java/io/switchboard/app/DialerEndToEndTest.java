@@ -345,6 +345,7 @@ class DialerEndToEndTest {
         String m = metrics.body();
         assertTrue(m.contains("switchboard_rpc_requests_total{") && m.contains("ListCampaigns"), m);
         for (String name : List.of("switchboard_rpc_duration_seconds", "switchboard_live_calls",
+                "switchboard_live_audio_received_bytes_total",
                 "switchboard_queue_depth{", "switchboard_queue_oldest_age_seconds{", "switchboard_retention_lag_seconds{")) {
             assertTrue(m.contains(name), name + " missing from\n" + m);
         }

@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.health.HealthCheck;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.service.registry.Services;
@@ -22,6 +23,7 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.websocket.WsRouting;
 import io.switchboard.ControlPlane;
 import io.switchboard.common.Notifications;
+import io.switchboard.live.LiveCalls;
 import io.switchboard.server.agents.AgentGrpcService;
 import io.switchboard.server.audit.AuditGrpcService;
 import io.switchboard.server.calls.CallGrpcService;
@@ -221,8 +223,13 @@ public final class SwitchboardServer implements AutoCloseable {
                     http.register(web);
                     b.carrier.ifPresent(http::register);
                 });
-        b.calls.ifPresent(c -> Services.get(MeterRegistry.class).getOrCreate(Gauge.builder("switchboard_live_calls",
-                c::liveCalls).description("Live call streams on this server")));
+        b.calls.ifPresent(c -> {
+            MeterRegistry meters = Services.get(MeterRegistry.class);
+            meters.getOrCreate(Gauge.builder("switchboard_live_calls", c::liveCalls)
+                    .description("Live call streams on this server"));
+            meters.getOrCreate(FunctionalCounter.builder("switchboard_live_audio_received_bytes", c.sessions(),
+                    LiveCalls::audioBytesReceived).description("Caller audio received on this server's live calls"));
+        });
         b.carrier.ifPresent(bridge -> builder
                 .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
         listener.tls().ifPresent(files -> builder.tls(files.load()));
