@@ -11,11 +11,15 @@ public final class Resampler {
 
     private static final int ZERO_CROSSINGS = 16;
 
+    /** Largest number of filter phases kept as a table (rates whose ratio needs more compute each tap). */
+    private static final int MAX_PHASES = 2048;
+
     private final int inRate;
     private final int outRate;
-    private final double step; // input samples per output sample
     private final double cutoff; // normalised to the input rate's Nyquist
     private final int half; // half the filter length, in input samples
+    private final int phaseUnit; // gcd of the rates: an output's offset between two inputs is a multiple of it
+    private final double[][] taps; // per phase, the 2·half filter taps; null when there are too many phases
     private float[] buf = new float[4096];
     private long base; // absolute input index of buf[0]
     private int len; // valid samples in buf
@@ -25,9 +29,27 @@ public final class Resampler {
     public Resampler(int inRate, int outRate) {
         this.inRate = inRate;
         this.outRate = outRate;
-        this.step = (double) inRate / outRate;
         this.cutoff = 0.9 * Math.min(1.0, (double) outRate / inRate);
         this.half = (int) Math.ceil(ZERO_CROSSINGS / cutoff);
+        this.phaseUnit = gcd(inRate, outRate);
+        int phases = outRate / phaseUnit;
+        if (isIdentity() || phases > MAX_PHASES) {
+            this.taps = null;
+            return;
+        }
+        // an output between inputs center and center+1, at fraction r/outRate past center, weighs input
+        // center-half+1+j by kernel(half-1-j + r/outRate): the same few sets of weights over and over
+        this.taps = new double[phases][2 * half];
+        for (int p = 0; p < phases; p++) {
+            double frac = (double) p * phaseUnit / outRate;
+            for (int j = 0; j < 2 * half; j++) {
+                taps[p][j] = kernel(half - 1 - j + frac);
+            }
+        }
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     public boolean isIdentity() {
@@ -56,22 +78,28 @@ public final class Resampler {
     }
 
     private short[] drain(boolean end) {
-        long total = end ? (long) Math.floor(received / step) : Long.MAX_VALUE;
-        short[] out = new short[(int) Math.max(0, Math.min(Integer.MAX_VALUE - 8, (len + half) / step + 2))];
+        long total = end ? received * outRate / inRate : Long.MAX_VALUE;
+        short[] out = new short[(int) Math.max(0, Math.min(Integer.MAX_VALUE - 8,
+                (long) (len + half) * outRate / inRate + 2))];
         int o = 0;
         while (produced < total) {
-            double t = produced * step;
-            long center = (long) Math.floor(t);
+            // output n sits at input position n·inRate/outRate: center plus r/outRate
+            long position = produced * inRate;
+            long center = position / outRate;
+            int r = (int) (position % outRate);
             if (!end && center + half >= received) {
                 break;
             }
             double acc = 0;
-            for (long k = center - half + 1; k <= center + half; k++) {
+            long first = center - half + 1;
+            double[] weights = taps == null ? null : taps[r / phaseUnit];
+            for (int j = 0; j < 2 * half; j++) {
+                long k = first + j;
                 if (k < 0 || k >= received) {
                     continue;
                 }
-                double x = t - k;
-                acc += buf[(int) (k - base)] * kernel(x);
+                double w = weights != null ? weights[j] : kernel(half - 1 - j + (double) r / outRate);
+                acc += buf[(int) (k - base)] * w;
             }
             if (o == out.length) {
                 out = Arrays.copyOf(out, out.length * 2 + 16);
@@ -80,7 +108,7 @@ public final class Resampler {
             produced++;
         }
         // keep only what later outputs can still reach
-        long keepFrom = Math.max(base, (long) Math.floor(produced * step) - half);
+        long keepFrom = Math.max(base, produced * inRate / outRate - half);
         int drop = (int) (keepFrom - base);
         if (drop > 0) {
             System.arraycopy(buf, drop, buf, 0, len - drop);
