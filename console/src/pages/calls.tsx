@@ -231,14 +231,14 @@ function Conversation({ events, latencies, partials, values }: { events: Transcr
         const next = turns[i + 1]?.startMs ?? Infinity;
         const current = now >= t.startMs && now < Math.max(t.endMs, Math.min(next, t.endMs + 1500));
         return (
-          <li class={"turn speaker-" + t.speaker + (current ? " current" : "")} data-testid="turn" data-start-ms={t.startMs}
+          <li class={"turn speaker-" + t.speaker + (current ? " current" : "")} data-testid="transcript-line" data-start-ms={t.startMs}
             onClick={() => seek(t.startMs)} title="Play from here">
             <div class="turn-head">
               <span class="who">{SPEAKERS[t.speaker] ?? t.speaker}</span>
               <span class="at mono">{clock(t.startMs, true)}</span>
               {t.latency && <LatencyBar l={t.latency} scale={scale} />}
             </div>
-            <div class="turn-text" data-testid="transcript-line">
+            <div class="turn-text text">
               {t.sentences.map((s) => (
                 <span class={s.interrupted ? "cut" : ""}>
                   {s.text}
