@@ -178,20 +178,22 @@ function Recording({ call }: { call: Call }) {
 
 const SPEAKERS: Record<string, string> = { agent: "Agent", customer: "Caller", unknown: "Speaker" };
 
-/** The recording's playback position (ms), following the page's one <audio id="recording">. */
+/**
+ * The recording's playback position (ms; -1 before it plays), from the page's one <audio id="recording">. Media events
+ * do not bubble, so they are caught on the document in the capture phase: the player may appear after this mounts.
+ */
 function usePlayhead(): number {
   const [now, setNow] = useState(-1);
   useEffect(() => {
-    const audio = document.getElementById("recording") as HTMLAudioElement | null;
-    if (!audio) return;
-    const on = () => setNow(audio.paused && audio.currentTime === 0 ? -1 : audio.currentTime * 1000);
-    audio.addEventListener("timeupdate", on);
-    audio.addEventListener("seeked", on);
-    return () => {
-      audio.removeEventListener("timeupdate", on);
-      audio.removeEventListener("seeked", on);
+    const on = (e: Event) => {
+      const a = e.target as HTMLAudioElement;
+      if (a.id === "recording") setNow(a.paused && a.currentTime === 0 ? -1 : a.currentTime * 1000);
     };
-  });
+    for (const type of ["timeupdate", "seeked", "play"]) document.addEventListener(type, on, true);
+    return () => {
+      for (const type of ["timeupdate", "seeked", "play"]) document.removeEventListener(type, on, true);
+    };
+  }, []);
   return now;
 }
 
@@ -225,11 +227,12 @@ function Conversation({ events, latencies, partials, values }: { events: Transcr
   const turns = turnsOf(events, latencies);
   if (turns.length === 0 && partials.length === 0) return <Empty>No speech recognised yet.</Empty>;
   const scale = Math.max(0, ...latencies.map((l) => durationMs(l.total)));
+  // the playing turn: the last one begun by the playhead (a seek may land a few ms before the turn's start)
+  const playing = now < 0 ? -1 : turns.reduce((k, t, i) => (t.startMs <= now + 250 ? i : k), -1);
   return (
     <ol class="turns" data-testid="transcript">
       {turns.map((t, i) => {
-        const next = turns[i + 1]?.startMs ?? Infinity;
-        const current = now >= t.startMs && now < Math.max(t.endMs, Math.min(next, t.endMs + 1500));
+        const current = i === playing;
         return (
           <li class={"turn speaker-" + t.speaker + (current ? " current" : "")} data-testid="transcript-line" data-start-ms={t.startMs}
             onClick={() => seek(t.startMs)} title="Play from here">
@@ -282,7 +285,7 @@ function LatencyCard({ latencies }: { latencies: TurnLatency[] }) {
         <Stat label="p95" value={ms(percentile(totals, 0.95))} testid="latency-p95" />
       </div>
       <table class="table compact" data-testid="latency-parts">
-        <thead><tr><th>From the caller's last word to the agent's first audio</th><th class="num">p50</th><th class="num">p95</th></tr></thead>
+        <thead><tr><th title="From the caller's last word to the agent's first audio">Where the time went</th><th class="num">p50</th><th class="num">p95</th></tr></thead>
         <tbody>
           {PARTS.map((p) => row(p.label, latencies.map((l) => durationMs(l[p.key])), p.color))}
           {row("total", totals)}
@@ -317,7 +320,7 @@ function SummaryCard({ call }: { call: Call }) {
                 return (
                   <tr>
                     <td class="mono">{k}</td><td>{v}</td>
-                    <td class="muted small">{by ? <button class="link" title="Play the caller's answer" data-testid="filled-by" onClick={() => seek(by.startMs)}>turn at {clock(by.startMs)}</button> : "after the call"}</td>
+                    <td class="muted small">{by ? <button class="link" title="Play the caller's answer" data-testid="filled-by" onClick={() => seek(by.startMs)}>turn at {clock(by.startMs, true)}</button> : "after the call"}</td>
                   </tr>
                 );
               })}</tbody>

@@ -197,12 +197,16 @@ function under(error: Problem | undefined, prefix: string) {
   return error?.fields.filter((f) => f.field === prefix || f.field.startsWith(prefix + ".") || f.field.startsWith(prefix + "[")) ?? [];
 }
 
-function Problems({ error, prefix }: { error?: Problem; prefix: string }) {
-  const list = under(error, prefix);
+/** The violations under {@code prefix} that no control on the page shows (those in {@code shown} have their own). */
+function Problems({ error, prefix, shown = [] }: { error?: Problem; prefix: string; shown?: string[] }) {
+  const list = under(error, prefix).filter((v) => !shown.includes(v.field));
   if (list.length === 0) return null;
   return (
     <ul class="node-problems" data-testid="node-problems">
-      {list.map((v) => <li><code>{v.field.slice(prefix.length).replace(/^\./, "") || "node"}</code> {v.description}</li>)}
+      {list.map((v) => {
+        const rest = v.field.slice(prefix.length).replace(/^\./, "");
+        return <li>{rest && <code>{rest}</code>} {v.description}</li>;
+      })}
     </ul>
   );
 }
@@ -270,7 +274,8 @@ export function FlowEditor({ flow, variables, error, onChange }: { flow: Flow; v
       )}
       <h3>Global intents</h3>
       <p class="muted small">Heard on every listening node beside the built-in ones: the agent replies, then goes to a node or asks its current question again.</p>
-      <Problems error={error} prefix={p + ".global_intents"} />
+      <Problems error={error} prefix={p + ".global_intents"}
+        shown={flow.globalIntents.flatMap((_, i) => ["name", "examples", "reply", "next"].map((x) => `${p}.global_intents[${i}].${x}`))} />
       {flow.globalIntents.map((g, i) => (
         <GlobalIntentRow g={g} i={i} ids={ids} error={error} edit={(fn) => edit((f) => fn(f.globalIntents[i]))} remove={() => edit((f) => f.globalIntents.splice(i, 1))} />
       ))}
@@ -296,7 +301,7 @@ function NodeCard(props: {
         <Field label="Node id" field={p + ".id"} error={error}>
           <input name={`node-id-${i}`} value={node.id} onInput={(e) => edit((n) => (n.id = e.currentTarget.value))} />
         </Field>
-        <Field label="Kind" field={p} error={error}>
+        <Field label="Kind">
           <select name={`node-kind-${i}`} value={k.case ?? ""} onChange={(e) => edit((n) => (n.kind = kindOf(e.currentTarget.value as Kind)))}>
             {!k.case && <option value="">—</option>}
             {KINDS.map(([kind, label]) => <option value={kind}>{label}</option>)}
@@ -357,9 +362,36 @@ function NodeCard(props: {
           </div>
         </details>
       )}
-      <Problems error={error} prefix={p} />
+      <Problems error={error} prefix={p} shown={shownFields(node, p, variables)} />
     </li>
   );
+}
+
+/** The field paths a node's controls display their violations under. */
+function shownFields(node: FlowNode, p: string, variables: VariableRef[]): string[] {
+  const k = node.kind;
+  const f = [p + ".id", p + ".endpointing.min_silence", p + ".endpointing.max_silence"];
+  switch (k.case) {
+    case "say": return [...f, p + ".say.text", p + ".say.next"];
+    case "end": return [...f, p + ".end.text", p + ".end.disposition"];
+    case "transfer": return [...f, p + ".transfer.text", p + ".transfer.phone_number"];
+    case "ask": {
+      const q = p + ".ask";
+      const values = variables.find((v) => v.name === k.value.variable)?.enumValues ?? [];
+      return [...f, q + ".variable", q + ".prompt", q + ".reprompt", q + ".next",
+        ...k.value.choices.map((c, i) => (values.includes(c.value) ? `${q}.choices[${i}].synonyms` : "")).filter(Boolean)];
+    }
+    case "branch": {
+      const q = p + ".branch";
+      return [...f, q + ".prompt", q + ".default_next", ...k.value.rules.flatMap((r, j) => {
+        const rq = `${q}.rules[${j}]`;
+        const cond = r.condition.case === "variable" ? [".variable.variable", ".variable.op", ".variable.value"]
+          : r.condition.case === "intent" ? [".intent.name", ".intent.examples"] : [];
+        return [rq + ".next", ...cond.map((c) => rq + c)];
+      })];
+    }
+    default: return f;
+  }
 }
 
 /** A node's endpointing override; with neither bound set, none (the agent's applies). */
