@@ -128,7 +128,8 @@ export async function importContacts(
       // the whole chunk was refused (a bad list or region, a lost connection): every row of it is reported
       const pr = problem(e);
       const why = pr.fields.length ? pr.fields.map((f) => `${f.field}: ${f.description}`).join("; ") : pr.message;
-      if (pr.fields.some((f) => f.field.startsWith("options.")) || pr.code === "NOT_FOUND" || pr.code === "PERMISSION_DENIED") throw e;
+      const wholeFile = pr.fields.some((f) => f.field.startsWith("options.") || f.field === "header");
+      if (wholeFile || pr.code === "NOT_FOUND" || pr.code === "PERMISSION_DENIED" || pr.code === "UNAUTHENTICATED") throw e;
       p.failed += chunk.length;
       chunk.forEach((rec) => fail(rec.line, "", why));
     }
