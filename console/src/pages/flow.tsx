@@ -180,12 +180,16 @@ function kindOf(kind: Kind): FlowNode["kind"] {
   }
 }
 
-/** The flow as saved: phrase lists without blank lines (the editor keeps them while typing). */
+/** The flow as saved: phrase lists without blank lines (the editor keeps them while typing), no empty choices. */
 export function cleanFlow(flow: Flow): Flow {
   const c = clone(FlowSchema, flow);
   const phrases = (xs: string[]) => xs.map((x) => x.trim()).filter(Boolean);
   for (const n of c.nodes) {
-    if (n.kind.case === "ask") n.kind.value.choices.forEach((ch) => (ch.synonyms = phrases(ch.synonyms)));
+    if (n.kind.case === "ask") {
+      // a value whose phrases were all cleared has none: the value alone (and its meaning) is heard
+      n.kind.value.choices.forEach((ch) => (ch.synonyms = phrases(ch.synonyms)));
+      n.kind.value.choices = n.kind.value.choices.filter((ch) => ch.synonyms.length > 0);
+    }
     if (n.kind.case === "branch") n.kind.value.rules.forEach((r) => { if (r.condition.case === "intent") r.condition.value.examples = phrases(r.condition.value.examples); });
   }
   c.globalIntents.forEach((g) => (g.examples = phrases(g.examples)));
@@ -438,7 +442,8 @@ function AskFields({ i, p, ask, others, variables, error, edit }: { i: number; p
                   <Phrases name={`node-choice-${i}-${value}`} value={at >= 0 ? ask.choices[at].synonyms : []} placeholder={`e.g. phrases for ${value}`} rows={2}
                     onChange={(v) => set((a) => {
                       const c = a.choices.find((x) => x.value === value);
-                      if (c) c.synonyms = v;
+                      if (v.every((x) => !x.trim())) a.choices = a.choices.filter((x) => x.value !== value); // none: the value alone
+                      else if (c) c.synonyms = v;
                       else a.choices.push(create(ChoiceSchema, { value, synonyms: v }));
                     })} />
                 </Field>
