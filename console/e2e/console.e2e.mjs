@@ -4,7 +4,9 @@
 //   SWITCHBOARD_API_KEY      an owner key of a fresh organisation
 //   SWITCHBOARD_CALL_ID      a finished call of that organisation, with recording, transcript and summary
 //   SWITCHBOARD_LIVE_CALL_ID (optional) a call still streaming audio while this script runs
-//   SCREENSHOT_DIR           where the screenshots of the main pages go
+//   SWITCHBOARD_TALK_CALL_ID (optional) a finished call an agent spoke on (turns, a cut, latencies, variables)
+//   SWITCHBOARD_CAMPAIGN_ID  (optional) the campaign that call belongs to
+//   SCREENSHOT_DIR           where the screenshots of every page go
 // Exits 0 when every step passed; otherwise prints the failed step and exits 1.
 import { chromium } from "playwright-core";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +22,8 @@ const base = env("SWITCHBOARD_URL").replace(/\/$/, "");
 const apiKey = env("SWITCHBOARD_API_KEY");
 const callId = env("SWITCHBOARD_CALL_ID");
 const liveCallId = process.env.SWITCHBOARD_LIVE_CALL_ID ?? "";
+const talkCallId = process.env.SWITCHBOARD_TALK_CALL_ID ?? "";
+const campaignId = process.env.SWITCHBOARD_CAMPAIGN_ID ?? "";
 const shots = env("SCREENSHOT_DIR", "target/console-screenshots");
 const browserPath = env("CHROMIUM", "/usr/bin/chromium");
 rmSync(shots, { recursive: true, force: true });
@@ -99,6 +103,46 @@ try {
   await shot("03-agent-saved");
   log(step);
 
+  step = "edit the agent's flow, voice and timing: a missing disposition is refused on its node, then saved";
+  await page.locator("select[name=voice] option[value='flite:slt']").waitFor({ state: "attached" });
+  await page.selectOption("select[name=voice]", "flite:slt");
+  await page.fill("input[name=previewText]", "Your plan renews next month.");
+  await page.click("[data-testid=voice-preview]");
+  await page.waitForFunction(() => {
+    const a = document.querySelector("audio[data-testid=voice-preview-audio]");
+    return a && a.duration > 0.5;
+  }, null, { timeout: 20000 });
+  await page.click("[data-testid=add-node-ask]");
+  await page.fill("input[name=node-prompt-0]", "Would you like to renew your plan?");
+  await page.selectOption("select[name=node-variable-0]", "renewal_intent");
+  await page.fill("textarea[name=node-choice-0-yes]", "sure\nof course");
+  await page.click("[data-testid=add-node-end]");
+  await page.selectOption("select[name=node-next-0]", "end_2");
+  await page.fill("input[name=node-end-text-1]", "Thank you, goodbye.");
+  await page.fill("input[name=minSilence]", "600");
+  await page.click("[data-testid=add-node-say]"); // nothing leads to it
+  await page.fill("textarea[name=node-say-2]", "Nobody hears this.");
+  await page.selectOption("select[name=node-next-2]", "end_2");
+  await page.click("button:text-is('Save new version')");
+  await page.locator("[data-testid=flow-node][data-node-id=end_2].invalid .field-error:has-text('is required')").waitFor();
+  await page.fill("input[name=node-disposition-1]", "renewal_answered");
+  await page.click("button:text-is('Save new version')"); // the graph is checked once every node is complete
+  await page.locator("[data-testid=flow-node][data-node-id=say_3].invalid [data-testid=node-problems]:has-text('unreachable')").waitFor();
+  await shot("03b-agent-flow-refused");
+  await page.click("[data-testid=flow-node][data-node-id=say_3] button:text-is('Remove')");
+  await page.click("button:text-is('Save new version')");
+  await page.locator("[data-testid=saved]:has-text('version 2')").waitFor();
+  check(await page.locator("[data-testid=flow-node]").count() === 2, "two nodes after saving");
+  check(await page.inputValue("input[name=minSilence]") === "600", "the endpointing setting was kept");
+  await shot("03c-agent-flow");
+  log(step);
+
+  step = "the agents list";
+  await nav("Agents");
+  await page.locator("[data-testid=agents-table] tbody tr").first().waitFor();
+  await shot("11-agents");
+  log(step);
+
   step = "create a contact list and import a CSV with one bad row";
   await nav("Contacts");
   await page.fill("input[name=listName]", "E2E renewals");
@@ -143,6 +187,23 @@ try {
   await shot("05-campaign");
   log(step);
 
+  if (campaignId) {
+    step = "a campaign's outcomes by disposition and its agent's reply latency distribution";
+    await page.goto(`${base}/console/#/campaigns/${campaignId}`);
+    await page.locator("[data-testid=campaign-dispositions] li").first().waitFor();
+    await page.locator("[data-testid=campaign-latency] .hist-col").first().waitFor();
+    const p50 = await page.locator("[data-testid=campaign-latency-p50] .stat-value").innerText();
+    check(/^\d+(\.\d)? m?s$/.test(p50), `the campaign's p50 reply latency: ${p50}`);
+    await shot("05b-campaign-outcomes");
+    log(`${step}: p50 ${p50}`);
+  }
+
+  step = "the campaigns list";
+  await nav("Campaigns");
+  await page.locator("[data-testid=campaigns-table] tbody tr").first().waitFor();
+  await shot("12-campaigns");
+  log(step);
+
   step = "the calls list shows the processed call";
   await nav("Calls");
   await page.locator(`[data-testid=calls-table] tr[data-call-id="${callId}"]`).waitFor();
@@ -155,9 +216,9 @@ try {
   const lines = await page.locator("[data-testid=transcript-line]").evaluateAll((els) => els.map((el) => ({
     who: el.querySelector(".who")?.textContent ?? "", at: el.querySelector(".at")?.textContent ?? "", text: el.querySelector(".text")?.textContent ?? "",
   })));
-  check(lines.length > 0 && lines.every((l) => /^(Agent|Customer|Speaker)$/.test(l.who) && /^\d+:\d\d\.\d$/.test(l.at) && l.text.trim()),
+  check(lines.length > 0 && lines.every((l) => /^(Agent|Caller|Speaker)$/.test(l.who) && /^\d+:\d\d\.\d$/.test(l.at) && l.text.trim()),
     `transcript lines with speaker and timestamp: ${JSON.stringify(lines)}`);
-  check(lines.some((l) => l.who === "Customer") && lines.some((l) => l.who === "Agent"), `both speakers: ${JSON.stringify(lines)}`);
+  check(lines.some((l) => l.who === "Caller") && lines.some((l) => l.who === "Agent"), `both speakers: ${JSON.stringify(lines)}`);
   const summary = (await page.locator("[data-testid=summary]").innerText()).trim();
   check(summary.length > 10, `summary shown: "${summary}"`);
   log(`${step}: ${lines.length} lines, e.g. [${lines[0].who} ${lines[0].at}] ${lines[0].text.slice(0, 60)}`);
@@ -175,6 +236,35 @@ try {
   await shot("07-call");
   await audio.evaluate((a) => a.pause());
   log(`${step}: at ${t.currentTime.toFixed(2)} s of ${t.duration.toFixed(2)} s`);
+
+  if (talkCallId) {
+    step = "a conversation the agent held: turns, the cut, each reply's latency, p50/p95, variables with their turn";
+    await page.goto(`${base}/console/#/calls/${talkCallId}`);
+    await page.locator("[data-testid=turn-latency]").first().waitFor();
+    await page.locator("[data-testid=interrupted]").first().waitFor();
+    const p50 = await page.locator("[data-testid=latency-p50] .stat-value").innerText();
+    check(/^\d+(\.\d)? m?s$/.test(p50), `the call's p50 reply latency: ${p50}`);
+    await page.locator("[data-testid=turn-filled]").first().waitFor();
+    const filledBy = await page.locator("[data-testid=filled-by]").count();
+    check(filledBy >= 1, "a captured variable links to the turn that filled it");
+    const callerTurn = page.locator("[data-testid=transcript-line].speaker-customer").last();
+    const startMs = Number(await callerTurn.getAttribute("data-start-ms"));
+    await callerTurn.click(); // plays the recording from that turn
+    await page.waitForFunction((ms) => {
+      const a = document.querySelector("audio[data-testid=recording]");
+      return a && !a.paused && a.currentTime * 1000 >= ms - 100;
+    }, startMs, { timeout: 15000 });
+    await page.locator("audio[data-testid=recording]").evaluate((a) => a.pause());
+    await page.locator("[data-testid=transcript-line].current").first().waitFor();
+    await shot("07b-conversation");
+    log(`${step}: p50 ${p50}, ${await page.locator("[data-testid=transcript-line]").count()} turns`);
+  }
+
+  step = "the contacts page";
+  await nav("Contacts");
+  await page.locator("[data-testid=contact-lists] a").first().waitFor();
+  await shot("13-contacts");
+  log(step);
 
   step = "plan and retention: effective policy, expiries, a legal hold on the call";
   await nav("Plan & retention");

@@ -1,11 +1,10 @@
-// CSV import of contacts from the browser. The API's own ImportContacts is client-streaming, which grpc-web
-// cannot carry, so the console parses the file here and writes row by row with the unary RPCs, following
-// the server's import rules: a header row; columns external_id, phone_number (required), first_name,
-// last_name, email, tags (';'-separated), time_zone; any other column goes into metadata; rows are upserted
-// by external_id (rows without one are created); a bad row is reported and skipped, good rows are kept.
+// CSV import of contacts from the browser. The API's ImportContacts is client-streaming, which grpc-web cannot
+// carry, so the console parses the file here and sends it in chunks of parsed rows through the unary
+// ImportContactRows: the server checks and upserts each chunk as it does a streamed file (header row; columns
+// external_id, phone_number (required), first_name, last_name, email, tags (';'-separated), time_zone; any other
+// column into metadata; upsert by external_id, else by phone number), reports bad rows with their line and field,
+// and keeps the good ones. A chunk sent again changes nothing, so a retried request is harmless.
 import { api, problem } from "./api";
-import type { Contact } from "./gen/switchboard/v1/contacts_pb";
-import type { JsonObject } from "@bufbuild/protobuf";
 
 export interface CsvRecord {
   line: number;
@@ -78,7 +77,9 @@ export interface ImportProgress {
   errors: RowError[];
 }
 
-const KNOWN = new Set(["id", "external_id", "phone_number", "first_name", "last_name", "email", "tags", "time_zone"]);
+/** Rows per ImportContactRows request (the server takes at most 1000). */
+export const CHUNK_ROWS = 500;
+const MAX_ERRORS = 1000;
 
 export async function importContacts(
   csv: string,
@@ -93,98 +94,49 @@ export async function importContacts(
   const rows = records.slice(1);
   const p: ImportProgress = { total: rows.length, done: 0, created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
   onProgress({ ...p });
+  const fail = (line: number, field: string, reason: string) => p.errors.length < MAX_ERRORS && p.errors.push({ line, field, reason });
 
-  const byExternalId = new Map<string, Contact>();
-  if (header.includes("external_id")) {
-    let pageToken = "";
-    do {
-      const page = await api.contacts.listContacts({ pageSize: 1000, pageToken });
-      page.contacts.forEach((c) => c.externalId && byExternalId.set(c.externalId, c));
-      pageToken = page.nextPageToken;
-    } while (pageToken);
-  }
-
+  // The server refuses a repeated row within a chunk; across chunks a repeated external_id would silently update the
+  // first, so it is refused here as the file import would.
+  const idColumn = header.indexOf("external_id");
   const seen = new Map<string, number>();
-  const fail = (line: number, field: string, reason: string) => p.errors.length < 1000 && p.errors.push({ line, field, reason });
-
-  const one = async (rec: CsvRecord) => {
-    if (rec.cells.length !== header.length) {
-      p.failed++;
-      fail(rec.line, "", `has ${rec.cells.length} cells; the header has ${header.length}`);
-      return;
-    }
-    const cell = (name: string) => rec.cells[header.indexOf(name)] ?? "";
-    const metadata: JsonObject = {};
-    header.forEach((h, i) => {
-      if (!KNOWN.has(h) && rec.cells[i] !== "") metadata[h] = rec.cells[i];
-    });
-    const externalId = cell("external_id");
-    const key = externalId ? "x:" + externalId : "p:" + cell("phone_number");
-    const earlier = seen.get(key);
-    if (earlier !== undefined) {
-      p.failed++;
-      fail(rec.line, externalId ? "external_id" : "phone_number", `repeats line ${earlier} of this file; the first one was kept`);
-      return;
-    }
-    seen.set(key, rec.line);
-    const contact = {
-      externalId,
-      phoneNumber: cell("phone_number"),
-      firstName: cell("first_name"),
-      lastName: cell("last_name"),
-      email: cell("email"),
-      tags: cell("tags").split(";").map((t) => t.trim()).filter(Boolean),
-      timeZone: cell("time_zone"),
-      metadata,
-    };
-    const existing = externalId ? byExternalId.get(externalId) : undefined;
-    try {
-      if (!existing) {
-        await api.contacts.createContact({ contact: { ...contact, listIds: listId ? [listId] : [] }, defaultRegion });
-        p.created++;
-      } else {
-        const lists = listId && !existing.listIds.includes(listId) ? [...existing.listIds, listId] : existing.listIds;
-        if (lists === existing.listIds && same(existing, contact, header)) {
-          p.unchanged++;
-        } else {
-          const paths = ["phone_number", ...header.filter((h) => KNOWN.has(h) && h !== "id" && h !== "phone_number"), "metadata", "list_ids"];
-          await api.contacts.updateContact({ contact: { ...contact, id: existing.id, listIds: lists }, updateMask: { paths }, defaultRegion });
-          p.updated++;
-        }
+  for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
+    const chunk = rows.slice(at, at + CHUNK_ROWS).filter((rec) => {
+      const id = idColumn >= 0 ? (rec.cells[idColumn] ?? "").trim() : "";
+      if (!id) return true;
+      const earlier = seen.get(id);
+      if (earlier === undefined) {
+        seen.set(id, rec.line);
+        return true;
       }
-    } catch (e) {
-      const pr = problem(e);
       p.failed++;
-      if (pr.fields.length === 0) fail(rec.line, "", pr.message);
-      pr.fields.forEach((f) => fail(rec.line, f.field.replace(/^contact\./, ""), f.description));
+      fail(rec.line, "external_id", `repeats line ${earlier} of this file; the first one was kept`);
+      return false;
+    });
+    try {
+      const r = await api.contacts.importContactRows({
+        options: { listId, defaultRegion },
+        header: records[0].cells,
+        rows: chunk.map((rec) => ({ line: BigInt(rec.line), cells: rec.cells })),
+      });
+      p.created += Number(r.created);
+      p.updated += Number(r.updated);
+      p.unchanged += Number(r.unchanged);
+      p.failed += Number(r.failed);
+      r.errors.forEach((e) => fail(Number(e.line), e.field, e.reason));
+    } catch (e) {
+      // the whole chunk was refused (a bad list or region, a lost connection): every row of it is reported
+      const pr = problem(e);
+      const why = pr.fields.length ? pr.fields.map((f) => `${f.field}: ${f.description}`).join("; ") : pr.message;
+      const wholeFile = pr.fields.some((f) => f.field.startsWith("options.") || f.field === "header");
+      if (wholeFile || pr.code === "NOT_FOUND" || pr.code === "PERMISSION_DENIED" || pr.code === "UNAUTHENTICATED") throw e;
+      p.failed += chunk.length;
+      chunk.forEach((rec) => fail(rec.line, "", why));
     }
-  };
-
-  // A few requests in flight: fast enough for files of thousands of rows, gentle on the key's rate limit.
-  let next = 0;
-  const worker = async () => {
-    while (next < rows.length) {
-      const rec = rows[next++];
-      await one(rec);
-      p.done++;
-      onProgress({ ...p, errors: [...p.errors] });
-    }
-  };
-  await Promise.all([worker(), worker(), worker()]);
+    p.done = Math.min(rows.length, at + CHUNK_ROWS);
+    onProgress({ ...p, errors: [...p.errors] });
+  }
   p.errors.sort((a, b) => a.line - b.line);
   onProgress({ ...p });
   return p;
-}
-
-/** Whether a row would change nothing of the stored contact (numbers compared in E.164 form). */
-function same(c: Contact, row: { phoneNumber: string; firstName: string; lastName: string; email: string; tags: string[]; timeZone: string; metadata: JsonObject }, header: string[]): boolean {
-  const sorted = (o: JsonObject | undefined) => JSON.stringify(Object.entries(o ?? {}).sort(([a], [b]) => a.localeCompare(b)));
-  const has = (h: string) => header.includes(h);
-  return c.phoneNumber === row.phoneNumber
-    && (!has("first_name") || c.firstName === row.firstName)
-    && (!has("last_name") || c.lastName === row.lastName)
-    && (!has("email") || c.email === row.email)
-    && (!has("tags") || c.tags.join(";") === row.tags.join(";"))
-    && (!has("time_zone") || !row.timeZone || c.timeZone === row.timeZone)
-    && sorted(c.metadata) === sorted(row.metadata);
 }

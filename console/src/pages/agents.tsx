@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
-import { CaptureVariable_Type, type Agent } from "../gen/switchboard/v1/agents_pb";
+import { create } from "@bufbuild/protobuf";
+import { CaptureVariable_Type, FlowSchema, type Agent, type Flow } from "../gen/switchboard/v1/agents_pb";
+import { FlowEditor, TimingCard, VoicePicker, cleanFlow, timingFields, timingOf, type TimingDraft } from "./flow";
 import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, navigate, shortId, useAction, useLoad, when } from "../ui";
 
 export function AgentsPage() {
@@ -51,10 +53,18 @@ interface AgentDraft {
   voice: string;
   summaryInstructions: string;
   variables: VariableDraft[];
+  voicemailMessage: string;
+  transferNumber: string;
+  flow: Flow;
+  timing: TimingDraft;
 }
 
-const EMPTY: AgentDraft = { name: "", language: "en-US", systemPrompt: "", firstMessage: "", voice: "", summaryInstructions: "", variables: [] };
-const PATHS = ["name", "language", "system_prompt", "first_message", "voice", "summary_instructions", "variables"];
+const EMPTY: AgentDraft = {
+  name: "", language: "en-US", systemPrompt: "", firstMessage: "", voice: "", summaryInstructions: "", variables: [],
+  voicemailMessage: "", transferNumber: "", flow: create(FlowSchema), timing: timingOf(),
+};
+const PATHS = ["name", "language", "system_prompt", "first_message", "voice", "summary_instructions", "variables",
+  "flow", "voicemail_message", "transfer_number", "endpointing", "interruption", "silence"];
 const TYPES: [CaptureVariable_Type, string][] = [
   [CaptureVariable_Type.STRING, "text"],
   [CaptureVariable_Type.NUMBER, "number"],
@@ -68,6 +78,7 @@ function draftOf(a: Agent): AgentDraft {
     name: a.name, language: a.language, systemPrompt: a.systemPrompt, firstMessage: a.firstMessage, voice: a.voice,
     summaryInstructions: a.summaryInstructions,
     variables: a.variables.map((v) => ({ name: v.name, type: v.type, description: v.description, enumValues: v.enumValues.join(", "), required: v.required })),
+    voicemailMessage: a.voicemailMessage, transferNumber: a.transferNumber, flow: a.flow ?? create(FlowSchema), timing: timingOf(a),
   };
 }
 
@@ -79,6 +90,7 @@ function agentOf(d: AgentDraft, id = "") {
       name: v.name.trim(), type: v.type, description: v.description, required: v.required,
       enumValues: v.type === CaptureVariable_Type.ENUM ? v.enumValues.split(",").map((s) => s.trim()).filter(Boolean) : [],
     })),
+    voicemailMessage: d.voicemailMessage, transferNumber: d.transferNumber, flow: cleanFlow(d.flow), ...timingFields(d.timing),
   };
 }
 
@@ -133,12 +145,16 @@ export function AgentEditPage({ id }: { id?: string }) {
             <Field label="First message" field={f("first_message")} error={action.error} wide>
               <input name="firstMessage" value={draft.firstMessage} onInput={(e) => set({ firstMessage: e.currentTarget.value })} />
             </Field>
-            <Field label="Voice" field={f("voice")} error={action.error}>
-              <input name="voice" value={draft.voice} onInput={(e) => set({ voice: e.currentTarget.value })} />
-            </Field>
             <Field label="Summary instructions" field={f("summary_instructions")} error={action.error}>
               <input name="summaryInstructions" value={draft.summaryInstructions} onInput={(e) => set({ summaryInstructions: e.currentTarget.value })} />
             </Field>
+            <Field label="Transfer number" field={f("transfer_number")} error={action.error} hint="where “a real person” goes; E.164">
+              <input name="transferNumber" value={draft.transferNumber} onInput={(e) => set({ transferNumber: e.currentTarget.value })} />
+            </Field>
+            <Field label="Voicemail message" field={f("voicemail_message")} error={action.error} wide hint="said after an answering machine's beep; empty to hang up">
+              <input name="voicemailMessage" value={draft.voicemailMessage} onInput={(e) => set({ voicemailMessage: e.currentTarget.value })} />
+            </Field>
+            <VoicePicker value={draft.voice} onChange={(voice) => set({ voice })} error={action.error} />
           </div>
         </Card>
         <Card title="Captured variables" actions={
@@ -179,6 +195,9 @@ export function AgentEditPage({ id }: { id?: string }) {
             </table>
           )}
         </Card>
+        <FlowEditor flow={draft.flow} error={action.error} onChange={(flow) => set({ flow })}
+          variables={draft.variables.map((v) => ({ name: v.name.trim(), enumValues: v.type === CaptureVariable_Type.ENUM ? v.enumValues.split(",").map((x) => x.trim()).filter(Boolean) : [] }))} />
+        <TimingCard t={draft.timing} onChange={(timing) => set({ timing })} error={action.error} />
         <ErrorBanner error={action.error} title="Not saved" />
         <div class="form-actions">
           <button type="submit" disabled={action.busy}>{id ? "Save new version" : "Create agent"}</button>

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, problem, type Problem } from "../api";
-import { Call_State, OpenCall_Direction, type Call, type TranscriptEvent } from "../gen/switchboard/v1/calls_pb";
-import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Pager, clock, durationMs, enumLabel, navigate, shortId, tsDate, useAction, useInterval, useLoad, when } from "../ui";
+import { Call_State, OpenCall_Direction, type Call, type TranscriptEvent, type TurnLatency } from "../gen/switchboard/v1/calls_pb";
+import { PARTS, ms, percentile, turnsOf, type Turn } from "../turns";
+import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Pager, Stat, clock, durationMs, enumLabel, navigate, shortId, tsDate, useAction, useInterval, useLoad, when } from "../ui";
 
 function query(): URLSearchParams {
   return new URLSearchParams(window.location.hash.split("?")[1] ?? "");
@@ -139,11 +140,13 @@ export function CallPage({ id }: { id: string }) {
       <div class="call-grid">
         <div class="grow">
           <Recording call={call} />
-          <Card title={<>Transcript {active && <span class="pulse" title="live" />}</>}>
-            <Transcript events={transcript} partials={active ? [...live.partial.values()] : []} />
+          <Card title={<>Conversation {active && <span class="pulse" title="live" />}</>}>
+            <Conversation events={transcript} latencies={call.turnLatencies} partials={active ? [...live.partial.values()] : []}
+              values={call.summary?.variables ?? {}} />
           </Card>
         </div>
         <div class="side">
+          <LatencyCard latencies={call.turnLatencies} />
           <SummaryCard call={call} />
           <DetailsCard call={call} />
         </div>
@@ -173,53 +176,130 @@ function Recording({ call }: { call: Call }) {
   );
 }
 
-const SPEAKERS: Record<string, string> = { agent: "Agent", customer: "Customer", unknown: "Speaker" };
+const SPEAKERS: Record<string, string> = { agent: "Agent", customer: "Caller", unknown: "Speaker" };
 
-function Transcript({ events, partials }: { events: TranscriptEvent[]; partials: TranscriptEvent[] }) {
-  const [now, setNow] = useState(0);
-  const list = useRef<HTMLOListElement>(null);
+/**
+ * The recording's playback position (ms; -1 before it plays), from the page's one <audio id="recording">. Media events
+ * do not bubble, so they are caught on the document in the capture phase: the player may appear after this mounts.
+ */
+function usePlayhead(): number {
+  const [now, setNow] = useState(-1);
   useEffect(() => {
-    const audio = document.getElementById("recording") as HTMLAudioElement | null;
-    if (!audio) return;
-    const on = () => setNow(audio.currentTime * 1000);
-    audio.addEventListener("timeupdate", on);
-    return () => audio.removeEventListener("timeupdate", on);
-  });
-  const seek = (ms: number) => {
-    const audio = document.getElementById("recording") as HTMLAudioElement | null;
-    if (audio) {
-      audio.currentTime = ms / 1000;
-      void audio.play().catch(() => undefined);
-    }
-  };
-  const sorted = [...events].sort((a, b) => durationMs(a.startOffset) - durationMs(b.startOffset));
-  if (sorted.length === 0 && partials.length === 0) return <Empty>No speech recognised yet.</Empty>;
+    const on = (e: Event) => {
+      const a = e.target as HTMLAudioElement;
+      if (a.id === "recording") setNow(a.paused && a.currentTime === 0 ? -1 : a.currentTime * 1000);
+    };
+    for (const type of ["timeupdate", "seeked", "play"]) document.addEventListener(type, on, true);
+    return () => {
+      for (const type of ["timeupdate", "seeked", "play"]) document.removeEventListener(type, on, true);
+    };
+  }, []);
+  return now;
+}
+
+function seek(ms: number) {
+  const audio = document.getElementById("recording") as HTMLAudioElement | null;
+  if (audio) {
+    audio.currentTime = ms / 1000;
+    void audio.play().catch(() => undefined);
+  }
+}
+
+/** A reply's latency as one bar of its parts, widths in proportion to {@code scale} ms. */
+function LatencyBar({ l, scale }: { l: TurnLatency; scale: number }) {
+  const total = durationMs(l.total);
   return (
-    <ol class="transcript" ref={list} data-testid="transcript">
-      {sorted.map((t) => {
-        const start = durationMs(t.startOffset);
-        const current = now >= start && now < durationMs(t.endOffset);
+    <div class="latency" data-testid="turn-latency" title={PARTS.map((p) => `${p.label} ${ms(durationMs(l[p.key]))}`).join(" · ")}>
+      <span class="latency-bar" style={{ width: `${Math.max(6, Math.round((160 * total) / Math.max(1, scale)))}px` }}>
+        {PARTS.map((p) => {
+          const v = durationMs(l[p.key]);
+          return v > 0 ? <i style={{ flexGrow: v, background: p.color }} /> : null;
+        })}
+      </span>
+      <span class="latency-total">{ms(total)}</span>
+      <span class="latency-parts muted">{PARTS.map((p) => `${p.label.split(" ")[0]} ${durationMs(l[p.key])}`).join(" · ")}</span>
+    </div>
+  );
+}
+
+function Conversation({ events, latencies, partials, values }: { events: TranscriptEvent[]; latencies: TurnLatency[]; partials: TranscriptEvent[]; values: Record<string, string> }) {
+  const now = usePlayhead();
+  const turns = turnsOf(events, latencies);
+  if (turns.length === 0 && partials.length === 0) return <Empty>No speech recognised yet.</Empty>;
+  const scale = Math.max(0, ...latencies.map((l) => durationMs(l.total)));
+  // the playing turn: the last one begun by the playhead (a seek may land a few ms before the turn's start)
+  const playing = now < 0 ? -1 : turns.reduce((k, t, i) => (t.startMs <= now + 250 ? i : k), -1);
+  return (
+    <ol class="turns" data-testid="transcript">
+      {turns.map((t, i) => {
+        const current = i === playing;
         return (
-          <li class={"line speaker-" + t.speaker + (current ? " current" : "")} data-testid="transcript-line">
-            <span class="who">{SPEAKERS[t.speaker] ?? t.speaker}</span>
-            <button class="at link mono" title="Play from here" onClick={() => seek(start)}>{clock(start, true)}</button>
-            <span class="text">{t.text}</span>
+          <li class={"turn speaker-" + t.speaker + (current ? " current" : "")} data-testid="transcript-line" data-start-ms={t.startMs}
+            onClick={() => seek(t.startMs)} title="Play from here">
+            <div class="turn-head">
+              <span class="who">{SPEAKERS[t.speaker] ?? t.speaker}</span>
+              <span class="at mono">{clock(t.startMs, true)}</span>
+              {t.latency && <LatencyBar l={t.latency} scale={scale} />}
+            </div>
+            <div class="turn-text text">
+              {t.sentences.map((s) => (
+                <span class={s.interrupted ? "cut" : ""}>
+                  {s.text}
+                  {s.interrupted && <span class="cut-mark" data-testid="interrupted" title="The caller interrupted here: playout stopped">✂ interrupted</span>}{" "}
+                </span>
+              ))}
+            </div>
+            {t.filled.length > 0 && (
+              <div class="filled" data-testid="turn-filled">
+                {t.filled.map((v) => <Badge kind="filled">{v} = {values[v] ?? "?"}</Badge>)}
+              </div>
+            )}
           </li>
         );
       })}
       {partials.map((t) => (
-        <li class={"line partial speaker-" + t.speaker} data-testid="transcript-partial">
-          <span class="who">{SPEAKERS[t.speaker] ?? t.speaker}</span>
-          <span class="at mono">{clock(durationMs(t.startOffset), true)}</span>
-          <span class="text">{t.text}…</span>
+        <li class={"turn partial speaker-" + t.speaker} data-testid="transcript-partial">
+          <div class="turn-head"><span class="who">{SPEAKERS[t.speaker] ?? t.speaker}</span><span class="at mono">{clock(durationMs(t.startOffset), true)}</span></div>
+          <div class="turn-text">{t.text}…</div>
         </li>
       ))}
     </ol>
   );
 }
 
+function LatencyCard({ latencies }: { latencies: TurnLatency[] }) {
+  if (latencies.length === 0) return null;
+  const totals = latencies.map((l) => durationMs(l.total));
+  const row = (label: string, values: number[], color?: string) => (
+    <tr>
+      <td>{color && <i class="swatch" style={{ background: color }} />}{label}</td>
+      <td class="num">{ms(percentile(values, 0.5))}</td>
+      <td class="num">{ms(percentile(values, 0.95))}</td>
+    </tr>
+  );
+  return (
+    <Card title="Reply latency" class="latency-card">
+      <div class="stats">
+        <Stat label="replies" value={latencies.length} />
+        <Stat label="p50" value={ms(percentile(totals, 0.5))} testid="latency-p50" />
+        <Stat label="p95" value={ms(percentile(totals, 0.95))} testid="latency-p95" />
+      </div>
+      <table class="table compact" data-testid="latency-parts">
+        <thead><tr><th title="From the caller's last word to the agent's first audio">Where the time went</th><th class="num">p50</th><th class="num">p95</th></tr></thead>
+        <tbody>
+          {PARTS.map((p) => row(p.label, latencies.map((l) => durationMs(l[p.key])), p.color))}
+          {row("total", totals)}
+        </tbody>
+      </table>
+    </Card>
+  );
+}
+
 function SummaryCard({ call }: { call: Call }) {
   const s = call.summary;
+  // the caller turn that filled each variable the conversation captured live; others came from the summariser
+  const fillers = new Map<string, Turn>();
+  for (const t of turnsOf(call.transcript, call.turnLatencies)) t.filled.forEach((v) => fillers.set(v, t));
   const stage = call.stages.find((x) => x.name === "summarize");
   return (
     <Card title="Summary" class="summary">
@@ -235,7 +315,15 @@ function SummaryCard({ call }: { call: Call }) {
           <h3>Captured variables</h3>
           {Object.keys(s.variables).length === 0 ? <div class="muted">none</div> : (
             <table class="table compact" data-testid="variables">
-              <tbody>{Object.entries(s.variables).map(([k, v]) => <tr><td class="mono">{k}</td><td>{v}</td></tr>)}</tbody>
+              <tbody>{Object.entries(s.variables).map(([k, v]) => {
+                const by = fillers.get(k);
+                return (
+                  <tr>
+                    <td class="mono">{k}</td><td>{v}</td>
+                    <td class="muted small">{by ? <button class="link" title="Play the caller's answer" data-testid="filled-by" onClick={() => seek(by.startMs)}>turn at {clock(by.startMs, true)}</button> : "after the call"}</td>
+                  </tr>
+                );
+              })}</tbody>
             </table>
           )}
           {Object.keys(s.notProduced).length > 0 && (

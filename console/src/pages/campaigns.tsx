@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { Campaign_State, type Campaign } from "../gen/switchboard/v1/campaigns_pb";
-import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Stat, enumLabel, navigate, shortId, useAction, useInterval, useLoad, when } from "../ui";
+import { Campaign_State, type Campaign, type LatencyDistribution } from "../gen/switchboard/v1/campaigns_pb";
+import { ms } from "../turns";
+import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Stat, durationMs, enumLabel, navigate, shortId, useAction, useInterval, useLoad, when } from "../ui";
 
 export function stateBadge(s: Campaign_State) {
   const name = Campaign_State[s] ?? "UNSPECIFIED";
@@ -166,6 +167,7 @@ export function CampaignPage({ id }: { id: string }) {
           </>
         )}
       </Card>
+      {s && <OutcomesCard dispositions={map(s.dispositions)} latency={s.replyLatency} />}
       <Card title="Configuration">
         <dl class="facts">
           <dt>Agent</dt><dd><a href={"#/agents/" + c.agentId}>{agents.data?.agents.find((a) => a.id === c.agentId)?.name ?? c.agentId}</a></dd>
@@ -191,6 +193,56 @@ function KeyCounts({ title, entries }: { title: string; entries: [string, bigint
       {entries.length === 0 ? <div class="muted">none</div> : (
         <ul>{entries.map(([k, v]) => <li><span>{k.replace(/_/g, " ")}</span><b>{v.toString()}</b></li>)}</ul>
       )}
+    </div>
+  );
+}
+
+const DISPOSITION_COLORS = ["#4f6bed", "#2bb3a3", "#e39b2f", "#7a5ad8", "#1f8a5b", "#d2556b", "#9aa7c7"];
+
+/** What the campaign's calls came to (summaries by disposition) and how fast its agent replied on them. */
+function OutcomesCard({ dispositions, latency }: { dispositions: [string, bigint][]; latency?: LatencyDistribution }) {
+  const total = dispositions.reduce((n, [, v]) => n + Number(v), 0);
+  const sorted = [...dispositions].sort((a, b) => Number(b[1] - a[1]));
+  const buckets = latency?.buckets ?? [];
+  const most = Math.max(1, ...buckets.map((b) => Number(b.count)));
+  const bound = (i: number) => (buckets[i].upperBound ? "≤ " + ms(durationMs(buckets[i].upperBound)) : "> " + ms(durationMs(buckets[i - 1]?.upperBound)));
+  return (
+    <div class="grid2 top outcomes">
+      <Card title="Outcomes by disposition">
+        {total === 0 ? <Empty>No call has been summarised yet.</Empty> : (
+          <ul class="hbars" data-testid="campaign-dispositions">
+            {sorted.map(([code, v], i) => (
+              <li>
+                <span class="hbar-label">{code ? code.replace(/_/g, " ") : <span class="muted">(none chosen)</span>}</span>
+                <span class="hbar-track"><span class="hbar" style={{ width: `${(Number(v) / total) * 100}%`, background: DISPOSITION_COLORS[i % DISPOSITION_COLORS.length] }} /></span>
+                <span class="hbar-value"><b>{v.toString()}</b> <span class="muted">{Math.round((Number(v) / total) * 100)}%</span></span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+      <Card title="Agent reply latency">
+        {!latency || latency.count === 0n ? <Empty>No agent reply measured yet: calls the agent speaks on keep each reply's latency.</Empty> : (
+          <>
+            <div class="stats">
+              <Stat label="replies" value={latency.count.toString()} />
+              <Stat label="p50" value={ms(durationMs(latency.p50))} testid="campaign-latency-p50" />
+              <Stat label="p95" value={ms(durationMs(latency.p95))} />
+              <Stat label="p99" value={ms(durationMs(latency.p99))} />
+            </div>
+            <div class="histogram" data-testid="campaign-latency">
+              {buckets.map((b, i) => (
+                <div class="hist-col" title={`${bound(i)}: ${b.count} replies`}>
+                  <span class="hist-count">{b.count > 0n ? b.count.toString() : ""}</span>
+                  <span class="hist-bar" style={{ height: `${(Number(b.count) / most) * 100}%` }} />
+                  <span class="hist-label">{bound(i)}</span>
+                </div>
+              ))}
+            </div>
+            <div class="muted small">From the caller's last word to the agent's first audio, every reply on this campaign's calls.</div>
+          </>
+        )}
+      </Card>
     </div>
   );
 }

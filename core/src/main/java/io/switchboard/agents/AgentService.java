@@ -4,7 +4,10 @@ import static io.switchboard.db.Tables.AGENTS;
 import static io.switchboard.db.Tables.AGENT_VERSIONS;
 import static io.switchboard.db.Tables.CAMPAIGNS;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -19,6 +22,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.switchboard.audio.AudioFormat;
+import io.switchboard.audio.Wav;
 import io.switchboard.audit.AuditEvent;
 import io.switchboard.audit.AuditSink;
 import io.switchboard.common.Ids;
@@ -28,6 +33,7 @@ import io.switchboard.common.PageRequest;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.UpdateMask;
 import io.switchboard.common.Violations;
+import io.switchboard.conversation.tts.SpeechSynthesisException;
 import io.switchboard.conversation.tts.Voices;
 import io.switchboard.db.enums.CampaignState;
 import io.switchboard.db.tables.records.AgentVersionsRecord;
@@ -81,6 +87,50 @@ public final class AgentService {
     public Voices.Listing voices(Principal actor) {
         actor.require(Role.VIEWER, "listing voices");
         return voices.listing();
+    }
+
+    /** The longest text {@link #previewVoice} speaks. */
+    public static final int MAX_PREVIEW_CHARS = 300;
+    static final String PREVIEW_SAMPLE = "Hello! This is how I sound on a call. How can I help you today?";
+    private static final int PREVIEW_RATE = 16_000;
+
+    /** A voice speaking a sentence: a WAV file (PCM16 mono) to hear before choosing it. */
+    public record VoicePreview(String voiceId, byte[] wav, int sampleRate, Duration duration) {
+    }
+
+    /**
+     * {@code voiceId} (empty: the default voice) speaking {@code text} (empty: a sample sentence), synthesised
+     * here as a call would be; a voice this deployment lacks or a text over {@link #MAX_PREVIEW_CHARS} is refused
+     * naming {@code voice} or {@code text}.
+     */
+    public VoicePreview previewVoice(Principal actor, String voiceId, String text) {
+        actor.require(Role.VIEWER, "previewing voices");
+        Violations v = new Violations();
+        String id = voiceId == null ? "" : voiceId.strip();
+        voices.check("voice", id, v);
+        String sentence = text == null || text.isBlank() ? PREVIEW_SAMPLE : text.strip();
+        if (sentence.length() > MAX_PREVIEW_CHARS) {
+            v.add("text", "at most " + MAX_PREVIEW_CHARS + " characters, got " + sentence.length());
+        }
+        v.throwIfAny();
+        Voices.Resolved voice = voices.resolve(id);
+        short[] pcm;
+        try (var stream = voice.synthesize(sentence, PREVIEW_RATE)) {
+            pcm = stream.readAll();
+        } catch (SpeechSynthesisException e) {
+            throw new SwitchboardException.Unavailable("the voice " + voice.voice().id() + " could not speak: "
+                    + e.getMessage(), Duration.ofSeconds(5));
+        }
+        var format = new AudioFormat(AudioFormat.Encoding.PCM16, PREVIEW_RATE,
+                1, AudioFormat.Container.WAV);
+        ByteBuffer wav = ByteBuffer.allocate(Wav.HEADER_SIZE + pcm.length * 2)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        wav.put(Wav.header(format, pcm.length * 2L));
+        for (short sample : pcm) {
+            wav.putShort(sample);
+        }
+        return new VoicePreview(voice.voice().id(), wav.array(), PREVIEW_RATE,
+                Duration.ofMillis(pcm.length * 1000L / PREVIEW_RATE));
     }
 
     public Agent create(Principal actor, AgentSpec spec) {

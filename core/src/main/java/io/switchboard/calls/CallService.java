@@ -79,6 +79,7 @@ public final class CallService {
     private final Webhooks webhooks;
     private final CallRepository repository;
     private final OutboundGuards guards;
+    private final TurnTimings timings;
 
     /**
      * @param recordings  where a live call's audio segments go, and recording URLs come from
@@ -97,6 +98,7 @@ public final class CallService {
         this.webhooks = webhooks;
         this.repository = new CallRepository(dsl);
         this.guards = new OutboundGuards(dsl, clock, audit);
+        this.timings = new TurnTimings(dsl, clock);
     }
 
     /**
@@ -344,6 +346,19 @@ public final class CallService {
         n.put("campaign_id", r.getCampaignId() == null ? null : r.getCampaignId().toString());
         n.put("contact_id", r.getContactId() == null ? null : r.getContactId().toString());
         return n;
+    }
+
+    /**
+     * Keeps one agent reply's timing; the variables it filled are those of the call's live outcome so far that no
+     * earlier reply filled (the conversation stores a turn's variables before its reply's first audio).
+     */
+    public void saveTurnTiming(UUID org, UUID callId, TurnTiming t) {
+        timings.save(org, callId, t, summary(org, callId).map(s -> s.variables().keySet()).orElse(java.util.Set.of()));
+    }
+
+    /** The agent's replies on the call, in order (the caller has read the call as {@code org}'s). */
+    public List<TurnTiming> turnTimings(UUID org, UUID callId) {
+        return timings.of(org, callId);
     }
 
     public List<Stage> stages(UUID org, UUID callId) {

@@ -53,6 +53,8 @@ public final class ContactTransfer {
     public static final int BATCH = 500;
     public static final int MAX_ROWS = 200_000;
     public static final int MAX_ERRORS = 1000;
+    /** Rows per {@link #importRows} request. */
+    public static final int MAX_CHUNK_ROWS = 1000;
     static final Set<String> KNOWN = Set.of("id", "external_id", "phone_number", "first_name", "last_name", "email",
             "tags", "time_zone");
     /** Export columns before the metadata keys; "id" is ignored on import so an export re-imports cleanly. */
@@ -114,7 +116,7 @@ public final class ContactTransfer {
                             + " were imported)");
                 }
                 long line = rec.getRecordNumber() + 1;
-                Row row = parseRow(rec, header, line, defaultRegion, counts);
+                Row row = parseRow(rec.toList(), header, line, defaultRegion, counts);
                 if (row != null) {
                     batch.add(row);
                 }
@@ -136,6 +138,62 @@ public final class ContactTransfer {
                 listId.map(UUID::toString).orElse(""), Map.of("rows", Long.toString(result.rowsRead()),
                         "created", Long.toString(result.created()), "updated", Long.toString(result.updated()),
                         "failed", Long.toString(result.failed())), contacts.now()));
+        return result;
+    }
+
+    /** One row of a file the client read itself: its 1-based line number (the header is line 1) and its cells. */
+    public record RowCells(long line, List<String> cells) {
+        public RowCells {
+            cells = List.copyOf(cells);
+        }
+    }
+
+    /**
+     * One chunk of a file the client parsed (a browser over grpc-web cannot stream): at most {@link #MAX_CHUNK_ROWS}
+     * rows, checked and upserted as {@link #importCsv} does, in one batch. A chunk sent again changes nothing; a row
+     * repeating an earlier row of the same chunk is refused as in a file (across chunks, the later one updates).
+     */
+    public ImportResult importRows(Principal actor, String listIdText, String defaultRegion, List<String> headerCells,
+                                   List<RowCells> rows) {
+        Optional<UUID> listId = checkImport(actor, listIdText, defaultRegion);
+        List<String> header = headerCells.stream().map(h -> h.strip().toLowerCase(java.util.Locale.ROOT)).toList();
+        Violations v = new Violations();
+        if (!header.contains("phone_number")) {
+            v.add("header", "must name a phone_number column; found " + header);
+        } else if (new java.util.HashSet<>(header).size() != header.size()) {
+            v.add("header", "names a column twice: " + header);
+        }
+        if (rows.size() > MAX_CHUNK_ROWS) {
+            v.add("rows", "at most " + MAX_CHUNK_ROWS + " rows per request, got " + rows.size()
+                    + "; send the file in smaller chunks");
+        }
+        for (int i = 0; i < rows.size() && v.isEmpty(); i++) {
+            if (rows.get(i).line() < 2) {
+                v.add("rows[" + i + "].line", "must be the row's line in the file, 2 or more (the header is line 1)");
+            }
+        }
+        v.throwIfAny();
+        Counts counts = new Counts();
+        List<Row> batch = new ArrayList<>();
+        for (RowCells r : rows) {
+            counts.read++;
+            List<String> cells = r.cells().stream().map(String::strip).toList();
+            if (cells.stream().allMatch(String::isEmpty)) {
+                counts.read--; // a blank line, as the file import skips it
+                continue;
+            }
+            Row row = parseRow(cells, header, r.line(), defaultRegion, counts);
+            if (row != null) {
+                batch.add(row);
+            }
+        }
+        flush(actor, batch, listId, counts);
+        ImportResult result = new ImportResult(counts.read, counts.created, counts.updated, counts.unchanged,
+                counts.failed, List.copyOf(counts.errors));
+        contacts.audit().record(AuditEvent.of(actor, "contact.import", "contact_list",
+                listId.map(UUID::toString).orElse(""), Map.of("rows", Long.toString(result.rowsRead()),
+                        "created", Long.toString(result.created()), "updated", Long.toString(result.updated()),
+                        "failed", Long.toString(result.failed()), "chunk", "true"), contacts.now()));
         return result;
     }
 
@@ -164,16 +222,16 @@ public final class ContactTransfer {
     private record Row(long line, ContactService.Valid contact) {
     }
 
-    private static Row parseRow(CSVRecord rec, List<String> header, long line, String region, Counts counts) {
-        if (!rec.isConsistent()) {
-            counts.fail(line, "", "has " + rec.size() + " cells; the header has " + header.size());
+    private static Row parseRow(List<String> values, List<String> header, long line, String region, Counts counts) {
+        if (values.size() != header.size()) {
+            counts.fail(line, "", "has " + values.size() + " cells; the header has " + header.size());
             return null;
         }
         Map<String, String> cells = new LinkedHashMap<>();
         ObjectNode metadata = ContactService.JSON.createObjectNode();
         for (int i = 0; i < header.size(); i++) {
             String name = header.get(i);
-            String value = rec.get(i);
+            String value = values.get(i);
             if (KNOWN.contains(name)) {
                 cells.put(name, value);
             } else if (!value.isEmpty()) {

@@ -279,7 +279,7 @@ public final class ConversationEngine implements CallAgent {
         int turn = ++turnCount;
         String heard = text;
         Conversation c = conversation;
-        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal});
+        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0]});
     }
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
@@ -408,7 +408,7 @@ public final class ConversationEngine implements CallAgent {
 
     /** One answer of the brain; what it says after it was superseded or cut is dropped. */
     final class Reply implements ReplySink {
-        private final long[] latency; // {turn, endpointing, recognizerFinal}, null for greetings and reprompts
+        private final long[] latency; // {turn, endpointing, recognizerFinal, callerEndMs}, null for greetings and reprompts
         private final long askedNanos;
         private volatile boolean cancelled;
         private volatile boolean done;
@@ -506,7 +506,7 @@ public final class ConversationEngine implements CallAgent {
             long brainMs = (firstSayNanos - askedNanos) / 1_000_000;
             long audioMs = (now - firstSayNanos) / 1_000_000;
             var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs,
-                    latency[1] + latency[2] + (now - askedNanos) / 1_000_000);
+                    latency[1] + latency[2] + (now - askedNanos) / 1_000_000, latency[3]);
             latencies.add(l);
             LOG.info(() -> "call " + idText() + ": " + l);
             keep(() -> parts.records().latency(call, l));

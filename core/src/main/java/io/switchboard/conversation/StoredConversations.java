@@ -16,6 +16,7 @@ import io.switchboard.agents.AgentService;
 import io.switchboard.calls.Call;
 import io.switchboard.calls.CallService;
 import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.calls.TurnTiming;
 import io.switchboard.campaigns.Campaign;
 import io.switchboard.campaigns.CampaignService;
 import io.switchboard.compliance.DoNotCall;
@@ -103,7 +104,8 @@ public final class StoredConversations implements ConversationRecords {
     }
 
     @Override
-    public void latency(Call call, TurnLatency latency) {
-        // kept in the log for now (a per-turn table is a migration away)
+    public void latency(Call call, TurnLatency l) {
+        calls.saveTurnTiming(call.organizationId(), call.id(), new TurnTiming(l.turn(), l.callerEndMs(), l.endpointing(),
+                l.recognizerFinal(), l.brain(), l.firstAudio(), l.total(), List.of()));
     }
 }

@@ -11,8 +11,10 @@ package io.switchboard.conversation;
  *                        LLM's first sentence)
  * @param firstAudio      from the first sentence to its first synthesised audio handed to the transport
  * @param total           all of it
+ * @param callerEndMs     when the caller's last voiced audio of the turn was, in the call's time
  */
-public record TurnLatency(int turn, long endpointing, long recognizerFinal, long brain, long firstAudio, long total) {
+public record TurnLatency(int turn, long endpointing, long recognizerFinal, long brain, long firstAudio, long total,
+                          long callerEndMs) {
 
     @Override
     public String toString() {

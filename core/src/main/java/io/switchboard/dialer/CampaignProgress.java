@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 import io.switchboard.calls.AudioLength;
+import io.switchboard.calls.TurnTimings;
 import io.switchboard.common.Ids;
 import io.switchboard.common.Keyset;
 import io.switchboard.common.Page;
@@ -115,7 +116,8 @@ public final class CampaignProgress {
     /** What a campaign's outbound calls came to so far. */
     public record Stats(UUID campaignId, long attempted, long connected, long failed, long active, long contactsReached,
                         long callMs, long billableMinutes, Map<String, Long> dispositions, Map<String, Long> contacts,
-                        Map<String, Long> outcomes, Map<String, Long> refusals, long dialAttempts) {
+                        Map<String, Long> outcomes, Map<String, Long> refusals, long dialAttempts,
+                        TurnTimings.Distribution replyLatency) {
     }
 
     /** Counts over the campaign's outbound calls (including deleted ones: statistics are structural). */
@@ -154,7 +156,7 @@ public final class CampaignProgress {
                 .and(DIAL_ATTEMPTS.OUTCOME.ne("not_placed"))); // a carrier outage placed no call
         return new Stats(id, row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
                 row.value6().longValue(), row.value7().longValue(), dispositions, contacts, outcomes, refusals,
-                dialAttempts);
+                dialAttempts, TurnTimings.ofCampaign(dsl, actor.organizationId(), id));
     }
 
     private static Map<String, Long> counts(org.jooq.Result<org.jooq.Record2<String, Integer>> rows) {

@@ -19,14 +19,27 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.devtools.DevStack;
+import io.switchboard.devtools.ScriptedCaller;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.AskNode;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.CallingWindow;
+import io.switchboard.v1.Campaign;
+import io.switchboard.v1.CampaignServiceGrpc;
+import io.switchboard.v1.CaptureVariable;
+import io.switchboard.v1.ContactList;
+import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateCampaignRequest;
+import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.EndCall;
+import io.switchboard.v1.EndNode;
+import io.switchboard.v1.Flow;
+import io.switchboard.v1.FlowNode;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
@@ -39,8 +52,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser against the real dev stack: a Node script (console/e2e/console.e2e.mjs)
  * drives Debian's headless Chromium through playwright-core — sign in, create an agent and a campaign, import
  * contacts, follow a live call, open a processed call (transcript, summary, recording), retention, audit,
- * usage — and saves screenshots of the main pages in {@code target/console-screenshots}. The calls it opens
- * are real: speech streamed over gRPC and processed by the worker, as a telephony bridge would send it.
+ * usage, an agent's flow and voice, a conversation's turns and latencies, a campaign's outcomes — and saves
+ * screenshots of every page in {@code target/console-screenshots}. The calls it opens are real: speech streamed
+ * over gRPC and processed by the worker, as a telephony bridge would send it, and a flow agent's conversation
+ * with a scripted caller.
  */
 class ConsoleEndToEndTest {
 
@@ -95,6 +110,11 @@ class ConsoleEndToEndTest {
                 .withCallCredentials(TestStacks.bearer(key)), processed.getId(), Duration.ofSeconds(60));
         assertTrue(done.getTranscriptCount() > 0 && !done.getSummary().getText().isBlank(), "processed: " + done);
 
+        // a conversation the agent holds on a campaign's call: the caller talks over the greeting, then answers both
+        // questions, so the call has turns both ways, a cut, each reply's latency and two variables filled live
+        Call conversation = converse(key);
+        String campaignId = conversation.getCampaignId();
+
         // a live call that goes on while the browser watches it, at the pace of a phone line
         short[] longer = concat(SpeechAudio.librivox().get(1).samples(), SpeechAudio.librivox().get(4).samples(),
                 SpeechAudio.librivox().get(2).samples());
@@ -108,6 +128,8 @@ class ConsoleEndToEndTest {
                 "SWITCHBOARD_URL", "http://127.0.0.1:" + stack.server().port(),
                 "SWITCHBOARD_API_KEY", key,
                 "SWITCHBOARD_CALL_ID", done.getId(),
+                "SWITCHBOARD_TALK_CALL_ID", conversation.getId(),
+                "SWITCHBOARD_CAMPAIGN_ID", campaignId,
                 "SWITCHBOARD_LIVE_CALL_ID", liveId.get(10, TimeUnit.SECONDS),
                 "SCREENSHOT_DIR", shots.toString(),
                 "CHROMIUM", CHROMIUM.toString()));
@@ -128,10 +150,58 @@ class ConsoleEndToEndTest {
         assertTrue(exited, "the browser test did not finish within " + SCRIPT_TIMEOUT + ":\n" + out);
         assertEquals(0, p.exitValue(), "the browser test failed:\n" + out);
         live.get(60, TimeUnit.SECONDS);
-        for (String page : List.of("03-agent-saved", "04-contacts-import", "05-campaign", "07-call", "08-retention", "09-audit",
-                "10-usage")) {
+        for (String page : List.of("03-agent-saved", "03c-agent-flow", "04-contacts-import", "05-campaign",
+                "05b-campaign-outcomes", "07-call", "07b-conversation", "08-retention", "09-audit", "10-usage", "11-agents",
+                "12-campaigns", "13-contacts")) {
             assertTrue(Files.size(shots.resolve(page + ".png")) > 10_000, "screenshot " + page);
         }
+    }
+
+    /**
+     * A flow agent's real conversation on a campaign whose window is always open (the same script as
+     * ConversationEndToEndTest's barge-in test), processed by the pipeline; returns the finished call.
+     */
+    private static Call converse(String key) throws Exception {
+        var creds = TestStacks.bearer(key);
+        String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createAgent(CreateAgentRequest
+                .newBuilder().setAgent(Agent.newBuilder().setName("Appointments").setLanguage("en-US").setVoice("flite:slt")
+                        .setFirstMessage("Hello, this is the clinic calling about your appointment with doctor Jones next "
+                                + "Tuesday, and there are a few things I need to check with you before then.")
+                        .addVariables(CaptureVariable.newBuilder().setName("coming").setType(CaptureVariable.Type.TYPE_BOOLEAN))
+                        .addVariables(CaptureVariable.newBuilder().setName("people").setType(CaptureVariable.Type.TYPE_NUMBER))
+                        .setFlow(Flow.newBuilder().setStartNode("coming")
+                                .addNodes(FlowNode.newBuilder().setId("coming").setAsk(AskNode.newBuilder()
+                                        .setVariable("coming").setPrompt("Can you come tomorrow morning?").setNext("people")))
+                                .addNodes(FlowNode.newBuilder().setId("people").setAsk(AskNode.newBuilder()
+                                        .setVariable("people").setPrompt("How many people will come?").setNext("bye")))
+                                .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
+                                        .setText("Thank you, see you tomorrow. Goodbye.").setDisposition("confirmed")))))
+                .build()).getId();
+        String listId = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createContactList(
+                CreateContactListRequest.newBuilder().setContactList(ContactList.newBuilder().setName("Patients")).build())
+                .getId();
+        CallingWindow always = CallingWindow.newBuilder().setStartLocalTime("00:00").setEndLocalTime("23:59")
+                .setFallbackTimeZone("UTC").addAllDaysOfWeek(List.of(1, 2, 3, 4, 5, 6, 7)).build();
+        String campaignId = CampaignServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createCampaign(
+                CreateCampaignRequest.newBuilder().setCampaign(Campaign.newBuilder().setName("Appointment checks")
+                        .setAgentId(agentId).setContactListId(listId).setCallerId("+14155550100").setCallingWindow(always)
+                        .addDispositionCodes("confirmed")).build()).getId();
+        var caller = ScriptedCaller.open(CallServiceGrpc.newStub(channel).withCallCredentials(creds), OpenCall.newBuilder()
+                .setAgentId(agentId).setCampaignId(campaignId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
+                .setFromNumber("+14155550100").setToNumber("+14155550177").setAgentSpeaks(true)
+                .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW)
+                        .setSampleRate(ScriptedCaller.RATE).setChannels(1)).build());
+        caller.converse(List.of(ScriptedCaller.Answer.over(says("sorry who is calling please")),
+                ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("two people"))),
+                Duration.ofSeconds(90));
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("the conversation did not end"));
+        return TestCalls.awaitPipeline(CallServiceGrpc.newBlockingStub(channel).withCallCredentials(creds), ended.getId(),
+                Duration.ofSeconds(120));
+    }
+
+    /** espeak-ng saying {@code text}, at the scripted caller's 8 kHz. */
+    private static short[] says(String text) throws Exception {
+        return SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, text, 16_000)), 16_000, ScriptedCaller.RATE);
     }
 
     private static CompletableFuture<Call> stream(CallServiceGrpc.CallServiceStub calls, String agentId, byte[] pcm,

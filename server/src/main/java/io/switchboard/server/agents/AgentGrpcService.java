@@ -21,6 +21,8 @@ import io.switchboard.v1.ListAgentVersionsResponse;
 import io.switchboard.v1.ListAgentsRequest;
 import io.switchboard.v1.ListAgentsResponse;
 import io.switchboard.v1.ListVoicesRequest;
+import io.switchboard.v1.PreviewVoiceRequest;
+import io.switchboard.v1.VoicePreview;
 import io.switchboard.v1.ListVoicesResponse;
 import io.switchboard.v1.UpdateAgentRequest;
 
@@ -77,6 +79,13 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         var voices = agents.voices(Principals.current());
         reply(out, ListVoicesResponse.newBuilder().setDefaultVoice(voices.defaultVoice())
                 .addAllVoices(voices.voices().stream().map(AgentGrpcService::toProto).toList()).build());
+    }
+
+    @Override
+    public void previewVoice(PreviewVoiceRequest req, StreamObserver<VoicePreview> out) {
+        AgentService.VoicePreview p = agents.previewVoice(Principals.current(), req.getVoice(), req.getText());
+        reply(out, VoicePreview.newBuilder().setWav(com.google.protobuf.ByteString.copyFrom(p.wav()))
+                .setSampleRate(p.sampleRate()).setDuration(Protos.duration(p.duration())).setVoice(p.voiceId()).build());
     }
 
     private static io.switchboard.v1.Voice toProto(Voice v) {

@@ -20,6 +20,7 @@ import io.switchboard.calls.LiveEvents;
 import io.switchboard.calls.Origin;
 import io.switchboard.calls.Stage;
 import io.switchboard.calls.TranscriptSegment;
+import io.switchboard.calls.TurnTiming;
 import io.switchboard.common.Notifications;
 import io.switchboard.common.Page;
 import io.switchboard.common.SwitchboardException;
@@ -52,6 +53,7 @@ import io.switchboard.v1.RestoreCallRequest;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.Summary;
+import io.switchboard.v1.TurnLatency;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
 
@@ -333,6 +335,12 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 .setProvider(s.provider()).putAllNotProduced(s.notProduced())));
         for (Stage s : calls.stages(call.organizationId(), call.id())) {
             b.addStages(PipelineStage.newBuilder().setName(s.name()).setState(s.state()).setDetail(s.detail()));
+        }
+        for (TurnTiming t : calls.turnTimings(call.organizationId(), call.id())) {
+            b.addTurnLatencies(TurnLatency.newBuilder().setTurn(t.turn()).setCallerEndOffset(Protos.millis(t.callerEndMs()))
+                    .setEndpointing(Protos.millis(t.endpointingMs())).setRecognizer(Protos.millis(t.recognizerMs()))
+                    .setDecision(Protos.millis(t.decisionMs())).setFirstAudio(Protos.millis(t.firstAudioMs()))
+                    .setTotal(Protos.millis(t.totalMs())).addAllVariables(t.variables()));
         }
         reply(out, b.build());
     }

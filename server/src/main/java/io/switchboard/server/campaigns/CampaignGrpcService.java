@@ -13,6 +13,7 @@ import java.util.Optional;
 
 import com.google.protobuf.Empty;
 import io.grpc.stub.StreamObserver;
+import io.switchboard.calls.TurnTimings;
 import io.switchboard.campaigns.Campaign;
 import io.switchboard.campaigns.CampaignService;
 import io.switchboard.campaigns.CampaignSpec;
@@ -38,6 +39,8 @@ import io.switchboard.v1.DeleteCampaignRequest;
 import io.switchboard.v1.CampaignStats;
 import io.switchboard.v1.GetCampaignRequest;
 import io.switchboard.v1.GetCampaignStatsRequest;
+import io.switchboard.v1.LatencyBucket;
+import io.switchboard.v1.LatencyDistribution;
 import io.switchboard.v1.ListCampaignsRequest;
 import io.switchboard.v1.ListCampaignsResponse;
 import io.switchboard.v1.Schedule;
@@ -110,7 +113,20 @@ public final class CampaignGrpcService extends CampaignServiceGrpc.CampaignServi
                 .setContactsReached(s.contactsReached()).setCallMilliseconds(s.callMs())
                 .setBillableMinutes(s.billableMinutes()).putAllDispositions(s.dispositions())
                 .putAllContacts(s.contacts()).putAllOutcomes(s.outcomes()).putAllRefusals(s.refusals())
-                .setDialAttempts(s.dialAttempts()).build());
+                .setDialAttempts(s.dialAttempts()).setReplyLatency(latency(s.replyLatency())).build());
+    }
+
+    private static LatencyDistribution latency(TurnTimings.Distribution d) {
+        LatencyDistribution.Builder b = LatencyDistribution.newBuilder().setCount(d.count())
+                .setP50(Protos.duration(d.p50())).setP95(Protos.duration(d.p95())).setP99(Protos.duration(d.p99()));
+        for (int i = 0; i < d.counts().size(); i++) {
+            LatencyBucket.Builder bucket = LatencyBucket.newBuilder().setCount(d.counts().get(i));
+            if (i < TurnTimings.BUCKETS.size()) {
+                bucket.setUpperBound(Protos.duration(TurnTimings.BUCKETS.get(i)));
+            }
+            b.addBuckets(bucket);
+        }
+        return b.build();
     }
 
     @Override

@@ -32,6 +32,7 @@ import io.switchboard.v1.ExportContactsChunk;
 import io.switchboard.v1.ExportContactsRequest;
 import io.switchboard.v1.GetContactListRequest;
 import io.switchboard.v1.GetContactRequest;
+import io.switchboard.v1.ImportContactRowsRequest;
 import io.switchboard.v1.ImportContactsRequest;
 import io.switchboard.v1.ImportContactsResponse;
 import io.switchboard.v1.ImportOptions;
@@ -104,12 +105,23 @@ public final class ContactGrpcService extends ContactServiceGrpc.ContactServiceI
                 (options, file) -> {
                     ContactTransfer.ImportResult r = transfer.importCsv(actor, new ByteArrayInputStream(file),
                             options.getListId(), options.getDefaultRegion());
-                    return ImportContactsResponse.newBuilder().setRowsRead(r.rowsRead()).setCreated(r.created())
-                            .setUpdated(r.updated()).setUnchanged(r.unchanged()).setFailed(r.failed())
-                            .addAllErrors(r.errors().stream().map(e -> ImportRowError.newBuilder().setLine(e.line())
-                                    .setField(e.field()).setReason(e.reason()).build()).toList())
-                            .build();
+                    return toProto(r);
                 }, MAX_IMPORT_BYTES, out);
+    }
+
+    @Override
+    public void importContactRows(ImportContactRowsRequest req, StreamObserver<ImportContactsResponse> out) {
+        reply(out, toProto(transfer.importRows(Principals.current(), req.getOptions().getListId(),
+                req.getOptions().getDefaultRegion(), req.getHeaderList(), req.getRowsList().stream()
+                        .map(r -> new ContactTransfer.RowCells(r.getLine(), r.getCellsList())).toList())));
+    }
+
+    private static ImportContactsResponse toProto(ContactTransfer.ImportResult r) {
+        return ImportContactsResponse.newBuilder().setRowsRead(r.rowsRead()).setCreated(r.created())
+                .setUpdated(r.updated()).setUnchanged(r.unchanged()).setFailed(r.failed())
+                .addAllErrors(r.errors().stream().map(e -> ImportRowError.newBuilder().setLine(e.line())
+                        .setField(e.field()).setReason(e.reason()).build()).toList())
+                .build();
     }
 
     @Override

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.FieldMask;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.switchboard.audio.Wav;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.v1.Agent;
@@ -18,6 +19,8 @@ import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.GetAgentRequest;
 import io.switchboard.v1.ListVoicesRequest;
 import io.switchboard.v1.ListVoicesResponse;
+import io.switchboard.v1.PreviewVoiceRequest;
+import io.switchboard.v1.VoicePreview;
 import io.switchboard.v1.Voice;
 import io.switchboard.v1.UpdateAgentRequest;
 import org.junit.jupiter.api.AfterEach;
@@ -108,5 +111,41 @@ class AgentGrpcServiceTest {
         assertEquals(java.util.List.of("agent.voice"), badFields(e));
         assertTrue(e.getStatus().getDescription().contains("did you mean") || e.getStatus().getDescription()
                 .contains("names no engine"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void previewVoiceSpeaksTheTextAsAWavAndRefusesAnUnknownVoiceOrALongTextNamingTheField() {
+        VoicePreview p = agents.previewVoice(PreviewVoiceRequest.newBuilder().setVoice("flite:slt")
+                .setText("Thanks for calling, this is a test.").build());
+        assertEquals("flite:slt", p.getVoice());
+        byte[] wav = p.getWav().toByteArray();
+        Wav.Header h = Wav.parse(wav, wav.length).orElseThrow();
+        assertEquals(16_000, h.format().sampleRate());
+        assertEquals(1, h.format().channels());
+        long samples = (wav.length - Wav.HEADER_SIZE) / 2;
+        assertEquals(samples * 1000 / 16_000, p.getDuration().getSeconds() * 1000 + p.getDuration().getNanos() / 1_000_000);
+        assertTrue(samples > 16_000, "a sentence lasts more than a second: " + samples);
+        java.nio.ShortBuffer pcm = java.nio.ByteBuffer.wrap(wav, Wav.HEADER_SIZE, wav.length - Wav.HEADER_SIZE)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        double energy = 0;
+        while (pcm.hasRemaining()) {
+            double x = pcm.get();
+            energy += x * x;
+        }
+        assertTrue(Math.sqrt(energy / samples) > 300, "speech, not silence");
+
+        assertEquals("flite:slt", agents.previewVoice(PreviewVoiceRequest.getDefaultInstance()).getVoice(),
+                "no voice: the default, speaking a sample sentence");
+
+        var unknown = assertThrows(StatusRuntimeException.class, () -> agents.previewVoice(PreviewVoiceRequest
+                .newBuilder().setVoice("flite:nobody").build()));
+        assertEquals(java.util.List.of("voice"), badFields(unknown));
+        var noEngine = assertThrows(StatusRuntimeException.class, () -> agents.previewVoice(PreviewVoiceRequest
+                .newBuilder().setVoice("alloy").build()));
+        assertEquals(java.util.List.of("voice"), badFields(noEngine));
+        var tooLong = assertThrows(StatusRuntimeException.class, () -> agents.previewVoice(PreviewVoiceRequest
+                .newBuilder().setText("a".repeat(301)).build()));
+        assertEquals(java.util.List.of("text"), badFields(tooLong));
+        assertTrue(tooLong.getStatus().getDescription().contains("300"), tooLong.getStatus().getDescription());
     }
 }

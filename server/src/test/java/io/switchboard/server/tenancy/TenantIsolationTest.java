@@ -325,6 +325,9 @@ class TenantIsolationTest {
         // the deployment's voices, the same for every organisation: B sees them, and nothing of A's
         p.put("AgentService/ListVoices", () -> assertFalse(b.agents().listVoices(ListVoicesRequest.getDefaultInstance())
                 .getVoicesList().isEmpty()));
+        // a deployment voice speaking the request's own text: nothing of A's to see
+        p.put("AgentService/PreviewVoice", () -> assertFalse(b.agents().previewVoice(
+                io.switchboard.v1.PreviewVoiceRequest.newBuilder().setText("Hi.").build()).getWav().isEmpty()));
         p.put("AgentService/UpdateAgent", () -> notFound(() -> b.agents().updateAgent(UpdateAgentRequest.newBuilder()
                 .setAgent(Agent.newBuilder().setId(ids.get("agent")).setName("x")).setUpdateMask(nameMask).build())));
         p.put("AgentService/DeleteAgent", () -> notFound(() -> b.agents().deleteAgent(DeleteAgentRequest.newBuilder().setId(ids.get("agent")).build())));
@@ -343,6 +346,11 @@ class TenantIsolationTest {
                 .setUpdateMask(FieldMask.newBuilder().addPaths("first_name")).build())));
         p.put("ContactService/DeleteContact", () -> notFound(() -> b.contacts().deleteContact(DeleteContactRequest.newBuilder().setId(ids.get("contact")).build())));
         p.put("ContactService/ImportContacts", () -> expectStreamingFailure(Status.Code.NOT_FOUND, importInto(ids.get("list"))));
+        p.put("ContactService/ImportContactRows", () -> notFound(() -> b.contacts().importContactRows(
+                io.switchboard.v1.ImportContactRowsRequest.newBuilder()
+                        .setOptions(io.switchboard.v1.ImportOptions.newBuilder().setListId(ids.get("list")))
+                        .addHeader("phone_number").addRows(io.switchboard.v1.ImportRow.newBuilder().setLine(2)
+                                .addCells("+14155550188")).build())));
         p.put("ContactService/ExportContacts", () -> {
             StringBuilder all = new StringBuilder();
             b.contacts().exportContacts(ExportContactsRequest.newBuilder().setFormat(ExportContactsRequest.Format.FORMAT_CSV).build())
