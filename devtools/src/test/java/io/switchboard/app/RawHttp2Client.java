@@ -80,7 +80,12 @@ final class RawHttp2Client implements AutoCloseable {
         do {
             int size = Math.min(maxFrameSize, body.length - at);
             while (size > Math.min(connectionWindow, streamWindow(stream))) {
-                readFrame();
+                try {
+                    readFrame();
+                } catch (java.net.SocketTimeoutException e) {
+                    throw new AssertionError("no WINDOW_UPDATE came: " + connectionWindow + " bytes left in the"
+                            + " connection's window, " + streamWindow(stream) + " in stream " + stream + "'s", e);
+                }
             }
             connectionWindow -= size;
             streamWindows.merge(stream, (long) -size, Long::sum);
@@ -203,8 +208,21 @@ final class RawHttp2Client implements AutoCloseable {
         ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
         frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
         frame.put((byte) type).put((byte) flags).putInt(stream).put(payload);
-        out.write(frame.array());
-        out.flush();
+        try {
+            out.write(frame.array());
+            out.flush();
+        } catch (IOException closed) { // by the server: say why, if it did
+            try {
+                while (true) {
+                    readFrame();
+                }
+            } catch (AssertionError goAway) {
+                goAway.addSuppressed(closed);
+                throw goAway;
+            } catch (IOException alsoClosed) {
+                throw closed;
+            }
+        }
     }
 
     /** A literal header field without indexing whose name is entry {@code index} of the static table. */
