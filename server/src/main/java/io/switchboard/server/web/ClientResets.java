@@ -37,22 +37,27 @@ import io.helidon.http.http2.FlowControl;
  */
 final class ClientResets {
 
-    /** Streams ended or reset by the client, remembered for their late frames: the newest this many are enough. */
-    static final int REMEMBERED = 4096;
+    /** Streams reset by the client, remembered for their late frames: the newest this many are enough. */
+    static final int RESETS_REMEMBERED = 4096;
+    /**
+     * Streams the client ended before their thread reported their window, remembered until it does (within moments;
+     * the streams of requests that are not gRPC are remembered too, never being reported).
+     */
+    static final int ENDS_REMEMBERED = 1024;
 
     /** The inbound windows of the gRPC streams still open on the client's side. */
     private final Map<Integer, FlowControl.Inbound> open = new HashMap<>();
     /** Streams the client ended (END_STREAM) before their window was reported: it is not kept then. */
-    private final Set<Integer> endedEarly = remembered();
-    private final Set<Integer> reset = remembered();
+    private final Set<Integer> endedEarly = remembered(ENDS_REMEMBERED);
+    private final Set<Integer> reset = remembered(RESETS_REMEMBERED);
     /** The inbound window of a gRPC stream the client has reset, where the DATA dropped is counted. */
     private FlowControl.Inbound spent;
 
-    private static Set<Integer> remembered() {
+    private static Set<Integer> remembered(int newest) {
         return Collections.newSetFromMap(new LinkedHashMap<>() {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-                return size() > REMEMBERED;
+                return size() > newest;
             }
         });
     }
@@ -89,6 +94,11 @@ final class ClientResets {
             spent = window;
         }
         return true;
+    }
+
+    /** Streams whose window is held: the gRPC streams the client may still send on. */
+    synchronized int open() {
+        return open.size();
     }
 
     /**
