@@ -37,8 +37,12 @@ class FinishedCallsReleasedTest {
     private static final int CALLS = 200;
     /** A few calls may still be finishing when the heap is counted; a leak keeps one of each per call. */
     private static final int BOUND = CALLS / 10;
-    /** One each per gRPC call: Helidon's HTTP/2 stream, its gRPC handler, our live call and its stream adapter. */
+    /**
+     * One each per gRPC call: Helidon's HTTP/2 stream, its flow control (which ClientResets also holds while the
+     * client's side is open) and its thread, its gRPC handler, our live call and its stream adapter.
+     */
     private static final List<String> PER_CALL = List.of("io.helidon.webserver.http2.Http2ServerStream",
+            "io.helidon.http.http2.StreamFlowControl", "java.lang.VirtualThread",
             "io.helidon.webserver.grpc.GrpcProtocolHandler", "io.switchboard.live.CallSession", "LiveStream");
     /** Held by this test while it counts: proves the histogram is read. */
     private static final String HELD = "io.switchboard.devtools.DevStack";
@@ -47,6 +51,7 @@ class FinishedCallsReleasedTest {
     static Path home;
     private static DevStack stack;
     private static ManagedChannel channel;
+    private String agentId;
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,11 +67,7 @@ class FinishedCallsReleasedTest {
 
     @Test
     void liveCallsFinishedOverOneConnectionAreNotKeptByIt() throws Exception {
-        String key = TestStacks.organization(channel, stack.operatorKey(), "Bridge", "growth");
-        String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
-                .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName("Bridge reception")
-                        .setLanguage("en-US")).build()).getId();
-        CallServiceGrpc.CallServiceStub calls = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key));
+        CallServiceGrpc.CallServiceStub calls = calls("Bridge");
         call(calls, agentId); // the connection and the server warmed up by a first call
         Map<String, Long> before = liveInstances();
 
@@ -74,11 +75,40 @@ class FinishedCallsReleasedTest {
             call(calls, agentId);
         }
 
-        Map<String, Long> after = liveInstances();
-        System.out.println("reachable before " + CALLS + " calls " + before + ", after " + after);
+        assertNotKept(before, liveInstances());
+    }
+
+    /**
+     * Calls the server ends while the caller's audio is still arriving (the client resets each stream when it hears
+     * the end, and sends what it had queued after the reset): what those late frames touch is let go too, and no
+     * stream's thread is left waiting for them.
+     */
+    @Test
+    void liveCallsEndedByTheServerWhileAudioArrivesAreNotKeptByTheConnection() throws Exception {
+        CallServiceGrpc.CallServiceStub calls = calls("Trunk");
+        endedByServer(calls, agentId);
+        Map<String, Long> before = liveInstances();
+
+        for (int i = 0; i < CALLS / 2; i++) {
+            endedByServer(calls, agentId);
+        }
+
+        assertNotKept(before, liveInstances());
+    }
+
+    private CallServiceGrpc.CallServiceStub calls(String organization) {
+        String key = TestStacks.organization(channel, stack.operatorKey(), organization, "growth");
+        agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
+                .createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setName(organization
+                        + " reception").setLanguage("en-US")).build()).getId();
+        return CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key));
+    }
+
+    private static void assertNotKept(Map<String, Long> before, Map<String, Long> after) {
+        System.out.println("reachable before the calls " + before + ", after " + after);
         for (String type : PER_CALL) {
             long kept = after.getOrDefault(type, 0L) - before.getOrDefault(type, 0L);
-            assertTrue(kept < BOUND, kept + " more " + type + " reachable after " + CALLS + " finished calls over one"
+            assertTrue(kept < BOUND, kept + " more " + type + " reachable after the finished calls over one"
                     + " connection (before " + before + ", after " + after + ")");
         }
         assertTrue(after.getOrDefault(HELD, 0L) > 0, "the histogram is read: " + after);
@@ -89,6 +119,18 @@ class FinishedCallsReleasedTest {
         ToneCall call = new ToneCall(calls, agentId);
         call.seconds(0.2);
         call.end();
+        assertEquals(Call.State.STATE_ENDED, call.ended.get(60, TimeUnit.SECONDS).getState());
+    }
+
+    /** A short call the server ends on the caller's end message while the caller goes on sending audio. */
+    private static void endedByServer(CallServiceGrpc.CallServiceStub calls, String agentId) throws Exception {
+        ToneCall call = new ToneCall(calls, agentId);
+        call.seconds(0.2);
+        call.endMessage();
+        while (!call.closed.isDone()) {
+            call.seconds(0.1);
+            Thread.sleep(2);
+        }
         assertEquals(Call.State.STATE_ENDED, call.ended.get(60, TimeUnit.SECONDS).getState());
     }
 

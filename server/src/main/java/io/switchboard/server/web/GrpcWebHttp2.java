@@ -41,7 +41,9 @@ import io.helidon.webserver.spi.ServerConnectionSelector;
  * before the discovered selectors, it serves HTTP/2 with prior knowledge (h2c) and, with TLS, ALPN {@code h2}.
  * An HTTP/1.1 {@code Upgrade: h2c} never carries a grpc-web call: Helidon does not upgrade a request with a
  * body, so such a call is answered over HTTP/1.1. Each gRPC stream is let go once answered
- * ({@link AnsweredStreamsReleased}), so a connection that lives for days does not keep its finished calls.
+ * ({@link AnsweredStreamsReleased}), so a connection that lives for days does not keep its finished calls; and what a
+ * client still sends on a call it has reset is dropped before Helidon sees it ({@link ClientResets}), so a call ended
+ * by the server while the caller's audio is in flight does not take the connection's other calls with it.
  */
 public final class GrpcWebHttp2 {
 
@@ -79,12 +81,18 @@ public final class GrpcWebHttp2 {
 
         @Override
         public ServerConnection connection(ConnectionContext ctx) {
-            return http2.connection(new NormalizedContext(ctx, PseudoHeaderNormalizingReader.wrap(ctx.dataReader())));
+            ClientResets resets = new ClientResets();
+            return http2.connection(new NormalizedContext(ctx, PseudoHeaderNormalizingReader.wrap(ctx.dataReader(),
+                    resets), resets));
         }
     }
 
-    /** The connection's context with the normalising reader in place of the socket's. */
-    private record NormalizedContext(ConnectionContext socket, DataReader dataReader) implements ConnectionContext {
+    /**
+     * The connection's context with the normalising reader in place of the socket's, and what it knows of the streams
+     * the client has reset (the gRPC streams report their inbound windows to it as they start).
+     */
+    private record NormalizedContext(ConnectionContext socket, DataReader dataReader, ClientResets resets)
+            implements ConnectionContext {
         @Override
         public ListenerContext listenerContext() {
             return socket.listenerContext();
@@ -150,8 +158,12 @@ public final class GrpcWebHttp2 {
             if (GrpcWebBridge.isGrpcWeb(headers.httpHeaders().first(HeaderNames.CONTENT_TYPE).orElse(""))) {
                 return NOT_SUPPORTED;
             }
-            return grpc.subProtocol(ctx, prologue, uncompressedAnswer(headers), streamWriter, streamId, serverSettings,
-                    clientSettings, flowControl, currentStreamState, router);
+            SubProtocolResult result = grpc.subProtocol(ctx, prologue, uncompressedAnswer(headers), streamWriter, streamId,
+                    serverSettings, clientSettings, flowControl, currentStreamState, router);
+            if (result.supported() && ctx instanceof NormalizedContext connection) {
+                connection.resets().opened(streamId, flowControl.inbound());
+            }
+            return result;
         }
     }
 

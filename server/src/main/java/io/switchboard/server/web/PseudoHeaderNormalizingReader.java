@@ -15,8 +15,11 @@ import io.helidon.common.buffers.DataReader;
  * §5.4.2). Helidon has forgotten the stream by then and takes the frame for one on a stream "never created",
  * answering GOAWAY(PROTOCOL_ERROR): every other call on the connection, live calls included, would die with it.
  * The stream is closed on both sides already, so the repeated reset says nothing.</li>
+ * <li>DATA on a stream this client has reset is dropped, its bytes still counted in the connection's flow-control
+ * window: a caller's audio still in flight when the server ended its call would otherwise cost the connection
+ * (see {@link ClientResets}).</li>
  * </ul>
- * Everything else (the preface, DATA, SETTINGS, …) goes through untouched and unbuffered.
+ * Everything else (the preface, SETTINGS, the DATA of open streams, …) goes through untouched and unbuffered.
  * A header block split over HEADERS and CONTINUATION frames is gathered first; when it changes, it is sent on as one
  * HEADERS frame (padding dropped, priority kept), or split again at 16,384 bytes, the frame size every HTTP/2
  * endpoint must accept. A block that needs no change is passed on as the client framed it.
@@ -27,33 +30,28 @@ final class PseudoHeaderNormalizingReader implements Supplier<byte[]> {
     static final int FRAME_HEADER_LENGTH = 9;
     static final int MIN_MAX_FRAME_SIZE = 16_384;
 
+    private static final int TYPE_DATA = 0x0;
     private static final int TYPE_HEADERS = 0x1;
     private static final int TYPE_RST_STREAM = 0x3;
     private static final int TYPE_CONTINUATION = 0x9;
-    /** Streams reset by the client, remembered for dropping repeats: the newest this many are enough. */
-    static final int RESETS_REMEMBERED = 4096;
     private static final int FLAG_END_STREAM = 0x1;
     private static final int FLAG_END_HEADERS = 0x4;
     private static final int FLAG_PADDED = 0x8;
     private static final int FLAG_PRIORITY = 0x20;
 
     private final DataReader client;
+    private final ClientResets resets;
     private int prefaceLeft = PREFACE_LENGTH;
     private int payloadLeft;
-    private final java.util.Set<Integer> reset = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<Integer, Boolean> eldest) {
-            return size() > RESETS_REMEMBERED;
-        }
-    });
 
-    PseudoHeaderNormalizingReader(DataReader client) {
+    PseudoHeaderNormalizingReader(DataReader client, ClientResets resets) {
         this.client = client;
+        this.resets = resets;
     }
 
     /** A reader over {@code client}'s bytes as Helidon's HTTP/2 connection should see them. */
-    static DataReader wrap(DataReader client) {
-        return DataReader.create(new PseudoHeaderNormalizingReader(client));
+    static DataReader wrap(DataReader client, ClientResets resets) {
+        return DataReader.create(new PseudoHeaderNormalizingReader(client, resets));
     }
 
     @Override
@@ -70,13 +68,27 @@ final class PseudoHeaderNormalizingReader implements Supplier<byte[]> {
         }
         byte[] header = client.readBytes(FRAME_HEADER_LENGTH);
         int length = length(header);
+        int streamId = streamId(header);
+        boolean endStream = (header[4] & FLAG_END_STREAM) != 0;
         if (type(header) == TYPE_HEADERS) {
+            if (endStream) {
+                resets.ended(streamId);
+            }
             return headers(header, client.readBytes(length));
         }
-        if (type(header) == TYPE_RST_STREAM && length == 4 && streamId(header) != 0) {
+        if (type(header) == TYPE_RST_STREAM && length == 4 && streamId != 0) {
             byte[] frame = java.util.Arrays.copyOf(header, FRAME_HEADER_LENGTH + 4);
             System.arraycopy(client.readBytes(4), 0, frame, FRAME_HEADER_LENGTH, 4);
-            return reset.add(streamId(header)) ? frame : new byte[0];
+            return resets.reset(streamId) ? frame : new byte[0];
+        }
+        if (type(header) == TYPE_DATA && streamId != 0) {
+            if (resets.dropped(streamId, length)) {
+                client.skip(length);
+                return new byte[0];
+            }
+            if (endStream) {
+                resets.ended(streamId);
+            }
         }
         payloadLeft = length;
         return header;

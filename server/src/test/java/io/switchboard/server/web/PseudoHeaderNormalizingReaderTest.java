@@ -7,15 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.http2.ConnectionFlowControl;
+import io.helidon.http.http2.Http2WindowUpdate;
+import io.helidon.webserver.http2.Http2Config;
 import org.junit.jupiter.api.Test;
 
-/** HPACK literals with a literal pseudo-header name, as gRPC C-core sends {@code :path}, re-encoded byte for byte. */
+/**
+ * HPACK literals with a literal pseudo-header name, as gRPC C-core sends {@code :path}, re-encoded byte for byte; and the
+ * frames a client sends on streams it has reset, dropped but counted.
+ */
 class PseudoHeaderNormalizingReaderTest {
 
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -144,6 +152,45 @@ class PseudoHeaderNormalizingReaderTest {
                 readAll(PREFACE, cancel7, ping, closed7, cancel9, ping, cancel7));
     }
 
+    @Test
+    void dataTheClientSendsAfterResettingItsStreamIsDroppedAndItsBytesGivenBackToTheConnectionWindow() {
+        Http2Config config = Http2Config.create(); // the server's: a 1 MiB window, 16 KiB frames
+        List<Http2WindowUpdate> toConnection = new ArrayList<>();
+        ConnectionFlowControl connection = ConnectionFlowControl.serverBuilder((stream, update) -> {
+            if (stream == 0) {
+                toConnection.add(update);
+            }
+        }).initialWindowSize(config.initialWindowSize()).maxFrameSize(config.maxFrameSize()).build();
+        ClientResets resets = new ClientResets();
+        for (int stream : new int[] {7, 9}) {
+            resets.opened(stream, connection.createStreamFlowControl(stream, config.initialWindowSize(),
+                    config.maxFrameSize()).inbound());
+        }
+        byte[] audio7 = frame(0x0, 0, 7, new byte[16_000]);
+        byte[] cancel7 = frame(0x3, 0, 7, new byte[] {0, 0, 0, 8});
+        byte[] audio9 = frame(0x0, 0, 9, new byte[16_000]);
+        List<byte[]> sent = new ArrayList<>(List.of(PREFACE, audio7, audio9, cancel7));
+        int late = 0;
+        while (late <= config.initialWindowSize()) { // more than the whole window, on the reset stream alone
+            sent.add(audio7);
+            late += 16_000;
+        }
+        sent.add(audio9);
+
+        assertArrayEquals(concat(PREFACE, audio7, audio9, cancel7, audio9), readAll(resets, sent.toArray(byte[][]::new)));
+        long windowLeft = config.initialWindowSize() - late
+                + toConnection.stream().mapToLong(Http2WindowUpdate::windowSizeIncrement).sum();
+        assertTrue(windowLeft >= config.initialWindowSize() / 2, "the client may still send " + windowLeft
+                + " bytes on the connection after " + late + " bytes dropped (WINDOW_UPDATEs " + toConnection + ")");
+    }
+
+    @Test
+    void dataAfterAResetIsLeftToHelidonUntilAResetStreamsWindowIsKnown() {
+        byte[] cancel5 = frame(0x3, 0, 5, new byte[] {0, 0, 0, 8});
+        byte[] audio5 = frame(0x0, 0, 5, new byte[100]);
+        assertArrayEquals(concat(PREFACE, cancel5, audio5), readAll(new ClientResets(), PREFACE, cancel5, audio5));
+    }
+
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(payload.length >>> 16);
@@ -161,13 +208,17 @@ class PseudoHeaderNormalizingReaderTest {
 
     /** What the normalising reader gives for the client's bytes arriving in small, unaligned pieces. */
     private static byte[] readAll(byte[]... sent) {
+        return readAll(new ClientResets(), sent);
+    }
+
+    private static byte[] readAll(ClientResets resets, byte[]... sent) {
         byte[] all = concat(sent);
         Deque<byte[]> pieces = new ArrayDeque<>();
         for (int i = 0; i < all.length; i += 7) {
             pieces.add(Arrays.copyOfRange(all, i, Math.min(all.length, i + 7)));
         }
         DataReader socket = DataReader.create(pieces::poll);
-        PseudoHeaderNormalizingReader reader = new PseudoHeaderNormalizingReader(socket);
+        PseudoHeaderNormalizingReader reader = new PseudoHeaderNormalizingReader(socket, resets);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             while (true) {
