@@ -87,7 +87,8 @@ class StreamCallTranslationTest {
         notifications = Notifications.start(f.plane.database().dataSource());
         sessions = LiveCalls.builder(calls, events).eventEncoding(CallGrpcService::eventEncoding)
                 .languages(f.plane.agents()).agents((actor, spec, voice) -> Optional.of(new Echo(voice))).build();
-        service = new CallGrpcService(calls, sessions, events, notifications, 16);
+        service = new CallGrpcService(calls, sessions, events, notifications, 16,
+                new io.switchboard.talk.TalkTokens(f.plane.database().dsl(), f.plane.clock(), f.plane.audit()));
         acme = f.tenant("Acme", "growth");
         agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()
                 .toString();
