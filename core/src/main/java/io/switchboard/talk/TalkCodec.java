@@ -99,8 +99,7 @@ public final class TalkCodec {
                     .put("final", t.event().isFinal()).put("text", t.event().text())
                     .put("start_ms", t.event().start().toMillis()).put("end_ms", t.event().end().toMillis())));
             case CallOutput.PlayAudio p -> {
-                short[] pcm = p.sampleRate() == RATE ? p.pcm16() : new Resampler(p.sampleRate(), RATE)
-                        .process(p.pcm16(), 0, p.pcm16().length);
+                short[] pcm = p.sampleRate() == RATE ? p.pcm16() : resampled(p.pcm16(), p.sampleRate());
                 out.add(new Frame.Binary(pcm16le(pcm)));
                 if (!p.mark().isEmpty()) {
                     out.add(text(object("mark").put("name", p.mark())));
@@ -128,6 +127,19 @@ public final class TalkCodec {
     /** A frame's text, if it is one (tests). */
     public static Optional<String> json(Frame f) {
         return f instanceof Frame.Text t ? Optional.of(t.json()) : Optional.empty();
+    }
+
+    /**
+     * Agent audio at another rate, whole (the agent speaks at 16 kHz on a 16 kHz call; this is only a guard should
+     * that change, at the cost of a seam between chunks).
+     */
+    private static short[] resampled(short[] pcm, int rate) {
+        Resampler r = new Resampler(rate, RATE);
+        short[] body = r.process(pcm, 0, pcm.length);
+        short[] tail = r.flush();
+        short[] all = java.util.Arrays.copyOf(body, body.length + tail.length);
+        System.arraycopy(tail, 0, all, body.length, tail.length);
+        return all;
     }
 
     static byte[] pcm16le(short[] pcm) {
