@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { CaptureVariable_Type, type Agent } from "../gen/switchboard/v1/agents_pb";
 import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, navigate, shortId, useAction, useLoad, when } from "../ui";
+import { TalkPanel } from "../talk/TalkPanel";
 
 export function AgentsPage() {
   const agents = useLoad(() => api.agents.listAgents({ pageSize: 200 }), []);
@@ -185,6 +186,7 @@ export function AgentEditPage({ id }: { id?: string }) {
           {saved && <span class="ok" data-testid="saved">{saved}</span>}
         </div>
       </form>
+      {id && <TalkPanel agentId={id} key={id} />}
       {id && versions.data && versions.data.versions.length > 1 && (
         <Card title="Versions">
           <table class="table">
