@@ -2,9 +2,13 @@ package io.switchboard.server.talk;
 
 import java.io.ByteArrayOutputStream;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -56,13 +60,15 @@ final class TalkEndpoint implements WsListener {
     private final GrpcWebCors cors;
     private final ByteArrayOutputStream partialAudio = new ByteArrayOutputStream();
     private final StringBuilder partialText = new StringBuilder();
-    private final Object sending = new Object();
+    /** Frames to send, in order; one writer thread sends them (a Helidon session is not safe for concurrent sends). */
+    private final BlockingQueue<Runnable> outbox = new LinkedBlockingQueue<>();
     private final Set<Integer> agentTurnsSent = new HashSet<>();
     private String token = "";
     private CallSession call;
     private boolean ended;
     private volatile Call opened;
     private volatile boolean over;
+    private volatile boolean gone; // the socket closed: the writer may stop
 
     TalkEndpoint(TalkTokens tokens, LiveCalls sessions, CallService calls, GrpcWebCors cors) {
         this.tokens = tokens;
@@ -84,6 +90,7 @@ final class TalkEndpoint implements WsListener {
 
     @Override
     public synchronized void onOpen(WsSession session) {
+        Thread.ofVirtual().name("talk-writer").start(this::write);
         TalkTokens.Redeemed r;
         try {
             r = tokens.redeem(token, "talk:" + session.socketContext().remotePeer().address());
@@ -105,7 +112,7 @@ final class TalkEndpoint implements WsListener {
             public void on(CallOutput output) {
                 if (output instanceof CallOutput.Accepted a) {
                     opened = a.call();
-                    Thread.ofVirtual().name("talk-agent-turns-" + a.call().id()).start(() -> readAgentTurns(session));
+                    Thread.ofVirtual().name("talk-agent-turns").start(() -> readAgentTurns(session));
                 }
                 if (output instanceof CallOutput.Ended) {
                     over = true;
@@ -120,7 +127,7 @@ final class TalkEndpoint implements WsListener {
             public void closed(Optional<RuntimeException> failure) {
                 over = true;
                 if (failure.isEmpty()) {
-                    session.close(WsCloseCodes.NORMAL_CLOSE, "call ended");
+                    close(session, WsCloseCodes.NORMAL_CLOSE, "call ended");
                 } else {
                     refuse(session, failure.get());
                 }
@@ -149,8 +156,9 @@ final class TalkEndpoint implements WsListener {
         if (c == null) {
             return;
         }
-        synchronized (sending) {
-            for (TranscriptSegment s : calls.transcript(c.organizationId(), c.id())) {
+        List<TranscriptSegment> stored = calls.transcript(c.organizationId(), c.id());
+        synchronized (agentTurnsSent) {
+            for (TranscriptSegment s : stored) {
                 if (s.speaker().equals("agent") && agentTurnsSent.add(s.seq())) {
                     send(session, TalkCodec.agentTurn(s));
                 }
@@ -158,11 +166,54 @@ final class TalkEndpoint implements WsListener {
         }
     }
 
+    /** Queues a frame; the caller (the call's thread) never waits on the socket. */
     private void send(WsSession session, TalkCodec.Frame f) {
-        synchronized (sending) {
+        outbox.add(() -> {
             switch (f) {
                 case TalkCodec.Frame.Text t -> session.send(t.json(), true);
                 case TalkCodec.Frame.Binary b -> session.send(BufferData.create(b.bytes()), true);
+            }
+        });
+    }
+
+    /** Closes the socket after the frames queued before. */
+    private void close(WsSession session, int code, String reason) {
+        outbox.add(() -> {
+            session.close(code, reason);
+            throw new Closed();
+        });
+    }
+
+    /** Ends the writer once the close is sent. */
+    private static final class Closed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Closed() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void write() {
+        while (true) {
+            Runnable next;
+            try {
+                next = outbox.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null) {
+                if (over && outbox.isEmpty() && gone) {
+                    return;
+                }
+                continue;
+            }
+            try {
+                next.run();
+            } catch (Closed c) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "talk socket write failed; the page is gone", e);
+                return;
             }
         }
     }
@@ -241,12 +292,13 @@ final class TalkEndpoint implements WsListener {
             case DEADLINE_EXCEEDED -> WsCloseCodes.NORMAL_CLOSE;
             default -> WsCloseCodes.UNEXPECTED_CONDITION;
         };
-        session.close(code, abbreviate(message));
+        close(session, code, abbreviate(message));
     }
 
     @Override
     public synchronized void onClose(WsSession session, int status, String reason) {
         over = true;
+        gone = true;
         if (call != null && !ended) {
             ended = true;
             call.inputEnded(); // the page closed without an end: the call ends with what arrived
@@ -257,6 +309,7 @@ final class TalkEndpoint implements WsListener {
     public synchronized void onError(WsSession session, Throwable t) {
         LOG.log(Level.WARNING, "talk socket failed", t);
         over = true;
+        gone = true;
         if (call != null && !ended) {
             ended = true;
             call.transportFailed("talk socket failed: " + abbreviate(String.valueOf(t.getMessage())));
