@@ -16,6 +16,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   server: {
-    proxy: { "/switchboard.v1.": { target: api, changeOrigin: true } },
+    proxy: {
+      "/switchboard.v1.": { target: api, changeOrigin: true },
+      // the talk socket (a page of this dev server's origin is admitted by `dev`'s CORS origins)
+      "/v1/talk": { target: api.replace(/^http/, "ws"), ws: true, changeOrigin: true },
+    },
   },
 });

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { CaptureVariable_Type, FlowSchema, type Agent, type Flow } from "../gen/switchboard/v1/agents_pb";
 import { FlowEditor, TimingCard, VoicePicker, cleanFlow, timingFields, timingOf, type TimingDraft } from "./flow";
 import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, navigate, shortId, useAction, useLoad, when } from "../ui";
+import { TalkPanel } from "../talk/TalkPanel";
 
 export function AgentsPage() {
   const agents = useLoad(() => api.agents.listAgents({ pageSize: 200 }), []);
@@ -204,6 +205,7 @@ export function AgentEditPage({ id }: { id?: string }) {
           {saved && <span class="ok" data-testid="saved">{saved}</span>}
         </div>
       </form>
+      {id && <TalkPanel agentId={id} key={id} />}
       {id && versions.data && versions.data.versions.length > 1 && (
         <Card title="Versions">
           <table class="table">

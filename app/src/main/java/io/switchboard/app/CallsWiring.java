@@ -28,6 +28,7 @@ import io.switchboard.server.calls.CallHangUps;
 import io.switchboard.server.observe.ConversationMetrics;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
+import io.switchboard.talk.TalkTokens;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.SpeechRecognizers;
@@ -127,6 +128,7 @@ public final class CallsWiring {
                 .agents(conversations(config, plane, calls))
                 .build();
         return new CallGrpcService(calls, sessions, events, notifications,
-                config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG));
+                config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG),
+                new TalkTokens(plane.database().dsl(), plane.clock(), plane.audit()));
     }
 }

@@ -164,7 +164,7 @@ public final class CallService {
                     .setExpiresAt(expiry(actor.organizationId(), DataClass.CALL_LOGS, now));
             r.store();
             audit.record(tx, AuditEvent.of(actor, "call.open", "call", r.getId(), Map.of("agent_version",
-                    Integer.toString(version)), now));
+                    Integer.toString(version), "origin", origin.name().toLowerCase(Locale.ROOT)), now));
             webhooks.emitForCall(tx, actor.organizationId(), r.getId(), WebhookEvent.CALL_STARTED, callEvent(r));
             return CallRepository.toDomain(r);
         });

@@ -41,6 +41,7 @@ import io.switchboard.server.tenancy.UserGrpcService;
 import io.switchboard.server.usage.UsageGrpcService;
 import io.switchboard.server.observe.Observability;
 import io.switchboard.server.observe.RpcMetrics;
+import io.switchboard.server.talk.BrowserTalk;
 import io.switchboard.server.telephony.TwilioBridge;
 import io.switchboard.server.web.GrpcWebBridge;
 import io.switchboard.server.web.GrpcWebCors;
@@ -209,6 +210,8 @@ public final class SwitchboardServer implements AutoCloseable {
         // Helidon's default gRPC protocol settings; a grpc-web request message may be as large as a gRPC one
         GrpcConfig grpcProtocol = GrpcConfig.create();
         GrpcWebBridge web = GrpcWebBridge.start(api, edge, b.cors, grpcProtocol.maxReadBufferSize());
+        // pages talk to agents over a WebSocket, admitted by the same origins as grpc-web
+        Optional<BrowserTalk> talk = b.calls.map(c -> new BrowserTalk(c.talkTokens(), c.sessions(), plane.calls(), b.cors));
         var builder = WebServer.builder()
                 .shutdownHook(false) // the process's one shutdown hook stops it, in order (close)
                 .host(listener.host())
@@ -222,6 +225,7 @@ public final class SwitchboardServer implements AutoCloseable {
                 .routing(http -> {
                     http.register(web);
                     b.carrier.ifPresent(http::register);
+                    talk.ifPresent(http::register);
                 });
         b.calls.ifPresent(c -> {
             MeterRegistry meters = Services.get(MeterRegistry.class);
@@ -230,8 +234,12 @@ public final class SwitchboardServer implements AutoCloseable {
             meters.getOrCreate(FunctionalCounter.builder("switchboard_live_audio_received_bytes", c.sessions(),
                     LiveCalls::audioBytesReceived).description("Caller audio received on this server's live calls"));
         });
-        b.carrier.ifPresent(bridge -> builder
-                .addRouting(WsRouting.builder().endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream)));
+        WsRouting.Builder sockets = WsRouting.builder();
+        b.carrier.ifPresent(bridge -> sockets.endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream));
+        talk.ifPresent(t -> sockets.endpoint(CallGrpcService.TALK_PATH, t::endpoint));
+        if (b.carrier.isPresent() || talk.isPresent()) {
+            builder.addRouting(sockets);
+        }
         listener.tls().ifPresent(files -> builder.tls(files.load()));
         WebServer server;
         try {

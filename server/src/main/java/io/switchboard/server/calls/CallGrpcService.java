@@ -33,6 +33,7 @@ import io.switchboard.live.SessionListener;
 import io.switchboard.server.grpc.ErrorMapping;
 import io.switchboard.server.grpc.Principals;
 import io.switchboard.server.grpc.Protos;
+import io.switchboard.talk.TalkTokens;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.transcription.TranscriptEvent;
 import io.switchboard.transcription.Word;
@@ -40,6 +41,7 @@ import io.switchboard.v1.AudioChunk;
 import io.switchboard.v1.CallEvent;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.ClearAudio;
+import io.switchboard.v1.CreateTalkTokenRequest;
 import io.switchboard.v1.DeleteCallRequest;
 import io.switchboard.v1.DeleteCallResponse;
 import io.switchboard.v1.GetCallRequest;
@@ -53,6 +55,7 @@ import io.switchboard.v1.RestoreCallRequest;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.Summary;
+import io.switchboard.v1.TalkToken;
 import io.switchboard.v1.TurnLatency;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
@@ -69,10 +72,13 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public static final int DEFAULT_WATCHER_BACKLOG = 1024;
     /** Segments of an uploaded recording. */
     static final int UPLOAD_SEGMENT_BYTES = 1024 * 1024;
+    /** Where a web page talks to an agent (a WebSocket on the API's port), with a token of {@code CreateTalkToken}. */
+    public static final String TALK_PATH = "/v1/talk";
 
     private final CallService calls;
     private final LiveCalls sessions;
     private final CallWatchers watchers;
+    private final TalkTokens talkTokens;
 
     /**
      * @param sessions          this server's live calls, whatever transport carries them
@@ -80,9 +86,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      * @param notifications     this server's LISTEN connection (wakes the watchers when another server publishes,
      *                          and carries other servers' hang-ups of the calls held here)
      * @param maxWatcherBacklog events a watcher may fall behind before it is cut off
+     * @param talkTokens        the tokens with which a web page talks to an agent (the talk WebSocket)
      */
     public CallGrpcService(CallService calls, LiveCalls sessions, LiveEvents events, Notifications notifications,
-                           int maxWatcherBacklog) {
+                           int maxWatcherBacklog, TalkTokens talkTokens) {
         if (maxWatcherBacklog < 1) {
             throw new IllegalArgumentException("calls.max-watcher-backlog must be at least 1 (events a watcher may"
                     + " fall behind); it is " + maxWatcherBacklog);
@@ -90,6 +97,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         this.calls = calls;
         this.sessions = sessions;
         this.watchers = new CallWatchers(calls, events, notifications, maxWatcherBacklog);
+        this.talkTokens = talkTokens;
         notifications.listen(CallHangUps.CHANNEL, new Notifications.Listener() {
             @Override
             public void notified(String payload) {
@@ -115,6 +123,11 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     /** This server's live calls, for the other transports and the hang-ups. */
     public LiveCalls sessions() {
         return sessions;
+    }
+
+    /** The tokens the talk WebSocket redeems. */
+    public TalkTokens talkTokens() {
+        return talkTokens;
     }
 
     /** Calls open on this server right now. */
@@ -377,6 +390,15 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     @Override
     public void restoreCall(RestoreCallRequest req, StreamObserver<io.switchboard.v1.Call> out) {
         reply(out, toProto(calls.restore(Principals.current(), req.getId())));
+    }
+
+    // ------------------------------------------------------------------ browser talk
+
+    @Override
+    public void createTalkToken(CreateTalkTokenRequest req, StreamObserver<TalkToken> out) {
+        TalkTokens.Minted t = talkTokens.mint(Principals.current(), req.getAgentId(), req.getContactId());
+        reply(out, TalkToken.newBuilder().setToken(t.token()).setExpireTime(Protos.timestamp(t.expiresAt()))
+                .setPath(TALK_PATH).build());
     }
 
     // ------------------------------------------------------------------ mapping

@@ -62,6 +62,15 @@ public record GrpcWebCors(List<String> allowedOrigins) {
         return host.isPresent() && sameOrigin(o, host.get());
     }
 
+    /**
+     * Whether a page may open a WebSocket of the API (the browser talk socket): the same rule as for grpc-web, so
+     * one setting governs every way a browser reaches the API. A client sending no {@code Origin} is no browser
+     * page, and may (it authenticates as every client does).
+     */
+    public boolean admitsWebSocket(Optional<String> origin, Optional<String> host) {
+        return origin.isEmpty() || allows(origin.get(), host);
+    }
+
     private static boolean sameOrigin(String origin, String host) {
         try {
             URI page = new URI(origin);

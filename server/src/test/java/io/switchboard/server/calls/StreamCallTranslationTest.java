@@ -21,6 +21,7 @@ import io.switchboard.live.CallAgent;
 import io.switchboard.live.CallInput;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.server.grpc.Principals;
+import io.switchboard.talk.TalkTokens;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.TestObjectStore;
 import io.switchboard.v1.AudioFormat;
@@ -87,7 +88,8 @@ class StreamCallTranslationTest {
         notifications = Notifications.start(f.plane.database().dataSource());
         sessions = LiveCalls.builder(calls, events).eventEncoding(CallGrpcService::eventEncoding)
                 .languages(f.plane.agents()).agents((actor, spec, voice) -> Optional.of(new Echo(voice))).build();
-        service = new CallGrpcService(calls, sessions, events, notifications, 16);
+        service = new CallGrpcService(calls, sessions, events, notifications, 16,
+                new TalkTokens(f.plane.database().dsl(), f.plane.clock(), f.plane.audit()));
         acme = f.tenant("Acme", "growth");
         agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()
                 .toString();

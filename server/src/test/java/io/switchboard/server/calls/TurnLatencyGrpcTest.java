@@ -26,6 +26,7 @@ import io.switchboard.live.LiveCalls;
 import io.switchboard.server.ApiHarness;
 import io.switchboard.server.Listener;
 import io.switchboard.server.SwitchboardServer;
+import io.switchboard.talk.TalkTokens;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.testing.TestObjectStore;
 import io.switchboard.v1.Agent;
@@ -83,7 +84,8 @@ class TurnLatencyGrpcTest {
         LiveEvents events = new LiveEvents(plane.database().dsl(), plane.contentSeal());
         notifications = Notifications.start(plane.database().dataSource());
         service = new CallGrpcService(calls, LiveCalls.builder(calls, events)
-                .eventEncoding(CallGrpcService::eventEncoding).languages(plane.agents()).build(), events, notifications, 16);
+                .eventEncoding(CallGrpcService::eventEncoding).languages(plane.agents()).build(), events, notifications, 16,
+                new TalkTokens(plane.database().dsl(), plane.clock(), plane.audit()));
         server = SwitchboardServer.builder().controlPlane(plane).listener(Listener.plaintext("127.0.0.1", 0))
                 .calls(service).start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
