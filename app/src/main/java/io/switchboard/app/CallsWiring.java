@@ -89,21 +89,21 @@ public final class CallsWiring {
 
     public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
-                plane.agents()::organizationOf);
+                plane.agents()::organizationOf, new TwilioTelephony(s));
     }
 
     /**
      * The agents that talk on live calls: Silero VAD (loaded once; a missing model fails the start), the
      * deployment's voices, the flow brain and the LLM brain of {@code conversation.llm.*} when configured. They
-     * talk on a client's {@code StreamCall} that asks for it, and on the carrier's calls when
-     * {@code conversation.carrier-calls} is on.
+     * talk on a client's {@code StreamCall} that asks for it, and on the carrier's calls unless
+     * {@code conversation.carrier-calls} is off.
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock())),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
                         plane.campaigns(), plane.doNotCall())));
-        return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(false));
+        return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 
     private static SileroVad vad;
