@@ -15,6 +15,7 @@ import io.switchboard.calls.LiveEvents;
 import io.switchboard.common.Notifications;
 import io.switchboard.conversation.ConversationEngine;
 import io.switchboard.conversation.Conversations;
+import io.switchboard.conversation.LlmTokens;
 import io.switchboard.conversation.StoredConversations;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.LlmBrains;
@@ -99,10 +100,11 @@ public final class CallsWiring {
      * {@code conversation.carrier-calls} is off.
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
+        LlmTokens tokens = new LlmTokens();
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
-                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock())),
+                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
-                        plane.campaigns(), plane.doNotCall())));
+                        plane.campaigns(), plane.doNotCall(), plane.usage())), tokens);
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 

@@ -60,9 +60,9 @@ public final class ConversationEngine implements CallAgent {
     /** The transcript channel the caller speaks on in a call an agent speaks on. */
     static final int CALLER_CHANNEL = 1;
 
-    /** What every call's engine is made with; one per process. */
+    /** What every call's engine is made with; one per process ({@code tokens}: what the LLM brain meters). */
     public record Parts(VoiceActivityDetector vad, Voices voices, Function<Conversation, Brain> brains,
-                        ConversationRecords records) {
+                        ConversationRecords records, LlmTokens tokens) {
     }
 
     private final Parts parts;
@@ -74,6 +74,7 @@ public final class ConversationEngine implements CallAgent {
     private final ExecutorService keeper = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("conversation-records").factory());
     private final List<TurnLatency> latencies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong synthesized = new java.util.concurrent.atomic.AtomicLong();
 
     // set when the call opens, read by every thread
     private volatile Call call;
@@ -399,6 +400,16 @@ public final class ConversationEngine implements CallAgent {
             brainThread.execute(() -> b.cancel(c));
         }
         brainThread.shutdown();
+        Call c2 = call;
+        if (c2 != null) {
+            long chars = synthesized.get();
+            long heardMs = nowMs;
+            keep(() -> {
+                var tokens = parts.tokens().take(c2.id());
+                parts.records().usage(c2, new ConversationUsage(chars, heardMs, tokens.inputTokens(),
+                        tokens.outputTokens()));
+            });
+        }
         keeper.shutdown();
         if (vadStream != null) {
             vadStream.close();
@@ -588,6 +599,7 @@ public final class ConversationEngine implements CallAgent {
     /** One sentence, chunk by chunk as synthesised; its last chunk carries the sentence's mark. */
     private void synthesize(Playout.Sent s) {
         boolean complete = false;
+        synthesized.addAndGet(s.text.length());
         try (SpeechStream stream = speaking.synthesize(s.text, playRate)) {
             short[] held = null;
             for (Optional<short[]> chunk = stream.next(); chunk.isPresent(); chunk = stream.next()) {
