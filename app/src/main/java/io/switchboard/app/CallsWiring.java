@@ -15,6 +15,7 @@ import io.switchboard.calls.LiveEvents;
 import io.switchboard.common.Notifications;
 import io.switchboard.conversation.ConversationEngine;
 import io.switchboard.conversation.Conversations;
+import io.switchboard.conversation.LlmTokens;
 import io.switchboard.conversation.StoredConversations;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.LlmBrains;
@@ -90,21 +91,22 @@ public final class CallsWiring {
 
     public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
-                plane.agents()::organizationOf);
+                plane.agents()::organizationOf, new TwilioTelephony(s));
     }
 
     /**
      * The agents that talk on live calls: Silero VAD (loaded once; a missing model fails the start), the
      * deployment's voices, the flow brain and the LLM brain of {@code conversation.llm.*} when configured. They
-     * talk on a client's {@code StreamCall} that asks for it, and on the carrier's calls when
-     * {@code conversation.carrier-calls} is on.
+     * talk on a client's {@code StreamCall} that asks for it, and on the carrier's calls unless
+     * {@code conversation.carrier-calls} is off.
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
+        LlmTokens tokens = new LlmTokens();
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
-                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock())),
+                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
-                        plane.campaigns(), plane.doNotCall())));
-        return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(false));
+                        plane.campaigns(), plane.doNotCall(), plane.usage())), tokens);
+        return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 
     private static SileroVad vad;

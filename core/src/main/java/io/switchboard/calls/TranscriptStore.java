@@ -74,12 +74,12 @@ public final class TranscriptStore {
                 .set(TRANSCRIPT_SEGMENTS.SPEAKER, s.speaker()).set(TRANSCRIPT_SEGMENTS.START_MS, s.startMs())
                 .set(TRANSCRIPT_SEGMENTS.END_MS, Math.max(s.startMs(), s.endMs())).set(TRANSCRIPT_SEGMENTS.TEXT, text)
                 .set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson).set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
-                .set(TRANSCRIPT_SEGMENTS.SOURCE, s.source())
+                .set(TRANSCRIPT_SEGMENTS.SOURCE, s.source()).set(TRANSCRIPT_SEGMENTS.INTERRUPTED, s.interrupted())
                 .set(TRANSCRIPT_SEGMENTS.CREATED_AT, now())
                 .set(TRANSCRIPT_SEGMENTS.EXPIRES_AT, policy.retention(DataClass.TRANSCRIPTS).expiry(now()).orElse(null))
                 .onConflict(TRANSCRIPT_SEGMENTS.CALL_ID, TRANSCRIPT_SEGMENTS.CHANNEL, TRANSCRIPT_SEGMENTS.SEQ)
                 .doUpdate().set(TRANSCRIPT_SEGMENTS.TEXT, text).set(TRANSCRIPT_SEGMENTS.WORDS, wordsJson)
-                .set(TRANSCRIPT_SEGMENTS.SEALED, sealed)
+                .set(TRANSCRIPT_SEGMENTS.SEALED, sealed).set(TRANSCRIPT_SEGMENTS.INTERRUPTED, s.interrupted())
                 .execute();
     }
 
@@ -90,16 +90,25 @@ public final class TranscriptStore {
                 .fetch(r -> {
                     String text = r.getText();
                     JSONB words = r.getWords();
+                    boolean interrupted = r.getInterrupted();
                     if (r.getSealed() != null) {
                         JsonNode open = readTree(seal.openString(org, segmentPlace(callId, r.getChannel(), r.getSeq()),
                                 r.getSealed()));
                         text = open.path("text").asText();
                         words = JSONB.jsonb(open.path("words").toString());
+                        if (!interrupted && r.getSpeaker().equals("agent") && text.endsWith(LEGACY_CUT)) {
+                            // sealed before V18, when a cut agent sentence was marked in its text
+                            interrupted = true;
+                            text = text.substring(0, text.length() - LEGACY_CUT.length());
+                        }
                     }
                     return new TranscriptSegment(r.getChannel(), r.getSeq(), r.getSpeaker(), r.getStartMs(), r.getEndMs(),
-                            text, words(words), r.getSource());
+                            text, words(words), r.getSource(), interrupted);
                 });
     }
+
+    /** How a cut agent sentence was marked in its text before the flag (V18); sealed rows may still hold it. */
+    static final String LEGACY_CUT = " —";
 
     /** The provider of a summary row the live conversation wrote before the call was summarised. */
     public static final String LIVE_PROVIDER = "conversation";

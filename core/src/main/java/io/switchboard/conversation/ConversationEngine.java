@@ -52,12 +52,17 @@ public final class ConversationEngine implements CallAgent {
     static final long FINAL_WAIT_MS = 1500;
     /** How long past the goodbye's last frame the call's clock may run without the transport echoing its mark. */
     static final long MARK_GRACE_MS = 1500;
+    /**
+     * Keys pressed with no pause longer than this are one entry (a {@code #} ends it at once). Key presses do not
+     * cut the agent off (Retell's {@code allow_dtmf_interruption} defaults to false too).
+     */
+    static final long DTMF_GAP_MS = 1500;
     /** The transcript channel the caller speaks on in a call an agent speaks on. */
     static final int CALLER_CHANNEL = 1;
 
-    /** What every call's engine is made with; one per process. */
+    /** What every call's engine is made with; one per process ({@code tokens}: what the LLM brain meters). */
     public record Parts(VoiceActivityDetector vad, Voices voices, Function<Conversation, Brain> brains,
-                        ConversationRecords records) {
+                        ConversationRecords records, LlmTokens tokens) {
     }
 
     private final Parts parts;
@@ -69,6 +74,7 @@ public final class ConversationEngine implements CallAgent {
     private final ExecutorService keeper = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("conversation-records").factory());
     private final List<TurnLatency> latencies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong synthesized = new java.util.concurrent.atomic.AtomicLong();
 
     // set when the call opens, read by every thread
     private volatile Call call;
@@ -79,6 +85,7 @@ public final class ConversationEngine implements CallAgent {
     private volatile boolean over;
     private volatile long nowMs;
     private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
+    private volatile String transferTo; // the number the ending reply hands the call to
 
     // the session's thread only
     private TurnDetector turns;
@@ -96,6 +103,8 @@ public final class ConversationEngine implements CallAgent {
     private long[] pendingTurn; // {lastVoiceMs, endOfTurnMs} of a turn waiting for the recogniser's final
     private int turnCount;
     private boolean hangingUp;
+    private final StringBuilder keys = new StringBuilder();
+    private long lastKeyMs;
 
     /**
      * @param playRate the rate the agent's voice is synthesised at: the call's own when it is 8 kHz (telephony),
@@ -192,10 +201,37 @@ public final class ConversationEngine implements CallAgent {
             case CallInput.Mark m -> playout.ending().filter(e -> e.mark().equals(m.name()))
                     .ifPresent(e -> hangUp(e.reason()));
             case CallInput.End e -> close(e.reason());
-            case CallInput.Dtmf d -> LOG.fine(() -> "call " + idText() + ": caller pressed " + d.digits());
+            case CallInput.Dtmf d -> pressed(d.digits());
             default -> {
             }
         }
+    }
+
+    /** Collects the caller's keys into one entry, ended by {@code #} or a pause ({@link #tick}). */
+    private void pressed(String digits) {
+        if (over || turns == null) {
+            return;
+        }
+        LOG.fine(() -> "call " + idText() + ": caller pressed " + digits);
+        keys.append(digits);
+        lastKeyMs = nowMs;
+        if (digits.contains("#")) {
+            keyed();
+        }
+    }
+
+    /** The keys pressed so far go to the brain as one entry ({@code #} is only its end). */
+    private void keyed() {
+        String digits = keys.toString().replace("#", "");
+        keys.setLength(0);
+        if (digits.isEmpty()) {
+            return;
+        }
+        silences = 0;
+        quietSince = nowMs;
+        playout.newStretch();
+        Conversation c = conversation;
+        ask(r -> brain.onDtmf(c, digits, r), null);
     }
 
     private void handle(List<TurnEvent> events) {
@@ -299,6 +335,9 @@ public final class ConversationEngine implements CallAgent {
         if (pendingTurn != null && nowMs - pendingTurn[1] >= FINAL_WAIT_MS) {
             answer();
         }
+        if (!keys.isEmpty() && nowMs - lastKeyMs >= DTMF_GAP_MS) {
+            keyed();
+        }
         Optional<Playout.Ending> ending = playout.ending();
         if (ending.isPresent()) {
             if (nowMs >= ending.get().atMs() + (ending.get().mark().isEmpty() ? 0 : MARK_GRACE_MS)) {
@@ -324,13 +363,24 @@ public final class ConversationEngine implements CallAgent {
         }
     }
 
-    /** Hangs up once what the call keeps is written, so the post-call pipeline finds all of it. */
+    /**
+     * Hangs up (or hands the call over, when the ending reply was a transfer) once what the call keeps is written,
+     * so the post-call pipeline finds all of it.
+     */
     private void hangUp(String reason) {
         if (!hangingUp) {
             hangingUp = true;
-            LOG.info(() -> "call " + idText() + ": the agent hangs up (" + reason + ")");
+            String to = transferTo;
+            LOG.info(() -> "call " + idText() + ": the agent " + (to == null ? "hangs up" : "transfers the call")
+                    + " (" + reason + ")");
             keepHeard(Long.MAX_VALUE); // the goodbye has played: its mark came back, or the clock passed it
-            keep(() -> voice.hangUp(reason));
+            keep(() -> {
+                if (to == null) {
+                    voice.hangUp(reason);
+                } else {
+                    voice.transfer(to);
+                }
+            });
         }
     }
 
@@ -350,6 +400,16 @@ public final class ConversationEngine implements CallAgent {
             brainThread.execute(() -> b.cancel(c));
         }
         brainThread.shutdown();
+        Call c2 = call;
+        if (c2 != null) {
+            long chars = synthesized.get();
+            long heardMs = nowMs;
+            keep(() -> {
+                var tokens = parts.tokens().take(c2.id());
+                parts.records().usage(c2, new ConversationUsage(chars, heardMs, tokens.inputTokens(),
+                        tokens.outputTokens()));
+            });
+        }
         keeper.shutdown();
         if (vadStream != null) {
             vadStream.close();
@@ -469,12 +529,12 @@ public final class ConversationEngine implements CallAgent {
             if (cancelled) {
                 return;
             }
-            // the session cannot bridge a call yet: the caller hears the announcement, then the call ends
+            // the caller hears the announcement, then the transport hands the call over (the carrier's calls) or,
+            // where it cannot, the call ends
             ending = "transferred";
+            transferTo = phoneNumber;
             var variables = conversation.variables();
             keep(() -> parts.records().outcome(call, variables, Optional.of("transferred")));
-            LOG.warning(() -> "call " + idText() + ": transfer to " + phoneNumber + " is not carried out by this "
-                    + "transport; the call ends instead");
             playout.enqueue(new Playout.End("transfer to " + phoneNumber, this));
         }
 
@@ -539,6 +599,7 @@ public final class ConversationEngine implements CallAgent {
     /** One sentence, chunk by chunk as synthesised; its last chunk carries the sentence's mark. */
     private void synthesize(Playout.Sent s) {
         boolean complete = false;
+        synthesized.addAndGet(s.text.length());
         try (SpeechStream stream = speaking.synthesize(s.text, playRate)) {
             short[] held = null;
             for (Optional<short[]> chunk = stream.next(); chunk.isPresent(); chunk = stream.next()) {

@@ -31,4 +31,7 @@ public interface ConversationRecords {
 
     /** One reply's latency and its parts. */
     void latency(Call call, TurnLatency latency);
+
+    /** What the conversation used, once, when the call ends. */
+    void usage(Call call, ConversationUsage used);
 }

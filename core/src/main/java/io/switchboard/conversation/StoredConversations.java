@@ -25,18 +25,18 @@ import io.switchboard.contacts.ContactService;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
+import io.switchboard.usage.UsageService;
 
 /**
  * {@link ConversationRecords} in the platform's own stores: the call's pinned agent version, its contact and
  * campaign, the agent's sentences as transcript segments of channel 0 (the caller's come from the recogniser on
  * channel 1), the captured variables and disposition in the call's summary row as they are decided
- * ({@link CallService#saveLiveOutcome}), and a do-not-call request on the organisation's list.
+ * ({@link CallService#saveLiveOutcome}), a do-not-call request on the organisation's list, and what the conversation
+ * used as usage facts keyed by the call ({@code conversation:<call id>}), so nothing is metered twice.
  */
 public final class StoredConversations implements ConversationRecords {
 
     private static final Logger LOG = Logger.getLogger(StoredConversations.class.getName());
-    /** Marks the end of an agent sentence the caller cut, in the transcript (the segment has no flag for it yet). */
-    static final String CUT = " —";
     private static final String WHO = "system:conversation";
 
     private final CallService calls;
@@ -44,14 +44,16 @@ public final class StoredConversations implements ConversationRecords {
     private final ContactService contacts;
     private final CampaignService campaigns;
     private final DoNotCall doNotCall;
+    private final UsageService usage;
 
     public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
-                               CampaignService campaigns, DoNotCall doNotCall) {
+                               CampaignService campaigns, DoNotCall doNotCall, UsageService usage) {
         this.calls = calls;
         this.agents = agents;
         this.contacts = contacts;
         this.campaigns = campaigns;
         this.doNotCall = doNotCall;
+        this.usage = usage;
     }
 
     @Override
@@ -74,7 +76,7 @@ public final class StoredConversations implements ConversationRecords {
     @Override
     public void agentTurn(Call call, int seq, long startMs, long endMs, String text, boolean interrupted) {
         calls.saveSegment(call.organizationId(), call.id(), new TranscriptSegment(0, seq, "agent", startMs,
-                Math.max(startMs, endMs), interrupted ? text + CUT : text, List.of(), "live"));
+                Math.max(startMs, endMs), text, List.of(), "live", interrupted));
     }
 
     @Override
@@ -107,5 +109,20 @@ public final class StoredConversations implements ConversationRecords {
     public void latency(Call call, TurnLatency l) {
         calls.saveTurnTiming(call.organizationId(), call.id(), new TurnTiming(l.turn(), l.callerEndMs(), l.endpointing(),
                 l.recognizerFinal(), l.brain(), l.firstAudio(), l.total(), List.of()));
+    }
+
+    @Override
+    public void usage(Call call, ConversationUsage used) {
+        String key = "conversation:" + call.id();
+        meter(call, UsageService.Metric.SYNTHESIZED_CHARACTERS, used.synthesizedCharacters(), key);
+        meter(call, UsageService.Metric.RECOGNIZED_MS, used.recognizedMs(), key);
+        meter(call, UsageService.Metric.LLM_INPUT_TOKENS, used.llmInputTokens(), key);
+        meter(call, UsageService.Metric.LLM_OUTPUT_TOKENS, used.llmOutputTokens(), key);
+    }
+
+    private void meter(Call call, UsageService.Metric metric, long quantity, String key) {
+        if (quantity > 0) {
+            usage.record(call.organizationId(), metric, quantity, Optional.of(call.id()), key, call.startedAt());
+        }
     }
 }

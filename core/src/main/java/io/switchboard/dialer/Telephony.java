@@ -23,6 +23,16 @@ public interface Telephony {
     /** Asks the carrier to end (or, still ringing, cancel) a call it placed; a call already over is no error. */
     void hangUp(String carrierCallId);
 
+    /**
+     * Hands a live call over to {@code phoneNumber} (E.164): the carrier dials it and bridges the callee to it,
+     * and the call's media stream to the platform ends. A carrier that cannot refuses.
+     *
+     * @throws TelephonyException when the carrier refuses or cannot be reached (the call is then still ours)
+     */
+    default void transfer(String carrierCallId, String phoneNumber) {
+        throw new TelephonyException(name() + " cannot transfer calls");
+    }
+
     /** One attempt to reach one contact: what the carrier is asked to do. */
     record DialRequest(UUID attemptId, UUID organizationId, UUID campaignId, UUID contactId, String from, String to) {
     }

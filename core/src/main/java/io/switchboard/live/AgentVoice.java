@@ -14,4 +14,12 @@ public interface AgentVoice {
 
     /** Ends the call as if the caller had hung up, with this end reason. */
     void hangUp(String reason);
+
+    /**
+     * Hands the call over to {@code phoneNumber} (E.164) where the transport can (the carrier's calls), and ends
+     * it here; where it cannot, the call is hung up, saying so in its end reason.
+     */
+    default void transfer(String phoneNumber) {
+        hangUp("transfer to " + phoneNumber + " is not possible on this call; hung up");
+    }
 }

@@ -150,6 +150,21 @@ public final class CallSession {
         });
     }
 
+    /**
+     * Hands the call over to {@code phoneNumber} through the transport, after the audio already received, and
+     * ends it here; a transport that cannot transfer has the call hung up instead.
+     */
+    void transfer(String phoneNumber) {
+        enqueue(() -> {
+            if (state == State.OPEN) {
+                stopped = true;
+                boolean moved = out.transfer(phoneNumber);
+                finish(Call.State.ENDED, moved ? "transferred to " + phoneNumber
+                        : "transfer to " + phoneNumber + " is not possible on this call; hung up", true);
+            }
+        });
+    }
+
     /** The idle timer's check: queues the timeout once no message came for the idle timeout. */
     void checkIdle() {
         if (registry.nanoTime() - lastMessage >= registry.idleTimeout().toNanos()) {
@@ -511,6 +526,11 @@ public final class CallSession {
         public void hangUp(String reason) {
             CallSession.this.hangUp(reason);
         }
+
+        @Override
+        public void transfer(String phoneNumber) {
+            CallSession.this.transfer(phoneNumber);
+        }
     }
 
     /** The transport's listener, closed once; the only state two threads share besides the inbox. */
@@ -533,6 +553,10 @@ public final class CallSession {
                 closed = true;
                 listener.closed(failure);
             }
+        }
+
+        synchronized boolean transfer(String phoneNumber) {
+            return !closed && listener.transfer(phoneNumber);
         }
 
         synchronized void gone() {

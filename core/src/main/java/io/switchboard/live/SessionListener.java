@@ -16,4 +16,13 @@ public interface SessionListener {
      * field and the reason, or {@link CallSession.IdleTimeout}). Not called when the transport itself went away.
      */
     void closed(Optional<RuntimeException> failure);
+
+    /**
+     * The agent hands the call over to {@code phoneNumber}: a transport that can bridge the caller elsewhere (the
+     * carrier, through its REST API) does so and returns true, and the session then ends the call here; false
+     * (the default) when it cannot, and the call is hung up instead.
+     */
+    default boolean transfer(String phoneNumber) {
+        return false;
+    }
 }

@@ -116,12 +116,46 @@ public final class TwilioTelephony implements Telephony {
         return sid;
     }
 
+    /** Ends the call ({@code Status=completed}); a call the carrier no longer knows (404) is over already. */
     @Override
     public void hangUp(String carrierCallId) {
-        post("/Calls/" + carrierCallId + ".json", Map.of("Status", List.of("completed")));
+        Reply r = send("/Calls/" + carrierCallId + ".json", Map.of("Status", List.of("completed")));
+        if (r.status() != 404) {
+            r.require();
+        }
+    }
+
+    /**
+     * Redirects the live call to TwiML that dials {@code phoneNumber}, as Twilio transfers a call: the
+     * {@code <Connect><Stream>} it was in ends (the media stream stops), and the callee is bridged to the number.
+     */
+    @Override
+    public void transfer(String carrierCallId, String phoneNumber) {
+        send("/Calls/" + carrierCallId + ".json", Map.of("Twiml", List.of(dial(phoneNumber)))).require();
+    }
+
+    /** TwiML that bridges the call to {@code phoneNumber}. */
+    public static String dial(String phoneNumber) {
+        return "<Response><Dial>" + xml(phoneNumber) + "</Dial></Response>";
     }
 
     private JsonNode post(String path, Map<String, List<String>> form) {
+        return send(path, form).require();
+    }
+
+    /** The carrier's answer: its HTTP status and JSON body. */
+    private record Reply(int status, JsonNode body, String raw) {
+        /** The body of a 2xx answer; anything else is the carrier saying no. */
+        JsonNode require() {
+            if (status / 100 != 2) {
+                throw new TelephonyException("HTTP " + status + ", code " + body.path("code").asText("?") + ": "
+                        + body.path("message").asText(abbreviate(raw)), null, failure(status));
+            }
+            return body;
+        }
+    }
+
+    private Reply send(String path, Map<String, List<String>> form) {
         URI uri = URI.create(settings.apiUrl().toString().replaceAll("/$", "") + "/2010-04-01/Accounts/"
                 + settings.accountSid() + path);
         String auth = Base64.getEncoder().encodeToString((settings.accountSid() + ":" + settings.authToken())
@@ -152,11 +186,7 @@ public final class TwilioTelephony implements Telephony {
             throw new TelephonyException("the carrier answered HTTP " + res.statusCode() + " with no JSON: "
                     + abbreviate(res.body()), e, failure(res.statusCode()));
         }
-        if (res.statusCode() / 100 != 2) {
-            throw new TelephonyException("HTTP " + res.statusCode() + ", code " + body.path("code").asText("?") + ": "
-                    + body.path("message").asText(abbreviate(res.body())), null, failure(res.statusCode()));
-        }
-        return body;
+        return new Reply(res.statusCode(), body, res.body());
     }
 
     /**

@@ -35,7 +35,7 @@ import org.jooq.impl.SQLDataType;
 public final class UsageService {
 
     public enum Metric {
-        CALL_MS, TRANSCRIBED_MS, LLM_INPUT_TOKENS, LLM_OUTPUT_TOKENS;
+        CALL_MS, TRANSCRIBED_MS, LLM_INPUT_TOKENS, LLM_OUTPUT_TOKENS, SYNTHESIZED_CHARACTERS, RECOGNIZED_MS;
 
         UsageMetric db() {
             return UsageMetric.valueOf(name().toLowerCase(java.util.Locale.ROOT));
@@ -147,6 +147,8 @@ public final class UsageService {
                         case transcribed_ms -> new Totals(0, 0, total, 0, 0, 0);
                         case llm_input_tokens -> new Totals(0, 0, 0, total, 0, 0);
                         case llm_output_tokens -> new Totals(0, 0, 0, 0, total, 0);
+                        // metered per conversation; the report's totals do not carry them yet
+                        case synthesized_characters, recognized_ms -> Totals.ZERO;
                     };
                     byBucket.merge(r.get(bucket), t, Totals::plus);
                 });

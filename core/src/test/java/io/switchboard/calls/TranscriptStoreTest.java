@@ -63,6 +63,34 @@ class TranscriptStoreTest {
     }
 
     @Test
+    void anAgentSentenceTheCallerCutKeepsItsFlagInTheClearAndSealed() {
+        TranscriptSegment cut = new TranscriptSegment(0, 3, "agent", 2000, 2600, "Hello, this is", List.of(), "live",
+                true);
+        for (boolean hipaa : new boolean[] {false, true}) {
+            Call c = call(hipaa);
+            store.save(dsl, c.organizationId(), c.id(), cut);
+            assertEquals(List.of(cut), store.transcript(c.organizationId(), c.id()), "hipaa " + hipaa);
+        }
+    }
+
+    @Test
+    void aSealedAgentSentenceMarkedCutInItsTextBeforeTheFlagReadsBackFlagged() {
+        Call c = call(true);
+        store.save(dsl, c.organizationId(), c.id(), new TranscriptSegment(0, 0, "agent", 0, 600, "Hello, this is —",
+                List.of(), "live"));
+        assertEquals(List.of(new TranscriptSegment(0, 0, "agent", 0, 600, "Hello, this is", List.of(), "live", true)),
+                store.transcript(c.organizationId(), c.id()));
+    }
+
+    @Test
+    void onlyAnAgentSentenceCanBeFlaggedCut() {
+        Call c = call(false);
+        TranscriptSegment caller = new TranscriptSegment(1, 0, "customer", 0, 600, "yes", List.of(), "live", true);
+        assertThrows(org.jooq.exception.DataAccessException.class,
+                () -> store.save(dsl, c.organizationId(), c.id(), caller));
+    }
+
+    @Test
     void inHipaaModeASegmentIsStoredOnlySealedAndReadsBackWordForWord() {
         Call c = call(true);
         store.save(dsl, c.organizationId(), c.id(), SEGMENT);

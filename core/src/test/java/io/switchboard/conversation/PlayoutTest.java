@@ -34,7 +34,7 @@ class PlayoutTest {
     };
     private final Playout playout = new Playout(voice);
     private final ConversationEngine.Reply reply = new ConversationEngine(
-            new ConversationEngine.Parts(null, null, null, null), voice, RATE).new Reply(null, 0);
+            new ConversationEngine.Parts(null, null, null, null, null), voice, RATE).new Reply(null, 0);
 
     /** Takes the next sentence and plays it as {@code chunks} chunks of 100 ms, the last one marked. */
     private Playout.Sent speak(int chunks) throws InterruptedException {

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class TwilioTelephonyTest {
 
     private HttpServer server;
+    private volatile String lastPath = "";
+    private volatile String lastBody = "";
 
     @AfterEach
     void stop() {
@@ -40,7 +42,8 @@ class TwilioTelephonyTest {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", ex -> {
             requests.incrementAndGet();
-            ex.getRequestBody().readAllBytes();
+            lastPath = ex.getRequestURI().getPath();
+            lastBody = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(status, body.length);
@@ -101,5 +104,37 @@ class TwilioTelephonyTest {
     void anAcceptedCallReturnsItsSid() throws IOException {
         TwilioTelephony t = carrierAnswering(201, "{\"sid\":\"CA0123\",\"status\":\"queued\"}");
         assertEquals("CA0123", t.dial(request()));
+    }
+
+    @Test
+    void hangingUpACallTheCarrierNoLongerKnowsIsNoError() throws IOException {
+        TwilioTelephony t = carrierAnswering(404, "{\"code\":20404,\"message\":\"The requested resource was not found\"}");
+        t.hangUp("CA0123");
+        assertEquals("/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls/CA0123.json", lastPath);
+        assertEquals(java.util.List.of("completed"), FormEncoding.parse(lastBody).get("Status"));
+    }
+
+    @Test
+    void aHangUpTheCarrierRefusesSaysWhy() throws IOException {
+        TwilioTelephony t = carrierAnswering(401, "{\"code\":20003,\"message\":\"Authenticate\"}");
+        var e = assertThrows(Telephony.TelephonyException.class, () -> t.hangUp("CA0123"));
+        assertTrue(e.getMessage().contains("20003"), e.getMessage());
+    }
+
+    @Test
+    void aTransferRedirectsTheLiveCallToTwimlThatDialsTheNumber() throws IOException {
+        TwilioTelephony t = carrierAnswering(200, "{\"sid\":\"CA0123\",\"status\":\"in-progress\"}");
+        t.transfer("CA0123", "+14155550199");
+        assertEquals("/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls/CA0123.json", lastPath);
+        assertEquals(java.util.List.of("<Response><Dial>+14155550199</Dial></Response>"),
+                FormEncoding.parse(lastBody).get("Twiml"));
+    }
+
+    @Test
+    void aTransferOfACallThatIsOverIsRefused() throws IOException {
+        TwilioTelephony t = carrierAnswering(400, "{\"code\":21220,\"message\":\"Call is not in-progress. Cannot redirect.\"}");
+        var e = assertThrows(Telephony.TelephonyException.class, () -> t.transfer("CA0123", "+14155550199"));
+        assertEquals(Failure.REFUSED, e.failure());
+        assertTrue(e.getMessage().contains("21220"), e.getMessage());
     }
 }

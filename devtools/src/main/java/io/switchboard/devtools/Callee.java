@@ -45,7 +45,9 @@ final class Callee {
     private final java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
     private final AtomicBoolean done = new AtomicBoolean();
     private final Object sending = new Object();
-    private WebSocket ws;
+    private volatile WebSocket ws;
+    /** Between two keys pressed in one line, as a person's finger goes. */
+    private static final long KEY_GAP_MILLIS = 150;
 
     Callee(MediaStreamCodec.Carrier codec, BooleanSupplier hungUp) {
         this.codec = codec;
@@ -93,13 +95,18 @@ final class Callee {
             }
             case TALK -> {
                 for (int i = 0; i < p.lines().size(); i++) {
-                    if (i > 0 || p.bargeIn().isPresent()) {
-                        awaitTurn(p, true);
+                    boolean keys = p.lines().get(i).startsWith(Persona.KEYS);
+                    if (i > 0 || p.bargeIn().isPresent() || keys) {
+                        awaitTurn(p, !keys); // nobody keys in an answer before being asked
                     }
                     if (hungUp.getAsBoolean()) {
                         return;
                     }
                     boolean last = i == p.lines().size() - 1;
+                    if (keys) {
+                        press(p.lines().get(i).substring(Persona.KEYS.length()));
+                        continue;
+                    }
                     say(voice, p.lines().get(i), last && p.hangUpMidSentence());
                     waitFor(mouth::isEmpty, Long.MAX_VALUE);
                 }
@@ -135,6 +142,19 @@ final class Callee {
         agent.note((cutOff ? "callee hangs up saying: " : "callee says: ") + line);
         for (int off = 0; off < end; off += AgentPlayout.FRAME) {
             mouth.add(Arrays.copyOfRange(pcm, off, Math.min(end, off + AgentPlayout.FRAME)));
+        }
+    }
+
+    /** Presses keys: one {@code dtmf} message each, as Twilio reports them. */
+    private void press(String digits) throws InterruptedException {
+        waitFor(() -> ws != null, Long.MAX_VALUE);
+        agent.note("callee presses " + digits);
+        for (char d : digits.toCharArray()) {
+            if (hungUp.getAsBoolean()) {
+                return;
+            }
+            send(codec::dtmf, String.valueOf(d));
+            Thread.sleep(KEY_GAP_MILLIS);
         }
     }
 

@@ -19,7 +19,7 @@ import io.switchboard.common.Configs;
  * - number: "+12125550301"
  *   voice: "flite:rms"                 # default flite:rms
  *   kind: talk | silent | machine      # default talk
- *   lines: ["Hello?", "Yes.", "Forty two."]
+ *   lines: ["Hello?", "Yes.", "Forty two.", "dtmf:42#"]   # "dtmf:" presses keys (once the agent has spoken)
  *   barge-in: PT0.8S                   # start each line this far into the agent's speech
  *   echo: true                         # the agent's audio comes back at -20 dB, 150 ms late
  *   hang-up-mid-sentence: true         # the last line is cut in half, then the callee hangs up
@@ -32,11 +32,19 @@ public record Persona(Kind kind, String voice, List<String> lines, Optional<Dura
 
     /** The agent has finished its turn when it sent no audio for this long after a mark came back. */
     public static final Duration AGENT_DONE = Duration.ofMillis(700);
+    /** A line that presses these keys ({@code 0-9 * #}) instead of speaking, e.g. {@code dtmf:42#}. */
+    public static final String KEYS = "dtmf:";
     /** A voice no agent uses by default. */
     public static final String DEFAULT_VOICE = "flite:rms";
 
     public Persona {
         lines = List.copyOf(lines);
+        for (String line : lines) {
+            if (line.startsWith(KEYS) && !line.substring(KEYS.length()).matches("[0-9*#]+")) {
+                throw new IllegalArgumentException("lines: '" + line + "' presses no keys; after " + KEYS
+                        + " come only 0-9, * and #");
+            }
+        }
         if (kind == Kind.MACHINE && lines.isEmpty()) {
             throw new IllegalArgumentException("lines: an answering machine needs its greeting");
         }

@@ -45,7 +45,8 @@ import io.switchboard.telephony.twilio.MediaStreamCodec;
 
 /**
  * A simulated carrier and callee for development and tests: it serves the part of Twilio's REST API the
- * dialer uses (create a call, hang one up, with HTTP Basic authentication and Twilio's error bodies), and
+ * platform uses (create a call; update one to hang it up, or to redirect it to TwiML that {@code <Dial>}s another
+ * number, a transfer; with HTTP Basic authentication and Twilio's error bodies), and
  * then behaves like a phone network and the person at the other end: signed status callbacks (initiated,
  * ringing, in-progress, and the outcome), and for an answered call a Twilio Media Streams WebSocket to the
  * URL in the call's TwiML, signed on the handshake, written and read through {@link MediaStreamCodec.Carrier}:
@@ -64,6 +65,7 @@ public final class Softphone implements AutoCloseable {
     private static final Pattern PARAM = Pattern.compile("<Parameter\\s+name=\"([^\"]+)\"\\s+value=\"([^\"]*)\"");
     private static final Pattern CALLS = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls\\.json$");
     private static final Pattern CALL = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$");
+    private static final Pattern DIAL = Pattern.compile("^<Response><Dial>(\\+[1-9][0-9]{6,14})</Dial></Response>$");
 
     /** What the callee does when a call reaches them. */
     public sealed interface Behaviour {
@@ -126,6 +128,7 @@ public final class Softphone implements AutoCloseable {
     private static final int KEPT_CONVERSATIONS = 100;
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
     private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
+    private final Map<String, String> transfers = new ConcurrentHashMap<>();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
@@ -188,6 +191,11 @@ public final class Softphone implements AutoCloseable {
     /** The sids of the calls the platform hung up through the REST API, in order. */
     public List<String> hangUpRequests() {
         return List.copyOf(hangUpRequests);
+    }
+
+    /** The calls the platform transferred through the REST API: the call's sid to the number it was put through to. */
+    public Map<String, String> transfers() {
+        return Map.copyOf(transfers);
     }
 
     /** Calls ringing or connected right now. */
@@ -257,7 +265,7 @@ public final class Softphone implements AutoCloseable {
             if (calls.matches()) {
                 create(x, form);
             } else {
-                hangUp(x, call.group(2), form);
+                update(x, call.group(2), form);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "softphone request failed", e);
@@ -292,6 +300,31 @@ public final class Softphone implements AutoCloseable {
                 .put("api_version", "2010-04-01");
         reply(x, 201, body.toString());
         Thread.ofVirtual().name("softphone-" + sid).start(() -> run(call));
+    }
+
+    /** Updates a call: {@code Status} hangs it up, {@code Twiml} redirects it (only a {@code <Dial>} here). */
+    private void update(HttpExchange x, String sid, Map<String, List<String>> form) throws IOException {
+        String twiml = FormEncoding.first(form, "Twiml");
+        if (twiml.isEmpty()) {
+            hangUp(x, sid, form);
+            return;
+        }
+        Matcher dial = DIAL.matcher(twiml);
+        if (!dial.matches()) {
+            reply(x, 400, error(12100, "Document parse failure: the softphone follows only <Response><Dial>+E164"
+                    + "</Dial></Response>, got " + twiml));
+            return;
+        }
+        Live call = live.get(sid);
+        if (call == null || call.hungUp().get()) {
+            reply(x, 400, error(21220, "Call is not in-progress. Cannot redirect."));
+            return;
+        }
+        // the call leaves <Connect><Stream> (its media stream stops) and is bridged to the number
+        transfers.put(sid, dial.group(1));
+        Optional.ofNullable(callees.get(sid)).ifPresent(c -> c.agent().note("carrier transfers to " + dial.group(1)));
+        call.hungUp().set(true);
+        reply(x, 200, JSON.createObjectNode().put("sid", sid).put("status", "in-progress").toString());
     }
 
     private void hangUp(HttpExchange x, String sid, Map<String, List<String>> form) throws IOException {

@@ -169,8 +169,8 @@ class ConversationEndToEndTest {
         Call done = TestCalls.awaitPipeline(calls, ended.getId(), Duration.ofSeconds(120));
         TranscriptEvent greeting = done.getTranscriptList().stream().filter(t -> t.getSpeaker().equals("agent"))
                 .findFirst().orElseThrow();
-        assertTrue(greeting.getText().endsWith("—") && greeting.getText().length() < 60,
-                "the greeting is kept as far as it was played, marked cut: " + greeting.getText());
+        assertTrue(greeting.getInterrupted() && greeting.getText().length() < 60,
+                "the greeting is kept as far as it was played, marked cut: " + greeting);
     }
 
     @Test

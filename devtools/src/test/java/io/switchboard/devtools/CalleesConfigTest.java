@@ -59,5 +59,9 @@ class CalleesConfigTest {
         IllegalArgumentException machine = assertThrows(IllegalArgumentException.class, () -> DevStack.callees(config(
                 Map.of("dev.softphone.callees.0.number", "+14155550111", "dev.softphone.callees.0.kind", "machine"))));
         assertEquals("dev.softphone.callees.0.lines: an answering machine needs its greeting", machine.getMessage());
+        IllegalArgumentException keys = assertThrows(IllegalArgumentException.class, () -> DevStack.callees(config(
+                Map.of("dev.softphone.callees.0.number", "+14155550111", "dev.softphone.callees.0.lines.0", "dtmf:1a"))));
+        assertEquals("dev.softphone.callees.0.lines: 'dtmf:1a' presses no keys; after dtmf: come only 0-9, * and #",
+                keys.getMessage());
     }
 }

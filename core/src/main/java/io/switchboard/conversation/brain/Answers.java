@@ -36,6 +36,31 @@ final class Answers {
         };
     }
 
+    /**
+     * Reads keys pressed on the keypad as the answer: a number is its digits; 1 is yes and 2 is no; key n picks an
+     * enum's n-th value; free text takes the digits as they are; a date cannot be keyed.
+     */
+    static Optional<Object> fromKeys(CaptureVariable variable, String digits) {
+        boolean numeric = digits.matches("[0-9]+");
+        return switch (variable.type()) {
+            case NUMBER -> numeric ? Optional.of(new java.math.BigDecimal(digits)) : Optional.empty();
+            case BOOLEAN -> digits.equals("1") ? Optional.of(true) : digits.equals("2") ? Optional.of(false)
+                    : Optional.empty();
+            case ENUM -> key(digits, variable.enumValues().size()).map(n -> variable.enumValues().get(n));
+            case STRING -> Optional.of(digits);
+            case DATE -> Optional.empty();
+        };
+    }
+
+    /** Key n (from 1) of {@code count} choices, as an index from 0. */
+    static Optional<Integer> key(String digits, int count) {
+        if (!digits.matches("[1-9][0-9]?")) {
+            return Optional.empty();
+        }
+        int n = Integer.parseInt(digits);
+        return n <= count ? Optional.of(n - 1) : Optional.empty();
+    }
+
     /** Each enum value with the phrases that mean it: itself (underscores as spaces) and the node's synonyms. */
     static Map<String, List<String>> choices(CaptureVariable variable, Flow.Ask ask) {
         Map<String, List<String>> out = new LinkedHashMap<>();

@@ -16,6 +16,14 @@ public interface Brain {
     void onCallerTurn(Conversation c, String text, ReplySink out);
 
     /**
+     * Keys the caller pressed, as one entry (a {@code #} or a pause ended it; {@code #} is not included). By default
+     * a turn that says so, for a brain that reads words.
+     */
+    default void onDtmf(Conversation c, String digits, ReplySink out) {
+        onCallerTurn(c, "(pressed " + String.join(" ", digits.split("")) + " on the keypad)", out);
+    }
+
+    /**
      * The caller said nothing for the agent's {@code silence.reprompt_after}; {@code reprompt} counts these silences
      * in a row from 1. Past the agent's {@code silence.max_reprompts} the brain says goodbye and ends the call.
      */

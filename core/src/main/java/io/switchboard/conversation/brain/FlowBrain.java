@@ -95,6 +95,35 @@ public final class FlowBrain implements Brain {
         out.done();
     }
 
+    /**
+     * Keys as the answer to the node now listening ({@link Answers#fromKeys}: digits for a number, 1 yes and 2 no,
+     * key n for an enum's n-th value); at a branch on intents, key n takes its n-th intent rule, another key its
+     * default. Keys where nothing listens are noted and passed over.
+     */
+    @Override
+    public void onDtmf(Conversation c, String digits, ReplySink out) {
+        State st = state(c);
+        c.addTurn(Conversation.Speaker.CALLER, "(pressed " + digits + ")");
+        if (!st.ended) {
+            switch (flow(c).node(st.node).map(Flow.Node::step).orElse(null)) {
+                case Flow.Ask ask -> {
+                    CaptureVariable variable = variable(c.agent().spec(), ask.variable()).orElseThrow(() ->
+                            new IllegalStateException("ask on unknown variable " + ask.variable()));
+                    captured(c, st, ask, variable, Answers.fromKeys(variable, digits), out);
+                }
+                case Flow.Branch b when b.listens() -> {
+                    List<Flow.Rule> intents = b.rules().stream().filter(r -> r.condition() instanceof Flow.Intent)
+                            .toList();
+                    advance(c, st, Answers.key(digits, intents.size()).map(n -> intents.get(n).next())
+                            .orElse(b.defaultNext()), out);
+                }
+                case null, default -> {
+                }
+            }
+        }
+        out.done();
+    }
+
     @Override
     public void onSilence(Conversation c, int reprompt, ReplySink out) {
         State st = state(c);
@@ -177,15 +206,21 @@ public final class FlowBrain implements Brain {
             }
         }
         Optional<Object> value = Answers.read(variable, ask, text, c.today(), meanings);
+        Optional<Flow.GlobalIntent> g = value.isPresent() ? Optional.empty() : globalIntent(text, flow(c));
+        if (g.isPresent()) {
+            reply(c, st, g.get(), out);
+        } else {
+            captured(c, st, ask, variable, value, out);
+        }
+    }
+
+    /** The ask's value, or a miss: asked once more, then passed over. */
+    private void captured(Conversation c, State st, Flow.Ask ask, CaptureVariable variable, Optional<Object> value,
+                          ReplySink out) {
         if (value.isPresent()) {
             c.setVariable(variable.name(), value.get());
             out.setVariable(variable.name(), value.get());
             advance(c, st, ask.next(), out);
-            return;
-        }
-        Optional<Flow.GlobalIntent> g = globalIntent(text, flow(c));
-        if (g.isPresent()) {
-            reply(c, st, g.get(), out);
         } else if (st.misses == 0) {
             st.misses++;
             speak(c, ask.reprompt().isBlank() ? DIDNT_CATCH + " " + ask.prompt() : ask.reprompt(), out);

@@ -290,6 +290,41 @@ class FlowBrainTest {
                 "sure i have a minute"), FlowBrain.expectedWords(spec, "q"));
     }
 
+    private List<String> keys(Conversation c, String digits) {
+        BRAIN.onDtmf(c, digits, out);
+        return out.take();
+    }
+
+    @Test
+    void keysAnswerTheQuestionNowAskedByTheVariablesType() {
+        Conversation c = started(salesAgent(""));
+        assertEquals(List.of("say: Sorry, I didn't catch that.", "say: Would you like to hear more?", "done"),
+                keys(c, "7"), "only 1 (yes) and 2 (no) answer a yes/no question");
+        assertEquals(List.of("set: interested=true", "say: How many seats would you need?", "done"), keys(c, "1"));
+        assertEquals(List.of("set: seats=42", "say: Basic or premium?", "done"), keys(c, "42"));
+        assertEquals(List.of("set: plan=premium", "say: When would you like to start?", "done"), keys(c, "2"),
+                "key 2 is the second value");
+        assertEquals(List.of("say: Sorry, I didn't catch that.", "say: When would you like to start?", "done"),
+                keys(c, "0321"), "a date cannot be keyed");
+        assertEquals(new BigDecimal(42), c.variables().get("seats"));
+        assertTrue(c.history().stream().anyMatch(t -> t.text().equals("(pressed 42)")), "the keys are in the history");
+    }
+
+    @Test
+    void keyNTakesABranchsNthIntentAndAnotherKeyItsDefault() {
+        Flow flow = new Flow("q", List.of(
+                node("q", new Flow.Branch("Press 1 to call back later, 2 to hear the offer.", List.of(
+                        new Flow.Rule(new Flow.Intent("busy", List.of("call me later")), "later"),
+                        new Flow.Rule(new Flow.Intent("go", List.of("go ahead")), "pitch")), "pitch")),
+                node("later", new Flow.End("I'll call another time. Goodbye.", "callback")),
+                node("pitch", new Flow.End("Great, here's the offer.", "pitched"))), List.of(), "");
+        AgentSpec spec = new AgentSpec("Ava", "en-US", "", "", "", "", List.of(),
+                new Conduct(flow, "", "", Timing.DEFAULTS));
+        assertTrue(keys(started(spec), "1").contains("end: callback"));
+        assertTrue(keys(started(spec), "2").contains("end: pitched"));
+        assertTrue(keys(started(spec), "9").contains("end: pitched"), "no such rule takes the default");
+    }
+
     @Test
     void aListeningNodesEndpointingOverridesTheAgents() {
         AgentSpec base = salesAgent("");

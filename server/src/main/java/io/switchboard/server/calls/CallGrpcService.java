@@ -436,7 +436,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     static io.switchboard.v1.TranscriptEvent event(TranscriptSegment s) {
         return event(new TranscriptEvent(true, s.text(), Duration.ofMillis(s.startMs()), Duration.ofMillis(s.endMs()),
-                s.words()), s.channel(), s.speaker());
+                s.words()), s.channel(), s.speaker()).toBuilder().setInterrupted(s.interrupted()).build();
     }
 
     static com.google.protobuf.Duration duration(Duration d) {

@@ -11,6 +11,7 @@ import io.helidon.metrics.api.Timer;
 import io.helidon.service.registry.Services;
 import io.switchboard.calls.Call;
 import io.switchboard.conversation.ConversationRecords;
+import io.switchboard.conversation.ConversationUsage;
 import io.switchboard.conversation.TurnLatency;
 import io.switchboard.conversation.brain.Conversation;
 
@@ -56,6 +57,11 @@ public final class ConversationMetrics implements ConversationRecords {
         record("first_audio", l.firstAudio());
         record("total", l.total());
         records.latency(call, l);
+    }
+
+    @Override
+    public void usage(Call call, ConversationUsage used) {
+        records.usage(call, used);
     }
 
     private void record(String part, long millis) {

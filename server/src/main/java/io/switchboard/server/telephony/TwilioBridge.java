@@ -17,6 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.helidon.websocket.WsListener;
 import io.switchboard.dialer.DialAttempts;
 import io.switchboard.dialer.DialOutcome;
+import io.switchboard.dialer.Telephony;
 import io.switchboard.live.CallSession;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.telephony.FormEncoding;
@@ -42,19 +43,22 @@ public final class TwilioBridge implements HttpService {
     private final DialAttempts attempts;
     private final LiveCalls sessions;
     private final Function<UUID, Optional<UUID>> agentOrganization;
+    private final Telephony carrier;
 
     /**
      * @param publicUrl         the base URL the carrier uses to reach this server (signatures are over URLs under it)
      * @param agentOrganization the organisation of a live agent, for inbound calls
+     * @param carrier           the carrier's REST API: hangs up the calls this side ends, transfers calls
      */
     public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, LiveCalls sessions,
-                        Function<UUID, Optional<UUID>> agentOrganization) {
+                        Function<UUID, Optional<UUID>> agentOrganization, Telephony carrier) {
         this.authToken = authToken;
         this.publicBase = publicUrl.toString().replaceAll("/$", "");
         this.mediaUrl = TwilioTelephony.mediaUrl(publicUrl);
         this.attempts = attempts;
         this.sessions = sessions;
         this.agentOrganization = agentOrganization;
+        this.carrier = carrier;
     }
 
     // ------------------------------------------------------------------ status callbacks
@@ -180,7 +184,7 @@ public final class TwilioBridge implements HttpService {
 
     /** A new listener per media-stream WebSocket connection. */
     public WsListener mediaStream() {
-        return new TwilioMediaEndpoint(authToken, mediaUrl, attempts, sessions, agentOrganization);
+        return new TwilioMediaEndpoint(authToken, mediaUrl, attempts, sessions, agentOrganization, carrier);
     }
 
     static Optional<UUID> uuid(String s) {

@@ -21,6 +21,7 @@ import io.switchboard.calls.Call;
 import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.Origin;
 import io.switchboard.dialer.DialAttempts;
+import io.switchboard.dialer.Telephony;
 import io.switchboard.live.CallInput;
 import io.switchboard.live.CallOutput;
 import io.switchboard.live.CallSession;
@@ -39,6 +40,11 @@ import io.switchboard.tenancy.Role;
  * {@code media} frames are its audio (8 kHz μ-law, base64); {@code stop}, or the socket closing, ends it.
  * Agent audio goes back as {@code media}, {@code mark} and {@code clear}. A protocol fault ends the stream
  * with a close code that says why, and the call with that reason; the audio already received is kept.
+ *
+ * <p>Closing the stream does not end the carrier's call (pipecat#728), so a call this side ends (the agent's
+ * goodbye, a hang-up through the API, the server shutting down) is hung up through the carrier's REST API before
+ * the stream closes; one the carrier ended ({@code stop}, or its socket closing) is not. An agent's transfer
+ * redirects the live call to TwiML that dials the number, as Twilio transfers, and the stream then closes.
  */
 final class TwilioMediaEndpoint implements WsListener {
 
@@ -50,17 +56,21 @@ final class TwilioMediaEndpoint implements WsListener {
     private final DialAttempts attempts;
     private final LiveCalls sessions;
     private final Function<UUID, Optional<UUID>> agentOrganization;
+    private final Telephony carrier;
     private final StringBuilder partial = new StringBuilder();
     private CallSession call;
     private boolean ended;
+    private volatile boolean carrierEnded; // the carrier ended the call: there is nothing to hang up
+    private volatile boolean transferred; // the carrier took the call elsewhere
 
     TwilioMediaEndpoint(String authToken, String mediaUrl, DialAttempts attempts, LiveCalls sessions,
-                        Function<UUID, Optional<UUID>> agentOrganization) {
+                        Function<UUID, Optional<UUID>> agentOrganization, Telephony carrier) {
         this.authToken = authToken;
         this.mediaUrl = mediaUrl;
         this.attempts = attempts;
         this.sessions = sessions;
         this.agentOrganization = agentOrganization;
+        this.carrier = carrier;
     }
 
     @Override
@@ -105,6 +115,9 @@ final class TwilioMediaEndpoint implements WsListener {
             return;
         }
         Optional<CallInput> input = MediaStreamCodec.input(m);
+        if (m instanceof MediaMessage.Stop) {
+            carrierEnded = true;
+        }
         if (call != null && input.isPresent()) {
             call.accept(input.get()); // the handshake, our own audio echoed back, newer events: nothing
         }
@@ -193,9 +206,10 @@ final class TwilioMediaEndpoint implements WsListener {
 
     /** Opens the live call on behalf of the organisation, as the carrier. */
     private void open(WsSession session, MediaMessage.Start start, UUID org, Consumer<Call> accepted, CallSpec spec) {
-        Principal carrier = Principal.system(org, Role.AGENT, "carrier:twilio");
+        Principal actor = Principal.system(org, Role.AGENT, "carrier:twilio");
         MediaStreamCodec codec = new MediaStreamCodec(start.streamSid());
-        call = sessions.open(carrier, new SessionListener() {
+        String callSid = start.callSid();
+        call = sessions.open(actor, new SessionListener() {
             @Override
             public void on(CallOutput output) {
                 if (output instanceof CallOutput.Accepted a) {
@@ -207,13 +221,42 @@ final class TwilioMediaEndpoint implements WsListener {
             }
 
             @Override
+            public boolean transfer(String phoneNumber) {
+                try {
+                    carrier.transfer(callSid, phoneNumber);
+                    transferred = true;
+                    return true;
+                } catch (Telephony.TelephonyException e) {
+                    LOG.warning("the carrier did not transfer call " + callSid + " to " + phoneNumber + ": "
+                            + e.getMessage());
+                    return false;
+                }
+            }
+
+            @Override
             public void closed(Optional<RuntimeException> failure) {
-                if (failure.isEmpty()) {
-                    session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
+                Runnable close = () -> {
+                    if (failure.isEmpty()) {
+                        session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
+                        return;
+                    }
+                    LOG.warning("media stream ended: " + failure.get().getMessage());
+                    session.close(MediaStreamCodec.UNEXPECTED_CONDITION,
+                            TwilioBridge.abbreviate(failure.get().getMessage()));
+                };
+                if (carrierEnded || transferred) {
+                    close.run();
                     return;
                 }
-                LOG.warning("media stream ended: " + failure.get().getMessage());
-                session.close(MediaStreamCodec.UNEXPECTED_CONDITION, TwilioBridge.abbreviate(failure.get().getMessage()));
+                // this side ended the call: the carrier hangs it up, off the call's thread, then the stream closes
+                Thread.ofVirtual().name("carrier-hang-up-" + callSid).start(() -> {
+                    try {
+                        carrier.hangUp(callSid);
+                    } catch (RuntimeException e) {
+                        LOG.warning("the carrier did not hang up call " + callSid + ": " + e.getMessage());
+                    }
+                    close.run();
+                });
             }
         });
         call.accept(new CallInput.Open(spec, Origin.CARRIER));
@@ -233,6 +276,7 @@ final class TwilioMediaEndpoint implements WsListener {
     public synchronized void onClose(WsSession session, int status, String reason) {
         if (call != null && !ended) {
             ended = true;
+            carrierEnded = true;
             call.inputEnded(); // the carrier hung up without a stop: the call ends with what arrived
         }
     }

@@ -23,9 +23,10 @@ import com.sun.net.httpserver.HttpServer;
  * A local stand-in for a chat provider speaking the real wire formats: OpenAI's {@code /v1/chat/completions}
  * server-sent events ({@code data: {chunk}} lines, {@code delta.content}, tool-call deltas whose
  * {@code function.arguments} arrive in fragments, {@code finish_reason}, a usage chunk, {@code data: [DONE]}) and
- * Ollama's {@code /api/chat} NDJSON stream. Each request takes the next scripted {@link Reply}.
+ * Ollama's {@code /api/chat} NDJSON stream. Each request takes the next scripted {@link Reply}. Public for the
+ * end-to-end tests (devtools), which run a whole stack against it.
  */
-final class FakeChatServer implements AutoCloseable {
+public final class FakeChatServer implements AutoCloseable {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,7 +36,7 @@ final class FakeChatServer implements AutoCloseable {
      * @param delayMs  wait before the status line (a provider slow to its first token)
      * @param cutAfter when non-negative, the connection is dropped after this many frames, mid-stream
      */
-    record Reply(int status, Map<String, String> headers, String errorBody, List<String> frames, long delayMs,
+    public record Reply(int status, Map<String, String> headers, String errorBody, List<String> frames, long delayMs,
                  int cutAfter, String contentType) {
 
         static Reply error(int status, Map<String, String> headers) {
@@ -58,7 +59,7 @@ final class FakeChatServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Reply> replies = new ConcurrentLinkedQueue<>();
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
 
-    FakeChatServer() throws IOException {
+    public FakeChatServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(executor);
         server.createContext("/v1/chat/completions", this::answer);
@@ -66,7 +67,7 @@ final class FakeChatServer implements AutoCloseable {
         server.start();
     }
 
-    String openAiBaseUrl() {
+    public String openAiBaseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
@@ -74,11 +75,11 @@ final class FakeChatServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void enqueue(Reply... r) {
+    public void enqueue(Reply... r) {
         replies.addAll(List.of(r));
     }
 
-    List<JsonNode> requests() {
+    public List<JsonNode> requests() {
         return requests;
     }
 
@@ -131,16 +132,16 @@ final class FakeChatServer implements AutoCloseable {
     // ---- OpenAI chat-completions streaming -------------------------------------------------------------------
 
     /** Builds one streamed OpenAI completion chunk by chunk. */
-    static final class OpenAiStream {
+    public static final class OpenAiStream {
         private final List<String> frames = new ArrayList<>();
         private int toolCalls;
 
-        OpenAiStream() {
+        public OpenAiStream() {
             ObjectNode delta = JSON.createObjectNode().put("role", "assistant").put("content", "");
             frames.add(chunk(delta, null));
         }
 
-        OpenAiStream text(String... pieces) {
+        public OpenAiStream text(String... pieces) {
             for (String p : pieces) {
                 frames.add(chunk(JSON.createObjectNode().put("content", p), null));
             }
@@ -148,7 +149,7 @@ final class FakeChatServer implements AutoCloseable {
         }
 
         /** A tool call whose JSON arguments arrive in {@code fragments}, as OpenAI streams them. */
-        OpenAiStream toolCall(String name, String... fragments) {
+        public OpenAiStream toolCall(String name, String... fragments) {
             int index = toolCalls++;
             ObjectNode first = JSON.createObjectNode();
             ArrayNode calls = first.putArray("tool_calls");
@@ -165,7 +166,7 @@ final class FakeChatServer implements AutoCloseable {
             return this;
         }
 
-        Reply finish() {
+        public Reply finish() {
             frames.add(chunk(JSON.createObjectNode(), toolCalls > 0 ? "tool_calls" : "stop"));
             ObjectNode usage = base();
             usage.putArray("choices");

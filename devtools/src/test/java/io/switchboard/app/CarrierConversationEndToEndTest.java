@@ -1,0 +1,141 @@
+package io.switchboard.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.switchboard.devtools.DevStack;
+import io.switchboard.devtools.Persona;
+import io.switchboard.devtools.Softphone;
+import io.switchboard.v1.Agent;
+import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.AskNode;
+import io.switchboard.v1.Call;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.CaptureVariable;
+import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.DialAttempt;
+import io.switchboard.v1.EndNode;
+import io.switchboard.v1.Flow;
+import io.switchboard.v1.FlowNode;
+import io.switchboard.v1.TransferNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Agents that talk on the calls the dialer places through the carrier: the worker's dialer asks the softphone (over
+ * Twilio's REST API) to call a scripted persona, whose answered call streams over Media Streams into the server,
+ * where the conversation engine holds it. The carrier's own controls are exercised for real: the persona's keys
+ * ({@code dtmf} messages) answer the flow, the agent's goodbye is followed by a hang-up through the REST API, and a
+ * transfer redirects the live call to TwiML that dials the number.
+ */
+class CarrierConversationEndToEndTest {
+
+    @TempDir
+    static Path home;
+    private static DevStack stack;
+    private static Softphone phone;
+    private static ManagedChannel channel;
+    private static AgentServiceGrpc.AgentServiceBlockingStub agents;
+    private static CallServiceGrpc.CallServiceBlockingStub calls;
+    private static TestCampaigns campaigns;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = TestStacks.start(home, Map.of("dialer.tick-interval", "PT0.2S", "dialer.sync-interval", "PT0.5S",
+                "transcription.pool-size", "2"));
+        phone = stack.softphone().orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
+        String key = TestStacks.organization(channel, stack.operatorKey(), "Carrierco", "growth");
+        agents = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
+        calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
+        campaigns = new TestCampaigns(channel, key);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        TestStacks.stop(channel, stack);
+    }
+
+    private static String create(Agent.Builder agent) {
+        return agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent.setLanguage("en-US")
+                .setVoice("flite:slt")).build()).getId();
+    }
+
+    /** The call the one attempt to {@code number} became, once its pipeline is done. */
+    private static Call reached(List<DialAttempt> attempts, String number) throws InterruptedException {
+        DialAttempt a = attempts.stream().filter(x -> x.getToNumber().equals(number)).findFirst().orElseThrow();
+        assertEquals("completed", a.getOutcome(), a.toString());
+        assertFalse(a.getCallId().isEmpty(), "the attempt names its call");
+        return TestCalls.awaitPipeline(calls, a.getCallId(), Duration.ofSeconds(120));
+    }
+
+    private static String sid(String number) {
+        return phone.history().stream().filter(p -> p.to().equals(number)).findFirst().orElseThrow().sid();
+    }
+
+    private static String turns(Call c) {
+        return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
+    }
+
+    @Test
+    void theCalleesKeysAnswerTheFlowAndTheAgentHangsUpThroughTheCarrierAfterItsGoodbye() throws Exception {
+        String number = "+12125550401";
+        phone.persona(number, Persona.talking("dtmf:1", "dtmf:3#"));
+        String agentId = create(Agent.newBuilder().setName("Keypad")
+                .setFirstMessage("Hello {{first_name}}, this is the clinic.")
+                .addVariables(CaptureVariable.newBuilder().setName("coming").setType(CaptureVariable.Type.TYPE_BOOLEAN))
+                .addVariables(CaptureVariable.newBuilder().setName("people").setType(CaptureVariable.Type.TYPE_NUMBER))
+                .setFlow(Flow.newBuilder().setStartNode("coming")
+                        .addNodes(FlowNode.newBuilder().setId("coming").setAsk(AskNode.newBuilder()
+                                .setVariable("coming").setPrompt("Press one if you can come, two if not.")
+                                .setNext("people")))
+                        .addNodes(FlowNode.newBuilder().setId("people").setAsk(AskNode.newBuilder()
+                                .setVariable("people").setPrompt("Key in how many people will come, then hash.")
+                                .setNext("bye")))
+                        .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
+                                .setText("Thank you, see you soon. Goodbye.").setDisposition("confirmed")))));
+
+        Call done = reached(campaigns.dialOnce(agentId, Duration.ofSeconds(120), number), number);
+
+        assertEquals("agent hung up: confirmed", done.getEndReason(), turns(done));
+        assertEquals(Map.of("coming", "true", "people", "3"), done.getSummary().getVariablesMap(), turns(done));
+        assertEquals("confirmed", done.getSummary().getDisposition());
+        assertEquals("Hello Sam, this is the clinic.", done.getTranscriptList().stream()
+                .filter(t -> t.getSpeaker().equals("agent")).findFirst().orElseThrow().getText());
+        assertTrue(turns(done).contains("agent: Goodbye."), "the goodbye is kept: " + turns(done));
+        assertTrue(phone.hangUpRequests().contains(sid(number)), "the call was hung up through the carrier's API");
+        List<String> events = phone.conversation(sid(number)).orElseThrow().events();
+        assertTrue(events.indexOf("callee presses 1") < events.indexOf("callee presses 3#"), events.toString());
+        assertTrue(events.indexOf("callee presses 1") > events.indexOf("agent speaks"), "keys once asked: " + events);
+    }
+
+    @Test
+    void aTransferRedirectsTheLiveCallThroughTheCarrierToTheNumber() throws Exception {
+        String number = "+12125550402";
+        phone.persona(number, Persona.silent());
+        String agentId = create(Agent.newBuilder().setName("Front desk")
+                .setFirstMessage("Hello, this is the clinic.")
+                .setFlow(Flow.newBuilder().setStartNode("desk").addNodes(FlowNode.newBuilder().setId("desk")
+                        .setTransfer(TransferNode.newBuilder().setText("Let me put you through to the front desk.")
+                                .setPhoneNumber("+14155550199")))));
+
+        Call done = reached(campaigns.dialOnce(agentId, Duration.ofSeconds(120), number), number);
+
+        assertEquals("transferred to +14155550199", done.getEndReason(), turns(done));
+        assertEquals("transferred", done.getSummary().getDisposition());
+        assertEquals("+14155550199", phone.transfers().get(sid(number)), "the carrier was asked to dial the number");
+        assertFalse(phone.hangUpRequests().contains(sid(number)), "a transferred call is not hung up");
+        assertTrue(turns(done).contains("agent: Let me put you through to the front desk."),
+                "the announcement was heard in full before the transfer: " + turns(done));
+    }
+}
