@@ -25,6 +25,7 @@ import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.calls.CallHangUps;
+import io.switchboard.server.messaging.MessagingWebhooks;
 import io.switchboard.server.observe.ConversationMetrics;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
@@ -90,6 +91,11 @@ public final class CallsWiring {
     public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
                 plane.agents()::organizationOf);
+    }
+
+    /** The carrier's messaging webhooks, on the same account (and public URL) as its voice side. */
+    public static MessagingWebhooks messagingWebhooks(TwilioTelephony.Settings s, ControlPlane plane) {
+        return new MessagingWebhooks(s.authToken(), s.publicUrl(), plane.messaging());
     }
 
     /**

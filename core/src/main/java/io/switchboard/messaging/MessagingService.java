@@ -807,17 +807,18 @@ public final class MessagingService {
     }
 
     /**
-     * Reserves the sender's next slot (per-sender pacing): returns when this message may go to the carrier.
-     * Slots are handed out in one UPDATE, so workers on any machine share the pace.
+     * Reserves the sender's next slot (per-sender pacing): when this message may go to the carrier, or empty when
+     * the sender's next free slot is more than {@code maxWait} away (try again later). Slots are handed out by one
+     * UPDATE, so workers on any machine share the pace.
      */
-    public Instant reserveSlot(String fromAddress, Duration interval) {
+    public Optional<Instant> reserveSlot(String fromAddress, Duration interval, Duration maxWait) {
         Instant now = now();
-        Instant next = dsl.update(MESSAGING_SENDERS)
+        return dsl.update(MESSAGING_SENDERS)
                 .set(MESSAGING_SENDERS.NEXT_SEND_AT, DSL.greatest(MESSAGING_SENDERS.NEXT_SEND_AT, DSL.val(now))
                         .plus(DSL.field("{0}::interval", Object.class, DSL.inline(interval.toMillis() + " milliseconds"))))
-                .where(MESSAGING_SENDERS.ADDRESS.eq(fromAddress)).returning(MESSAGING_SENDERS.NEXT_SEND_AT)
-                .fetchOptional().map(MessagingSendersRecord::getNextSendAt).orElse(now.plus(interval));
-        return next.minus(interval);
+                .where(MESSAGING_SENDERS.ADDRESS.eq(fromAddress)).and(MESSAGING_SENDERS.NEXT_SEND_AT.le(now.plus(maxWait)))
+                .returning(MESSAGING_SENDERS.NEXT_SEND_AT)
+                .fetchOptional().map(r -> r.getNextSendAt().minus(interval));
     }
 
     /** Marks a message as being handed to the carrier, before the request goes out (a retry then looks it up). */
