@@ -63,7 +63,7 @@ public final class MessagingGrpcService extends MessagingServiceGrpc.MessagingSe
         Page<MessagingService.Thread> page = messaging.threads(Principals.current(), req.getPageSize(), req.getPageToken());
         ListThreadsResponse.Builder b = ListThreadsResponse.newBuilder().setNextPageToken(page.nextPageToken().orElse(""));
         for (MessagingService.Thread t : page.items()) {
-            b.addThreads(io.switchboard.v1.Thread.newBuilder().setContactPhone(t.contactPhone())
+            b.addThreads(io.switchboard.v1.MessageThread.newBuilder().setContactPhone(t.contactPhone())
                     .setContactId(t.contactId().map(Object::toString).orElse("")).setLastChannel(channel(t.lastChannel()))
                     .setLastDirection(direction(t.lastDirection())).setLastMessageTime(Protos.timestamp(t.lastMessageAt()))
                     .setMessages(t.messages()).setOptedOut(t.optedOut()));
