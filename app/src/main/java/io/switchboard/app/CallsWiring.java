@@ -61,7 +61,7 @@ public final class CallsWiring {
         CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams.sessions(),
                 plane.database().dsl());
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), plane.clock(), calls,
-                plane.recordings(), consents, plane.audit(), hangUps)));
+                plane.recordings(), consents, plane.audit(), hangUps, plane.messaging())));
     }
 
     /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */

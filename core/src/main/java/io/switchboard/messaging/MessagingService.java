@@ -877,6 +877,44 @@ public final class MessagingService {
         }
     }
 
+    // ------------------------------------------------------------------ privacy
+
+    /**
+     * A person's texts for an export: every message of the organisation with the contact or to or from its
+     * number, oldest first, bodies opened; and the number's consent events.
+     */
+    public record PersonTexts(List<Message> messages, List<ConsentEvent> consentEvents) {
+    }
+
+    public PersonTexts personTexts(UUID org, UUID contactId, String phone) {
+        List<Message> messages = dsl.selectFrom(MESSAGES).where(MESSAGES.ORGANIZATION_ID.eq(org))
+                .and(MESSAGES.CONTACT_ID.eq(contactId).or(MESSAGES.CONTACT_PHONE.eq(phone)))
+                .orderBy(MESSAGES.CREATED_AT, MESSAGES.ID).fetch(this::toDomain);
+        List<ConsentEvent> events = dsl.selectFrom(MESSAGING_CONSENT_EVENTS)
+                .where(MESSAGING_CONSENT_EVENTS.ORGANIZATION_ID.eq(org)).and(MESSAGING_CONSENT_EVENTS.PHONE_E164.eq(phone))
+                .orderBy(MESSAGING_CONSENT_EVENTS.SEQ).fetch(MessagingService::consent);
+        return new PersonTexts(messages, events);
+    }
+
+    /**
+     * Erases a person's texts in {@code tx}: bodies (and template variables) are deleted, the person's number
+     * and contact are removed; the structure stays (direction, channel, status, segments, times: billing and
+     * statistics). Texts still waiting to be sent fail and never go out. Opt-out events are kept: they are what
+     * stops the organisation texting the number again. Returns how many texts were anonymised.
+     */
+    public static int erase(DSLContext tx, UUID org, UUID contactId, String phone, Instant now) {
+        Condition theirs = MESSAGES.ORGANIZATION_ID.eq(org).and(MESSAGES.CONTACT_ID.eq(contactId)
+                .or(MESSAGES.CONTACT_PHONE.eq(phone)));
+        tx.update(MESSAGES).set(MESSAGES.STATUS, "failed").set(MESSAGES.ERROR_MESSAGE, "not sent: the recipient's data was erased")
+                .where(theirs).and(MESSAGES.STATUS.in("scheduled", "queued")).execute();
+        return tx.update(MESSAGES).set(MESSAGES.SEALED, (byte[]) null).set(MESSAGES.CONTACT_ID, (UUID) null)
+                .set(MESSAGES.CONTACT_PHONE, "anonymised")
+                .set(MESSAGES.TO_ADDRESS, DSL.when(MESSAGES.DIRECTION.eq("outbound"), "anonymised").otherwise(MESSAGES.TO_ADDRESS))
+                .set(MESSAGES.FROM_ADDRESS, DSL.when(MESSAGES.DIRECTION.eq("inbound"), "anonymised").otherwise(MESSAGES.FROM_ADDRESS))
+                .set(MESSAGES.ANONYMIZED_AT, now).set(MESSAGES.UPDATED_AT, now)
+                .where(theirs).execute();
+    }
+
     // ------------------------------------------------------------------ storage
 
     /** Where a message's body is sealed: it opens only on its own row of its own organisation. */
