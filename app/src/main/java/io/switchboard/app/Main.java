@@ -28,6 +28,7 @@ import io.switchboard.common.Database;
 import io.switchboard.common.JsonLogFormatter;
 import io.switchboard.common.Notifications;
 import io.switchboard.encryption.MasterKeys;
+import io.switchboard.messaging.MessagingService;
 import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
@@ -332,7 +333,8 @@ public final class Main {
         return ControlPlane.builder(db, PlanCatalog.fromConfig(config), store).auditSigner(AuditSigner.fromFile(keyFile))
                 .alsoAuditTo(AuditSink.logging()).downgradeGrace(config.get("retention.downgrade-grace").as(Duration.class)
                         .orElse(PolicyChanges.DEFAULT_GRACE)).masterKeys(MasterKeys.fromFiles(masterKeyFile, previous))
-                .voices(Voices.fromConfig(config)).build();
+                .voices(Voices.fromConfig(config)).messaging(new MessagingService.Settings(config.get("messaging.help-text")
+                        .asString().orElse(MessagingService.Settings.DEFAULT.helpText()))).build();
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {
