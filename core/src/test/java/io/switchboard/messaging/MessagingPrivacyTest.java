@@ -120,4 +120,22 @@ class MessagingPrivacyTest {
         assertTrue(messaging.find(acme.owner().organizationId(), kept.id()).isPresent(), "a hold on the contact keeps it");
         assertTrue(messaging.find(globex.owner().organizationId(), gone.id()).isEmpty());
     }
+
+    @Test
+    void inHipaaModeEveryReadOfABodyIsAudited() {
+        Fixtures.Tenant clinic = f.tenant("Clinic", "enterprise");
+        f.plane.organizations().update(clinic.owner(), Optional.empty(), Optional.of(true));
+        messaging.addSender(clinic.owner(), "+14155550300");
+        Message m = messaging.send(clinic.owner(), new MessagingService.SendRequest("", PHONE, "+14155550300",
+                "your results are ready", "", "", "", Map.of()));
+        f.audited.clear();
+        messaging.get(clinic.owner(), m.id().toString());
+        messaging.messages(clinic.owner(), PHONE, "", 0, "");
+        assertEquals(2, f.audited.stream().filter(e -> e.action().equals("message.content.read")).count());
+        f.audited.clear();
+        text("not PHI");
+        messaging.messages(acme.owner(), PHONE, "", 0, "");
+        assertEquals(0, f.audited.stream().filter(e -> e.action().equals("message.content.read")).count(),
+                "outside HIPAA mode reads are not audited one by one");
+    }
 }
