@@ -19,20 +19,13 @@ import io.switchboard.queue.JobHandler;
  * was never recorded ({@code sending} with a start time: the worker died, or the answer was lost) is first
  * looked up at the carrier, and only sent if the carrier has no record of it. Opt-outs are checked again at
  * send time (a STOP may arrive while a text waits for its calling window). Sends from one sender are paced;
- * a sender whose next slot is far off hands the job back to be retried later.
+ * a job whose sender's next slot is far off is handed back for later without spending an attempt.
  */
 public final class SendMessageJob implements JobHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a job waits for its sender's slot before handing the job back. */
     static final Duration MAX_PACING_WAIT = Duration.ofSeconds(2);
-
-    /** A sender's next slot is further off than {@link #MAX_PACING_WAIT}: retried with the queue's backoff. */
-    static final class Paced extends RuntimeException {
-        Paced(String from) {
-            super("sender " + from + " is sending at its pace limit; the message is retried shortly", null, false, false);
-        }
-    }
 
     private final MessagingService messaging;
     private final MessageCarrier carrier;
@@ -78,7 +71,8 @@ public final class SendMessageJob implements JobHandler {
         }
         if (!perSenderInterval.isZero()) {
             Instant slot = messaging.reserveSlot(d.from(), perSenderInterval, MAX_PACING_WAIT)
-                    .orElseThrow(() -> new Paced(d.from()));
+                    .orElseThrow(() -> new JobContext.Deferred("sender " + d.from() + " is at its pace limit",
+                            clock.instant().plus(MAX_PACING_WAIT)));
             for (Instant now = clock.instant(); now.isBefore(slot); now = clock.instant()) {
                 ctx.checkpoint();
                 Thread.sleep(Math.max(1, Math.min(200, Duration.between(now, slot).toMillis())));

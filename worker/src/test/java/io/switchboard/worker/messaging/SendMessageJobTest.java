@@ -292,6 +292,19 @@ class SendMessageJobTest {
     }
 
     @Test
+    void aTextWhoseSenderIsAtItsPaceIsHandedBackWithoutSpendingAnAttempt() throws Exception {
+        SendMessageJob paced = new SendMessageJob(messaging, new TwilioMessaging(settings(carrier.url())), clock,
+                Duration.ofMinutes(1));
+        Message first = send("+12125550123", "one");
+        Message second = send("+12125550124", "two");
+        run(first, paced);
+        var deferred = assertThrows(JobContext.Deferred.class, () -> run(second, paced));
+        assertEquals(clock.instant().plus(SendMessageJob.MAX_PACING_WAIT), deferred.runAt());
+        assertEquals(1, carrier.created.size());
+        assertEquals(Message.Status.QUEUED, reload(second).status(), "nothing was handed over");
+    }
+
+    @Test
     void aMessageErasedBeforeItWentOutIsNotSent() throws Exception {
         Message m = send("+12125550123", "gone");
         f.plane.database().dsl().deleteFrom(MESSAGES).where(MESSAGES.ID.eq(m.id())).execute();
