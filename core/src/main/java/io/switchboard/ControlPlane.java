@@ -22,6 +22,7 @@ import io.switchboard.encryption.MasterKeys;
 import io.switchboard.common.Database;
 import io.switchboard.dialer.CampaignProgress;
 import io.switchboard.dialer.DialAttempts;
+import io.switchboard.messaging.MessagingService;
 import io.switchboard.plans.DataClass;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.plans.PlanService;
@@ -52,7 +53,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            Webhooks webhooks, DoNotCall doNotCall, DialAttempts dialAttempts,
                            CampaignProgress campaignProgress, RequestIds requestIds,
                            JobQueue jobs, RecordingStore recordings, TranscriptStore transcripts,
-                           CallRepository callRepository, CallService calls) {
+                           CallRepository callRepository, CallService calls, MessagingService messaging) {
 
     /**
      * @param database where everything is stored
@@ -76,6 +77,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
         private MasterKeys masterKeys;
         private JobQueue.Backoff backoff = JobQueue.Backoff.DEFAULT;
         private Voices voices;
+        private MessagingService.Settings messaging = MessagingService.Settings.DEFAULT;
 
         private Builder(Database database, PlanCatalog catalog, ObjectStore storage) {
             this.database = database;
@@ -125,6 +127,12 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
             return this;
         }
 
+        /** The answers to texted keywords (default: {@link MessagingService.Settings#DEFAULT}). */
+        public Builder messaging(MessagingService.Settings messaging) {
+            this.messaging = messaging;
+            return this;
+        }
+
         public ControlPlane build() {
             DSLContext dsl = database.dsl();
             AuditLog auditLog = new AuditLog(dsl, clock, signer != null ? signer : AuditSigner.generate());
@@ -153,6 +161,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
             JobQueue jobs = new JobQueue(dsl, clock, backoff);
             RecordingStore recordings = new RecordingStore(storage);
             TranscriptStore transcripts = new TranscriptStore(dsl, clock, plans, seal);
+            UsageService usage = new UsageService(dsl, clock, plans);
             return new ControlPlane(database, clock, catalog, audit, auditLog,
                     new OrganizationService(dsl, clock, catalog, audit, plans, changes, requestIds, keyChanges),
                     new ApiKeyService(dsl, clock, audit, requestIds, keyChanges),
@@ -160,7 +169,7 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                     plans,
                     new AgentService(dsl, clock, plans, audit, requestIds, voices != null ? voices : Voices.installed()),
                     new CampaignService(dsl, clock, plans, audit, webhooks, requestIds),
-                    new UsageService(dsl, clock, plans),
+                    usage,
                     contacts,
                     new ContactTransfer(contacts),
                     new RetentionService(dsl, clock, plans, changes),
@@ -172,7 +181,8 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                     new CampaignProgress(dsl),
                     requestIds,
                     jobs, recordings, transcripts, new CallRepository(dsl),
-                    new CallService(dsl, clock, plans, jobs, recordings, audit, transcripts, webhooks));
+                    new CallService(dsl, clock, plans, jobs, recordings, audit, transcripts, webhooks),
+                    new MessagingService(dsl, clock, plans, jobs, seal, audit, webhooks, transcripts, usage, messaging));
         }
     }
 }

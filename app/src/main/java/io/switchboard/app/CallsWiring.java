@@ -26,6 +26,7 @@ import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.calls.CallHangUps;
+import io.switchboard.server.messaging.MessagingWebhooks;
 import io.switchboard.server.observe.ConversationMetrics;
 import io.switchboard.server.privacy.PrivacyGrpcService;
 import io.switchboard.server.telephony.TwilioBridge;
@@ -62,7 +63,7 @@ public final class CallsWiring {
         CallHangUps hangUps = new CallHangUps(plane.dialAttempts(), carrier.map(TwilioTelephony::new), streams.sessions(),
                 plane.database().dsl());
         return List.of(new PrivacyGrpcService(consents, new SubjectRights(plane.database().dsl(), plane.clock(), calls,
-                plane.recordings(), consents, plane.audit(), hangUps)));
+                plane.recordings(), consents, plane.audit(), hangUps, plane.messaging())));
     }
 
     /** The carrier account, when {@code telephony.twilio.*} and {@code telephony.public-url} are configured. */
@@ -92,6 +93,11 @@ public final class CallsWiring {
     public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
                 plane.agents()::organizationOf, new TwilioTelephony(s));
+    }
+
+    /** The carrier's messaging webhooks, on the same account (and public URL) as its voice side. */
+    public static MessagingWebhooks messagingWebhooks(TwilioTelephony.Settings s, ControlPlane plane) {
+        return new MessagingWebhooks(s.authToken(), s.publicUrl(), plane.messaging());
     }
 
     /**

@@ -28,6 +28,8 @@ import io.switchboard.common.Database;
 import io.switchboard.common.JsonLogFormatter;
 import io.switchboard.common.Notifications;
 import io.switchboard.encryption.MasterKeys;
+import io.switchboard.messaging.MessagingService;
+import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.migrations.Migrations;
 import io.switchboard.plans.PlanCatalog;
 import io.switchboard.retention.PolicyChanges;
@@ -215,7 +217,8 @@ public final class Main {
                     .addServices(CallsWiring.contentServices(plane, calls, grpc, CallsWiring.twilio(config)))
                     .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
                     .cors(grpcWebCors(config, List.of())).listener(new Listener(host, port, serverTls(config)));
-            CallsWiring.twilio(config).ifPresent(t -> builder.carrier(CallsWiring.bridge(t, plane, grpc)));
+            CallsWiring.twilio(config).ifPresent(t -> builder.carrier(CallsWiring.bridge(t, plane, grpc))
+                    .messagingCarrier(CallsWiring.messagingWebhooks(t, plane)));
             return builder.start();
         }, SwitchboardServer::port);
         awaitShutdown(() -> {
@@ -245,7 +248,7 @@ public final class Main {
                 WebServer::port);
         var worker = io.switchboard.worker.WorkerRuntime.start(config, plane, recognizer,
                 CallsWiring.twilio(config).map(TwilioTelephony::new),
-                CallsWiring.nationalDoNotCall(config));
+                CallsWiring.nationalDoNotCall(config), CallsWiring.twilio(config).map(TwilioMessaging::new));
         LOG.info(() -> "worker started; waiting for jobs; health and metrics on port " + observe.port() + " (/observe)");
         awaitShutdown(() -> {
             observe.stop();
@@ -330,7 +333,8 @@ public final class Main {
         return ControlPlane.builder(db, PlanCatalog.fromConfig(config), store).auditSigner(AuditSigner.fromFile(keyFile))
                 .alsoAuditTo(AuditSink.logging()).downgradeGrace(config.get("retention.downgrade-grace").as(Duration.class)
                         .orElse(PolicyChanges.DEFAULT_GRACE)).masterKeys(MasterKeys.fromFiles(masterKeyFile, previous))
-                .voices(Voices.fromConfig(config)).build();
+                .voices(Voices.fromConfig(config)).messaging(new MessagingService.Settings(config.get("messaging.help-text")
+                        .asString().orElse(MessagingService.Settings.DEFAULT.helpText()))).build();
     }
 
     private static void awaitShutdown(Runnable stop) throws InterruptedException {

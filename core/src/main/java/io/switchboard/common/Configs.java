@@ -31,7 +31,7 @@ public final class Configs {
     /** The top-level keys of Switchboard's configuration: only variables starting with one of these are mapped. */
     static final Set<String> SECTIONS = Set.of("server", "db", "s3", "plans", "calls", "transcription", "summaries",
             "worker", "retention", "encryption", "webhooks", "audit", "telephony", "dialer", "compliance", "tracing",
-            "dev", "tts", "conversation");
+            "dev", "tts", "conversation", "messaging");
 
     private static final Pattern DOCUMENTED_NAME = Pattern.compile("[A-Z0-9]+(__?[A-Z0-9]+)+");
 

@@ -67,6 +67,9 @@ public final class PlanCatalog {
         Map<DataClass, RetentionPeriod> retention = new EnumMap<>(DataClass.class);
         for (DataClass c : DataClass.values()) {
             Config r = p.get("retention").get(c.configKey());
+            if (c == DataClass.MESSAGES && !r.exists()) {
+                r = p.get("retention").get(DataClass.CALL_LOGS.configKey());
+            }
             String text = r.asString().orElseThrow(() -> new IllegalStateException(
                     "plan '" + id + "' has no retention." + c.configKey()));
             try {

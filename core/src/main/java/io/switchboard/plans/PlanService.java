@@ -214,6 +214,10 @@ public final class PlanService {
             for (Map.Entry<String, JsonNode> e : json.properties()) {
                 m.put(DataClass.fromConfigKey(e.getKey()), RetentionPeriod.parse(e.getValue().asText()));
             }
+            // applied before messages had a class of their own: they were kept as call logs
+            if (!m.containsKey(DataClass.MESSAGES) && m.containsKey(DataClass.CALL_LOGS)) {
+                m.put(DataClass.MESSAGES, m.get(DataClass.CALL_LOGS));
+            }
             return m;
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new IllegalStateException("plan_retention_applied holds unreadable periods: " + stored.data(), e);

@@ -41,6 +41,9 @@ import io.switchboard.db.enums.CallDirection;
 import io.switchboard.db.enums.JobState;
 import io.switchboard.db.tables.records.CallsRecord;
 import io.switchboard.db.tables.records.ContactsRecord;
+import io.switchboard.messaging.ConsentEvent;
+import io.switchboard.messaging.Message;
+import io.switchboard.messaging.MessagingService;
 import io.switchboard.recordings.RecordingStore;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
@@ -64,7 +67,7 @@ public final class SubjectRights {
      * the person's number and without their content.
      */
     public record Erasure(UUID contactId, int callsAnonymised, int recordingObjectsDeleted, int transcriptSegmentsDeleted,
-                          int summariesDeleted, long consentsAnonymised) {
+                          int summariesDeleted, long consentsAnonymised, int messagesAnonymised) {
     }
 
     private final DSLContext dsl;
@@ -75,18 +78,20 @@ public final class SubjectRights {
     private final AuditSink audit;
 
     private final LiveCallHangUp hangUps;
+    private final MessagingService messaging;
 
     public SubjectRights(DSLContext dsl, Clock clock, CallService calls, RecordingStore recordings, Consents consents,
-                         AuditSink audit) {
-        this(dsl, clock, calls, recordings, consents, audit, LiveCallHangUp.NONE);
+                         AuditSink audit, MessagingService messaging) {
+        this(dsl, clock, calls, recordings, consents, audit, LiveCallHangUp.NONE, messaging);
     }
 
     /**
      * @param recordings where the contact's recordings and audio segments are deleted from
      * @param hangUps    how the contact's live calls are hung up before an erasure
+     * @param messaging  the contact's texts, exported (bodies opened) and erased with the rest
      */
     public SubjectRights(DSLContext dsl, Clock clock, CallService calls, RecordingStore recordings, Consents consents,
-                         AuditSink audit, LiveCallHangUp hangUps) {
+                         AuditSink audit, LiveCallHangUp hangUps, MessagingService messaging) {
         this.dsl = dsl;
         this.clock = clock;
         this.calls = calls;
@@ -94,6 +99,7 @@ public final class SubjectRights {
         this.consents = consents;
         this.audit = audit;
         this.hangUps = hangUps;
+        this.messaging = messaging;
     }
 
     // ------------------------------------------------------------------ export
@@ -162,6 +168,19 @@ public final class SubjectRights {
         for (CallsRecord call : dsl.selectFrom(CALLS).where(CALLS.ORGANIZATION_ID.eq(org))
                 .and(CALLS.CONTACT_ID.eq(c.getId())).orderBy(CALLS.CREATED_AT, CALLS.ID).fetch()) {
             callsNode.add(callNode(org, call));
+        }
+        MessagingService.PersonTexts texts = messaging.personTexts(org, c.getId(), c.getPhoneE164());
+        ArrayNode ms = n.putArray("messages");
+        for (Message m : texts.messages()) {
+            ms.addObject().put("id", m.id().toString()).put("channel", m.channel().key())
+                    .put("direction", m.direction().name().toLowerCase(java.util.Locale.ROOT)).put("from", m.from())
+                    .put("to", m.to()).put("body", m.body()).put("status", m.status().name().toLowerCase(java.util.Locale.ROOT))
+                    .put("segments", m.segments().count()).put("created_at", m.createdAt().toString());
+        }
+        ArrayNode events = n.putArray("text_consent_events");
+        for (ConsentEvent e : texts.consentEvents()) {
+            events.addObject().put("kind", e.kind().name().toLowerCase(java.util.Locale.ROOT)).put("words", e.words())
+                    .put("source", e.source()).put("channel", e.channel().key()).put("occurred_at", e.occurredAt().toString());
         }
         return n;
     }
@@ -330,16 +349,19 @@ public final class SubjectRights {
             }
             long anonymised = tx.select(DSL.field("consent_anonymise({0}, {1}, {2})", Long.class, DSL.val(org),
                     DSL.val(contactId), DSL.val(phone))).fetchSingle().value1();
+            int texts = MessagingService.erase(tx, org, contactId, phone, now);
+            evidence(tx, org, "messages", contactId, texts, now, plan);
             tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.CONTACT_ID.eq(contactId)).execute();
             tx.deleteFrom(CONTACTS).where(CONTACTS.ID.eq(contactId)).execute();
             evidence(tx, org, "contacts", contactId, 1, now, plan);
-            Erasure done = new Erasure(contactId, theirs.size(), objects.size(), segments, summaries, anonymised);
+            Erasure done = new Erasure(contactId, theirs.size(), objects.size(), segments, summaries, anonymised, texts);
             audit.record(tx, AuditEvent.of(actor, "privacy.erase", "contact", contactId, Map.of(
                     "calls", Integer.toString(done.callsAnonymised()),
                     "recording_objects", Integer.toString(done.recordingObjectsDeleted()),
                     "transcript_segments", Integer.toString(done.transcriptSegmentsDeleted()),
                     "summaries", Integer.toString(done.summariesDeleted()),
-                    "consents", Long.toString(done.consentsAnonymised())), now));
+                    "consents", Long.toString(done.consentsAnonymised()),
+                    "messages", Integer.toString(done.messagesAnonymised())), now));
             // objects last but inside the transaction: if storage fails, nothing above is committed and the
             // erasure can simply be repeated; if the commit fails after, the objects are gone and a repeat
             // finishes the rows
@@ -356,7 +378,8 @@ public final class SubjectRights {
         }
         tx.insertInto(RETENTION_DELETIONS).set(RETENTION_DELETIONS.ORGANIZATION_ID, org)
                 .set(RETENTION_DELETIONS.DATA_CLASS, dataClass)
-                .set(RETENTION_DELETIONS.RESOURCE_TYPE, dataClass.equals("contacts") ? "contact" : "call")
+                .set(RETENTION_DELETIONS.RESOURCE_TYPE, dataClass.equals("contacts") || dataClass.equals("messages")
+                        ? "contact" : "call")
                 .set(RETENTION_DELETIONS.RESOURCE_ID, resource.toString()).set(RETENTION_DELETIONS.ITEMS, items)
                 .set(RETENTION_DELETIONS.EXPIRED_AT, now).set(RETENTION_DELETIONS.DELETED_AT, now)
                 .set(RETENTION_DELETIONS.REASON, "erased").set(RETENTION_DELETIONS.PLAN_ID, plan).execute();

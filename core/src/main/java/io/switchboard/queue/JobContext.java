@@ -37,4 +37,21 @@ public final class JobContext {
             super("lease on job " + job.id() + " (" + job.kind() + ") was lost; another worker may run it", null, false, false);
         }
     }
+
+    /**
+     * Thrown by a handler whose job cannot run yet (a rate limit): the worker hands it back to run at
+     * {@link #runAt()} without counting the attempt ({@link JobQueue#defer}).
+     */
+    public static final class Deferred extends RuntimeException {
+        private final java.time.Instant runAt;
+
+        public Deferred(String why, java.time.Instant runAt) {
+            super(why, null, false, false);
+            this.runAt = runAt;
+        }
+
+        public java.time.Instant runAt() {
+            return runAt;
+        }
+    }
 }

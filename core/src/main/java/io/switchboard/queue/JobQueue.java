@@ -190,6 +190,19 @@ public final class JobQueue {
                 .execute() == 1;
     }
 
+    /**
+     * Hands a job back to run again at {@code runAt} without counting the attempt: the handler found it cannot
+     * run yet (a rate limit), which is no failure and must not use up its attempts.
+     */
+    public boolean defer(UUID jobId, String worker, Instant runAt) {
+        Instant now = now();
+        return dsl.update(JOBS).set(JOBS.STATE, JobState.queued).set(JOBS.ATTEMPTS, JOBS.ATTEMPTS.minus(1))
+                .set(JOBS.RUN_AT, runAt.truncatedTo(ChronoUnit.MICROS)).set(JOBS.UPDATED_AT, now)
+                .set(JOBS.LEASE_OWNER, (String) null).set(JOBS.LEASE_EXPIRES_AT, (Instant) null)
+                .where(JOBS.ID.eq(jobId)).and(JOBS.STATE.eq(JobState.running)).and(JOBS.LEASE_OWNER.eq(worker))
+                .execute() == 1;
+    }
+
     /** Operations: gives a dead job a fresh set of attempts. */
     public boolean retryDead(UUID jobId) {
         Instant now = now();

@@ -15,6 +15,9 @@ import static io.switchboard.db.Tables.CONTACT_LIST_MEMBERS;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 import static io.switchboard.db.Tables.DIAL_REFUSALS;
 import static io.switchboard.db.Tables.JOBS;
+import static io.switchboard.db.Tables.MESSAGES;
+import static io.switchboard.db.Tables.MESSAGE_TEMPLATES;
+import static io.switchboard.db.Tables.MESSAGING_SENDERS;
 import static io.switchboard.db.Tables.ORGANIZATIONS;
 import static io.switchboard.db.Tables.RETENTION_DELETIONS;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
@@ -75,18 +78,25 @@ public final class RetentionSweeper {
 
     /** What one pass deleted. */
     public record Result(int recordings, int transcriptSegments, int summaries, int callLogs, int usageRecords,
-                         long auditEntries, int deletedCalls, int deletedContacts, int closedOrganizations) {
+                         long auditEntries, int deletedCalls, int deletedContacts, int closedOrganizations,
+                         int messages) {
+
+        public Result(int recordings, int transcriptSegments, int summaries, int callLogs, int usageRecords,
+                      long auditEntries, int deletedCalls, int deletedContacts, int closedOrganizations) {
+            this(recordings, transcriptSegments, summaries, callLogs, usageRecords, auditEntries, deletedCalls,
+                    deletedContacts, closedOrganizations, 0);
+        }
 
         public long total() {
             return recordings + transcriptSegments + summaries + callLogs + usageRecords + auditEntries + deletedCalls
-                    + deletedContacts + closedOrganizations;
+                    + deletedContacts + closedOrganizations + messages;
         }
 
         Result plus(Result o) {
             return new Result(recordings + o.recordings, transcriptSegments + o.transcriptSegments,
                     summaries + o.summaries, callLogs + o.callLogs, usageRecords + o.usageRecords,
                     auditEntries + o.auditEntries, deletedCalls + o.deletedCalls, deletedContacts + o.deletedContacts,
-                    closedOrganizations + o.closedOrganizations);
+                    closedOrganizations + o.closedOrganizations, messages + o.messages);
         }
 
         boolean anyFull(int batch) {
@@ -174,7 +184,8 @@ public final class RetentionSweeper {
                 + expiredRows(StampedClass.DIAL_ATTEMPTS_CLASS, DIAL_ATTEMPTS.ID, now)
                 + expiredRows(StampedClass.DIAL_REFUSALS_CLASS, DIAL_REFUSALS.ID, now),
                 expiredRows(StampedClass.USAGE_RECORDS_CLASS, USAGE_RECORDS.ID, now),
-                whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0);
+                whole ? auditEntries(now) : 0, deletedCalls(now), deletedContacts(now), 0,
+                expiredRows(StampedClass.MESSAGES_CLASS, MESSAGES.ID, now));
         return items.plus(new Result(0, 0, 0, 0, 0, 0, 0, 0, finishClosures(closing, now)));
     }
 
@@ -430,6 +441,9 @@ public final class RetentionSweeper {
                     return 0; // another worker has it, or the next passes purge what is left
                 }
                 tx.deleteFrom(JOBS).where(JOBS.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(MESSAGES).where(MESSAGES.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(MESSAGE_TEMPLATES).where(MESSAGE_TEMPLATES.ORGANIZATION_ID.eq(org)).execute();
+                tx.deleteFrom(MESSAGING_SENDERS).where(MESSAGING_SENDERS.ORGANIZATION_ID.eq(org)).execute();
                 tx.deleteFrom(CAMPAIGN_TRANSITIONS).where(CAMPAIGN_TRANSITIONS.ORGANIZATION_ID.eq(org)).execute();
                 tx.deleteFrom(CAMPAIGNS).where(CAMPAIGNS.ORGANIZATION_ID.eq(org)).execute();
                 tx.deleteFrom(CONTACT_LIST_MEMBERS).where(CONTACT_LIST_MEMBERS.ORGANIZATION_ID.eq(org)).execute();

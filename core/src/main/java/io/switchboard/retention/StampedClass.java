@@ -4,6 +4,7 @@ import static io.switchboard.db.Tables.CALLS;
 import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 import static io.switchboard.db.Tables.DIAL_REFUSALS;
+import static io.switchboard.db.Tables.MESSAGES;
 import static io.switchboard.db.Tables.TRANSCRIPT_SEGMENTS;
 import static io.switchboard.db.Tables.USAGE_RECORDS;
 
@@ -62,8 +63,13 @@ record StampedClass(DataClass dataClass, Table<?> table, Field<UUID> organizatio
             DIAL_REFUSALS.EXPIRES_AT, DSL.noCondition(), RetentionSql.dialHeld(DIAL_REFUSALS.ORGANIZATION_ID,
                     DIAL_REFUSALS.CAMPAIGN_ID, DIAL_REFUSALS.CONTACT_ID, DSL.castNull(SQLDataType.UUID)));
 
+    /** Texts: held by holds on their organisation, campaign, contact or call. */
+    static final StampedClass MESSAGES_CLASS = new StampedClass(DataClass.MESSAGES, MESSAGES, MESSAGES.ORGANIZATION_ID,
+            MESSAGES.CALL_ID, MESSAGES.CREATED_AT, MESSAGES.EXPIRES_AT, DSL.noCondition(),
+            RetentionSql.dialHeld(MESSAGES.ORGANIZATION_ID, MESSAGES.CAMPAIGN_ID, MESSAGES.CONTACT_ID, MESSAGES.CALL_ID));
+
     static final List<StampedClass> ALL = List.of(RECORDINGS, TRANSCRIPTS, SUMMARIES, CALL_LOGS, USAGE_RECORDS_CLASS,
-            DIAL_ATTEMPTS_CLASS, DIAL_REFUSALS_CLASS);
+            DIAL_ATTEMPTS_CLASS, DIAL_REFUSALS_CLASS, MESSAGES_CLASS);
 
     /** Not held: no standing hold covers the item. */
     Condition notHeld() {

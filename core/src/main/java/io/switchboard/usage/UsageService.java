@@ -35,7 +35,8 @@ import org.jooq.impl.SQLDataType;
 public final class UsageService {
 
     public enum Metric {
-        CALL_MS, TRANSCRIBED_MS, LLM_INPUT_TOKENS, LLM_OUTPUT_TOKENS, SYNTHESIZED_CHARACTERS, RECOGNIZED_MS;
+        CALL_MS, TRANSCRIBED_MS, LLM_INPUT_TOKENS, LLM_OUTPUT_TOKENS, SYNTHESIZED_CHARACTERS, RECOGNIZED_MS,
+        SMS_SEGMENTS, WHATSAPP_MESSAGES;
 
         UsageMetric db() {
             return UsageMetric.valueOf(name().toLowerCase(java.util.Locale.ROOT));
@@ -44,14 +45,22 @@ public final class UsageService {
 
     public enum Granularity { DAY, MONTH }
 
+    /** @param smsSegments SMS parts sent and received, as carriers bill them; WhatsApp is billed per message */
     public record Totals(long calls, long callMs, long transcribedMs, long llmInputTokens, long llmOutputTokens,
-                         long billableCallMinutes) {
-        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0);
+                         long billableCallMinutes, long smsSegments, long whatsappMessages) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0);
+
+        /** Call and model usage only. */
+        public Totals(long calls, long callMs, long transcribedMs, long llmInputTokens, long llmOutputTokens,
+                      long billableCallMinutes) {
+            this(calls, callMs, transcribedMs, llmInputTokens, llmOutputTokens, billableCallMinutes, 0, 0);
+        }
 
         Totals plus(Totals o) {
             return new Totals(calls + o.calls, callMs + o.callMs, transcribedMs + o.transcribedMs,
                     llmInputTokens + o.llmInputTokens, llmOutputTokens + o.llmOutputTokens,
-                    billableCallMinutes + o.billableCallMinutes);
+                    billableCallMinutes + o.billableCallMinutes, smsSegments + o.smsSegments,
+                    whatsappMessages + o.whatsappMessages);
         }
     }
 
@@ -149,6 +158,8 @@ public final class UsageService {
                         case llm_output_tokens -> new Totals(0, 0, 0, 0, total, 0);
                         // metered per conversation; the report's totals do not carry them yet
                         case synthesized_characters, recognized_ms -> Totals.ZERO;
+                        case sms_segments -> new Totals(0, 0, 0, 0, 0, 0, total, 0);
+                        case whatsapp_messages -> new Totals(0, 0, 0, 0, 0, 0, 0, total);
                     };
                     byBucket.merge(r.get(bucket), t, Totals::plus);
                 });

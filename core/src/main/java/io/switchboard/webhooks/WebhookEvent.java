@@ -10,7 +10,9 @@ public enum WebhookEvent {
     TRANSCRIPT_READY("transcript.ready"),
     SUMMARY_READY("summary.ready"),
     CAMPAIGN_COMPLETED("campaign.completed"),
-    RETENTION_DELETED("retention.deleted");
+    RETENTION_DELETED("retention.deleted"),
+    MESSAGE_RECEIVED("message.received"),
+    MESSAGE_STATUS("message.status");
 
     private final String type;
 

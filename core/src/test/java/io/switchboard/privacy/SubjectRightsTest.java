@@ -60,7 +60,8 @@ class SubjectRightsTest {
         store = TestObjectStore.freshBucket();
         calls = f.calls(store);
         consents = new Consents(dsl, f.plane.clock(), f.plane.audit());
-        rights = new SubjectRights(dsl, f.plane.clock(), calls, new RecordingStore(store), consents, f.plane.audit());
+        rights = new SubjectRights(dsl, f.plane.clock(), calls, new RecordingStore(store), consents, f.plane.audit(),
+                f.plane.messaging());
     }
 
     private record Person(Fixtures.Tenant t, UUID contact, Call call) {
@@ -179,7 +180,7 @@ class SubjectRightsTest {
         assertEquals("PIPELINE_RUNNING", busy.type(), "the call's pipeline job is still queued");
         dsl.execute("update jobs set state = 'succeeded', finished_at = now()"); // as the worker would
         SubjectRights.Erasure e = rights.erase(ada.t().owner(), ada.contact().toString());
-        assertEquals(new SubjectRights.Erasure(ada.contact(), 1, 2, 1, 1, 1), e, "one recording and its one segment");
+        assertEquals(new SubjectRights.Erasure(ada.contact(), 1, 2, 1, 1, 1, 0), e, "one recording and its one segment");
 
         List<String> needles = List.of("Lovelace", "ada@lovelace", "4155550123", "A-9931", "seven seven four",
                 "crm-ada", "203.0.113.7");

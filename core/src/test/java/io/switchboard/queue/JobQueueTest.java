@@ -152,4 +152,18 @@ class JobQueueTest {
         assertEquals(Job.State.QUEUED, j.state());
         assertEquals(0, j.attempts());
     }
+
+    @Test
+    void deferHandsAJobBackForLaterWithoutSpendingAnAttempt() {
+        UUID id = queue.enqueue(job("paced")).orElseThrow();
+        queue.claim("w1", Set.of("test.work"), 1, lease);
+        assertFalse(queue.defer(id, "w2", clock.instant()), "only the lease owner may defer");
+        assertTrue(queue.defer(id, "w1", clock.instant().plusSeconds(5)));
+        Job j = queue.get(id).orElseThrow();
+        assertEquals(Job.State.QUEUED, j.state());
+        assertEquals(0, j.attempts());
+        assertTrue(queue.claim("w1", Set.of("test.work"), 1, lease).isEmpty(), "not before its time");
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(1, queue.claim("w1", Set.of("test.work"), 1, lease).size());
+    }
 }

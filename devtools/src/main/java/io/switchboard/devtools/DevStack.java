@@ -28,6 +28,7 @@ import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.common.Notifications;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.observe.Observability;
+import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.telephony.TwilioTelephony;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.worker.WorkerRuntime;
@@ -199,7 +200,8 @@ public final class DevStack implements AutoCloseable {
                             .addReadiness(List.of(Observability.objectStore(store), Observability.recognizer(recognizer)))
                             .cors(Main.grpcWebCors(config, DEV_ORIGINS))
                             .listener(new Listener("127.0.0.1", serverPort, Main.serverTls(config)));
-                    bridged.ifPresent(c -> builder.carrier(CallsWiring.bridge(c, plane, grpc)));
+                    bridged.ifPresent(c -> builder.carrier(CallsWiring.bridge(c, plane, grpc))
+                            .messagingCarrier(CallsWiring.messagingWebhooks(c, plane)));
                     return builder.start();
                 }, SwitchboardServer::port);
         started.push(server);
@@ -207,7 +209,8 @@ public final class DevStack implements AutoCloseable {
         // dev.worker: false runs the server side only, for workers in processes of their own (fault tests)
         Optional<WorkerRuntime> worker = config.get("dev.worker").asBoolean().orElse(true)
                 ? Optional.of(WorkerRuntime.start(config, plane, recognizer,
-                        dialing.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config)))
+                        dialing.map(TwilioTelephony::new), CallsWiring.nationalDoNotCall(config),
+                        dialing.map(TwilioMessaging::new)))
                 : Optional.empty();
         return new DevStack(home, embedded, db, store, plane, notifications, server, worker, recognizer, key,
                 Optional.ofNullable(migrated.targetSchemaVersion).orElse(migrated.initialSchemaVersion), softphone,

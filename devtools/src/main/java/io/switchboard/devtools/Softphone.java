@@ -66,6 +66,8 @@ public final class Softphone implements AutoCloseable {
     private static final Pattern CALLS = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls\\.json$");
     private static final Pattern CALL = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\\.json$");
     private static final Pattern DIAL = Pattern.compile("^<Response><Dial>(\\+[1-9][0-9]{6,14})</Dial></Response>$");
+    private static final Pattern MESSAGES = Pattern.compile("^/2010-04-01/Accounts/([^/]+)/Messages\\.json$");
+    private static final Pattern ADDRESS = Pattern.compile("(whatsapp:)?\\+[1-9][0-9]{6,14}");
 
     /** What the callee does when a call reaches them. */
     public sealed interface Behaviour {
@@ -103,6 +105,10 @@ public final class Softphone implements AutoCloseable {
     public record PlacedCall(String sid, String to, String from, Instant placedAt, String outcome) {
     }
 
+    /** A text the carrier carried: sent by the platform ({@code outbound-api}) or by a person ({@code inbound}). */
+    public record Text(String sid, String from, String to, String body, String direction, Instant at) {
+    }
+
     /** A call request the softphone accepted, by sid. */
     private record Live(String sid, String to, String from, String statusCallback, String twiml, int timeoutSeconds,
                         boolean machineDetection, java.util.concurrent.atomic.AtomicBoolean hungUp) {
@@ -129,6 +135,9 @@ public final class Softphone implements AutoCloseable {
     private final List<PlacedCall> history = new CopyOnWriteArrayList<>();
     private final List<String> hangUpRequests = new CopyOnWriteArrayList<>();
     private final Map<String, String> transfers = new ConcurrentHashMap<>();
+    private final List<Text> texts = new CopyOnWriteArrayList<>();
+    /** Numbers that texted STOP to the carrier: it refuses texts to them with 21610, as Twilio does. */
+    private final java.util.Set<String> carrierOptOuts = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
@@ -243,13 +252,15 @@ public final class Softphone implements AutoCloseable {
     private void handle(HttpExchange x) throws IOException {
         try (x) {
             String path = x.getRequestURI().getPath();
-            if (!"POST".equals(x.getRequestMethod())) {
+            Matcher messages = MESSAGES.matcher(path);
+            if (!"POST".equals(x.getRequestMethod()) && !("GET".equals(x.getRequestMethod()) && messages.matches())) {
                 reply(x, 405, error(20004, "Method not allowed"));
                 return;
             }
             Matcher calls = CALLS.matcher(path);
             Matcher call = CALL.matcher(path);
-            String account = calls.matches() ? calls.group(1) : call.matches() ? call.group(1) : null;
+            String account = calls.matches() ? calls.group(1) : call.matches() ? call.group(1)
+                    : messages.matches() ? messages.group(1) : null;
             if (account == null) {
                 reply(x, 404, error(20404, "The requested resource " + path + " was not found"));
                 return;
@@ -260,9 +271,15 @@ public final class Softphone implements AutoCloseable {
                 reply(x, 401, error(20003, "Authenticate"));
                 return;
             }
+            if (messages.matches() && "GET".equals(x.getRequestMethod())) {
+                listMessages(x, FormEncoding.parse(x.getRequestURI().getRawQuery()));
+                return;
+            }
             Map<String, List<String>> form = FormEncoding.parse(new String(x.getRequestBody().readAllBytes(),
                     StandardCharsets.UTF_8));
-            if (calls.matches()) {
+            if (messages.matches()) {
+                createMessage(x, form);
+            } else if (calls.matches()) {
                 create(x, form);
             } else {
                 update(x, call.group(2), form);
@@ -325,6 +342,131 @@ public final class Softphone implements AutoCloseable {
         Optional.ofNullable(callees.get(sid)).ifPresent(c -> c.agent().note("carrier transfers to " + dial.group(1)));
         call.hungUp().set(true);
         reply(x, 200, JSON.createObjectNode().put("sid", sid).put("status", "in-progress").toString());
+    }
+
+    // ------------------------------------------------------------------ messaging
+
+    /** Every text carried so far, in order. */
+    public List<Text> texts() {
+        return List.copyOf(texts);
+    }
+
+    /**
+     * A person texts the platform: the carrier stores it and posts the signed inbound webhook to
+     * {@code webhookUrl}; returns the HTTP status. As Twilio does by default, a STOP opts the number out at the
+     * carrier too (it answers with its own confirmation, and refuses further texts to it with error 21610) and a
+     * START opts it back in.
+     */
+    public int text(String from, String to, String body, String webhookUrl) throws IOException, InterruptedException {
+        String sid = "SM" + HexFormat.of().formatHex(uuidBytes());
+        texts.add(new Text(sid, from, to, body, "inbound", Instant.now()));
+        String word = body.strip().toUpperCase(java.util.Locale.ROOT);
+        String phone = from.replace("whatsapp:", "");
+        if (java.util.Set.of("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT").contains(word)) {
+            if (carrierOptOuts.add(phone)) {
+                texts.add(new Text("SM" + HexFormat.of().formatHex(uuidBytes()), to, from, "You have successfully been"
+                        + " unsubscribed. You will not receive any more messages from this number. Reply START to"
+                        + " resubscribe.", "outbound-reply", Instant.now()));
+            }
+        } else if (java.util.Set.of("START", "UNSTOP", "YES").contains(word)) {
+            carrierOptOuts.remove(phone);
+        }
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        form.put("MessageSid", List.of(sid));
+        form.put("SmsSid", List.of(sid));
+        form.put("AccountSid", List.of(accountSid));
+        form.put("From", List.of(from));
+        form.put("To", List.of(to));
+        form.put("Body", List.of(body));
+        form.put("NumMedia", List.of("0"));
+        form.put("NumSegments", List.of("1"));
+        form.put("ApiVersion", List.of("2010-04-01"));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(webhookUrl)).timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, webhookUrl, form))
+                .POST(HttpRequest.BodyPublishers.ofString(FormEncoding.encode(form))).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private void createMessage(HttpExchange x, Map<String, List<String>> form) throws IOException {
+        String to = FormEncoding.first(form, "To");
+        String from = FormEncoding.first(form, "From");
+        String body = FormEncoding.first(form, "Body");
+        if (!ADDRESS.matcher(to).matches()) {
+            reply(x, 400, error(21211, "The 'To' number " + to + " is not a valid phone number."));
+            return;
+        }
+        if (!ADDRESS.matcher(from).matches()) {
+            reply(x, 400, error(21212, "The 'From' number " + from + " is not a valid phone number."));
+            return;
+        }
+        if (to.startsWith("whatsapp:") != from.startsWith("whatsapp:")) {
+            reply(x, 400, error(21910, "Invalid From and To pair. From and To should be of the same channel"));
+            return;
+        }
+        if (body.isEmpty() && FormEncoding.first(form, "ContentSid").isEmpty()) {
+            reply(x, 400, error(21602, "Message body is required."));
+            return;
+        }
+        if (carrierOptOuts.contains(to.replace("whatsapp:", ""))) {
+            reply(x, 400, error(21610, "Attempt to send to unsubscribed recipient"));
+            return;
+        }
+        String sid = "SM" + HexFormat.of().formatHex(uuidBytes());
+        Instant now = Instant.now();
+        texts.add(new Text(sid, from, to, body.isEmpty() ? "[template " + FormEncoding.first(form, "ContentSid") + "]"
+                : body, "outbound-api", now));
+        String callback = FormEncoding.first(form, "StatusCallback");
+        reply(x, 201, JSON.createObjectNode().put("sid", sid).put("account_sid", accountSid).put("to", to)
+                .put("from", from).put("body", body).put("status", "queued").put("direction", "outbound-api")
+                .put("num_segments", "1").put("api_version", "2010-04-01")
+                .put("date_created", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                        now.atZone(java.time.ZoneOffset.UTC))).toString());
+        if (!callback.isEmpty()) {
+            Thread.ofVirtual().name("softphone-" + sid).start(() -> {
+                for (String status : List.of("sent", "delivered")) {
+                    Map<String, List<String>> cb = new LinkedHashMap<>();
+                    cb.put("AccountSid", List.of(accountSid));
+                    cb.put("MessageSid", List.of(sid));
+                    cb.put("SmsSid", List.of(sid));
+                    cb.put("MessageStatus", List.of(status));
+                    cb.put("SmsStatus", List.of(status));
+                    cb.put("From", List.of(from));
+                    cb.put("To", List.of(to));
+                    cb.put("ApiVersion", List.of("2010-04-01"));
+                    try {
+                        HttpResponse<String> res = http.send(HttpRequest.newBuilder(URI.create(callback))
+                                .timeout(Duration.ofSeconds(15))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, callback, cb))
+                                .POST(HttpRequest.BodyPublishers.ofString(FormEncoding.encode(cb))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (res.statusCode() / 100 != 2) {
+                            LOG.warning("message status callback " + status + " of " + sid + " answered HTTP "
+                                    + res.statusCode() + ": " + res.body());
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        LOG.log(Level.WARNING, "message status callback " + status + " of " + sid + " failed", e);
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    /** Twilio's list of messages, filtered by {@code To} and {@code From}, newest first. */
+    private void listMessages(HttpExchange x, Map<String, List<String>> query) throws IOException {
+        ObjectNode page = JSON.createObjectNode();
+        var list = page.putArray("messages");
+        for (Text t : texts.reversed()) {
+            if (t.direction().equals("outbound-api") && t.to().equals(FormEncoding.first(query, "To"))
+                    && t.from().equals(FormEncoding.first(query, "From"))) {
+                list.addObject().put("sid", t.sid()).put("to", t.to()).put("from", t.from()).put("body", t.body())
+                        .put("status", "sent").put("date_created", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                                .format(t.at().atZone(java.time.ZoneOffset.UTC)));
+            }
+        }
+        reply(x, 200, page.toString());
     }
 
     private void hangUp(HttpExchange x, String sid, Map<String, List<String>> form) throws IOException {

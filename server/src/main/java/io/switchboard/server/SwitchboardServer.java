@@ -33,6 +33,8 @@ import io.switchboard.server.console.ConsoleRoutes;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
+import io.switchboard.server.messaging.MessagingGrpcService;
+import io.switchboard.server.messaging.MessagingWebhooks;
 import io.switchboard.server.plans.PlanGrpcService;
 import io.switchboard.server.retention.RetentionGrpcService;
 import io.switchboard.server.tenancy.ApiKeyGrpcService;
@@ -93,6 +95,7 @@ public final class SwitchboardServer implements AutoCloseable {
         private Optional<Notifications> notifications = Optional.empty();
         private Optional<CallGrpcService> calls = Optional.empty();
         private Optional<TwilioBridge> carrier = Optional.empty();
+        private Optional<MessagingWebhooks> messagingCarrier = Optional.empty();
         private final List<BindableService> more = new ArrayList<>();
         private final List<HealthCheck> readiness = new ArrayList<>();
         private GrpcWebCors cors = GrpcWebCors.sameOriginOnly();
@@ -148,6 +151,12 @@ public final class SwitchboardServer implements AutoCloseable {
          */
         public Builder carrier(TwilioBridge bridge) {
             this.carrier = Optional.of(bridge);
+            return this;
+        }
+
+        /** The carrier's messaging webhooks (status callbacks, inbound texts), on the same port as the API. */
+        public Builder messagingCarrier(MessagingWebhooks webhooks) {
+            this.messagingCarrier = Optional.of(webhooks);
             return this;
         }
 
@@ -226,6 +235,7 @@ public final class SwitchboardServer implements AutoCloseable {
                     http.register(web);
                     b.carrier.ifPresent(http::register);
                     talk.ifPresent(http::register);
+                    b.messagingCarrier.ifPresent(http::register);
                 });
         b.calls.ifPresent(c -> {
             MeterRegistry meters = Services.get(MeterRegistry.class);
@@ -267,7 +277,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new PlanGrpcService(plane.plans()),
                 new CampaignGrpcService(plane.campaigns(), plane.campaignProgress()),
                 new UsageGrpcService(plane.usage()),
-                new ContactGrpcService(plane.contacts(), plane.contactTransfer()));
+                new ContactGrpcService(plane.contacts(), plane.contactTransfer()),
+                new MessagingGrpcService(plane.messaging()));
     }
 
     public int port() {

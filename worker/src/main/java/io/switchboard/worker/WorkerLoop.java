@@ -138,6 +138,9 @@ public final class WorkerLoop implements AutoCloseable {
             if (!queue.complete(job.id(), settings.workerId())) {
                 LOG.warning(() -> "job " + job.id() + " finished after its lease was lost; its new owner records the outcome");
             }
+        } catch (JobContext.Deferred e) {
+            queue.defer(job.id(), settings.workerId(), e.runAt());
+            LOG.fine(() -> "job " + job.id() + " (" + job.kind() + ") deferred to " + e.runAt() + ": " + e.getMessage());
         } catch (JobContext.LeaseLost e) {
             if (stopping.get()) {
                 queue.release(job.id(), settings.workerId()); // refused harmlessly if another worker owns it now

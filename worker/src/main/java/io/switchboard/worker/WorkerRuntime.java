@@ -14,6 +14,8 @@ import java.util.logging.Logger;
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.messaging.MessageCarrier;
+import io.switchboard.queue.JobHandler;
 import io.switchboard.queue.JobQueue;
 import io.switchboard.dialer.DialGuards;
 import io.switchboard.dialer.Dialer;
@@ -33,6 +35,7 @@ import io.switchboard.worker.pipeline.RecordingStage;
 import io.switchboard.worker.pipeline.SummarizeStage;
 import io.switchboard.worker.pipeline.TranscribeStage;
 import io.switchboard.worker.maintenance.AbandonedCalls;
+import io.switchboard.worker.messaging.SendMessageJob;
 import io.switchboard.worker.maintenance.HipaaBackfill;
 import io.switchboard.worker.pipeline.UsageStage;
 
@@ -70,6 +73,15 @@ public final class WorkerRuntime implements AutoCloseable {
      */
     public static WorkerRuntime start(Config config, ControlPlane plane, Optional<SpeechRecognizer> recognizer,
                                       Optional<Telephony> telephony, NationalDoNotCall national) {
+        return start(config, plane, recognizer, telephony, national, Optional.empty());
+    }
+
+    /**
+     * @param texts the carrier texts are handed to; without one, queued texts wait (and the log says so)
+     */
+    public static WorkerRuntime start(Config config, ControlPlane plane, Optional<SpeechRecognizer> recognizer,
+                                      Optional<Telephony> telephony, NationalDoNotCall national,
+                                      Optional<MessageCarrier> texts) {
         CallService calls = plane.calls();
         JobQueue queue = plane.jobs();
         Config w = config.get("worker");
@@ -97,7 +109,12 @@ public final class WorkerRuntime implements AutoCloseable {
                 concurrency > 0 ? concurrency : Runtime.getRuntime().availableProcessors(),
                 w.get("lease").as(Duration.class).orElse(Duration.ofSeconds(60)),
                 w.get("poll-interval").as(Duration.class).orElse(Duration.ofSeconds(5))),
-                List.of(new CallPipeline(calls, stages)));
+                handlers(new CallPipeline(calls, stages), texts.map(c -> new SendMessageJob(plane.messaging(), c,
+                        plane.clock(), config.get("messaging.per-sender-interval").as(Duration.class)
+                        .orElse(Duration.ofSeconds(1))))));
+        if (texts.isEmpty()) {
+            LOG.info("messaging off: no carrier configured (telephony.*); queued texts wait for a worker that has one");
+        }
         AbandonedCalls abandoned = new AbandonedCalls(plane.callRepository(), calls, plane.clock(),
                 w.get("abandoned-call-after").as(Duration.class).orElse(Duration.ofMinutes(2)));
         Duration abandonedSweepEvery = abandoned.interval();
@@ -201,7 +218,7 @@ public final class WorkerRuntime implements AutoCloseable {
                 LOG.log(Level.WARNING, "storage reconciliation failed; it is retried next interval", e);
             }
         }, reconcileEvery.toMillis(), reconcileEvery.toMillis(), TimeUnit.MILLISECONDS);
-        WorkerMetrics.registerGauges(plane.database().dsl(), plane.retention(), List.of(CallService.PIPELINE_JOB));
+        WorkerMetrics.registerGauges(plane.database().dsl(), plane.retention(), List.of(CallService.PIPELINE_JOB, io.switchboard.messaging.MessagingService.SEND_JOB));
         List<ScheduledExecutorService> schedulers = new ArrayList<>(List.of(sweeper, retentionThreads));
         int before = schedulers.size();
         Optional<Dialer> dialer = telephony.map(t -> dialer(config, plane, t, national, schedulers));
@@ -245,6 +262,12 @@ public final class WorkerRuntime implements AutoCloseable {
         schedulers.add(thread);
         LOG.info(() -> "dialer on: calls go through " + telephony.name() + "; national do-not-call: " + national.describe());
         return dialer;
+    }
+
+    private static List<JobHandler> handlers(JobHandler pipeline, Optional<JobHandler> texts) {
+        List<JobHandler> h = new ArrayList<>(List.of(pipeline));
+        texts.ifPresent(h::add);
+        return h;
     }
 
     private static <T> Supplier<T> memoize(Supplier<T> make) {

@@ -75,7 +75,7 @@ public final class PrivacyGrpcService extends PrivacyServiceGrpc.PrivacyServiceI
         reply(out, Erasure.newBuilder().setContactId(e.contactId().toString()).setCallsAnonymised(e.callsAnonymised())
                 .setRecordingObjectsDeleted(e.recordingObjectsDeleted())
                 .setTranscriptSegmentsDeleted(e.transcriptSegmentsDeleted()).setSummariesDeleted(e.summariesDeleted())
-                .setConsentsAnonymised(e.consentsAnonymised()).build());
+                .setConsentsAnonymised(e.consentsAnonymised()).setMessagesAnonymised(e.messagesAnonymised()).build());
     }
 
     static io.switchboard.v1.Consent toProto(Consent c) {

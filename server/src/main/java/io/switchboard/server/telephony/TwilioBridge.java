@@ -6,10 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.logging.Logger;
 
-import io.helidon.http.HeaderName;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -34,8 +31,6 @@ import io.switchboard.telephony.TwilioTelephony;
  */
 public final class TwilioBridge implements HttpService {
 
-    private static final Logger LOG = Logger.getLogger(TwilioBridge.class.getName());
-    private static final HeaderName SIGNATURE = HeaderNames.create(TwilioSignature.HEADER);
 
     private final String authToken;
     private final String publicBase;
@@ -100,22 +95,7 @@ public final class TwilioBridge implements HttpService {
 
     /** The form of a signed carrier request, or empty after answering 400/403. */
     private Optional<Map<String, List<String>>> verified(ServerRequest req, ServerResponse res, String path) {
-        String body = req.content().as(String.class);
-        Map<String, List<String>> form;
-        try {
-            form = FormEncoding.parse(body);
-        } catch (IllegalArgumentException e) {
-            res.status(400).send("malformed form body: " + e.getMessage());
-            return Optional.empty();
-        }
-        String rawQuery = req.query().rawValue();
-        String url = publicBase + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery);
-        if (!TwilioSignature.verify(authToken, url, form, req.headers().first(SIGNATURE).orElse(null))) {
-            LOG.warning("refused a carrier request to " + path + " with a missing or wrong " + TwilioSignature.HEADER);
-            res.status(403).send("invalid " + TwilioSignature.HEADER);
-            return Optional.empty();
-        }
-        return Optional.of(form);
+        return SignedForms.verified(req, res, authToken, publicBase, path);
     }
 
     private void status(ServerRequest req, ServerResponse res) {

@@ -44,6 +44,7 @@ public final class UsageGrpcService extends UsageServiceGrpc.UsageServiceImplBas
     private static UsageTotals totals(UsageService.Totals t) {
         return UsageTotals.newBuilder().setCalls(t.calls()).setCallMilliseconds(t.callMs())
                 .setTranscribedMilliseconds(t.transcribedMs()).setLlmInputTokens(t.llmInputTokens())
-                .setLlmOutputTokens(t.llmOutputTokens()).setBillableCallMinutes(t.billableCallMinutes()).build();
+                .setLlmOutputTokens(t.llmOutputTokens()).setBillableCallMinutes(t.billableCallMinutes())
+                .setSmsSegments(t.smsSegments()).setWhatsappMessages(t.whatsappMessages()).build();
     }
 }

@@ -79,7 +79,8 @@ class TurnLatencyGrpcTest {
                         .setContactListId(list).setCallerId("+14155550100")).build()).getId();
         var plane = api.fixtures.plane;
         calls = api.fixtures.calls(TestObjectStore.freshBucket());
-        records = new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(), plane.doNotCall());
+        records = new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(), plane.doNotCall(),
+                plane.usage());
         // the harness's server has no call service: one with it, over the same database
         LiveEvents events = new LiveEvents(plane.database().dsl(), plane.contentSeal());
         notifications = Notifications.start(plane.database().dataSource());

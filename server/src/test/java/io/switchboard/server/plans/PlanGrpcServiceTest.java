@@ -102,7 +102,8 @@ class PlanGrpcServiceTest {
         Map<DataClass, String> starter = retention(plans.get(0).getRetentionList());
         assertEquals("P30D", starter.get(DataClass.DATA_CLASS_RECORDINGS));
         assertEquals("P7Y", starter.get(DataClass.DATA_CLASS_USAGE_RECORDS));
-        assertEquals(6, starter.size(), "every data class has a rule");
+        assertEquals("P30D", starter.get(DataClass.DATA_CLASS_MESSAGES));
+        assertEquals(7, starter.size(), "every data class has a rule");
         Map<DataClass, String> enterprise = retention(plans.get(2).getRetentionList());
         assertEquals("unlimited", enterprise.get(DataClass.DATA_CLASS_RECORDINGS));
         assertEquals("P7Y", enterprise.get(DataClass.DATA_CLASS_USAGE_RECORDS));

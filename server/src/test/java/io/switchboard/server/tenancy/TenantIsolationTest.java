@@ -23,6 +23,23 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.server.ApiHarness;
+import io.switchboard.v1.AddSenderRequest;
+import io.switchboard.v1.CreateMessageTemplateRequest;
+import io.switchboard.v1.DeleteMessageTemplateRequest;
+import io.switchboard.v1.GetMessageRequest;
+import io.switchboard.v1.ListConsentEventsRequest;
+import io.switchboard.v1.ListMessageTemplatesRequest;
+import io.switchboard.v1.ListMessagesRequest;
+import io.switchboard.v1.ListOptOutsRequest;
+import io.switchboard.v1.ListSendersRequest;
+import io.switchboard.v1.ListThreadsRequest;
+import io.switchboard.v1.MessageChannel;
+import io.switchboard.v1.MessageTemplate;
+import io.switchboard.v1.MessagingProto;
+import io.switchboard.v1.MessagingServiceGrpc;
+import io.switchboard.v1.RemoveSenderRequest;
+import io.switchboard.v1.SendMessageRequest;
+import io.switchboard.v1.UpdateMessageTemplateRequest;
 import io.switchboard.v1.*;
 import io.switchboard.v1.AddDoNotCallNumbersRequest;
 import io.switchboard.v1.CloseOrganizationRequest;
@@ -73,6 +90,7 @@ class TenantIsolationTest {
     private Org a;
     private Org b;
     private Snapshot before;
+    private List<Object> messagingBefore;
 
     /** One organisation's stubs and the ids of its resources. */
     record Org(String id, String ownerKey, OrganizationServiceGrpc.OrganizationServiceBlockingStub orgs,
@@ -104,7 +122,9 @@ class TenantIsolationTest {
         b = populate(ops.createOrganization(CreateOrganizationRequest.newBuilder().setName("Tenant B")
                 .setPlanId("enterprise").setOwnerEmail("owner@b.example").build()));
         a.compliance().addDoNotCallNumbers(AddDoNotCallNumbersRequest.newBuilder().addPhoneNumbers("+14155550166").build());
+        populateMessaging(a);
         before = snapshot(a);
+        messagingBefore = messagingSnapshot(a);
     }
 
     @AfterEach
@@ -167,6 +187,32 @@ class TenantIsolationTest {
                 io.switchboard.usage.UsageService.Metric.CALL_MS, 42_000, java.util.Optional.empty(), "probe",
                 java.time.Instant.now());
         return o;
+    }
+
+    private MessagingServiceGrpc.MessagingServiceBlockingStub messaging(Org o) {
+        return MessagingServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(o.ownerKey()));
+    }
+
+    /** A's sender, template, an outbound text to its contact, and a number that texted STOP. */
+    private void populateMessaging(Org o) {
+        var m = messaging(o);
+        o.ids().put("sender", m.addSender(AddSenderRequest.newBuilder().setAddress("+14155550188").build()).getId());
+        o.ids().put("template", m.createMessageTemplate(CreateMessageTemplateRequest.newBuilder().setTemplate(
+                MessageTemplate.newBuilder().setName("hello").setChannel(MessageChannel.MESSAGE_CHANNEL_SMS)
+                        .setBody("Hi {{first_name}}")).build()).getId());
+        o.ids().put("message", m.sendMessage(SendMessageRequest.newBuilder().setContactId(o.ids().get("contact"))
+                .setFrom("+14155550188").setTemplateId(o.ids().get("template")).build()).getId());
+        api.fixtures.plane.messaging().receive("SM" + "7".repeat(32), "+14155550133", "+14155550188", "STOP");
+    }
+
+    private List<Object> messagingSnapshot(Org o) {
+        var m = messaging(o);
+        return List.of(m.listSenders(ListSendersRequest.getDefaultInstance()).getSendersList(),
+                m.listMessageTemplates(ListMessageTemplatesRequest.getDefaultInstance()).getTemplatesList(),
+                m.listThreads(ListThreadsRequest.getDefaultInstance()).getThreadsList(),
+                m.listMessages(ListMessagesRequest.newBuilder().setContactId(o.ids().get("contact")).build())
+                        .getMessagesList(),
+                m.listOptOuts(ListOptOutsRequest.getDefaultInstance()).getOptOutsList());
     }
 
     private Snapshot snapshot(Org o) {
@@ -286,6 +332,48 @@ class TenantIsolationTest {
         p.put("ComplianceService/ListDoNotCallNumbers", () -> assertFalse(b.compliance().listDoNotCallNumbers(
                 ListDoNotCallNumbersRequest.getDefaultInstance()).getEntriesList().stream()
                 .anyMatch(e -> e.getPhoneNumber().equals("+14155550166"))));
+
+        var texts = messaging(b);
+        p.put("MessagingService/SendMessage", () -> {
+            texts.addSender(AddSenderRequest.newBuilder().setAddress("+14155550189").build());
+            notFound(() -> texts.sendMessage(SendMessageRequest.newBuilder().setContactId(ids.get("contact"))
+                    .setFrom("+14155550189").setBody("x").build()));
+            notFound(() -> texts.sendMessage(SendMessageRequest.newBuilder().setTo("+14155550123")
+                    .setFrom("+14155550189").setTemplateId(ids.get("template")).build()));
+            expect(Status.Code.INVALID_ARGUMENT, () -> texts.sendMessage(SendMessageRequest.newBuilder()
+                    .setTo("+14155550123").setFrom("+14155550188").setBody("x").build()));
+        });
+        p.put("MessagingService/ListThreads", () -> assertEquals(0, texts.listThreads(
+                ListThreadsRequest.getDefaultInstance()).getThreadsCount()));
+        p.put("MessagingService/ListMessages", () -> {
+            notFound(() -> texts.listMessages(ListMessagesRequest.newBuilder().setContactId(ids.get("contact")).build()));
+            assertEquals(0, texts.listMessages(ListMessagesRequest.newBuilder().setContactPhone("+14155550123").build())
+                    .getMessagesCount());
+        });
+        p.put("MessagingService/GetMessage", () -> notFound(() -> texts.getMessage(GetMessageRequest.newBuilder()
+                .setId(ids.get("message")).build())));
+        p.put("MessagingService/CreateMessageTemplate", () -> texts.createMessageTemplate(
+                CreateMessageTemplateRequest.newBuilder().setTemplate(MessageTemplate.newBuilder().setName("hello")
+                        .setChannel(MessageChannel.MESSAGE_CHANNEL_SMS).setBody("B's own")).build()));
+        p.put("MessagingService/UpdateMessageTemplate", () -> notFound(() -> texts.updateMessageTemplate(
+                UpdateMessageTemplateRequest.newBuilder().setTemplate(MessageTemplate.newBuilder()
+                        .setId(ids.get("template")).setBody("hijacked")).build())));
+        p.put("MessagingService/DeleteMessageTemplate", () -> notFound(() -> texts.deleteMessageTemplate(
+                DeleteMessageTemplateRequest.newBuilder().setId(ids.get("template")).build())));
+        p.put("MessagingService/ListMessageTemplates", () -> assertFalse(texts.listMessageTemplates(
+                ListMessageTemplatesRequest.getDefaultInstance()).getTemplatesList().stream()
+                .anyMatch(t -> t.getId().equals(ids.get("template")))));
+        p.put("MessagingService/AddSender", () -> expect(Status.Code.ALREADY_EXISTS, () -> texts.addSender(
+                AddSenderRequest.newBuilder().setAddress("+14155550188").build())));
+        p.put("MessagingService/ListSenders", () -> assertFalse(texts.listSenders(
+                ListSendersRequest.getDefaultInstance()).getSendersList().stream()
+                .anyMatch(x -> x.getId().equals(ids.get("sender")) || x.getAddress().equals("+14155550188"))));
+        p.put("MessagingService/RemoveSender", () -> notFound(() -> texts.removeSender(RemoveSenderRequest.newBuilder()
+                .setId(ids.get("sender")).build())));
+        p.put("MessagingService/ListOptOuts", () -> assertEquals(0, texts.listOptOuts(
+                ListOptOutsRequest.getDefaultInstance()).getOptOutsCount()));
+        p.put("MessagingService/ListConsentEvents", () -> assertEquals(0, texts.listConsentEvents(
+                ListConsentEventsRequest.newBuilder().setPhoneNumber("+14155550133").build()).getEventsCount()));
 
         p.put("UserService/CreateUser", () -> b.users().createUser(CreateUserRequest.newBuilder()
                 .setEmail("owner@a.example").setRole(Role.ROLE_VIEWER).build()));
@@ -472,7 +560,7 @@ class TenantIsolationTest {
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
                 ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
                 AuditProto.getDescriptor(), RetentionProto.getDescriptor(), WebhooksProto.getDescriptor(),
-                ComplianceProto.getDescriptor())) {
+                ComplianceProto.getDescriptor(), MessagingProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
@@ -497,6 +585,7 @@ class TenantIsolationTest {
         });
         assertTrue(failures.isEmpty(), String.join("\n", failures));
         assertEquals(before, snapshot(a), "organisation A's data changed");
+        assertEquals(messagingBefore, messagingSnapshot(a), "organisation A's texts changed");
         assertEquals(a.id(), a.orgs().getOrganization(GetOrganizationRequest.getDefaultInstance()).getId());
     }
 }
