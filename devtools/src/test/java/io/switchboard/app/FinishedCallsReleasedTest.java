@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FinishedCallsReleasedTest {
 
-    private static final int CALLS = 200;
+    /** A leak keeps one of each per call: a hundred calls put it ten times over {@link #BOUND}. */
+    private static final int CALLS = 100;
     /** A few calls may still be finishing when the heap is counted; a leak keeps one of each per call. */
     private static final int BOUND = CALLS / 10;
     /**

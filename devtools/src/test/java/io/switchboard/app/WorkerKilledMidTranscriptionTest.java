@@ -63,7 +63,7 @@ class WorkerKilledMidTranscriptionTest {
                         .setLanguage("en-US")).build()).getId();
         var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
         var async = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(key));
-        byte[] wav = TestCalls.wav(longSpeech(4)); // ~99 s of LibriVox speech: several seconds of decoding
+        byte[] wav = TestCalls.wav(longSpeech(2)); // ~49 s of LibriVox speech: several seconds of decoding
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(wav));
 
         Call victim = TestCalls.upload(async, TestCalls.wav16k(agent), wav);

@@ -53,6 +53,7 @@ class SoftphoneMediaTest {
     static final class Stream {
         final WsSession session;
         MediaStreamCodec codec;
+        String callSid;
         int framesReceived;
         final List<String> log = new CopyOnWriteArrayList<>();
         final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -260,9 +261,17 @@ class SoftphoneMediaTest {
     @Test
     void anAnsweringMachineGreetsBeepsAndRecords() throws Exception {
         phone.script(TO, phone.answer(Persona.machine("Please leave a message after the tone.")));
+        int[] recordingFrom = {-1};
         agent = (s, m) -> {
-            if (m instanceof MediaMessage.Media && s.framesReceived == 400) {
-                s.session.close(1000, "done"); // hang up eight seconds in: well after the beep
+            if (m instanceof MediaMessage.Start start) {
+                s.callSid = start.callSid();
+            }
+            if (m instanceof MediaMessage.Media && recordingFrom[0] < 0 && s.framesReceived % 5 == 0
+                    && phone.conversation(s.callSid).map(c -> c.events().contains("machine records")).orElse(false)) {
+                recordingFrom[0] = s.framesReceived;
+            }
+            if (m instanceof MediaMessage.Media && recordingFrom[0] >= 0 && s.framesReceived == recordingFrom[0] + 50) {
+                s.session.close(1000, "done"); // hang up a second after the 400 ms beep began
             }
         };
         String sid = call(TO);
