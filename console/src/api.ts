@@ -10,6 +10,7 @@ import { AuditService } from "./gen/switchboard/v1/audit_pb";
 import { CallService } from "./gen/switchboard/v1/calls_pb";
 import { CampaignService } from "./gen/switchboard/v1/campaigns_pb";
 import { ContactService } from "./gen/switchboard/v1/contacts_pb";
+import { MessagingService } from "./gen/switchboard/v1/messaging_pb";
 import { OrganizationService } from "./gen/switchboard/v1/organizations_pb";
 import { PlanService } from "./gen/switchboard/v1/plans_pb";
 import { RetentionService } from "./gen/switchboard/v1/retention_pb";
@@ -61,6 +62,7 @@ export const api = {
   calls: client(CallService),
   campaigns: client(CampaignService),
   contacts: client(ContactService),
+  messaging: client(MessagingService),
   organizations: client(OrganizationService),
   plans: client(PlanService),
   retention: client(RetentionService),

@@ -6,6 +6,7 @@ import { ErrorBanner, Loading, navigate, useHashRoute } from "./ui";
 import { AgentsPage, AgentEditPage } from "./pages/agents";
 import { CampaignsPage, CampaignPage, CampaignNewPage } from "./pages/campaigns";
 import { ContactsPage } from "./pages/contacts";
+import { MessagesPage } from "./pages/messages";
 import { CallsPage, CallPage } from "./pages/calls";
 import { RetentionPage } from "./pages/retention";
 import { AuditPage } from "./pages/audit";
@@ -17,6 +18,7 @@ const NAV: [string, string][] = [
   ["campaigns", "Campaigns"],
   ["agents", "Agents"],
   ["contacts", "Contacts"],
+  ["messages", "Messages"],
   ["retention", "Plan & retention"],
   ["audit", "Audit log"],
   ["usage", "Usage"],
@@ -71,6 +73,8 @@ function Routes({ parts }: { parts: string[] }) {
       return id ? <CampaignPage id={id} /> : <CampaignsPage />;
     case "contacts":
       return <ContactsPage listId={id} />;
+    case "messages":
+      return <MessagesPage parts={parts.slice(1)} />;
     case "calls":
       return id ? <CallPage id={id} key={id} /> : <CallsPage />;
     case "retention":
