@@ -6,6 +6,8 @@
 //   SWITCHBOARD_LIVE_CALL_ID (optional) a call still streaming audio while this script runs
 //   SWITCHBOARD_TALK_CALL_ID (optional) a finished call an agent spoke on (turns, a cut, latencies, variables)
 //   SWITCHBOARD_CAMPAIGN_ID  (optional) the campaign that call belongs to
+//   SWITCHBOARD_TEXT_TO      (optional) a contact's number the browser texts (a sender number exists, the carrier
+//                            delivers) and SWITCHBOARD_OPTED_OUT a number that texted STOP
 //   SCREENSHOT_DIR           where the screenshots of every page go
 // Exits 0 when every step passed; otherwise prints the failed step and exits 1.
 import { chromium } from "playwright-core";
@@ -24,6 +26,8 @@ const callId = env("SWITCHBOARD_CALL_ID");
 const liveCallId = process.env.SWITCHBOARD_LIVE_CALL_ID ?? "";
 const talkCallId = process.env.SWITCHBOARD_TALK_CALL_ID ?? "";
 const campaignId = process.env.SWITCHBOARD_CAMPAIGN_ID ?? "";
+const textTo = process.env.SWITCHBOARD_TEXT_TO ?? "";
+const optedOut = process.env.SWITCHBOARD_OPTED_OUT ?? "";
 const shots = env("SCREENSHOT_DIR", "target/console-screenshots");
 const browserPath = env("CHROMIUM", "/usr/bin/chromium");
 rmSync(shots, { recursive: true, force: true });
@@ -300,6 +304,63 @@ try {
   const totals = await page.locator("[data-testid=usage-totals]").innerText();
   await shot("10-usage");
   log(`${step}: ${totals.replace(/\s+/g, " ")}`);
+
+  if (textTo && optedOut) {
+    step = "messages: the segment count follows the text, a text to a contact is delivered";
+    await nav("Messages");
+    await page.locator(`[data-testid=threads] a[data-phone="${optedOut}"] .badge:text-is('opted out')`).waitFor();
+    await page.click("[data-testid=new-text]");
+    await page.fill("input[name=to]", textTo);
+    await page.fill("textarea[name=body]", "x".repeat(161));
+    await page.locator("[data-testid=segments]:has-text('2 segments · GSM-7')").waitFor();
+    await page.fill("textarea[name=body]", "Hi Ada, your plan renews next month 🙂");
+    await page.locator("[data-testid=segments]:has-text('1 segment · UCS-2')").waitFor();
+    await page.fill("textarea[name=body]", "Hi Ada, your plan renews next month. Reply STOP to opt out.");
+    await page.locator("[data-testid=segments]:has-text('1 segment · GSM-7')").waitFor();
+    await page.click("[data-testid=composer] button[type=submit]");
+    await page.locator(`[data-testid=threads] a.active[data-phone="${textTo}"]`).waitFor();
+    await page.locator("[data-testid=message][data-direction=outbound][data-status=delivered]:has-text('renews next month')")
+      .waitFor({ timeout: 30000 });
+    await shot("14-messages-thread");
+    log(step);
+
+    step = "messages: the opted-out number's thread shows the carrier's refusal, and a new text is refused with OPTED_OUT";
+    await page.click(`[data-testid=threads] a[data-phone="${optedOut}"]`);
+    await page.locator("[data-testid=message][data-direction=inbound]:has-text('STOP')").waitFor();
+    await page.locator("[data-testid=message][data-status=failed] [data-testid=message-error]:has-text('21610')").waitFor({ timeout: 30000 });
+    await page.fill("textarea[name=body]", "One more thing");
+    await page.click("[data-testid=composer] button[type=submit]");
+    await page.locator("[data-testid=refusal][data-reason=OPTED_OUT]").waitFor();
+    await shot("14b-messages-refused");
+    log(step);
+
+    step = "message templates: create one with a variable, send it filled in";
+    await page.click("[data-testid=message-tabs] a:text-is('Templates')");
+    await page.fill("input[name=templateName]", "renewal_reminder");
+    await page.fill("textarea[name=templateBody]", "Hi {{first_name}}, your plan renews on {{renewal_date}}.");
+    await page.check("input[name=marketing]");
+    await page.click("[data-testid=template-form] button[type=submit]");
+    await page.locator("[data-testid=templates-table] tr[data-template=renewal_reminder] .badge:text-is('marketing')").waitFor();
+    await page.uncheck("input[name=marketing]");
+    await page.click("[data-testid=template-form] button:text-is('Save')");
+    await page.locator("[data-testid=templates-table] tr[data-template=renewal_reminder] td:text-is('transactional')").waitFor();
+    await shot("15-message-templates");
+    await page.click("[data-testid=message-tabs] a:text-is('Inbox')");
+    await page.click(`[data-testid=threads] a[data-phone="${textTo}"]`);
+    await page.selectOption("select[name=mode]", "template");
+    await page.selectOption("select[name=templateId]", { label: "renewal_reminder" });
+    await page.fill("input[name=var-renewal_date]", "1 July");
+    await page.click("[data-testid=composer] button[type=submit]");
+    await page.locator("[data-testid=message][data-status=delivered]:has-text('Hi Ada, your plan renews on 1 July.')").waitFor({ timeout: 30000 });
+    log(step);
+
+    step = "opt-outs with their consent events";
+    await page.click("[data-testid=message-tabs] a:text-is('Opt-outs')");
+    await page.click(`[data-testid=opt-outs-table] tr[data-phone="${optedOut}"]`);
+    await page.locator("[data-testid=consent-events] td:text-is('STOP')").waitFor();
+    await shot("16-opt-outs");
+    log(step);
+  }
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(" | ")}`);
   log(`all steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);

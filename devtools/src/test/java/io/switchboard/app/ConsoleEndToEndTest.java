@@ -20,6 +20,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.devtools.ScriptedCaller;
+import io.switchboard.devtools.Softphone;
+import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
@@ -30,16 +32,21 @@ import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CallingWindow;
 import io.switchboard.v1.Campaign;
 import io.switchboard.v1.CampaignServiceGrpc;
+import io.switchboard.v1.AddSenderRequest;
 import io.switchboard.v1.CaptureVariable;
+import io.switchboard.v1.Contact;
 import io.switchboard.v1.ContactList;
 import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.CreateContactListRequest;
+import io.switchboard.v1.CreateContactRequest;
 import io.switchboard.v1.EndCall;
 import io.switchboard.v1.EndNode;
 import io.switchboard.v1.Flow;
 import io.switchboard.v1.FlowNode;
+import io.switchboard.v1.ListThreadsRequest;
+import io.switchboard.v1.MessagingServiceGrpc;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
@@ -62,7 +69,8 @@ class ConsoleEndToEndTest {
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
     private static final Path CONSOLE = REPO.resolve("console");
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(150);
+    private static final String SENDER = "+14155550100";
 
     @TempDir
     static Path home;
@@ -71,8 +79,10 @@ class ConsoleEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // no softphone: a started campaign is not dialled, so the browser's campaign makes no calls of its own
-        stack = TestStacks.start(home, Map.of("dev.softphone.enabled", "false", "transcription.pool-size", "2"));
+        // the softphone is the carrier of the browser's texts; the dialer never ticks, so the campaign the browser
+        // starts places no calls of its own
+        stack = TestStacks.start(home, Map.of("dialer.tick-interval", "PT24H", "messaging.per-sender-interval", "PT0.1S",
+                "transcription.pool-size", "2"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
     }
 
@@ -121,6 +131,11 @@ class ConsoleEndToEndTest {
         CompletableFuture<String> liveId = new CompletableFuture<>();
         CompletableFuture<Call> live = stream(calls, agentId, TestCalls.pcmBytes(longer), 1, Duration.ofMillis(20), liveId);
 
+        // texts: a sender number, a contact where it is daytime (the browser texts them), and one who texted STOP
+        String textTo = "+14155550161";
+        String optedOut = "+14155550162";
+        textsSetUp(key, textTo, optedOut);
+
         Path shots = Path.of("target", "console-screenshots").toAbsolutePath();
         ProcessBuilder node = new ProcessBuilder("node", "e2e/console.e2e.mjs").directory(CONSOLE.toFile())
                 .redirectErrorStream(true);
@@ -133,6 +148,8 @@ class ConsoleEndToEndTest {
                 "SWITCHBOARD_LIVE_CALL_ID", liveId.get(10, TimeUnit.SECONDS),
                 "SCREENSHOT_DIR", shots.toString(),
                 "CHROMIUM", CHROMIUM.toString()));
+        node.environment().put("SWITCHBOARD_TEXT_TO", textTo);
+        node.environment().put("SWITCHBOARD_OPTED_OUT", optedOut);
         Process p = node.start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {
@@ -152,8 +169,36 @@ class ConsoleEndToEndTest {
         live.get(60, TimeUnit.SECONDS);
         for (String page : List.of("03-agent-saved", "03c-agent-flow", "04-contacts-import", "05-campaign",
                 "05b-campaign-outcomes", "07-call", "07b-conversation", "08-retention", "09-audit", "10-usage", "11-agents",
-                "12-campaigns", "13-contacts")) {
+                "12-campaigns", "13-contacts", "14-messages-thread", "14b-messages-refused", "15-message-templates",
+                "16-opt-outs")) {
             assertTrue(Files.size(shots.resolve(page + ".png")) > 10_000, "screenshot " + page);
+        }
+    }
+
+    /**
+     * The organisation's sender number and two contacts in a daytime zone (so their calling window is open):
+     * {@code textTo}, whom the browser texts, and {@code optedOut}, who texts STOP from the softphone first; waits
+     * until that thread is opted out.
+     */
+    private static void textsSetUp(String key, String textTo, String optedOut) throws Exception {
+        var creds = TestStacks.bearer(key);
+        var texts = MessagingServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
+        texts.addSender(AddSenderRequest.newBuilder().setAddress(SENDER).build());
+        var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
+        String zone = MessagingEndToEndTest.zoneAt(10, 18);
+        contacts.createContact(CreateContactRequest.newBuilder().setContact(Contact.newBuilder().setPhoneNumber(textTo)
+                .setFirstName("Ada").setTimeZone(zone)).build());
+        contacts.createContact(CreateContactRequest.newBuilder().setContact(Contact.newBuilder().setPhoneNumber(optedOut)
+                .setFirstName("Alan").setTimeZone(zone)).build());
+        Softphone phone = stack.softphone().orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata"
+                + " installed?"));
+        assertEquals(200, phone.text(optedOut, SENDER, "STOP", "http://127.0.0.1:" + stack.server().port()
+                + TwilioMessaging.INBOUND_PATH));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (texts.listThreads(ListThreadsRequest.getDefaultInstance()).getThreadsList().stream()
+                .noneMatch(t -> t.getContactPhone().equals(optedOut) && t.getOptedOut())) {
+            assertTrue(System.nanoTime() < deadline, "the STOP never opted " + optedOut + " out");
+            Thread.sleep(100);
         }
     }
 

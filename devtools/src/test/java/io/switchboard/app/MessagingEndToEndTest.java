@@ -75,7 +75,7 @@ class MessagingEndToEndTest {
     }
 
     /** A fixed-offset zone where it is now daytime, so the calling window is open. */
-    private static String zoneAt(int from, int to) {
+    static String zoneAt(int from, int to) {
         for (int h = -12; h <= 14; h++) {
             ZoneId z = ZoneId.of(h == 0 ? "Etc/GMT" : "Etc/GMT" + (h > 0 ? "-" : "+") + Math.abs(h));
             int hour = Instant.now().atZone(z).getHour();
