@@ -321,6 +321,7 @@ try {
     await page.locator(`[data-testid=threads] a.active[data-phone="${textTo}"]`).waitFor();
     await page.locator("[data-testid=message][data-direction=outbound][data-status=delivered]:has-text('renews next month')")
       .waitFor({ timeout: 30000 });
+    await page.locator("[data-testid=thread-contact]:has-text('Ada')").waitFor();
     await shot("14-messages-thread");
     log(step);
 

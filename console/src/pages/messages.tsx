@@ -8,7 +8,18 @@ import {
   type ConsentEvent, type Message, type MessageTemplate, type MessageThread, type Sender,
 } from "../gen/switchboard/v1/messaging_pb";
 import { refusal, segments } from "../messaging/segments";
-import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Pager, enumLabel, navigate, useAction, useInterval, useLoad, when } from "../ui";
+import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Pager, enumLabel, navigate, tsDate, useAction, useInterval, useLoad, when } from "../ui";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+
+/** Today's times as "9:34 AM", older ones as "Dec 6", with the full time on hover. */
+function Short({ t }: { t?: Timestamp }) {
+  const d = tsDate(t);
+  if (!d) return <>—</>;
+  const today = d.toDateString() === new Date().toDateString();
+  return <time title={when(t)}>{today ? d.toLocaleTimeString(undefined, { timeStyle: "short" }) : d.toLocaleDateString(undefined, { month: "short", day: "numeric" })}</time>;
+}
+
+const ENCODINGS: Record<string, string> = { gsm7: "GSM-7", ucs2: "UCS-2" };
 
 const TABS: [string, string][] = [["", "Inbox"], ["templates", "Templates"], ["senders", "Senders"], ["opt-outs", "Opt-outs"]];
 
@@ -65,7 +76,7 @@ function Inbox({ selected }: { selected?: string }) {
                   <span>
                     <span class="mono">{t.contactPhone}</span>
                     <span class="thread-meta">
-                      {t.lastChannel === MessageChannel.WHATSAPP ? "WhatsApp" : "SMS"} · {t.lastDirection === MessageDirection.INBOUND ? "received" : "sent"} {when(t.lastMessageTime)}
+                      {t.lastChannel === MessageChannel.WHATSAPP ? "WhatsApp" : "SMS"} · {t.lastDirection === MessageDirection.INBOUND ? "received" : "sent"} <Short t={t.lastMessageTime} />
                     </span>
                   </span>
                   <span class="thread-side">
@@ -123,7 +134,7 @@ function ThreadView({ phone, thread, onSent }: { phone: string; thread?: Message
   const to = whatsapp ? "whatsapp:" + phone : phone;
   return (
     <Card title={<><span class="mono">{phone}</span> {whatsapp && <Badge>WhatsApp</Badge>} {thread?.optedOut && <Badge kind="opted-out">opted out</Badge>}</>}
-      actions={thread?.contactId ? <span class="muted small">contact {thread.contactId.slice(0, 8)}</span> : undefined}>
+      actions={thread?.contactId ? <ContactName id={thread.contactId} /> : <span class="muted small">not a contact</span>}>
       <ErrorBanner error={first.error ?? more.error} />
       <Pager token={token} busy={more.busy} onMore={async () => {
         const r = await more.run(() => api.messaging.listMessages({ contactPhone: phone, pageSize: 50, pageToken: token }));
@@ -139,6 +150,12 @@ function ThreadView({ phone, thread, onSent }: { phone: string; thread?: Message
   );
 }
 
+function ContactName({ id }: { id: string }) {
+  const c = useLoad(() => api.contacts.getContact({ id }), [id]);
+  const name = c.data && [c.data.firstName, c.data.lastName].filter(Boolean).join(" ");
+  return <span class="muted small" data-testid="thread-contact" title={id}>{c.data ? name || "contact without a name" : "contact"}{c.data?.timeZone ? " · " + c.data.timeZone : ""}</span>;
+}
+
 function Bubble({ m }: { m: Message }) {
   const out = m.direction === MessageDirection.OUTBOUND;
   const status = MessageStatus[m.status] ?? "UNSPECIFIED";
@@ -147,7 +164,7 @@ function Bubble({ m }: { m: Message }) {
       <div class="bubble-body">{m.body || <span class="muted">(template {m.templateId.slice(0, 8)})</span>}</div>
       <div class="bubble-meta">
         <span>{out ? `from ${m.from}` : `to ${m.to}`}</span> · <span>{when(m.createTime)}</span>
-        {m.segments > 0 && <> · <span>{m.segments} {m.segments === 1 ? "segment" : "segments"} {m.encoding.toUpperCase()}</span></>}
+        {m.segments > 0 && <> · <span>{m.segments} {m.segments === 1 ? "segment" : "segments"} {ENCODINGS[m.encoding] ?? m.encoding}</span></>}
         {out && <> · <Badge kind={"msg-" + status.toLowerCase()}>{enumLabel(status, "")}</Badge></>}
         {m.status === MessageStatus.SCHEDULED && m.sendAfter && <> · goes out {when(m.sendAfter)}</>}
       </div>
@@ -296,7 +313,7 @@ function TemplatesTab() {
                   <td>{t.channel === MessageChannel.WHATSAPP ? "WhatsApp" : "SMS"}</td>
                   <td>{t.category === TemplateCategory.MARKETING ? <Badge kind="marketing">marketing</Badge> : "transactional"}</td>
                   <td class="clip">{t.body}</td>
-                  <td>{when(t.updateTime)}</td>
+                  <td class="nowrap"><Short t={t.updateTime} /></td>
                 </tr>
               ))}
             </tbody>
@@ -351,7 +368,7 @@ function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemp
               <input name="contentSid" value={contentSid} onInput={(e) => setContentSid(e.currentTarget.value)} />
             </Field>
           )}
-          <label class="check">
+          <label class="check wide">
             <input type="checkbox" name="marketing" checked={marketing} onChange={(e) => setMarketing(e.currentTarget.checked)} />
             Marketing (sent only to contacts with recorded marketing consent)
           </label>
@@ -426,7 +443,7 @@ function OptOutsTab() {
   const [open, setOpen] = useState("");
   const optOuts = [...(first.data?.optOuts ?? []), ...extra];
   return (
-    <div class="grid2 top">
+    <div>
       <Card title="Opted-out numbers">
         <ErrorBanner error={first.error ?? more.error} />
         {!first.data ? <Loading /> : optOuts.length === 0 ? <Empty>Nobody has opted out.</Empty> : (
@@ -438,7 +455,7 @@ function OptOutsTab() {
                   <td class="mono">{e.phoneNumber}</td>
                   <td class="mono">{e.words}</td>
                   <td>{e.source.replace(/_/g, " ")}</td>
-                  <td>{when(e.occurTime)}</td>
+                  <td class="nowrap"><Short t={e.occurTime} /></td>
                 </tr>
               ))}
             </tbody>
@@ -465,7 +482,7 @@ function ConsentEvents({ phone }: { phone: string }) {
           <tbody>
             {events.data.events.map((e) => (
               <tr>
-                <td>{when(e.occurTime)}</td>
+                <td class="nowrap">{when(e.occurTime)}</td>
                 <td><Badge kind={e.kind === "opt_out" ? "opted-out" : "opted-in"}>{e.kind.replace("_", " ")}</Badge></td>
                 <td class="mono">{e.words}</td>
                 <td>{e.source.replace(/_/g, " ")}</td>
