@@ -310,6 +310,11 @@ try {
     await nav("Messages");
     await page.locator(`[data-testid=threads] a[data-phone="${optedOut}"] .badge:text-is('opted out')`).waitFor();
     await page.click("[data-testid=new-text]");
+    await page.fill("input[name=to]", "555-01");
+    await page.fill("textarea[name=body]", "Hello");
+    await page.click("[data-testid=composer] button[type=submit]");
+    await page.locator("[data-testid=composer] [data-testid=error]:has-text('INVALID_ARGUMENT'):has-text('E.164')").waitFor();
+    log(`a bad number is refused: ${(await page.locator("[data-testid=composer] [data-testid=error]").innerText()).replace(/\s+/g, " ")}`);
     await page.fill("input[name=to]", textTo);
     await page.fill("textarea[name=body]", "x".repeat(161));
     await page.locator("[data-testid=segments]:has-text('2 segments · GSM-7')").waitFor();
