@@ -59,7 +59,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser against the real dev stack: a Node script (console/e2e/console.e2e.mjs)
  * drives Debian's headless Chromium through playwright-core — sign in, create an agent and a campaign, import
  * contacts, follow a live call, open a processed call (transcript, summary, recording), retention, audit,
- * usage, an agent's flow and voice, a conversation's turns and latencies, a campaign's outcomes — and saves
+ * usage, an agent's flow and voice, a conversation's turns and latencies, a campaign's outcomes, texts through the dev
+ * softphone (delivered, refused, templates, opt-outs) — and saves
  * screenshots of every page in {@code target/console-screenshots}. The calls it opens are real: speech streamed
  * over gRPC and processed by the worker, as a telephony bridge would send it, and a flow agent's conversation
  * with a scripted caller.
