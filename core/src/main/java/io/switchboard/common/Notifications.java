@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.jooq.DSLContext;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -48,6 +49,8 @@ public final class Notifications implements AutoCloseable {
     private volatile boolean closed;
     private volatile long aliveAt; // nanoTime of the last round trip that proved the connection, 0 while down
     private volatile Set<String> listening = Set.of(); // channels LISTENed to on the current connection
+    private boolean lost; // the outage is reported, once (the listening thread's own)
+    private volatile Connection polling; // the connection the thread is waiting on, so close() can cut it short
 
     private Notifications(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -84,62 +87,96 @@ public final class Notifications implements AutoCloseable {
     }
 
     private void run() {
-        boolean lost = false; // reported, once per outage
         while (!closed) {
-            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-                PGConnection pg = c.unwrap(PGConnection.class);
-                Set<String> heard = new HashSet<>();
-                boolean announced = false;
-                while (!closed) {
-                    for (String channel : listeners.keySet()) {
-                        if (heard.add(channel)) {
-                            s.execute("LISTEN " + channel);
-                            listening = Set.copyOf(heard);
-                        }
-                    }
-                    if (System.nanoTime() - aliveAt >= HEARTBEAT_MILLIS * 1_000_000) {
-                        s.execute("SELECT 1"); // proves the connection; notifications that arrived come with the answer
-                        aliveAt = System.nanoTime();
-                    }
-                    if (!announced) { // listening again: whatever was said meanwhile is unknown
-                        announced = true;
-                        if (lost) {
-                            LOG.info("notifications from PostgreSQL heard again on " + heard);
-                            lost = false;
-                        }
-                        listeners.values().forEach(ls -> ls.forEach(Notifications::reset));
-                    }
-                    PGNotification[] got = pg.getNotifications((int) HEARTBEAT_MILLIS);
-                    for (PGNotification n : got == null ? new PGNotification[0] : got) {
-                        for (Listener l : listeners.getOrDefault(n.getName(), List.of())) {
-                            try {
-                                l.notified(n.getParameter());
-                            } catch (RuntimeException e) {
-                                LOG.log(Level.WARNING, "a listener of " + n.getName() + " failed", e);
-                            }
-                        }
-                    }
-                }
+            Connection c = null;
+            boolean failed = false;
+            try {
+                c = dataSource.getConnection();
+                polling = c.unwrap(Connection.class); // pgjdbc's own: aborting it closes the socket being read
+                poll(c);
             } catch (SQLException | RuntimeException e) {
+                failed = true;
                 aliveAt = 0;
                 listening = Set.of();
                 listeners.values().forEach(ls -> ls.forEach(Notifications::reset));
-                if (!closed) {
-                    if (!lost) {
-                        LOG.log(Level.WARNING, "notifications from PostgreSQL lost; reconnecting (cached API keys"
-                                + " live under a second, live-call watchers poll meanwhile): " + e.getMessage());
-                        lost = true;
-                    }
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
+                if (!closed && !lost) {
+                    LOG.log(Level.WARNING, "notifications from PostgreSQL lost; reconnecting (cached API keys"
+                            + " live under a second, live-call watchers poll meanwhile): " + e.getMessage());
+                    lost = true;
+                }
+            } finally {
+                polling = null;
+                release(c);
+            }
+            if (failed && !closed) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    break;
                 }
             }
         }
         aliveAt = 0;
         listening = Set.of();
+    }
+
+    /** Listens on {@code c} until closed or the connection fails. */
+    private void poll(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            PGConnection pg = c.unwrap(PGConnection.class);
+            Set<String> heard = new HashSet<>();
+            boolean announced = false;
+            while (!closed) {
+                for (String channel : listeners.keySet()) {
+                    if (heard.add(channel)) {
+                        s.execute("LISTEN " + channel);
+                        listening = Set.copyOf(heard);
+                    }
+                }
+                if (System.nanoTime() - aliveAt >= HEARTBEAT_MILLIS * 1_000_000) {
+                    s.execute("SELECT 1"); // proves the connection; notifications that arrived come with the answer
+                    aliveAt = System.nanoTime();
+                }
+                if (!announced) { // listening again: whatever was said meanwhile is unknown
+                    announced = true;
+                    if (lost) {
+                        LOG.info("notifications from PostgreSQL heard again on " + heard);
+                        lost = false;
+                    }
+                    listeners.values().forEach(ls -> ls.forEach(Notifications::reset));
+                }
+                PGNotification[] got = pg.getNotifications((int) HEARTBEAT_MILLIS);
+                for (PGNotification n : got == null ? new PGNotification[0] : got) {
+                    for (Listener l : listeners.getOrDefault(n.getName(), List.of())) {
+                        try {
+                            l.notified(n.getParameter());
+                        } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "a listener of " + n.getName() + " failed", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether the listening thread has ended (after {@link #close}). */
+    boolean stopped() {
+        return !thread.isAlive();
+    }
+
+    /** Returns the connection to the pool, or has the pool drop it when close() aborted it. */
+    private void release(Connection c) {
+        if (c == null) {
+            return;
+        }
+        if (closed && dataSource instanceof HikariDataSource pool) {
+            pool.evictConnection(c); // it may be aborted: the pool must not hand it out again
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "closing the notifications connection failed", e);
+        }
     }
 
     private static void reset(Listener l) {
@@ -150,12 +187,27 @@ public final class Notifications implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops listening and returns once the listening thread has stopped. The thread may be waiting on the
+     * connection for a notification (pgjdbc's wait is not interruptible), so the connection is aborted under it.
+     */
     @Override
     public void close() {
         closed = true;
         thread.interrupt();
+        Connection c = polling;
+        if (c != null) {
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "aborting the notifications connection failed; it stops within a heartbeat", e);
+            }
+        }
         try {
             thread.join(5000);
+            if (thread.isAlive()) {
+                LOG.warning("the notifications thread did not stop within 5 s of close()");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -102,7 +102,9 @@ final class CallTools {
                     .build());
         }
         tools.add(ToolSpecification.builder().name(ADD_TO_DO_NOT_CALL)
-                .description("The caller asked not to be called again: puts their number on the do-not-call list "
+                .description("The caller asked not to be called again, in any words (stop calling, don't call me, "
+                        + "remove my number, take me off your list, put me on your do not call list, unsubscribe), "
+                        + "even if the recogniser garbled some of them: puts their number on the do-not-call list "
                         + "at once. Then apologise and end the call with disposition " + DO_NOT_CALL + ".")
                 .parameters(JsonObjectSchema.builder().build()).build());
         tools.add(ToolSpecification.builder().name(SEND_DTMF)

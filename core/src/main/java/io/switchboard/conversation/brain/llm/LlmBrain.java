@@ -67,7 +67,11 @@ public final class LlmBrain implements Brain {
     static final String VOICE_RULES = """
             You are speaking on a phone call; everything you write is read aloud. Reply in short spoken \
             sentences, without lists, markdown, emojis or URLs. Use the tools to act on the call: say goodbye \
-            before ending it, tell the caller before transferring them, and record the values the caller states.""";
+            before ending it, tell the caller before transferring them, and record the values the caller states. \
+            The caller's words reach you through a speech recogniser on a phone line and may be misheard ("take me \
+            a lot your list" for "take me off your list"). If the caller asks in any words not to be called again \
+            (stop calling, don't call me, remove my number, take me off your list, unsubscribe), or probably did \
+            through misheard words, use add_to_do_not_call at once: missing such a request breaks the law.""";
     static final String OPENING = "[The call was just answered. Greet the caller.]";
     static final String CUT_OFF = "[Your reply was cut off after the words above. Continue from there "
             + "without repeating yourself.]";

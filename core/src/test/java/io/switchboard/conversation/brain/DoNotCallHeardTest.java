@@ -1,0 +1,69 @@
+package io.switchboard.conversation.brain;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.switchboard.transcription.PocketSphinxRecognizer;
+import io.switchboard.transcription.SpeechAudio;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Do-not-call requests as a phone caller's words reach the brain: spoken by flite's voices, carried over an 8 kHz
+ * μ-law line, recognised by PocketSphinx, whatever it makes of them ("take me you want your list"). espeak-ng is not
+ * among the voices: through μ-law PocketSphinx hears nothing of it ("stop calling me" → "oh really"), so no matcher
+ * could find the request in what it writes. Some flite requests lose every key word too ("remove my number from your
+ * list" → "remove my mom the premier league"), hence a floor rather than all of them; the floor is what the
+ * matcher reached when this test was written (14 of 18).
+ */
+class DoNotCallHeardTest {
+
+    static final List<String> REQUESTS = List.of(
+            "please take me off your list",
+            "take me off your calling list",
+            "stop calling me",
+            "don't call me again",
+            "remove my number from your list",
+            "put me on your do not call list",
+            "please don't ever call this number again",
+            "unsubscribe me",
+            "never call me again");
+
+    @Test
+    void spokenRequestsOverAPhoneLineAreHeardAsDoNotCall(@TempDir Path dir) throws Exception {
+        List<String> missed = new ArrayList<>();
+        int said = 0;
+        List<String> heard = new ArrayList<>();
+        try (PocketSphinxRecognizer r = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"),
+                1, Duration.ofSeconds(60))) {
+            for (String text : REQUESTS) {
+                for (String voice : List.of("slt", "rms")) {
+                    short[] wide = flite(dir, voice, text);
+                    said++;
+                    String got = SpeechAudio.transcribe(r, SpeechAudio.throughPhoneLine(wide), 160, 8000).finalText();
+                    heard.add(voice + ": \"" + text + "\" -> \"" + got + "\"");
+                    if (!BuiltInIntents.recognise(got, Meanings.shared()).equals(
+                            Optional.of(BuiltInIntents.Kind.DO_NOT_CALL))) {
+                        missed.add(voice + ": \"" + text + "\" heard as \"" + got + "\"");
+                    }
+                }
+            }
+        }
+        heard.forEach(System.out::println);
+        assertTrue(said - missed.size() >= 14, "heard " + (said - missed.size()) + " of " + said + "; missed " + missed);
+    }
+
+    private static short[] flite(Path dir, String voice, String text) throws Exception {
+        Path raw = dir.resolve("flite-" + voice + "-" + Integer.toHexString(text.hashCode()) + ".wav");
+        Path out = dir.resolve("flite16-" + voice + "-" + Integer.toHexString(text.hashCode()) + ".wav");
+        SpeechAudio.run("flite", "-voice", voice, "-t", text, "-o", raw.toString());
+        SpeechAudio.run("sox", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                out.toString());
+        return SpeechAudio.pcm16(out);
+    }
+}
