@@ -295,12 +295,17 @@ public final class FollowUps {
         try {
             return sent(rule, messaging.send(platform, request).id());
         } catch (SwitchboardException.FailedPrecondition e) {
-            return refused(rule, e.type().toLowerCase(Locale.ROOT), e.getMessage());
+            return refused(rule, e.type().toLowerCase(Locale.ROOT), unnamed(e.getMessage(), person));
         } catch (SwitchboardException.InvalidArgument e) {
-            return refused(rule, "invalid", e.getMessage());
+            return refused(rule, "invalid", unnamed(e.getMessage(), person));
         } catch (SwitchboardException.NotFound e) {
-            return refused(rule, "not_found", e.getMessage());
+            return refused(rule, "not_found", unnamed(e.getMessage(), person));
         }
+    }
+
+    /** The refusal without the person's number: the record outlives an erasure of the contact. */
+    private static String unnamed(String detail, String phone) {
+        return detail == null ? "" : detail.replace(phone, "the recipient");
     }
 
     private Optional<String> defaultSender(UUID org, UUID templateId) {

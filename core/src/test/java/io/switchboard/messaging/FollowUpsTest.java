@@ -140,6 +140,7 @@ class FollowUpsTest {
         assertFalse(o.sent());
         assertEquals("opted_out", o.refusal());
         assertTrue(o.detail().contains("opted out"), o.detail());
+        assertFalse(o.detail().contains(PHONE), "the stored refusal does not name the number: " + o.detail());
         assertEquals(before, dsl.fetchCount(MESSAGES), "no text was queued");
         assertEquals(List.of("opted_out"), followUps.forCall(acme.owner().organizationId(), call.id()).stream()
                 .map(FollowUps.Outcome::refusal).toList());
