@@ -55,6 +55,11 @@ public record ControlPlane(Database database, Clock clock, PlanCatalog catalog, 
                            JobQueue jobs, RecordingStore recordings, TranscriptStore transcripts,
                            CallRepository callRepository, CallService calls, MessagingService messaging) {
 
+    /** Follow-up rules of campaigns and agents and what they did on each call (stateless; made on demand). */
+    public io.switchboard.messaging.FollowUps followUps() {
+        return new io.switchboard.messaging.FollowUps(database.dsl(), clock, messaging, transcripts, audit);
+    }
+
     /**
      * @param database where everything is stored
      * @param catalog  the plans organisations can be on

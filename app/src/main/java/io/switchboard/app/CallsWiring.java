@@ -137,6 +137,6 @@ public final class CallsWiring {
                 .build();
         return new CallGrpcService(calls, sessions, events, notifications,
                 config.get("calls.max-watcher-backlog").asInt().orElse(CallGrpcService.DEFAULT_WATCHER_BACKLOG),
-                new TalkTokens(plane.database().dsl(), plane.clock(), plane.audit()));
+                new TalkTokens(plane.database().dsl(), plane.clock(), plane.audit()), Optional.of(plane.followUps()));
     }
 }

@@ -90,6 +90,8 @@ final class CampaignClient {
                     .setCallingWindow(CallingWindow.newBuilder().setStartLocalTime("00:00").setEndLocalTime("23:59"))
                     .setRetryPolicy(RetryPolicy.newBuilder().setMaxAttempts(2)
                             .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(5)))).build());
+            var texts = io.switchboard.v1.MessagingServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
+            followUps(channel, creds, texts, c, out);
             campaigns.startCampaign(CampaignTransitionRequest.newBuilder().setId(c.getId()).build());
             out.printf("campaign %s started: %d contact(s), %d call(s) at once%n", c.getId(), numbers.size(), concurrency);
             String last = "";
@@ -124,10 +126,50 @@ final class CampaignClient {
                     out.println("  disposition: " + (call.getSummary().getDisposition().isEmpty() ? "(none chosen)"
                             : call.getSummary().getDisposition()));
                 }
+                for (io.switchboard.v1.CallFollowUp f : call.getFollowUpsList()) {
+                    if (f.getMessageId().isEmpty()) {
+                        out.println("  follow-up refused (" + f.getRefusal() + "): " + f.getDetail());
+                    } else {
+                        io.switchboard.v1.Message m = texts.getMessage(io.switchboard.v1.GetMessageRequest.newBuilder()
+                                .setId(f.getMessageId()).build());
+                        out.println("  follow-up text to " + m.getTo() + " (" + m.getStatus() + "): " + m.getBody());
+                    }
+                }
             }
             return 0;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Gives the demo campaign a follow-up text per disposition code, from the caller id as an SMS sender (added
+     * if the organisation has none), so the run shows what its calls triggered.
+     */
+    private static void followUps(ManagedChannel channel, CallCredentials creds,
+                                  io.switchboard.v1.MessagingServiceGrpc.MessagingServiceBlockingStub texts, Campaign c,
+                                  PrintStream out) {
+        try {
+            if (texts.listSenders(io.switchboard.v1.ListSendersRequest.getDefaultInstance()).getSendersList().stream()
+                    .noneMatch(x -> x.getAddress().equals(c.getCallerId()))) {
+                texts.addSender(io.switchboard.v1.AddSenderRequest.newBuilder().setAddress(c.getCallerId()).build());
+            }
+            String template = texts.listMessageTemplates(io.switchboard.v1.ListMessageTemplatesRequest.newBuilder()
+                    .setPageSize(1000).build()).getTemplatesList().stream().filter(t -> t.getName().equals("demo-follow-up"))
+                    .map(io.switchboard.v1.MessageTemplate::getId).findFirst().orElseGet(() -> texts.createMessageTemplate(
+                            io.switchboard.v1.CreateMessageTemplateRequest.newBuilder().setTemplate(
+                                    io.switchboard.v1.MessageTemplate.newBuilder().setName("demo-follow-up")
+                                            .setChannel(io.switchboard.v1.MessageChannel.MESSAGE_CHANNEL_SMS)
+                                            .setBody("Thanks for talking with us. We noted: {{call.disposition}}."
+                                                    + " Reply STOP to opt out.")).build()).getId());
+            var rules = io.switchboard.v1.FollowUpServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
+            for (String code : c.getDispositionCodesList()) {
+                rules.createFollowUp(io.switchboard.v1.CreateFollowUpRequest.newBuilder().setFollowUp(
+                        io.switchboard.v1.FollowUp.newBuilder().setCampaignId(c.getId()).setDisposition(code)
+                                .setTemplateId(template).setFrom(c.getCallerId())).build());
+            }
+        } catch (io.grpc.StatusRuntimeException e) {
+            out.println("  (no follow-up texts: " + e.getStatus().getCode() + " " + e.getStatus().getDescription() + ")");
         }
     }
 

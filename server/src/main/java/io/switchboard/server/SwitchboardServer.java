@@ -33,6 +33,7 @@ import io.switchboard.server.console.ConsoleRoutes;
 import io.switchboard.server.contacts.ContactGrpcService;
 import io.switchboard.server.grpc.ApiInterceptor;
 import io.switchboard.server.grpc.RateLimiter;
+import io.switchboard.server.messaging.FollowUpGrpcService;
 import io.switchboard.server.messaging.MessagingGrpcService;
 import io.switchboard.server.messaging.MessagingWebhooks;
 import io.switchboard.server.plans.PlanGrpcService;
@@ -278,7 +279,8 @@ public final class SwitchboardServer implements AutoCloseable {
                 new CampaignGrpcService(plane.campaigns(), plane.campaignProgress()),
                 new UsageGrpcService(plane.usage()),
                 new ContactGrpcService(plane.contacts(), plane.contactTransfer()),
-                new MessagingGrpcService(plane.messaging()));
+                new MessagingGrpcService(plane.messaging()),
+                new FollowUpGrpcService(plane.followUps()));
     }
 
     public int port() {

@@ -30,6 +30,7 @@ import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.webhooks.WebhookDeliverer;
 import io.switchboard.worker.pipeline.CallJob;
 import io.switchboard.worker.pipeline.CallPipeline;
+import io.switchboard.worker.pipeline.FollowUpStage;
 import io.switchboard.worker.pipeline.PipelineStage;
 import io.switchboard.worker.pipeline.RecordingStage;
 import io.switchboard.worker.pipeline.SummarizeStage;
@@ -102,6 +103,8 @@ public final class WorkerRuntime implements AutoCloseable {
         Supplier<CallSummarizer> inProcess = summarizer.baaCovered() ? () -> summarizer
                 : memoize(ExtractiveSummarizer::create);
         stages.add(new SummarizeStage(plane.database().dsl(), calls, plane.agents(), summarizer, inProcess, plane.usage()));
+        // before usage, the last stage: callers waiting for "usage" see the follow-ups recorded too
+        stages.add(new FollowUpStage(plane.followUps()));
         stages.add(new UsageStage(calls, plane.usage()));
         int concurrency = w.get("concurrency").asInt().orElse(0);
         WorkerLoop loop = WorkerLoop.start(queue, plane.database().dataSource(), new WorkerLoop.Settings(

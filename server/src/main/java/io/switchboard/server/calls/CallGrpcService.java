@@ -57,6 +57,8 @@ import io.switchboard.v1.StreamCallResponse;
 import io.switchboard.v1.Summary;
 import io.switchboard.v1.TalkToken;
 import io.switchboard.v1.TurnLatency;
+import io.switchboard.messaging.FollowUps;
+import io.switchboard.server.messaging.FollowUpGrpcService;
 import io.switchboard.v1.UploadRecordingRequest;
 import io.switchboard.v1.WatchCallRequest;
 
@@ -76,6 +78,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
     public static final String TALK_PATH = "/v1/talk";
 
     private final CallService calls;
+    private final Optional<FollowUps> followUps;
     private final LiveCalls sessions;
     private final CallWatchers watchers;
     private final TalkTokens talkTokens;
@@ -90,6 +93,13 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
      */
     public CallGrpcService(CallService calls, LiveCalls sessions, LiveEvents events, Notifications notifications,
                            int maxWatcherBacklog, TalkTokens talkTokens) {
+        this(calls, sessions, events, notifications, maxWatcherBacklog, talkTokens, Optional.empty());
+    }
+
+    /** @param followUps what GetCall shows of the follow-up texts a call triggered (none without it) */
+    public CallGrpcService(CallService calls, LiveCalls sessions, LiveEvents events, Notifications notifications,
+                           int maxWatcherBacklog, TalkTokens talkTokens, Optional<FollowUps> followUps) {
+        this.followUps = followUps;
         if (maxWatcherBacklog < 1) {
             throw new IllegalArgumentException("calls.max-watcher-backlog must be at least 1 (events a watcher may"
                     + " fall behind); it is " + maxWatcherBacklog);
@@ -355,6 +365,8 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                     .setDecision(Protos.millis(t.decisionMs())).setFirstAudio(Protos.millis(t.firstAudioMs()))
                     .setTotal(Protos.millis(t.totalMs())).addAllVariables(t.variables()));
         }
+        followUps.ifPresent(f -> f.forCall(call.organizationId(), call.id())
+                .forEach(o -> b.addFollowUps(FollowUpGrpcService.toProto(o))));
         reply(out, b.build());
     }
 

@@ -37,6 +37,12 @@ import io.switchboard.v1.MessageChannel;
 import io.switchboard.v1.MessageTemplate;
 import io.switchboard.v1.MessagingProto;
 import io.switchboard.v1.MessagingServiceGrpc;
+import io.switchboard.v1.CreateFollowUpRequest;
+import io.switchboard.v1.DeleteFollowUpRequest;
+import io.switchboard.v1.FollowUp;
+import io.switchboard.v1.FollowUpServiceGrpc;
+import io.switchboard.v1.FollowUpsProto;
+import io.switchboard.v1.ListFollowUpsRequest;
 import io.switchboard.v1.RemoveSenderRequest;
 import io.switchboard.v1.SendMessageRequest;
 import io.switchboard.v1.UpdateMessageTemplateRequest;
@@ -203,6 +209,13 @@ class TenantIsolationTest {
         o.ids().put("message", m.sendMessage(SendMessageRequest.newBuilder().setContactId(o.ids().get("contact"))
                 .setFrom("+14155550188").setTemplateId(o.ids().get("template")).build()).getId());
         api.fixtures.plane.messaging().receive("SM" + "7".repeat(32), "+14155550133", "+14155550188", "STOP");
+        o.ids().put("follow_up", followUps(o).createFollowUp(CreateFollowUpRequest.newBuilder().setFollowUp(
+                FollowUp.newBuilder().setAgentId(o.ids().get("agent")).setDisposition("interested")
+                        .setTemplateId(o.ids().get("template"))).build()).getId());
+    }
+
+    private FollowUpServiceGrpc.FollowUpServiceBlockingStub followUps(Org o) {
+        return FollowUpServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(o.ownerKey()));
     }
 
     private List<Object> messagingSnapshot(Org o) {
@@ -212,7 +225,9 @@ class TenantIsolationTest {
                 m.listThreads(ListThreadsRequest.getDefaultInstance()).getThreadsList(),
                 m.listMessages(ListMessagesRequest.newBuilder().setContactId(o.ids().get("contact")).build())
                         .getMessagesList(),
-                m.listOptOuts(ListOptOutsRequest.getDefaultInstance()).getOptOutsList());
+                m.listOptOuts(ListOptOutsRequest.getDefaultInstance()).getOptOutsList(),
+                followUps(o).listFollowUps(ListFollowUpsRequest.newBuilder().setAgentId(o.ids().get("agent")).build())
+                        .getFollowUpsList());
     }
 
     private Snapshot snapshot(Org o) {
@@ -333,6 +348,19 @@ class TenantIsolationTest {
                 ListDoNotCallNumbersRequest.getDefaultInstance()).getEntriesList().stream()
                 .anyMatch(e -> e.getPhoneNumber().equals("+14155550166"))));
 
+        var rules = followUps(b);
+        p.put("FollowUpService/CreateFollowUp", () -> {
+            notFound(() -> rules.createFollowUp(CreateFollowUpRequest.newBuilder().setFollowUp(FollowUp.newBuilder()
+                    .setAgentId(ids.get("agent")).setDisposition("x").setTemplateId(ids.get("template"))).build()));
+            String own = b.agents().listAgents(ListAgentsRequest.getDefaultInstance()).getAgents(0).getId();
+            expect(Status.Code.INVALID_ARGUMENT, () -> rules.createFollowUp(CreateFollowUpRequest.newBuilder()
+                    .setFollowUp(FollowUp.newBuilder().setAgentId(own).setDisposition("x")
+                            .setTemplateId(ids.get("template"))).build()));
+        });
+        p.put("FollowUpService/ListFollowUps", () -> assertEquals(0, rules.listFollowUps(ListFollowUpsRequest
+                .newBuilder().setAgentId(ids.get("agent")).build()).getFollowUpsCount()));
+        p.put("FollowUpService/DeleteFollowUp", () -> notFound(() -> rules.deleteFollowUp(DeleteFollowUpRequest
+                .newBuilder().setId(ids.get("follow_up")).build())));
         var texts = messaging(b);
         p.put("MessagingService/SendMessage", () -> {
             texts.addSender(AddSenderRequest.newBuilder().setAddress("+14155550189").build());
@@ -560,7 +588,8 @@ class TenantIsolationTest {
                 ApiKeysProto.getDescriptor(), PlansProto.getDescriptor(), AgentsProto.getDescriptor(),
                 ContactsProto.getDescriptor(), CampaignsProto.getDescriptor(), UsageProto.getDescriptor(),
                 AuditProto.getDescriptor(), RetentionProto.getDescriptor(), WebhooksProto.getDescriptor(),
-                ComplianceProto.getDescriptor(), MessagingProto.getDescriptor())) {
+                ComplianceProto.getDescriptor(), MessagingProto.getDescriptor(),
+                FollowUpsProto.getDescriptor())) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 s.getMethods().forEach(m -> rpcs.add(s.getName() + "/" + m.getName()));
             }
