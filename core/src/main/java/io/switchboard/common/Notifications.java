@@ -93,7 +93,7 @@ public final class Notifications implements AutoCloseable {
             try {
                 c = dataSource.getConnection();
                 polling = c.unwrap(Connection.class); // pgjdbc's own: aborting it closes the socket being read
-                poll(c);
+                poll(polling);
             } catch (SQLException | RuntimeException e) {
                 failed = true;
                 aliveAt = 0;
@@ -120,7 +120,10 @@ public final class Notifications implements AutoCloseable {
         listening = Set.of();
     }
 
-    /** Listens on {@code c} until closed or the connection fails. */
+    /**
+     * Listens on {@code c} (pgjdbc's connection, not the pool's proxy: a failure close() causes on purpose is not
+     * the pool's to log as a broken connection) until closed or the connection fails.
+     */
     private void poll(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             PGConnection pg = c.unwrap(PGConnection.class);

@@ -191,6 +191,7 @@ public final class DevStack implements AutoCloseable {
             }
         }
         Notifications notifications = Notifications.start(db.dataSource());
+        started.push(notifications); // before PostgreSQL stops, or its poll reports the lost connection
         CallGrpcService grpc = CallsWiring.grpc(config, plane, calls, recognizer, notifications);
         Optional<TwilioTelephony.Settings> bridged = carrier;
         int serverPort = port;
