@@ -168,7 +168,7 @@ class CallsEndToEndTest {
 
         Call done = awaitPipeline(acme, accepted.getId());
         assertEquals(Map.of("transcribe", "succeeded", "recording", "succeeded", "summarize", "succeeded",
-                "usage", "succeeded"), stages(done));
+                "follow_ups", "skipped", "usage", "succeeded"), stages(done));
         assertFalse(done.getSummary().getText().isBlank());
         assertEquals("in-process", done.getSummary().getProvider());
         assertEquals("", done.getSummary().getDisposition(), "without an LLM no disposition is invented");

@@ -277,7 +277,7 @@ class ClusterTest {
 
         Call done = TestCalls.awaitPipeline(calls(toB), victim.getId(), Duration.ofSeconds(120));
         assertEquals(Map.of("recording", "succeeded", "transcribe", "succeeded", "summarize", "succeeded",
-                "usage", "succeeded"), TestCalls.stages(done), survivor(killed).output());
+                "follow_ups", "skipped", "usage", "succeeded"), TestCalls.stages(done), survivor(killed).output());
         assertEquals("2", job(victim.getId(), "attempts"), "claimed twice: once by each worker");
         assertFalse(job(victim.getId(), "lease_owner").contains("/" + killed.pid() + "/"));
         assertFalse(done.getTranscriptList().isEmpty(), "a transcript");

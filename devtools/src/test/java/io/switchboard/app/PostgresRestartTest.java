@@ -154,7 +154,7 @@ class PostgresRestartTest {
         for (String id : concat(beforeCalls, after)) {
             Call done = TestCalls.awaitPipeline(calls, id, Duration.ofSeconds(120));
             assertEquals(Map.of("recording", "succeeded", "transcribe", "succeeded", "summarize", "succeeded",
-                    "usage", "succeeded"), TestCalls.stages(done), "call " + id);
+                    "follow_ups", "skipped", "usage", "succeeded"), TestCalls.stages(done), "call " + id);
             assertTrue(done.getTranscriptCount() > 0);
         }
         System.out.printf("PostgresRestartTest: %d requests, %d succeeded, %d refused (UNAVAILABLE) over a %d s outage;"

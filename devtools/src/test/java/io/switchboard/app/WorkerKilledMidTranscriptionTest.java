@@ -93,7 +93,7 @@ class WorkerKilledMidTranscriptionTest {
             Call undisturbed = awaitPipeline(calls, control.getId(), second);
 
             Map<String, String> succeeded = Map.of("recording", "succeeded", "transcribe", "succeeded",
-                    "summarize", "succeeded", "usage", "succeeded");
+                    "summarize", "succeeded", "follow_ups", "skipped", "usage", "succeeded");
             assertEquals(succeeded, TestCalls.stages(recovered), second.log());
             assertEquals(succeeded, TestCalls.stages(undisturbed));
             assertEquals("2", jobColumn(victim.getId(), "attempts"), "claimed twice: once by each worker");
