@@ -24,7 +24,6 @@ import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
-import io.switchboard.v1.AskNode;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
@@ -32,7 +31,6 @@ import io.switchboard.v1.CallingWindow;
 import io.switchboard.v1.Campaign;
 import io.switchboard.v1.CampaignServiceGrpc;
 import io.switchboard.v1.AddSenderRequest;
-import io.switchboard.v1.CaptureVariable;
 import io.switchboard.v1.Contact;
 import io.switchboard.v1.ContactList;
 import io.switchboard.v1.ContactServiceGrpc;
@@ -41,9 +39,6 @@ import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.CreateContactRequest;
 import io.switchboard.v1.EndCall;
-import io.switchboard.v1.EndNode;
-import io.switchboard.v1.Flow;
-import io.switchboard.v1.FlowNode;
 import io.switchboard.v1.ListThreadsRequest;
 import io.switchboard.v1.MessagingServiceGrpc;
 import io.switchboard.v1.OpenCall;
@@ -206,18 +201,9 @@ class ConsoleEndToEndTest {
     private static Call converse(String key) throws Exception {
         var creds = TestStacks.bearer(key);
         String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createAgent(CreateAgentRequest
-                .newBuilder().setAgent(Agent.newBuilder().setName("Appointments").setLanguage("en-US").setVoice("flite:slt")
+                .newBuilder().setAgent(TestAgents.appointments("Appointments")
                         .setFirstMessage("Hello, this is the clinic calling about your appointment with doctor Jones next "
-                                + "Tuesday, and there are a few things I need to check with you before then.")
-                        .addVariables(CaptureVariable.newBuilder().setName("coming").setType(CaptureVariable.Type.TYPE_BOOLEAN))
-                        .addVariables(CaptureVariable.newBuilder().setName("people").setType(CaptureVariable.Type.TYPE_NUMBER))
-                        .setFlow(Flow.newBuilder().setStartNode("coming")
-                                .addNodes(FlowNode.newBuilder().setId("coming").setAsk(AskNode.newBuilder()
-                                        .setVariable("coming").setPrompt("Can you come tomorrow morning?").setNext("people")))
-                                .addNodes(FlowNode.newBuilder().setId("people").setAsk(AskNode.newBuilder()
-                                        .setVariable("people").setPrompt("How many people will come?").setNext("bye")))
-                                .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
-                                        .setText("Thank you, see you tomorrow. Goodbye.").setDisposition("confirmed")))))
+                                + "Tuesday, and there are a few things I need to check with you before then."))
                 .build()).getId();
         String listId = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createContactList(
                 CreateContactListRequest.newBuilder().setContactList(ContactList.newBuilder().setName("Patients")).build())

@@ -23,15 +23,10 @@ import io.switchboard.devtools.DevStack;
 import io.switchboard.devtools.ScriptedCaller;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
-import io.switchboard.v1.AskNode;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
-import io.switchboard.v1.CaptureVariable;
 import io.switchboard.v1.CreateAgentRequest;
-import io.switchboard.v1.EndNode;
-import io.switchboard.v1.Flow;
-import io.switchboard.v1.FlowNode;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.Silence;
 import io.switchboard.v1.StreamCallRequest;
@@ -82,20 +77,6 @@ class ConversationEndToEndTest {
         TestStacks.stop(channel, stack);
     }
 
-    /** Greeting, then "can you come?" (yes/no) and "how many people?" (a number), then goodbye and hang-up. */
-    private static Agent.Builder appointmentAgent(String name) {
-        return Agent.newBuilder().setName(name).setLanguage("en-US").setVoice("flite:slt")
-                .setFirstMessage("Hello, this is the clinic calling about your appointment.")
-                .addVariables(CaptureVariable.newBuilder().setName("coming").setType(CaptureVariable.Type.TYPE_BOOLEAN))
-                .addVariables(CaptureVariable.newBuilder().setName("people").setType(CaptureVariable.Type.TYPE_NUMBER))
-                .setFlow(Flow.newBuilder().setStartNode("coming")
-                        .addNodes(FlowNode.newBuilder().setId("coming").setAsk(AskNode.newBuilder()
-                                .setVariable("coming").setPrompt("Can you come tomorrow morning?").setNext("people")))
-                        .addNodes(FlowNode.newBuilder().setId("people").setAsk(AskNode.newBuilder()
-                                .setVariable("people").setPrompt("How many people will come?").setNext("bye")))
-                        .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
-                                .setText("Thank you, see you tomorrow. Goodbye.").setDisposition("confirmed"))));
-    }
 
     private static String create(Agent.Builder agent) {
         return agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
@@ -115,7 +96,7 @@ class ConversationEndToEndTest {
 
     @Test
     void theAgentGreetsAsksCapturesBothAnswersAndHangsUpAfterItsGoodbye() throws Exception {
-        String agentId = create(appointmentAgent("Appointments"));
+        String agentId = create(TestAgents.appointments("Appointments"));
         var caller = ScriptedCaller.open(async, talking(agentId));
         // words PocketSphinx makes out in espeak-ng's voice through a phone line ("yes" comes out as "yeah")
         caller.converse(List.of(ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
@@ -157,7 +138,7 @@ class ConversationEndToEndTest {
 
     @Test
     void aCallerTalkingOverTheAgentClearsItsPlayoutAndTheTranscriptShowsTheCut() throws Exception {
-        String agentId = create(appointmentAgent("Interrupted").setFirstMessage("Hello, this is the clinic calling "
+        String agentId = create(TestAgents.appointments("Interrupted").setFirstMessage("Hello, this is the clinic calling "
                 + "about your appointment with doctor Jones next Tuesday, and there are a few things I need to check "
                 + "with you before then."));
         var caller = ScriptedCaller.open(async, talking(agentId));
@@ -175,7 +156,7 @@ class ConversationEndToEndTest {
 
     @Test
     void aSilentCallerIsRepromptedThenTheAgentSaysGoodbyeAndHangsUp() throws Exception {
-        String agentId = create(appointmentAgent("Silence").setSilence(Silence.newBuilder()
+        String agentId = create(TestAgents.appointments("Silence").setSilence(Silence.newBuilder()
                 .setRepromptAfter(com.google.protobuf.Duration.newBuilder().setSeconds(2)).setMaxReprompts(1)));
         var caller = ScriptedCaller.open(async, talking(agentId));
         caller.converse(List.<ScriptedCaller.Answer>of(), Duration.ofSeconds(60));
@@ -197,7 +178,7 @@ class ConversationEndToEndTest {
 
     @Test
     void anAgentSpeaksOnlyOnAMonoCall() {
-        var stereo = talking(create(appointmentAgent("Stereo"))).toBuilder()
+        var stereo = talking(create(TestAgents.appointments("Stereo"))).toBuilder()
                 .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(RATE)
                         .setChannels(2)).build();
         var caller = ScriptedCaller.start(async);

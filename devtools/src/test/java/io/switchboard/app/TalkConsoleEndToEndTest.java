@@ -72,7 +72,7 @@ class TalkConsoleEndToEndTest {
         }
         String key = TestStacks.organization(channel, stack.operatorKey(), "Clinic", "growth");
         String agentId = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
-                .createAgent(CreateAgentRequest.newBuilder().setAgent(TalkEndToEndTest.appointmentAgent()).build()).getId();
+                .createAgent(CreateAgentRequest.newBuilder().setAgent(TestAgents.appointments("Appointments")).build()).getId();
 
         // the microphone from the moment the page opens it: quiet through the greeting and the first question
         // (about 6 s of Flite), "yes", quiet through the second question, "three" (through the page, PocketSphinx

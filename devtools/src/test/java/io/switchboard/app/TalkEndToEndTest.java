@@ -25,19 +25,14 @@ import io.switchboard.devtools.DevStack;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
-import io.switchboard.v1.AskNode;
 import io.switchboard.v1.AuditFilter;
 import io.switchboard.v1.AuditServiceGrpc;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
-import io.switchboard.v1.CaptureVariable;
 import io.switchboard.v1.CreateAgentRequest;
 import io.switchboard.v1.CreateTalkTokenRequest;
 import io.switchboard.v1.EndCall;
-import io.switchboard.v1.EndNode;
-import io.switchboard.v1.Flow;
-import io.switchboard.v1.FlowNode;
 import io.switchboard.v1.GetCallRequest;
 import io.switchboard.v1.ListAuditEntriesRequest;
 import io.switchboard.v1.OpenCall;
@@ -79,20 +74,6 @@ class TalkEndToEndTest {
         TestStacks.stop(channel, stack);
     }
 
-    /** Greeting, "can you come?" (yes/no), "how many people?" (a number), goodbye. */
-    static Agent.Builder appointmentAgent() {
-        return Agent.newBuilder().setName("Appointments").setLanguage("en-US").setVoice("flite:slt")
-                .setFirstMessage("Hello, this is the clinic calling about your appointment.")
-                .addVariables(CaptureVariable.newBuilder().setName("coming").setType(CaptureVariable.Type.TYPE_BOOLEAN))
-                .addVariables(CaptureVariable.newBuilder().setName("people").setType(CaptureVariable.Type.TYPE_NUMBER))
-                .setFlow(Flow.newBuilder().setStartNode("coming")
-                        .addNodes(FlowNode.newBuilder().setId("coming").setAsk(AskNode.newBuilder()
-                                .setVariable("coming").setPrompt("Can you come tomorrow morning?").setNext("people")))
-                        .addNodes(FlowNode.newBuilder().setId("people").setAsk(AskNode.newBuilder()
-                                .setVariable("people").setPrompt("How many people will come?").setNext("bye")))
-                        .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
-                                .setText("Thank you, see you tomorrow. Goodbye.").setDisposition("confirmed"))));
-    }
 
     private static String create(Agent.Builder agent) {
         return agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
@@ -118,7 +99,7 @@ class TalkEndToEndTest {
 
     @Test
     void aPageTalksWithTheFlowAgentAndTheCallKeepsItsTranscriptAndVariables() throws Exception {
-        TalkToken minted = calls.createTalkToken(CreateTalkTokenRequest.newBuilder().setAgentId(create(appointmentAgent()))
+        TalkToken minted = calls.createTalkToken(CreateTalkTokenRequest.newBuilder().setAgentId(create(TestAgents.appointments("Appointments")))
                 .build());
         assertEquals("/v1/talk", minted.getPath());
         TalkSocket page = TalkSocket.connect(stack.server().port(), minted.getToken(), Optional.of("http://localhost:5173"));
