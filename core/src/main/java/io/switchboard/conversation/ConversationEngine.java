@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -83,6 +84,7 @@ public final class ConversationEngine implements CallAgent {
     private volatile Voices.Resolved speaking;
     private volatile Reply current;
     private volatile boolean over;
+    private final AtomicBoolean doNotCallAdded = new AtomicBoolean();
     private volatile long nowMs;
     private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
     private volatile String transferTo; // the number the ending reply hands the call to
@@ -540,7 +542,8 @@ public final class ConversationEngine implements CallAgent {
 
         @Override
         public void addToDoNotCall() {
-            if (!cancelled) {
+            // once per call: the LLM brain adds in code when it hears the request, and the model may ask too
+            if (!cancelled && doNotCallAdded.compareAndSet(false, true)) {
                 keep(() -> parts.records().doNotCall(call));
             }
         }

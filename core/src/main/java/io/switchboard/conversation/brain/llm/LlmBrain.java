@@ -37,6 +37,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.conversation.brain.DoNotCallRequests;
 import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.summaries.CapturedValue;
 import io.switchboard.summaries.ModelUsage;
@@ -129,6 +130,11 @@ public final class LlmBrain implements Brain {
         out.done();
     }
 
+    /** What the model is told after the code has put a caller who asked on the do-not-call list. */
+    static final String DO_NOT_CALL_HEARD = "[The caller asked not to be called again. Their number is already on "
+            + "the do-not-call list. Apologise briefly, then call " + CallTools.END_CALL + " with disposition "
+            + CallTools.DO_NOT_CALL + ".]";
+
     @Override
     public void onCallerTurn(Conversation c, String text, ReplySink out) {
         requireAllowed(c.hipaaMode());
@@ -137,6 +143,12 @@ public final class LlmBrain implements Brain {
                 && h.getLast().text().strip().equals(text.strip());
         if (!inHistory) {
             c.addTurn(Conversation.Speaker.CALLER, text);
+        }
+        if (DoNotCallRequests.heard(text)) {
+            // the law asks for this at once: not left to the model's choice of tools
+            out.addToDoNotCall();
+            launch(c, DO_NOT_CALL_HEARD, out);
+            return;
         }
         launch(c, null, out);
     }

@@ -329,8 +329,38 @@ class LlmBrainTest {
 
         brain().onCallerTurn(conversation(), "Take me off your list.", out);
 
-        assertEquals(List.of("dnc", "say:I'm sorry to have bothered you.", "say:You won't hear from us again.",
-                "end:do_not_call", "done"), out.awaitDone());
+        assertEquals(List.of("dnc", "dnc", "say:I'm sorry to have bothered you.", "say:You won't hear from us again.",
+                "end:do_not_call", "done"), out.awaitDone(),
+                "the code adds the number as it hears the words; the model's own tool call may follow (the engine "
+                        + "adds a number once per call)");
+    }
+
+    @Test
+    void aModelThatIgnoresTheRequestStillLeavesTheNumberOnTheList() throws Exception {
+        server.enqueue(openAiText("Great! So, about those plans?"));
+        var out = new RecordingSink();
+
+        brain().onCallerTurn(conversation(), "stop calling me", out);
+
+        assertEquals("dnc", out.awaitDone().getFirst());
+        JsonNode messages = server.requests().getFirst().path("messages");
+        JsonNode last = messages.get(messages.size() - 1);
+        assertEquals("user", last.path("role").asText());
+        assertEquals(LlmBrain.DO_NOT_CALL_HEARD, last.path("content").asText(),
+                "the model is told the number is on the list and how to end");
+    }
+
+    @Test
+    void lookAlikesOfTheRequestDoNotAddTheNumber() throws Exception {
+        for (String text : List.of("call me back later", "please call me again next week",
+                "take me through your list", "I'm not interested")) {
+            server.enqueue(openAiText("Okay."));
+            var out = new RecordingSink();
+
+            brain().onCallerTurn(conversation(), text, out);
+
+            assertFalse(out.awaitDone().contains("dnc"), text);
+        }
     }
 
     @Test
