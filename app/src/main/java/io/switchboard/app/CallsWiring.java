@@ -107,11 +107,12 @@ public final class CallsWiring {
      * {@code conversation.carrier-calls} is off.
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
-        LlmTokens tokens = new LlmTokens();
+        var stored = new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(),
+                plane.doNotCall(), plane.usage());
+        LlmTokens tokens = new LlmTokens(stored::lateTokens);
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
-                new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
-                        plane.campaigns(), plane.doNotCall(), plane.usage())), tokens);
+                new ConversationMetrics(stored), tokens);
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 

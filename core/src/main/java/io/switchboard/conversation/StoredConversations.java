@@ -23,6 +23,7 @@ import io.switchboard.compliance.DoNotCall;
 import io.switchboard.contacts.Contact;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.summaries.ModelUsage;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import io.switchboard.usage.UsageService;
@@ -118,6 +119,18 @@ public final class StoredConversations implements ConversationRecords {
         meter(call, UsageService.Metric.RECOGNIZED_MS, used.recognizedMs(), key);
         meter(call, UsageService.Metric.LLM_INPUT_TOKENS, used.llmInputTokens(), key);
         meter(call, UsageService.Metric.LLM_OUTPUT_TOKENS, used.llmOutputTokens(), key);
+    }
+
+    /**
+     * Tokens of a model request that was still streaming when its call's usage was metered: metered under their own
+     * key, on the call's start like the rest of its usage.
+     */
+    public void lateTokens(UUID organizationId, UUID callId, ModelUsage tokens) {
+        calls.find(organizationId, callId).ifPresent(call -> {
+            String key = "conversation:" + callId + ":late:" + UUID.randomUUID();
+            meter(call, UsageService.Metric.LLM_INPUT_TOKENS, tokens.inputTokens(), key);
+            meter(call, UsageService.Metric.LLM_OUTPUT_TOKENS, tokens.outputTokens(), key);
+        });
     }
 
     private void meter(Call call, UsageService.Metric metric, long quantity, String key) {

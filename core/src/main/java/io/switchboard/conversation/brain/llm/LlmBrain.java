@@ -401,7 +401,7 @@ public final class LlmBrain implements Brain {
 
         private void meter(TokenUsage usage) {
             if (usage != null && (usage.inputTokenCount() != null || usage.outputTokenCount() != null)) {
-                meter.record(c.callId(), new ModelUsage(orZero(usage.inputTokenCount()),
+                meter.record(c.agent().organizationId(), c.callId(), new ModelUsage(orZero(usage.inputTokenCount()),
                         orZero(usage.outputTokenCount())));
             }
         }

@@ -8,9 +8,9 @@ import io.switchboard.summaries.ModelUsage;
 @FunctionalInterface
 public interface TokenMeter {
 
-    TokenMeter NONE = (callId, usage) -> {
+    TokenMeter NONE = (organizationId, callId, usage) -> {
     };
 
     /** Called from the reply's thread after every completed model request that reported usage. */
-    void record(UUID callId, ModelUsage usage);
+    void record(UUID organizationId, UUID callId, ModelUsage usage);
 }

@@ -135,7 +135,7 @@ class LlmBrainTest {
         settings.putAll(overrides);
         Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(settings)).build();
-        return LlmBrains.fromConfig(config, CLOCK, (callId, usage) -> billed.add(usage)).orElseThrow();
+        return LlmBrains.fromConfig(config, CLOCK, (org, callId, usage) -> billed.add(usage)).orElseThrow();
     }
 
     private LlmBrain brain() {
