@@ -1,5 +1,6 @@
 package io.switchboard.conversation;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,6 +32,7 @@ import io.switchboard.live.AgentVoice;
 import io.switchboard.live.CallAgent;
 import io.switchboard.live.CallInput;
 import io.switchboard.live.CallOutput;
+import io.switchboard.transcription.TranscriptEvent;
 
 /**
  * The real-time loop of one call an agent speaks on: listen, decide, speak. The caller's audio goes through voice
@@ -293,6 +295,7 @@ public final class ConversationEngine implements CallAgent {
         conversation.cutAgentSpeech(cut.heard());
         cut.sentence().ifPresent(s -> {
             s.recorded = true;
+            said(s.startMs, at, cut.heardOfSentence(), true);
             keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, at, cut.heardOfSentence(), true));
         });
     }
@@ -361,7 +364,16 @@ public final class ConversationEngine implements CallAgent {
     /** Keeps the agent's sentences heard in full by {@code at}. */
     private void keepHeard(long at) {
         for (Playout.Sent s : playout.heardInFull(at)) {
+            said(s.startMs, s.endMs, s.text, false);
             keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, s.endMs, s.text, false));
+        }
+    }
+
+    /** The transport and the call's watchers see the agent's words as the caller heard them, when it did. */
+    private void said(long startMs, long endMs, String text, boolean interrupted) {
+        if (text != null && !text.isBlank()) {
+            voice.said(new TranscriptEvent(true, text, Duration.ofMillis(startMs),
+                    Duration.ofMillis(Math.max(startMs, endMs)), List.of()), interrupted);
         }
     }
 

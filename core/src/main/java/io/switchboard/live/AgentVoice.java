@@ -1,5 +1,7 @@
 package io.switchboard.live;
 
+import io.switchboard.transcription.TranscriptEvent;
+
 /** The agent's side of a live call, handed to its {@link CallAgent}; callable from any thread. */
 public interface AgentVoice {
 
@@ -11,6 +13,14 @@ public interface AgentVoice {
 
     /** Barge-in: {@link CallOutput.ClearAudio}, and the agent channel's recording stops where playback stopped. */
     void clear();
+
+    /**
+     * The agent's words as the caller heard them (a sentence played in full, or the part played before the caller
+     * talked over it): a final of the agent's channel for the transport and the call's watchers, so they see both
+     * sides live. Not stored here: the agent keeps its turns itself.
+     */
+    default void said(TranscriptEvent heard, boolean interrupted) {
+    }
 
     /** Ends the call as if the caller had hung up, with this end reason. */
     void hangUp(String reason);

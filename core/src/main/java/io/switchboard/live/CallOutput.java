@@ -10,8 +10,15 @@ public sealed interface CallOutput {
     record Accepted(Call call) implements CallOutput {
     }
 
-    /** A partial or final transcript event of one channel of the call. */
-    record Transcript(int channel, String speaker, TranscriptEvent event) implements CallOutput {
+    /**
+     * A partial or final transcript event of one channel of the call: the recogniser's, or the agent's own words as
+     * the caller heard them ({@code interrupted} when the caller talked over the sentence and {@code event}'s text
+     * is only what was played of it).
+     */
+    record Transcript(int channel, String speaker, TranscriptEvent event, boolean interrupted) implements CallOutput {
+        public Transcript(int channel, String speaker, TranscriptEvent event) {
+            this(channel, speaker, event, false);
+        }
     }
 
     /**

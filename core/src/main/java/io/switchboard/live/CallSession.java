@@ -23,6 +23,7 @@ import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.LogContext;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.tenancy.Principal;
+import io.switchboard.transcription.TranscriptEvent;
 
 /**
  * One live call, whatever carries it: {@link CallInput}s in, {@link CallOutput}s out. Its audio is decoded,
@@ -43,6 +44,7 @@ public final class CallSession {
     public static final int MAX_FRAME = 64 * 1024;
     static final int SEGMENT_SECONDS = 5;
     /** The caller's channel of a call an agent speaks on (channel 0 is the agent's). */
+    static final int AGENT = 0;
     static final int CALLER = 1;
 
     /** The call was ended because no message came for the idle timeout; its audio was kept. */
@@ -518,6 +520,17 @@ public final class CallSession {
                 if (state == State.OPEN) {
                     agentTrack.clear();
                     out.send(new CallOutput.ClearAudio());
+                }
+            });
+        }
+
+        @Override
+        public void said(TranscriptEvent heard, boolean interrupted) {
+            onCallThread(() -> {
+                if (state == State.OPEN) {
+                    var t = new CallOutput.Transcript(AGENT, "agent", heard, interrupted);
+                    out.send(t);
+                    events.transcript(t);
                 }
             });
         }

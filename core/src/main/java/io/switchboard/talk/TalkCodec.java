@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.switchboard.audio.Resampler;
-import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.live.CallInput;
 import io.switchboard.live.CallOutput;
@@ -95,9 +94,15 @@ public final class TalkCodec {
         List<Frame> out = new ArrayList<>(2);
         switch (output) {
             case CallOutput.Accepted a -> out.add(text(object("accepted").put("call_id", a.call().id().toString())));
-            case CallOutput.Transcript t -> out.add(text(object("transcript").put("speaker", t.speaker())
-                    .put("final", t.event().isFinal()).put("text", t.event().text())
-                    .put("start_ms", t.event().start().toMillis()).put("end_ms", t.event().end().toMillis())));
+            case CallOutput.Transcript t -> {
+                ObjectNode o = object("transcript").put("speaker", t.speaker()).put("final", t.event().isFinal())
+                        .put("text", t.event().text()).put("start_ms", t.event().start().toMillis())
+                        .put("end_ms", t.event().end().toMillis());
+                if (t.interrupted()) {
+                    o.put("interrupted", true);
+                }
+                out.add(text(o));
+            }
             case CallOutput.PlayAudio p -> {
                 short[] pcm = p.sampleRate() == RATE ? p.pcm16() : resampled(p.pcm16(), p.sampleRate());
                 out.add(new Frame.Binary(pcm16le(pcm)));
@@ -111,12 +116,6 @@ public final class TalkCodec {
                     .put("reason", e.call().endReason())));
         }
         return out;
-    }
-
-    /** One of the agent's stored turns, as the page sees the agent's side of the transcript. */
-    public static Frame agentTurn(TranscriptSegment s) {
-        return text(object("transcript").put("speaker", "agent").put("final", true).put("text", s.text())
-                .put("start_ms", s.startMs()).put("end_ms", s.endMs()));
     }
 
     /** Why the call was refused or failed: a gRPC status code name and its message. */

@@ -27,6 +27,7 @@ import io.switchboard.testing.TestObjectStore;
 import io.switchboard.transcription.PocketSphinxRecognizer;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.transcription.SpeechRecognizer;
+import io.switchboard.transcription.TranscriptEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,6 +103,12 @@ class CallAgentTest {
         @Override
         public void onInput(CallInput input) {
             inputs.add(input);
+            if (input instanceof CallInput.Mark m && m.name().equals("greeting")) {
+                voice.said(new TranscriptEvent(true, "Hello there.", Duration.ZERO, Duration.ofSeconds(2), List.of()),
+                        false);
+                voice.said(new TranscriptEvent(true, "And one", Duration.ofSeconds(2), Duration.ofSeconds(3),
+                        List.of()), true);
+            }
         }
     }
 
@@ -133,6 +140,11 @@ class CallAgentTest {
             assertEquals("greeting", played.mark());
             assertEquals(List.of(new CallInput.Mark("greeting"), new CallInput.Dtmf("7"), new CallInput.End("hangup")),
                     greeter.inputs);
+            List<CallOutput.Transcript> agentSaid = probe.of(CallOutput.Transcript.class).stream()
+                    .filter(t -> t.channel() == 0).toList();
+            assertEquals(List.of("agent:Hello there.:false", "agent:And one:true"), agentSaid.stream()
+                    .map(t -> t.speaker() + ":" + t.event().text() + ":" + t.interrupted()).toList(),
+                    "the agent's words as heard reach the transport as finals of its channel");
 
             byte[] stereo = CallSessionTest.recording(store, calls, SessionProbe.awaitEnded(calls, call));
             assertEquals(caller.length * 2, stereo.length);

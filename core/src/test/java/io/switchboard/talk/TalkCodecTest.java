@@ -2,6 +2,7 @@ package io.switchboard.talk;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +73,12 @@ class TalkCodecTest {
         assertTrue(t.get("final").asBoolean());
         assertEquals("three people", t.get("text").asText());
         assertEquals(1200, t.get("start_ms").asLong());
+        assertFalse(t.has("interrupted"));
+        JsonNode cut = JSON.readTree(TalkCodec.json(TalkCodec.output(new CallOutput.Transcript(0, "agent",
+                new TranscriptEvent(true, "Your appointment", Duration.ZERO, Duration.ofMillis(900), List.of()), true))
+                .getFirst()).orElseThrow());
+        assertEquals("agent", cut.get("speaker").asText());
+        assertTrue(cut.get("interrupted").asBoolean(), "an agent sentence the caller talked over says so");
         JsonNode error = JSON.readTree(TalkCodec.json(TalkCodec.error("RESOURCE_EXHAUSTED", "the plan allows 5")).orElseThrow());
         assertEquals("RESOURCE_EXHAUSTED", error.get("code").asText());
         assertEquals("the plan allows 5", error.get("message").asText());

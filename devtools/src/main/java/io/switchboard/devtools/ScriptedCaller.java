@@ -24,6 +24,7 @@ import io.switchboard.v1.Mark;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
+import io.switchboard.v1.TranscriptEvent;
 
 /**
  * A person on a {@code StreamCall} an agent talks on, for tests and benchmarks: sends 8 kHz mu-law in real time
@@ -268,6 +269,12 @@ public final class ScriptedCaller {
     public Optional<Long> greetingLatency() {
         return firstAudioNanos == 0 || acceptedNanos == 0 ? Optional.empty()
                 : Optional.of((firstAudioNanos - acceptedNanos) / 1_000_000);
+    }
+
+    /** The transcript events the stream carried, both sides, in order (the agent's are its words as heard). */
+    public List<TranscriptEvent> transcript() {
+        return responses.stream().filter(StreamCallResponse::hasTranscript).map(StreamCallResponse::getTranscript)
+                .toList();
     }
 
     /** The call as it ended, when the server said so. */

@@ -120,6 +120,10 @@ class ConversationEndToEndTest {
         assertEquals("Hello, this is the clinic calling about your appointment.", agentTurns.getFirst().getText());
         assertTrue(agentTurns.stream().anyMatch(t -> t.getText().equals("Goodbye.")), "the goodbye is kept: " + agentTurns);
         assertTrue(callerTurns.size() >= 2, "the caller's answers are kept: " + callerTurns);
+        List<String> agentLive = caller.transcript().stream().filter(t -> t.getSpeaker().equals("agent"))
+                .map(TranscriptEvent::getText).toList();
+        assertEquals(agentTurns.stream().map(TranscriptEvent::getText).toList(), agentLive,
+                "the stream told the client the agent's words as it spoke them, as they were kept");
 
         // the recording's agent channel is the agent's audio as played, sample for sample (mu-law)
         byte[] wav = TestCalls.download(calls, ended.getId());

@@ -221,7 +221,7 @@ public final class SwitchboardServer implements AutoCloseable {
         GrpcConfig grpcProtocol = GrpcConfig.create();
         GrpcWebBridge web = GrpcWebBridge.start(api, edge, b.cors, grpcProtocol.maxReadBufferSize());
         // pages talk to agents over a WebSocket, admitted by the same origins as grpc-web
-        Optional<BrowserTalk> talk = b.calls.map(c -> new BrowserTalk(c.talkTokens(), c.sessions(), plane.calls(), b.cors));
+        Optional<BrowserTalk> talk = b.calls.map(c -> new BrowserTalk(c.talkTokens(), c.sessions(), b.cors));
         var builder = WebServer.builder()
                 .shutdownHook(false) // the process's one shutdown hook stops it, in order (close)
                 .host(listener.host())

@@ -127,7 +127,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
 
     /** How a live call's transcript event is published for the watchers: as the API's {@link CallEvent}. */
     public static byte[] eventEncoding(CallOutput.Transcript t) {
-        return CallEvent.newBuilder().setTranscript(event(t.event(), t.channel(), t.speaker())).build().toByteArray();
+        return CallEvent.newBuilder().setTranscript(event(t)).build().toByteArray();
     }
 
     /** This server's live calls, for the other transports and the hang-ups. */
@@ -196,7 +196,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
             StreamCallResponse.Builder r = StreamCallResponse.newBuilder();
             switch (output) {
                 case CallOutput.Accepted a -> r.setAccepted(toProto(a.call()));
-                case CallOutput.Transcript t -> r.setTranscript(event(t.event(), t.channel(), t.speaker()));
+                case CallOutput.Transcript t -> r.setTranscript(event(t));
                 case CallOutput.PlayAudio p -> r.setPlayAudio(AudioChunk.newBuilder()
                         .setPcm16(com.google.protobuf.UnsafeByteOperations.unsafeWrap(pcm16le(p.pcm16())))
                         .setSampleRate(p.sampleRate()).setMark(p.mark()));
@@ -444,6 +444,10 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                     .setEndOffset(duration(w.end())).setConfidence(w.confidence()));
         }
         return b.build();
+    }
+
+    static io.switchboard.v1.TranscriptEvent event(CallOutput.Transcript t) {
+        return event(t.event(), t.channel(), t.speaker()).toBuilder().setInterrupted(t.interrupted()).build();
     }
 
     static io.switchboard.v1.TranscriptEvent event(TranscriptSegment s) {

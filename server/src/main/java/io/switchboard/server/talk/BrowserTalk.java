@@ -7,7 +7,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.websocket.WsListener;
-import io.switchboard.calls.CallService;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.server.calls.CallGrpcService;
 import io.switchboard.server.web.GrpcWebCors;
@@ -23,20 +22,18 @@ public final class BrowserTalk implements HttpService {
 
     private final TalkTokens tokens;
     private final LiveCalls sessions;
-    private final CallService calls;
     private final GrpcWebCors cors;
 
     /** @param cors the pages that may open the socket: the API's grpc-web policy */
-    public BrowserTalk(TalkTokens tokens, LiveCalls sessions, CallService calls, GrpcWebCors cors) {
+    public BrowserTalk(TalkTokens tokens, LiveCalls sessions, GrpcWebCors cors) {
         this.tokens = tokens;
         this.sessions = sessions;
-        this.calls = calls;
         this.cors = cors;
     }
 
     /** A new listener per WebSocket connection. */
     public WsListener endpoint() {
-        return new TalkEndpoint(tokens, sessions, calls, cors);
+        return new TalkEndpoint(tokens, sessions, cors);
     }
 
     @Override

@@ -1,10 +1,7 @@
 package io.switchboard.server.talk;
 
 import java.io.ByteArrayOutputStream;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,10 +20,8 @@ import io.helidon.websocket.WsSession;
 import io.helidon.websocket.WsUpgradeException;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
-import io.switchboard.calls.CallService;
 import io.switchboard.calls.CallSpec;
 import io.switchboard.calls.Origin;
-import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.live.CallInput;
 import io.switchboard.live.CallOutput;
@@ -51,29 +46,23 @@ import io.switchboard.talk.TalkTokens;
 final class TalkEndpoint implements WsListener {
 
     private static final Logger LOG = Logger.getLogger(TalkEndpoint.class.getName());
-    /** How often the agent's stored turns are read back while the call is live. */
-    private static final long AGENT_TURNS_EVERY_MS = 400;
 
     private final TalkTokens tokens;
     private final LiveCalls sessions;
-    private final CallService calls;
     private final GrpcWebCors cors;
     private final ByteArrayOutputStream partialAudio = new ByteArrayOutputStream();
     private final StringBuilder partialText = new StringBuilder();
     /** Frames to send, in order; one writer thread sends them (a Helidon session is not safe for concurrent sends). */
     private final BlockingQueue<Runnable> outbox = new LinkedBlockingQueue<>();
-    private final Set<Integer> agentTurnsSent = new HashSet<>();
     private String token = "";
     private CallSession call;
     private boolean ended;
-    private volatile Call opened;
     private volatile boolean over;
     private volatile boolean gone; // the socket closed: the writer may stop
 
-    TalkEndpoint(TalkTokens tokens, LiveCalls sessions, CallService calls, GrpcWebCors cors) {
+    TalkEndpoint(TalkTokens tokens, LiveCalls sessions, GrpcWebCors cors) {
         this.tokens = tokens;
         this.sessions = sessions;
-        this.calls = calls;
         this.cors = cors;
     }
 
@@ -110,13 +99,8 @@ final class TalkEndpoint implements WsListener {
         return new SessionListener() {
             @Override
             public void on(CallOutput output) {
-                if (output instanceof CallOutput.Accepted a) {
-                    opened = a.call();
-                    Thread.ofVirtual().name("talk-agent-turns").start(() -> readAgentTurns(session));
-                }
                 if (output instanceof CallOutput.Ended) {
                     over = true;
-                    sendAgentTurns(session); // the goodbye, kept before the call ended
                 }
                 for (TalkCodec.Frame f : TalkCodec.output(output)) {
                     send(session, f);
@@ -133,37 +117,6 @@ final class TalkEndpoint implements WsListener {
                 }
             }
         };
-    }
-
-    /** While the call is live, sends the agent's turns as the conversation keeps them. */
-    private void readAgentTurns(WsSession session) {
-        while (!over) {
-            try {
-                Thread.sleep(AGENT_TURNS_EVERY_MS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                sendAgentTurns(session);
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "reading the agent's turns failed; tried again", e);
-            }
-        }
-    }
-
-    private void sendAgentTurns(WsSession session) {
-        Call c = opened;
-        if (c == null) {
-            return;
-        }
-        List<TranscriptSegment> stored = calls.transcript(c.organizationId(), c.id());
-        synchronized (agentTurnsSent) {
-            for (TranscriptSegment s : stored) {
-                if (s.speaker().equals("agent") && agentTurnsSent.add(s.seq())) {
-                    send(session, TalkCodec.agentTurn(s));
-                }
-            }
-        }
     }
 
     /** Queues a frame; the caller (the call's thread) never waits on the socket. */
