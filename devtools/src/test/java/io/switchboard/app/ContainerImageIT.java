@@ -26,8 +26,11 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.switchboard.devtools.DevStack;
+import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.ListPlansRequest;
 import io.switchboard.v1.PlanServiceGrpc;
+import io.switchboard.v1.PreviewVoiceRequest;
+import io.switchboard.v1.VoicePreview;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,7 +106,7 @@ class ContainerImageIT {
             env.put(e.substring(0, e.indexOf('=')), e.substring(e.indexOf('=') + 1));
         }
         assertTrue(Files.isExecutable(root.resolve("opt/java/bin/java")), "the image carries its Java runtime");
-        assertEquals("/opt/java/bin", env.get("PATH"));
+        assertEquals("/opt/java/bin:/usr/bin", env.get("PATH"), "java, and espeak-ng for the espeak voices");
 
         // the Secret switchboard-keys, mounted where configmap.yaml says, readable by the image's user
         Map<String, String> pod = EnvironmentConfigurationTest.podEnvironment(stack, "server-deployment.yaml");
@@ -138,6 +141,15 @@ class ContainerImageIT {
                 assertFalse(PlanServiceGrpc.newBlockingStub(channel).withCallCredentials(
                         TestStacks.bearer(stack.operatorKey())).listPlans(ListPlansRequest.getDefaultInstance())
                         .getPlansList().isEmpty());
+                // the agents' voices from the image's own libflite and espeak-ng (the conversation loop's Silero
+                // model is loaded at start: the server would not be listening without it)
+                var voices = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(
+                        TestStacks.organization(channel, stack.operatorKey(), "Image", "growth")));
+                for (String voice : List.of("flite:slt", "espeak:en-us")) {
+                    VoicePreview p = voices.previewVoice(PreviewVoiceRequest.newBuilder().setVoice(voice)
+                            .setText("Hello from the image.").build());
+                    assertTrue(p.getWav().size() > 8_000, voice + " spoke " + p.getWav().size() + " bytes");
+                }
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
