@@ -223,6 +223,7 @@ public final class Main {
         }, SwitchboardServer::port);
         awaitShutdown(() -> {
             server.close();
+            store.close(java.time.Duration.ofSeconds(30)); // the ended calls' last segments, before the database goes
             notifications.close();
             recognizer.ifPresent(io.switchboard.transcription.SpeechRecognizer::close);
             db.close();

@@ -171,6 +171,11 @@ public final class CallService {
         return call;
     }
 
+    /** The threads {@link #storeSegment} runs on for live calls (the object store's uploads). */
+    public io.switchboard.storage.Uploads segmentUploads() {
+        return recordings.uploads();
+    }
+
     /** Stores segment {@code n} of a live call's audio and counts it; false if the call is no longer active. */
     public boolean storeSegment(UUID org, UUID callId, int n, byte[] audio) {
         recordings.writeSegment(org, callId, n, audio);

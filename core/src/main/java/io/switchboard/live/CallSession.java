@@ -35,7 +35,9 @@ import io.switchboard.transcription.TranscriptEvent;
  * every stream of an HTTP/2 connection on that connection's thread), so decoding there would serialise them
  * onto one core. Everything else runs, in order, on the call's own virtual thread, which alone owns the call's
  * state; the idle timer, hang-ups and the agent's voice queue their work there too. Audio queued but not yet
- * handled is bounded ({@code maxBacklog} bytes): past it the stream is refused at once.
+ * handled is bounded ({@code maxBacklog} bytes): past it the stream is refused at once. The recording's segments
+ * are stored on the object store's upload threads: the call's thread never waits for the store until the call
+ * ends, when {@link SegmentedRecorder#finish} waits (for the store grace) for what is still on its way.
  */
 public final class CallSession {
 
@@ -277,7 +279,7 @@ public final class CallSession {
             decoder = new StreamDecoder(declared, rate);
             Call c = call;
             recorder = new SegmentedRecorder((n, audio) -> calls.storeSegment(c.organizationId(), c.id(), n, audio),
-                    c.id().toString(), SegmentedRecorder.segmentBytes(SEGMENT_SECONDS,
+                    registry.uploads(), c.id().toString(), SegmentedRecorder.segmentBytes(SEGMENT_SECONDS,
                     c.format().sampleRate() * c.format().bytesPerFrame()), registry.maxBacklog(), registry.storeGrace());
             // an agent's channel is not recognised: the agent keeps the text it spoke (the caller is channel 1)
             transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(c),

@@ -152,6 +152,11 @@ public final class LiveCalls implements AutoCloseable {
         return calls;
     }
 
+    /** Where the live calls' recording segments are stored from (the pending-uploads gauge reads it too). */
+    public io.switchboard.storage.Uploads uploads() {
+        return calls.segmentUploads();
+    }
+
     long nanoTime() {
         return nanoTime.getAsLong();
     }

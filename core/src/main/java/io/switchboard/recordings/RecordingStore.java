@@ -37,6 +37,11 @@ public final class RecordingStore {
         this.store = store;
     }
 
+    /** Where a live call's segments are stored from, off the call's thread: the object store's upload threads. */
+    public io.switchboard.storage.Uploads uploads() {
+        return store.uploads();
+    }
+
     public static String segmentKey(UUID org, UUID call, int n) {
         return "recordings/" + org + "/" + call + "/segments/" + String.format("%06d", n);
     }

@@ -5,18 +5,24 @@ import java.io.InputStream;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
+import com.google.common.collect.ImmutableMultimap;
+import com.google.common.collect.Multimap;
 import io.helidon.config.Config;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.ObjectWriteResponse;
 import io.minio.PutObjectArgs;
@@ -30,6 +36,7 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.messages.DeleteError;
 import io.minio.messages.DeleteObject;
 import io.minio.messages.Item;
+import io.minio.messages.Part;
 import io.minio.errors.MinioException;
 import io.minio.http.Method;
 
@@ -37,12 +44,24 @@ import io.minio.http.Method;
  * The object store behind recordings and exports, spoken to over the S3 protocol with the MinIO client:
  * the embedded s3proxy in {@code dev}, MinIO or S3 in production. All I/O failures surface as
  * {@link StorageException} so callers handle one type.
+ *
+ * <p>Every call here runs on its caller's thread and on the HTTP client's own threads, never on the common
+ * ForkJoinPool: the MinIO client (8.5) starts every {@code putObject} there ({@code CompletableFuture.supplyAsync}
+ * without an executor, in {@code S3Base.putObjectAsync}; its whole multipart upload too), so a put waited on a
+ * pool that has one worker on a 2-core machine and that any other code may block. {@link #put} therefore sends
+ * the PutObject (or multipart) requests itself through the client's request methods, which complete on OkHttp's
+ * dispatcher. Uploads that must not hold up their caller go through {@link #uploads()}.
  */
 public final class ObjectStore {
 
     private static final Logger LOG = Logger.getLogger(ObjectStore.class.getName());
 
+    /** Objects above this are sent in parts of this size (S3 allows 10,000 parts: objects up to 156 GiB). */
+    static final int PART_SIZE = 16 << 20;
+
     private final MinioClient client;
+    private final Writer writer;
+    private final Uploads uploads;
     private final String bucket;
     private final String endpoint;
     private final boolean sse;
@@ -54,13 +73,26 @@ public final class ObjectStore {
 
     /** @param sse ask the store to encrypt every object it stores (SSE-S3: the store's own keys) */
     public ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket, boolean sse) {
+        this(endpoint, accessKey, secretKey, region, bucket, sse, new Uploads(Uploads.DEFAULT_CONCURRENCY,
+                Uploads.DEFAULT_QUEUE));
+    }
+
+    /** @param uploads the threads for uploads their caller does not wait for; this store owns them ({@link #close}) */
+    public ObjectStore(String endpoint, String accessKey, String secretKey, String region, String bucket, boolean sse,
+                       Uploads uploads) {
         this.client = MinioClient.builder().endpoint(endpoint).credentials(accessKey, secretKey).region(region).build();
+        this.writer = new Writer(MinioAsyncClient.builder().endpoint(endpoint).credentials(accessKey, secretKey)
+                .region(region).build());
+        this.uploads = uploads;
         this.bucket = bucket;
         this.endpoint = endpoint;
         this.sse = sse;
     }
 
-    /** Reads the {@code s3} node: endpoint, access-key, secret-key, region, bucket. */
+    /**
+     * Reads the {@code s3} node: endpoint, access-key, secret-key, region, bucket, server-side-encryption,
+     * upload-concurrency, upload-queue.
+     */
     public static ObjectStore fromConfig(Config s3) {
         String endpoint = s3.get("endpoint").asString().orElse("");
         if (endpoint.isBlank()) {
@@ -72,7 +104,24 @@ public final class ObjectStore {
         }
         return new ObjectStore(endpoint, s3.get("access-key").asString().orElse(""),
                 s3.get("secret-key").asString().orElse(""), s3.get("region").asString().orElse("us-east-1"),
-                s3.get("bucket").asString().orElse("switchboard"), sse.equals("sse-s3"));
+                s3.get("bucket").asString().orElse("switchboard"), sse.equals("sse-s3"),
+                new Uploads(s3.get("upload-concurrency").asInt().orElse(Uploads.DEFAULT_CONCURRENCY),
+                        s3.get("upload-queue").asInt().orElse(Uploads.DEFAULT_QUEUE)));
+    }
+
+    /** The threads for uploads their caller does not wait for (a live call's recording segments). */
+    public Uploads uploads() {
+        return uploads;
+    }
+
+    /**
+     * A process's shutdown, once its live calls have ended: waits up to {@code wait} for the uploads still
+     * queued or running ({@link Uploads#close}).
+     *
+     * @return whether every upload finished
+     */
+    public boolean close(Duration wait) {
+        return uploads.close(wait);
     }
 
     public String bucket() {
@@ -112,7 +161,10 @@ public final class ObjectStore {
         if (sse) {
             args.sse(new ServerSideEncryptionS3());
         }
-        ObjectWriteResponse r = run(() -> client.putObject(args.build()));
+        PutObjectArgs built = args.build(); // validates the key, and writes the headers (metadata, encryption)
+        var headers = built.genHeaders();
+        headers.put("Content-Type", contentType);
+        ObjectWriteResponse r = run(() -> writer.put(bucket, key, data, size, headers));
         if (sse && r.headers().get("x-amz-server-side-encryption") == null && !sseUnconfirmedWarned.getAndSet(true)) {
             LOG.severe("s3.server-side-encryption is sse-s3 but " + endpoint + " does not confirm encrypting objects; "
                     + "enable encryption on the store (MinIO: KMS auto-encryption; S3: bucket default encryption)");
@@ -213,6 +265,85 @@ public final class ObjectStore {
     public String presignedGet(String key, Duration ttl) {
         return run(() -> client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(Method.GET)
                 .bucket(bucket).object(key).expiry((int) ttl.toSeconds()).build()));
+    }
+
+    /**
+     * The MinIO client's request methods for PutObject and multipart uploads, which its {@code putObject} reaches
+     * only through the common ForkJoinPool: called here on the caller's thread, their futures complete on
+     * OkHttp's dispatcher threads. (The client is made for extending this way: its copy constructor is protected.)
+     */
+    private static final class Writer extends MinioAsyncClient {
+        private static final Multimap<String, String> NO_PARAMETERS = ImmutableMultimap.of();
+
+        Writer(MinioAsyncClient client) {
+            super(client);
+        }
+
+        /** Lets the HTTP client's threads go (they are daemons; nothing calls this before the process ends). */
+        @Override
+        public void close() {
+            try {
+                super.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the object store's client failed", e);
+            }
+        }
+
+        ObjectWriteResponse put(String bucket, String key, InputStream in, long size,
+                                Multimap<String, String> headers)
+                throws MinioException, IOException, GeneralSecurityException {
+            byte[] first = in.readNBytes(partLength(size, 0));
+            if (size >= 0 ? size <= PART_SIZE : first.length < PART_SIZE) {
+                requireSize(key, size, first.length);
+                return await(putObjectAsync(bucket, null, key, first, first.length, headers, NO_PARAMETERS));
+            }
+            String uploadId = await(createMultipartUploadAsync(bucket, null, key, headers, NO_PARAMETERS)).result()
+                    .uploadId();
+            try {
+                List<Part> parts = new ArrayList<>();
+                long sent = 0;
+                for (byte[] part = first; part.length > 0; part = in.readNBytes(partLength(size, sent))) {
+                    int n = parts.size() + 1;
+                    parts.add(new Part(n, await(uploadPartAsync(bucket, null, key, part, part.length, uploadId, n,
+                            NO_PARAMETERS, NO_PARAMETERS)).etag()));
+                    sent += part.length;
+                }
+                requireSize(key, size, sent);
+                return await(completeMultipartUploadAsync(bucket, null, key, uploadId, parts.toArray(Part[]::new),
+                        NO_PARAMETERS, NO_PARAMETERS));
+            } catch (MinioException | IOException | GeneralSecurityException | RuntimeException e) {
+                try {
+                    await(abortMultipartUploadAsync(bucket, null, key, uploadId, NO_PARAMETERS, NO_PARAMETERS));
+                } catch (MinioException | IOException | GeneralSecurityException | RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+                throw e;
+            }
+        }
+
+        /** The next part's length: a whole part, or what is left of a known size. */
+        private static int partLength(long size, long sent) {
+            return size < 0 ? PART_SIZE : (int) Math.min(PART_SIZE, size - sent);
+        }
+
+        private static void requireSize(String key, long size, long read) throws IOException {
+            if (size >= 0 && read != size) {
+                throw new IOException("object " + key + " was declared " + size + " bytes long but its stream gave "
+                        + read);
+            }
+        }
+
+        private <T> T await(CompletableFuture<T> pending) throws MinioException, IOException, GeneralSecurityException {
+            try {
+                return pending.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the object store", e);
+            } catch (ExecutionException e) {
+                throwEncapsulatedException(e);
+                throw new IOException(e.getCause());
+            }
+        }
     }
 
     @FunctionalInterface

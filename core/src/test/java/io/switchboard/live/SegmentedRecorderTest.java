@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -57,7 +58,12 @@ class SegmentedRecorderTest {
     }
 
     private SegmentedRecorder recorder(long maxBuffered, Duration grace) {
-        return new SegmentedRecorder(this::store, call.id().toString(), 4096, maxBuffered, grace, now::get);
+        return recorder(Runnable::run, maxBuffered, grace);
+    }
+
+    /** @param uploads where the uploads run: here at once on the caller's thread, so each test reads in order */
+    private SegmentedRecorder recorder(Executor uploads, long maxBuffered, Duration grace) {
+        return new SegmentedRecorder(this::store, uploads, call.id().toString(), 4096, maxBuffered, grace, now::get);
     }
 
     private static byte[] bytes(int n, int seed) {
@@ -131,5 +137,40 @@ class SegmentedRecorderTest {
         storeDown.set(false);
         r.flush();
         assertEquals(1, r.segments());
+    }
+
+    @Test
+    void aSegmentTheUploadsRefuseStaysBufferedLikeAnOutageAndGoesWithTheNext() throws Exception {
+        AtomicBoolean full = new AtomicBoolean(true);
+        SegmentedRecorder r = recorder(task -> {
+            if (full.get()) {
+                throw new ObjectStore.StorageException("upload queue full: 1024 uploads wait for the object store", null);
+            }
+            task.run();
+        }, 1 << 20, Duration.ZERO);
+        byte[] audio = bytes(8_192, 9);
+        r.write(audio, 0, 4_096);
+        assertTrue(r.storeDown());
+        assertEquals(4_096, r.buffered(), "kept, not dropped");
+        full.set(false);
+        r.write(audio, 4_096, 4_096);
+        assertEquals(1, r.segments(), "what waited goes in the next segment");
+        assertEquals(0, r.buffered());
+        r.finish();
+        assertArrayEquals(audio, CallSessionTest.recording(store, calls, calls.find(call.organizationId(), call.id()).orElseThrow()));
+    }
+
+    @Test
+    void whileASegmentIsOnItsWayTheAudioQueuedBehindItIsBoundedToo() {
+        List<Runnable> held = new java.util.ArrayList<>();
+        SegmentedRecorder r = recorder(held::add, 10_000, Duration.ZERO);
+        r.write(bytes(4_096, 10)); // on its way, and held there
+        r.write(bytes(8_000, 11));
+        assertEquals(1, held.size(), "one segment of a call on its way at a time");
+        assertEquals(12_096, r.buffered());
+        now.addAndGet(Duration.ofSeconds(9).toNanos());
+        var refused = assertThrows(SwitchboardException.Unavailable.class, () -> r.write(bytes(2_001, 12)));
+        assertTrue(refused.getMessage().contains("storing one segment of this call for 9 s and 14097 bytes"),
+                refused.getMessage());
     }
 }

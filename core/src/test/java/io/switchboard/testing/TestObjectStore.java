@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.UUID;
 
 import io.switchboard.storage.ObjectStore;
+import io.switchboard.storage.Uploads;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -32,8 +33,17 @@ public final class TestObjectStore {
 
     /** @param sse request server-side encryption (s3proxy accepts the request and does not encrypt) */
     public static ObjectStore freshBucket(boolean sse) {
+        return freshBucket(sse, new Uploads(Uploads.DEFAULT_CONCURRENCY, Uploads.DEFAULT_QUEUE));
+    }
+
+    /** @param uploads the store's threads for the uploads nobody waits for (a test may hold them up) */
+    public static ObjectStore freshBucket(Uploads uploads) {
+        return freshBucket(false, uploads);
+    }
+
+    private static ObjectStore freshBucket(boolean sse, Uploads uploads) {
         ObjectStore s = new ObjectStore(endpoint(), KEY, SECRET, "us-east-1",
-                "t-" + UUID.randomUUID().toString().substring(0, 18), sse);
+                "t-" + UUID.randomUUID().toString().substring(0, 18), sse, uploads);
         s.ensureBucket();
         return s;
     }

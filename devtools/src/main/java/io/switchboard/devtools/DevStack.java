@@ -360,6 +360,7 @@ public final class DevStack implements AutoCloseable {
     public void close() {
         worker.ifPresent(WorkerRuntime::stopDialing);
         server.close();
+        store.close(java.time.Duration.ofSeconds(30)); // the ended calls' last segments, before the database goes
         notifications.close();
         softphone.ifPresent(Softphone::close);
         worker.ifPresent(WorkerRuntime::close);

@@ -40,6 +40,7 @@ import io.switchboard.server.plans.PlanGrpcService;
 import io.switchboard.server.retention.RetentionGrpcService;
 import io.switchboard.server.tenancy.ApiKeyGrpcService;
 import io.switchboard.server.tenancy.OrganizationGrpcService;
+import io.switchboard.storage.Uploads;
 import io.switchboard.server.tenancy.UserGrpcService;
 import io.switchboard.server.usage.UsageGrpcService;
 import io.switchboard.server.observe.Observability;
@@ -244,6 +245,11 @@ public final class SwitchboardServer implements AutoCloseable {
                     .description("Live call streams on this server"));
             meters.getOrCreate(FunctionalCounter.builder("switchboard_live_audio_received_bytes", c.sessions(),
                     LiveCalls::audioBytesReceived).description("Caller audio received on this server's live calls"));
+            Uploads uploads = c.sessions().uploads();
+            meters.getOrCreate(Gauge.builder("switchboard_recording_uploads_pending", uploads::pending)
+                    .description("Recording segments handed to the object store's upload threads and not yet stored"));
+            meters.getOrCreate(FunctionalCounter.builder("switchboard_recording_upload_failures", uploads,
+                    Uploads::failures).description("Segment uploads that failed or were refused (each is tried again)"));
         });
         WsRouting.Builder sockets = WsRouting.builder();
         b.carrier.ifPresent(bridge -> sockets.endpoint(TwilioTelephony.MEDIA_PATH, bridge::mediaStream));
