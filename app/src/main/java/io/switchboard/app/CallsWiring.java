@@ -111,7 +111,8 @@ public final class CallsWiring {
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
-                        plane.campaigns(), plane.doNotCall(), plane.usage())), tokens);
+                        plane.campaigns(), plane.doNotCall(), plane.usage(), Optional.of(plane.followUps()))),
+                tokens);
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 

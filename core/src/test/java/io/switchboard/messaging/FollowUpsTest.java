@@ -97,7 +97,8 @@ class FollowUpsTest {
         assertEquals(PHONE, m.to());
         assertEquals(List.of(o.ruleId()), followUps.forCall(acme.owner().organizationId(), call.id()).stream()
                 .map(FollowUps.Outcome::ruleId).toList());
-        assertEquals(rule.id(), o.ruleId());
+        assertEquals(Optional.of(rule.id()), o.ruleId());
+        assertEquals(FollowUps.Trigger.AFTER_CALL, o.trigger());
     }
 
     @Test
