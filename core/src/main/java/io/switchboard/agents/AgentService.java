@@ -80,7 +80,6 @@ public final class AgentService {
         this.voices = voices;
     }
 
-    /** The voices an agent can speak with (the deployment's, the same for every organisation). */
     /** The voices agents are checked against, which the live calls speak with. */
     public Voices voiceRegistry() {
         return voices;
