@@ -108,7 +108,7 @@ public final class CallsWiring {
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
         var stored = new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(),
-                plane.doNotCall(), plane.usage());
+                plane.doNotCall(), plane.usage(), Optional.of(plane.followUps()));
         LlmTokens tokens = new LlmTokens(stored::lateTokens);
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),

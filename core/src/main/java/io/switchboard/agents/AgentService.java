@@ -40,6 +40,8 @@ import io.switchboard.db.tables.records.AgentVersionsRecord;
 import io.switchboard.db.tables.records.AgentsRecord;
 import io.switchboard.idempotency.RequestId;
 import io.switchboard.idempotency.RequestIds;
+import io.switchboard.messaging.Channel;
+import io.switchboard.messaging.TemplateRefs;
 import io.switchboard.plans.PlanService;
 import io.switchboard.plans.Quotas;
 import io.switchboard.tenancy.Principal;
@@ -57,7 +59,7 @@ public final class AgentService {
 
     public static final Set<String> UPDATABLE = Set.of("name", "language", "system_prompt", "first_message", "voice",
             "summary_instructions", "variables", "flow", "voicemail_message", "transfer_number", "endpointing",
-            "interruption", "silence");
+            "interruption", "silence", "sms_templates");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DSLContext dsl;
@@ -78,7 +80,6 @@ public final class AgentService {
         this.voices = voices;
     }
 
-    /** The voices an agent can speak with (the deployment's, the same for every organisation). */
     /** The voices agents are checked against, which the live calls speak with. */
     public Voices voiceRegistry() {
         return voices;
@@ -141,7 +142,7 @@ public final class AgentService {
     public Agent create(Principal actor, AgentSpec spec, RequestId requestId) {
         actor.require(Role.ADMIN, "creating agents");
         Violations v = new Violations();
-        AgentValidation.validate(spec, v);
+        AgentValidation.validate(spec, v, texting(actor.organizationId()));
         voices.check("agent.voice", spec.voice(), v);
         v.throwIfAny();
         int maxAgents = plans.effectivePolicy(actor.organizationId()).limits().maxAgents();
@@ -241,7 +242,10 @@ public final class AgentService {
             }
             AgentSpec merged = merge(toDomain(r).spec(), patch, mask);
             Violations v = new Violations();
-            AgentValidation.validate(merged, v);
+            // names of templates and senders are checked when the flow or the list changes: one deleted since
+            // does not block an unrelated edit (the call records the refusal)
+            AgentValidation.validate(merged, v, mask.has("flow") || mask.has("sms_templates")
+                    ? texting(actor.organizationId()) : TextingCatalog.UNCHECKED);
             if (mask.has("voice")) {
                 voices.check("agent.voice", merged.voice(), v); // a stored voice the deployment lost does not block other edits
             }
@@ -278,6 +282,21 @@ public final class AgentService {
         });
     }
 
+    /** The organisation's message templates and sender numbers, as send_sms nodes and sms_templates name them. */
+    private TextingCatalog texting(UUID org) {
+        return new TextingCatalog() {
+            @Override
+            public Optional<String> templateChannel(String nameOrId) {
+                return TemplateRefs.live(dsl, org, nameOrId).map(t -> t.channel().key());
+            }
+
+            @Override
+            public Optional<String> senderChannel(String address) {
+                return TemplateRefs.senderChannel(dsl, org, address).map(Channel::key);
+            }
+        };
+    }
+
     private static AgentSpec merge(AgentSpec current, AgentSpec patch, UpdateMask mask) {
         return new AgentSpec(
                 mask.has("name") ? patch.name() : current.name(),
@@ -298,7 +317,8 @@ public final class AgentService {
                 mask.has("transfer_number") ? patch.transferNumber() : current.transferNumber(),
                 new Timing(mask.has("endpointing") ? p.endpointing() : c.endpointing(),
                         mask.has("interruption") ? p.interruption() : c.interruption(),
-                        mask.has("silence") ? p.silence() : c.silence()));
+                        mask.has("silence") ? p.silence() : c.silence()),
+                mask.has("sms_templates") ? patch.smsTemplates() : current.smsTemplates());
     }
 
     private static AgentsRecord fetch(DSLContext tx, Principal actor, UUID id, boolean forUpdate) {

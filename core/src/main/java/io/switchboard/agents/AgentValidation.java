@@ -18,7 +18,7 @@ final class AgentValidation {
     private AgentValidation() {
     }
 
-    static void validate(AgentSpec s, Violations v) {
+    static void validate(AgentSpec s, Violations v, TextingCatalog texting) {
         v.requireText("agent.name", s.name(), 200);
         validateLanguage(s.language(), v);
         v.maxLength("agent.system_prompt", s.systemPrompt(), 100_000);
@@ -26,7 +26,7 @@ final class AgentValidation {
         v.maxLength("agent.voice", s.voice(), 200);
         v.maxLength("agent.summary_instructions", s.summaryInstructions(), 20_000);
         validateVariables(s.variables(), v);
-        FlowValidation.validate(s, v);
+        FlowValidation.validate(s, v, texting);
     }
 
     private static void validateLanguage(String tag, Violations v) {

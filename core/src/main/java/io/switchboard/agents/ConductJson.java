@@ -46,6 +46,7 @@ final class ConductJson {
         o.putObject("silence").put("reprompt_after_ms", t.silence().repromptAfter().toMillis())
                 .put("max_reprompts", t.silence().maxReprompts()).put("reprompt", t.silence().reprompt())
                 .put("goodbye", t.silence().goodbye());
+        strings(o.putArray("sms_templates"), c.smsTemplates());
         return JSONB.jsonb(o.toString());
     }
 
@@ -74,6 +75,8 @@ final class ConductJson {
             }
             case Flow.End e -> x.putObject("end").put("text", e.text()).put("disposition", e.disposition());
             case Flow.Transfer t -> x.putObject("transfer").put("text", t.text()).put("phone_number", t.phoneNumber());
+            case Flow.SendSms s -> x.putObject("send_sms").put("template", s.template()).put("from", s.from())
+                    .put("next", s.next()).put("on_refused", s.onRefused());
         }
     }
 
@@ -108,7 +111,8 @@ final class ConductJson {
                 new Timing.Interruption(ms(o.path("interruption").path("min_speech_ms"))),
                 new Timing.Silence(ms(s.path("reprompt_after_ms")), s.path("max_reprompts").asInt(-1),
                         s.path("reprompt").asText(), s.path("goodbye").asText()));
-        return new Conduct(flow, o.path("voicemail_message").asText(), o.path("transfer_number").asText(), timing);
+        return new Conduct(flow, o.path("voicemail_message").asText(), o.path("transfer_number").asText(), timing,
+                strings(o.path("sms_templates")));
     }
 
     private static Flow.Step step(JsonNode n) {
@@ -140,6 +144,11 @@ final class ConductJson {
         if (n.has("end")) {
             JsonNode x = n.get("end");
             return new Flow.End(x.path("text").asText(), x.path("disposition").asText());
+        }
+        if (n.has("send_sms")) {
+            JsonNode x = n.get("send_sms");
+            return new Flow.SendSms(x.path("template").asText(), x.path("from").asText(), x.path("next").asText(),
+                    x.path("on_refused").asText());
         }
         JsonNode x = n.path("transfer");
         return new Flow.Transfer(x.path("text").asText(), x.path("phone_number").asText());

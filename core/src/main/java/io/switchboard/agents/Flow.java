@@ -42,7 +42,7 @@ public record Flow(String startNode, List<Node> nodes, List<GlobalIntent> global
     }
 
     /** What a node does; {@code null} in a {@link Node} the client sent without a kind (refused at save). */
-    public sealed interface Step permits Say, Ask, Branch, End, Transfer {
+    public sealed interface Step permits Say, Ask, Branch, End, Transfer, SendSms {
     }
 
     /** Says {@code text} (templated) and goes on to {@code next}. */
@@ -112,6 +112,22 @@ public record Flow(String startNode, List<Node> nodes, List<GlobalIntent> global
 
     /** Says {@code text} and transfers the call to {@code phoneNumber} (E.164). */
     public record Transfer(String text, String phoneNumber) implements Step {
+    }
+
+    /**
+     * Texts the caller the organisation's message template {@code template} (its name or id) from {@code from} (a
+     * sender number of the organisation; empty for its oldest on the template's channel) and goes on to
+     * {@code next} without a word; the flow says what it likes around it. The text goes through the messaging
+     * checks like any other (opt-out, do-not-call, consent, calling window, WhatsApp window) and is recorded on the
+     * call as a follow-up; a template is texted at most once per call, however often the node is reached. A
+     * refused text goes to {@code onRefused}, or when that is empty the agent says it could not send the text and
+     * goes on to {@code next}.
+     */
+    public record SendSms(String template, String from, String next, String onRefused) implements Step {
+        public SendSms {
+            from = from == null ? "" : from;
+            onRefused = onRefused == null ? "" : onRefused;
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,7 @@ import io.switchboard.contacts.PhoneNumbers;
 /**
  * The rules of an agent's {@link Conduct}: every node reachable and pointing at nodes that exist, each {@code ask}
  * on a captured variable of the agent, no loop that would speak forever, a disposition on every end, a number on
- * every transfer, and timing within sane bounds. Field paths are those of the API
+ * every transfer, every send_sms on a template (and sender) of the organisation, and timing within sane bounds. Field paths are those of the API
  * ({@code agent.flow.nodes[2].say.next}).
  */
 final class FlowValidation {
@@ -30,16 +31,21 @@ final class FlowValidation {
     private static final Pattern CODE = Pattern.compile("^[a-z][a-z0-9_]{0,63}$");
     private static final int MAX_TEXT = 2000;
 
+    static final int MAX_SMS_TEMPLATES = 20;
+
     private final Map<String, CaptureVariable> variables = new LinkedHashMap<>();
     private final Map<String, Integer> index = new HashMap<>();
     private final Violations v;
+    private final TextingCatalog texting;
 
-    private FlowValidation(List<CaptureVariable> vars, Violations v) {
+    private FlowValidation(List<CaptureVariable> vars, Violations v, TextingCatalog texting) {
         vars.forEach(c -> variables.put(c.name(), c));
         this.v = v;
+        this.texting = texting;
     }
 
-    static void validate(AgentSpec s, Violations v) {
+    /** @param texting the organisation's templates and senders, which send_sms nodes and sms_templates name */
+    static void validate(AgentSpec s, Violations v, TextingCatalog texting) {
         Conduct c = s.conduct();
         Templates.validate("agent.first_message", s.firstMessage(), Set.of(), v);
         v.maxLength("agent.voicemail_message", c.voicemailMessage(), 5000);
@@ -48,7 +54,58 @@ final class FlowValidation {
             PhoneNumbers.normalize("agent.transfer_number", c.transferNumber(), "", v);
         }
         timing("agent", c.timing(), v);
-        new FlowValidation(s.variables(), v).flow(c.flow());
+        FlowValidation f = new FlowValidation(s.variables(), v, texting);
+        f.flow(c.flow());
+        f.smsTemplates(c.smsTemplates());
+    }
+
+    /** The templates the LLM brain's send_sms tool may text: each known to the organisation, each once. */
+    private void smsTemplates(List<String> names) {
+        if (names.size() > MAX_SMS_TEMPLATES) {
+            v.add("agent.sms_templates", "at most " + MAX_SMS_TEMPLATES + " templates (got " + names.size() + ")");
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < names.size(); i++) {
+            String field = "agent.sms_templates[" + i + "]";
+            if (template(field, names.get(i)).isPresent() && !seen.add(names.get(i).strip())) {
+                v.add(field, "'" + names.get(i) + "' is listed twice");
+            }
+        }
+    }
+
+    /** A template reference: required, and a live template of the organisation; its channel when known. */
+    private Optional<String> template(String field, String ref) {
+        if (ref == null || ref.isBlank()) {
+            v.add(field, "is required: the name or id of one of the organisation's message templates");
+            return Optional.empty();
+        }
+        if (!texting.checks()) {
+            return Optional.of("");
+        }
+        Optional<String> channel = texting.templateChannel(ref.strip());
+        if (channel.isEmpty()) {
+            v.add(field, "unknown template '" + ref + "': the organisation has no live message template with this"
+                    + " name or id");
+        }
+        return channel;
+    }
+
+    private void sendSms(String p, Flow.SendSms s) {
+        Optional<String> channel = template(p + ".template", s.template());
+        if (!s.from().isBlank() && texting.checks()) {
+            Optional<String> sender = texting.senderChannel(s.from().strip());
+            if (sender.isEmpty()) {
+                v.add(p + ".from", "'" + s.from() + "' is not a sender number of the organisation");
+            } else if (channel.isPresent() && !channel.get().equals(sender.get())) {
+                v.add(p + ".from", "'" + s.from() + "' sends " + sender.get() + " but the template is a "
+                        + channel.get() + " template");
+            }
+        }
+        next(p + ".next", s.next());
+        if (!s.onRefused().isEmpty()) {
+            target(p + ".on_refused", s.onRefused());
+        }
     }
 
     private void flow(Flow f) {
@@ -112,7 +169,8 @@ final class FlowValidation {
 
     private void node(String p, Flow.Node n) {
         switch (n.step()) {
-            case null -> v.add(p, "needs one of say, ask, branch, end or transfer");
+            case null -> v.add(p, "needs one of say, ask, branch, end, transfer or send_sms");
+            case Flow.SendSms s -> sendSms(p + ".send_sms", s);
             case Flow.Say s -> {
                 text(p + ".say.text", s.text(), true);
                 next(p + ".say.next", s.next());
@@ -364,6 +422,7 @@ final class FlowValidation {
             }
             case Flow.End e -> List.of();
             case Flow.Transfer t -> List.of();
+            case Flow.SendSms s -> s.onRefused().isEmpty() ? List.of(s.next()) : List.of(s.next(), s.onRefused());
         };
     }
 

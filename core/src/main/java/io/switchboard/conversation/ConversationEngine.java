@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,6 +20,7 @@ import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.conversation.brain.SmsResult;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.SpeechSynthesisException;
 import io.switchboard.conversation.tts.Voices;
@@ -557,6 +559,27 @@ public final class ConversationEngine implements CallAgent {
             // once per call: the LLM brain adds in code when it hears the request, and the model may ask too
             if (!cancelled && doNotCallAdded.compareAndSet(false, true)) {
                 keep(() -> parts.records().doNotCall(call));
+            }
+        }
+
+        /**
+         * Sent on the keeper's thread, after whatever the call keeps before it (a variable set in the same reply is
+         * stored first, so the template can use it), and waited for; not dropped when the reply is cut, since the
+         * brain has moved on past it.
+         */
+        @Override
+        public SmsResult sendSms(String template, String from, String nodeId) {
+            Call c = call;
+            try {
+                return keeper.submit(() -> parts.records().sendSms(c, template, from, nodeId)).get();
+            } catch (RejectedExecutionException e) {
+                return SmsResult.refused("call_over", "the call is over");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return SmsResult.refused("interrupted", "the reply was stopped before the text was queued");
+            } catch (ExecutionException e) {
+                LOG.log(Level.WARNING, "could not text the caller of call " + idText(), e.getCause());
+                return SmsResult.refused("failed", "the text could not be queued");
             }
         }
 

@@ -5,11 +5,12 @@ import java.util.Optional;
 
 import io.switchboard.calls.Call;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.conversation.brain.SmsResult;
 
 /**
  * What a {@link ConversationEngine} reads and keeps of its call: the conversation the brain starts from, the agent's
  * spoken turns, the captured variables and disposition as they are decided (so the post-call summariser only
- * summarises), the do-not-call request, and each reply's latency. Called from the engine's threads, never the
+ * summarises), the do-not-call request, the texts the agent sends, and each reply's latency. Called from the engine's threads, never the
  * session's.
  */
 public interface ConversationRecords {
@@ -28,6 +29,14 @@ public interface ConversationRecords {
 
     /** The caller asked not to be called again: their number goes on the organisation's list at once. */
     void doNotCall(Call call);
+
+    /**
+     * Texts the call's person template {@code template} for the brain ({@link ReplySink#sendSms}) and records it
+     * on the call; by default there is no messaging and the text is refused.
+     */
+    default SmsResult sendSms(Call call, String template, String from, String nodeId) {
+        return SmsResult.refused("unavailable", "texts cannot be sent from this deployment's calls");
+    }
 
     /** One reply's latency and its parts. */
     void latency(Call call, TurnLatency latency);

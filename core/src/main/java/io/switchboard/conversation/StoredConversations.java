@@ -19,10 +19,13 @@ import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.calls.TurnTiming;
 import io.switchboard.campaigns.Campaign;
 import io.switchboard.campaigns.CampaignService;
+import io.switchboard.common.SwitchboardException;
 import io.switchboard.compliance.DoNotCall;
 import io.switchboard.contacts.Contact;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.conversation.brain.SmsResult;
+import io.switchboard.messaging.FollowUps;
 import io.switchboard.summaries.ModelUsage;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
@@ -32,7 +35,8 @@ import io.switchboard.usage.UsageService;
  * {@link ConversationRecords} in the platform's own stores: the call's pinned agent version, its contact and
  * campaign, the agent's sentences as transcript segments of channel 0 (the caller's come from the recogniser on
  * channel 1), the captured variables and disposition in the call's summary row as they are decided
- * ({@link CallService#saveLiveOutcome}), a do-not-call request on the organisation's list, and what the conversation
+ * ({@link CallService#saveLiveOutcome}), a do-not-call request on the organisation's list, the texts the agent sends
+ * as follow-ups of the call ({@link FollowUps#duringCall}), and what the conversation
  * used as usage facts keyed by the call ({@code conversation:<call id>}), so nothing is metered twice.
  */
 public final class StoredConversations implements ConversationRecords {
@@ -46,9 +50,18 @@ public final class StoredConversations implements ConversationRecords {
     private final CampaignService campaigns;
     private final DoNotCall doNotCall;
     private final UsageService usage;
+    private final Optional<FollowUps> followUps;
 
     public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
                                CampaignService campaigns, DoNotCall doNotCall, UsageService usage) {
+        this(calls, agents, contacts, campaigns, doNotCall, usage, Optional.empty());
+    }
+
+    /** @param followUps sends and records the texts the agents send during calls; empty: every text is refused */
+    public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
+                               CampaignService campaigns, DoNotCall doNotCall, UsageService usage,
+                               Optional<FollowUps> followUps) {
+        this.followUps = followUps;
         this.calls = calls;
         this.agents = agents;
         this.contacts = contacts;
@@ -104,6 +117,20 @@ public final class StoredConversations implements ConversationRecords {
         }
         doNotCall.add(Principal.system(call.organizationId(), Role.AGENT, WHO), List.of(number), "US",
                 "asked on call " + call.id(), "opt-out");
+    }
+
+    @Override
+    public SmsResult sendSms(Call call, String template, String from, String nodeId) {
+        if (followUps.isEmpty()) {
+            return ConversationRecords.super.sendSms(call, template, from, nodeId);
+        }
+        try {
+            FollowUps.DuringCall d = followUps.get().duringCall(call, template, from, nodeId);
+            FollowUps.Outcome o = d.outcome();
+            return new SmsResult(o.sent(), d.repeated(), o.refusal(), o.detail());
+        } catch (SwitchboardException.NotFound e) {
+            return SmsResult.refused("not_found", e.getMessage());
+        }
     }
 
     @Override

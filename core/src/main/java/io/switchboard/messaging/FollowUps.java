@@ -25,7 +25,9 @@ import io.switchboard.calls.TranscriptStore;
 import io.switchboard.common.Ids;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.common.Violations;
+import io.switchboard.db.tables.records.CallFollowUpsRecord;
 import io.switchboard.db.tables.records.FollowUpRulesRecord;
+import io.switchboard.db.tables.records.MessageTemplatesRecord;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import org.jooq.DSLContext;
@@ -35,7 +37,8 @@ import org.jooq.DSLContext;
  * equal to / present, send template T once") and their outcome on each call. A follow-up is sent through
  * {@link MessagingService#send}, so opt-outs, do-not-call, the WhatsApp window, calling hours, tenancy and
  * metering all apply; a refusal is recorded on the call like a send. One row per (call, rule) makes a retried
- * pipeline stage send nothing twice.
+ * pipeline stage send nothing twice. Texts the agent sends during the call ({@link #duringCall}: a flow's
+ * {@code send_sms} node, the LLM's {@code send_sms} tool) are recorded in the same place, once per (call, template).
  */
 public final class FollowUps {
 
@@ -55,13 +58,28 @@ public final class FollowUps {
                            String value, String templateId, String from) {
     }
 
-    /** What one rule did for one call: the message it queued, or why it was refused. */
-    public record Outcome(UUID ruleId, UUID templateId, Optional<UUID> messageId, String refusal, String detail,
-                          Instant at) {
+    /** What started a follow-up: a rule once the call had ended, or the agent during the call. */
+    public enum Trigger { AFTER_CALL, DURING_CALL }
+
+    /**
+     * What one follow-up did for one call: the message it queued, or why it was refused.
+     *
+     * @param ruleId the rule that sent it; empty for a text the agent sent during the call
+     * @param nodeId the flow node that sent a text during the call; empty for the LLM's tool and for rules
+     */
+    public record Outcome(Optional<UUID> ruleId, UUID templateId, Optional<UUID> messageId, String refusal,
+                          String detail, Instant at, Trigger trigger, String nodeId) {
         public boolean sent() {
             return messageId.isPresent();
         }
     }
+
+    /** A text asked for during a call, and whether an earlier ask for the same template had already decided it. */
+    public record DuringCall(Outcome outcome, boolean repeated) {
+    }
+
+    /** Who the audit trail shows for texts the agent sends during a call. */
+    public static final String CALL_ACTOR = "system:conversation";
 
     private final DSLContext dsl;
     private final Clock clock;
@@ -210,15 +228,57 @@ public final class FollowUps {
 
     // ------------------------------------------------------------------ per call
 
-    /** What the follow-ups did for a call, in the order they ran. */
+    /** What the follow-ups did for a call (during it and after it), in the order they ran. */
     public List<Outcome> forCall(UUID org, UUID callId) {
-        return dsl.select(CALL_FOLLOW_UPS.asterisk(), FOLLOW_UP_RULES.TEMPLATE_ID).from(CALL_FOLLOW_UPS)
-                .join(FOLLOW_UP_RULES).on(FOLLOW_UP_RULES.ID.eq(CALL_FOLLOW_UPS.RULE_ID))
-                .where(CALL_FOLLOW_UPS.ORGANIZATION_ID.eq(org)).and(CALL_FOLLOW_UPS.CALL_ID.eq(callId))
-                .orderBy(CALL_FOLLOW_UPS.CREATED_AT, CALL_FOLLOW_UPS.RULE_ID)
-                .fetch(r -> new Outcome(r.get(CALL_FOLLOW_UPS.RULE_ID), r.get(FOLLOW_UP_RULES.TEMPLATE_ID),
-                        Optional.ofNullable(r.get(CALL_FOLLOW_UPS.MESSAGE_ID)), r.get(CALL_FOLLOW_UPS.REFUSAL),
-                        r.get(CALL_FOLLOW_UPS.DETAIL), r.get(CALL_FOLLOW_UPS.CREATED_AT)));
+        return dsl.selectFrom(CALL_FOLLOW_UPS).where(CALL_FOLLOW_UPS.ORGANIZATION_ID.eq(org))
+                .and(CALL_FOLLOW_UPS.CALL_ID.eq(callId))
+                .orderBy(CALL_FOLLOW_UPS.CREATED_AT, CALL_FOLLOW_UPS.TEMPLATE_ID, CALL_FOLLOW_UPS.RULE_ID)
+                .fetch(FollowUps::outcome);
+    }
+
+    private static Outcome outcome(CallFollowUpsRecord r) {
+        return new Outcome(Optional.ofNullable(r.getRuleId()), r.getTemplateId(), Optional.ofNullable(r.getMessageId()),
+                r.getRefusal(), r.getDetail(), r.getCreatedAt(), Trigger.valueOf(r.getTrigger().toUpperCase(Locale.ROOT)),
+                r.getNodeId());
+    }
+
+    /**
+     * Texts the caller template {@code templateRef} (its name or id, in the call's organisation) now, during the
+     * call: a flow's {@code send_sms} node ({@code nodeId}) or the LLM's tool ({@code nodeId} empty). The send goes
+     * through {@link MessagingService#send} like any other, so opt-outs, do-not-call, marketing consent, the
+     * WhatsApp window and the calling window all apply, and its outcome (the message, or the refusal) is recorded
+     * on the call as a follow-up with trigger {@link Trigger#DURING_CALL}. Once per template and call: asking
+     * again returns the first outcome, sent or refused, and sends nothing.
+     *
+     * @param from a sender of the organisation; empty for its oldest sender on the template's channel
+     * @throws SwitchboardException.NotFound when the organisation never had such a template (nothing recorded)
+     */
+    public DuringCall duringCall(Call call, String templateRef, String from, String nodeId) {
+        UUID org = call.organizationId();
+        MessageTemplatesRecord t = TemplateRefs.find(dsl, org, templateRef, true).orElseThrow(() ->
+                new SwitchboardException.NotFound("message_template", nn(templateRef)));
+        Optional<Outcome> earlier = duringCallRow(org, call.id(), t.getId());
+        if (earlier.isPresent()) {
+            return new DuringCall(earlier.get(), true);
+        }
+        Result r;
+        if (t.getDeletedAt() != null) {
+            r = Result.refused("not_found", "template " + t.getName() + " was deleted after the agent was saved");
+        } else {
+            r = queued(call, t.getId()).map(Result::sent).orElseGet(() -> send(Principal.system(org, Role.AGENT,
+                    CALL_ACTOR), call, t.getId(), nn(from).strip()));
+        }
+        Outcome o = new Outcome(Optional.empty(), t.getId(), r.messageId(), r.refusal(), r.detail(), clock.instant(),
+                Trigger.DURING_CALL, nn(nodeId));
+        int stored = store(call, o);
+        return stored == 1 ? new DuringCall(o, false)
+                : new DuringCall(duringCallRow(org, call.id(), t.getId()).orElse(o), true);
+    }
+
+    private Optional<Outcome> duringCallRow(UUID org, UUID callId, UUID templateId) {
+        return dsl.selectFrom(CALL_FOLLOW_UPS).where(CALL_FOLLOW_UPS.ORGANIZATION_ID.eq(org))
+                .and(CALL_FOLLOW_UPS.CALL_ID.eq(callId)).and(CALL_FOLLOW_UPS.TEMPLATE_ID.eq(templateId))
+                .and(CALL_FOLLOW_UPS.TRIGGER.eq("during_call")).fetchOptional().map(FollowUps::outcome);
     }
 
     /**
@@ -237,7 +297,7 @@ public final class FollowUps {
         }
         List<Rule> rules = dsl.selectFrom(FOLLOW_UP_RULES).where(FOLLOW_UP_RULES.ORGANIZATION_ID.eq(org)).and(owners)
                 .and(FOLLOW_UP_RULES.ID.notIn(dsl.select(CALL_FOLLOW_UPS.RULE_ID).from(CALL_FOLLOW_UPS)
-                        .where(CALL_FOLLOW_UPS.CALL_ID.eq(call.id()))))
+                        .where(CALL_FOLLOW_UPS.CALL_ID.eq(call.id())).and(CALL_FOLLOW_UPS.RULE_ID.isNotNull())))
                 .orderBy(FOLLOW_UP_RULES.CREATED_AT, FOLLOW_UP_RULES.ID).fetch(FollowUps::rule);
         if (rules.isEmpty()) {
             return List.of();
@@ -251,16 +311,13 @@ public final class FollowUps {
             if (!matches(rule, disposition, variables)) {
                 continue;
             }
-            Optional<UUID> already = dsl.select(MESSAGES.ID).from(MESSAGES).where(MESSAGES.ORGANIZATION_ID.eq(org))
-                    .and(MESSAGES.CALL_ID.eq(call.id())).and(MESSAGES.TEMPLATE_ID.eq(rule.templateId()))
-                    .and(MESSAGES.DIRECTION.eq("outbound")).limit(1).fetchOptional(MESSAGES.ID);
-            Outcome o = already.map(id -> sent(rule, id)).orElseGet(() -> send(platform, call, rule));
-            int stored = dsl.insertInto(CALL_FOLLOW_UPS).set(CALL_FOLLOW_UPS.CALL_ID, call.id())
-                    .set(CALL_FOLLOW_UPS.ORGANIZATION_ID, org).set(CALL_FOLLOW_UPS.RULE_ID, rule.id())
-                    .set(CALL_FOLLOW_UPS.MESSAGE_ID, o.messageId().orElse(null))
-                    .set(CALL_FOLLOW_UPS.REFUSAL, o.refusal()).set(CALL_FOLLOW_UPS.DETAIL, abbreviate(o.detail(), 1000))
-                    .set(CALL_FOLLOW_UPS.CREATED_AT, o.at()).onConflictDoNothing().execute();
-            if (stored == 1) {
+            // a text of this template already queued for the call (by the agent during it, or by a run that
+            // crashed before recording) is this rule's too: the person gets it once
+            Result r = queued(call, rule.templateId()).map(Result::sent)
+                    .orElseGet(() -> send(platform, call, rule.templateId(), rule.from()));
+            Outcome o = new Outcome(Optional.of(rule.id()), rule.templateId(), r.messageId(), r.refusal(), r.detail(),
+                    clock.instant(), Trigger.AFTER_CALL, "");
+            if (store(call, o) == 1) {
                 out.add(o);
             }
         }
@@ -282,30 +339,63 @@ public final class FollowUps {
         };
     }
 
-    private Outcome send(Principal platform, Call call, Rule rule) {
+    private Optional<UUID> queued(Call call, UUID templateId) {
+        return dsl.select(MESSAGES.ID).from(MESSAGES).where(MESSAGES.ORGANIZATION_ID.eq(call.organizationId()))
+                .and(MESSAGES.CALL_ID.eq(call.id())).and(MESSAGES.TEMPLATE_ID.eq(templateId))
+                .and(MESSAGES.DIRECTION.eq("outbound")).limit(1).fetchOptional(MESSAGES.ID);
+    }
+
+    /** Stores an outcome on the call; 0 when one with the same key (call and rule, or call and template) exists. */
+    private int store(Call call, Outcome o) {
+        return dsl.insertInto(CALL_FOLLOW_UPS).set(CALL_FOLLOW_UPS.CALL_ID, call.id())
+                .set(CALL_FOLLOW_UPS.ORGANIZATION_ID, call.organizationId())
+                .set(CALL_FOLLOW_UPS.RULE_ID, o.ruleId().orElse(null)).set(CALL_FOLLOW_UPS.TEMPLATE_ID, o.templateId())
+                .set(CALL_FOLLOW_UPS.MESSAGE_ID, o.messageId().orElse(null))
+                .set(CALL_FOLLOW_UPS.REFUSAL, o.refusal()).set(CALL_FOLLOW_UPS.DETAIL, abbreviate(o.detail(), 1000))
+                .set(CALL_FOLLOW_UPS.TRIGGER, o.trigger().name().toLowerCase(Locale.ROOT))
+                .set(CALL_FOLLOW_UPS.NODE_ID, o.nodeId())
+                .set(CALL_FOLLOW_UPS.CREATED_AT, o.at()).onConflictDoNothing().execute();
+    }
+
+    /** A send's result: the message queued, or the refusal's reason and detail. */
+    private record Result(Optional<UUID> messageId, String refusal, String detail) {
+        static Result sent(UUID messageId) {
+            return new Result(Optional.of(messageId), "", "");
+        }
+
+        static Result refused(String reason, String detail) {
+            return new Result(Optional.empty(), reason, detail == null ? "" : detail);
+        }
+    }
+
+    /** Texts the call's person {@code templateId} from {@code from} (empty: the default sender). */
+    private Result send(Principal platform, Call call, UUID templateId, String from) {
         UUID org = call.organizationId();
-        String person = call.direction() == Call.Direction.OUTBOUND ? call.toNumber() : call.fromNumber();
-        Optional<String> from = rule.from().isEmpty() ? defaultSender(org, rule.templateId()) : Optional.of(rule.from());
-        if (from.isEmpty()) {
-            return refused(rule, "no_sender", "the organisation has no sender number on the template's channel");
+        String person = nn(call.direction() == Call.Direction.OUTBOUND ? call.toNumber() : call.fromNumber());
+        if (call.contactId().isEmpty() && person.isBlank()) {
+            return Result.refused("no_recipient", "the call has neither a contact nor the person's number");
+        }
+        Optional<String> sender = from.isEmpty() ? defaultSender(org, templateId) : Optional.of(from);
+        if (sender.isEmpty()) {
+            return Result.refused("no_sender", "the organisation has no sender number on the template's channel");
         }
         var request = new MessagingService.SendRequest(call.contactId().map(UUID::toString).orElse(""),
-                call.contactId().isPresent() ? "" : person, from.get(), "", rule.templateId().toString(),
+                call.contactId().isPresent() ? "" : person, sender.get(), "", templateId.toString(),
                 call.id().toString(), call.campaignId().map(UUID::toString).orElse(""), Map.of());
         try {
-            return sent(rule, messaging.send(platform, request).id());
+            return Result.sent(messaging.send(platform, request).id());
         } catch (SwitchboardException.FailedPrecondition e) {
-            return refused(rule, e.type().toLowerCase(Locale.ROOT), unnamed(e.getMessage(), person));
+            return Result.refused(e.type().toLowerCase(Locale.ROOT), unnamed(e.getMessage(), person));
         } catch (SwitchboardException.InvalidArgument e) {
-            return refused(rule, "invalid", unnamed(e.getMessage(), person));
+            return Result.refused("invalid", unnamed(e.getMessage(), person));
         } catch (SwitchboardException.NotFound e) {
-            return refused(rule, "not_found", unnamed(e.getMessage(), person));
+            return Result.refused("not_found", unnamed(e.getMessage(), person));
         }
     }
 
     /** The refusal without the person's number: the record outlives an erasure of the contact. */
     private static String unnamed(String detail, String phone) {
-        return detail == null ? "" : detail.replace(phone, "the recipient");
+        return detail == null ? "" : phone.isEmpty() ? detail : detail.replace(phone, "the recipient");
     }
 
     private Optional<String> defaultSender(UUID org, UUID templateId) {
@@ -314,14 +404,6 @@ public final class FollowUps {
                 .where(MESSAGING_SENDERS.ORGANIZATION_ID.eq(org)).and(MESSAGE_TEMPLATES.ID.eq(templateId))
                 .and(MESSAGE_TEMPLATES.ORGANIZATION_ID.eq(org))
                 .orderBy(MESSAGING_SENDERS.CREATED_AT, MESSAGING_SENDERS.ID).limit(1).fetchOptional(MESSAGING_SENDERS.ADDRESS);
-    }
-
-    private Outcome sent(Rule rule, UUID messageId) {
-        return new Outcome(rule.id(), rule.templateId(), Optional.of(messageId), "", "", clock.instant());
-    }
-
-    private Outcome refused(Rule rule, String reason, String detail) {
-        return new Outcome(rule.id(), rule.templateId(), Optional.empty(), reason, nn(detail), clock.instant());
     }
 
     private static String nn(String s) {

@@ -235,7 +235,7 @@ public final class MessagingService {
                 .fetchOptional().orElseThrow(() -> new SwitchboardException.NotFound("message_template", id.toString()));
     }
 
-    private static Template template(MessageTemplatesRecord r) {
+    static Template template(MessageTemplatesRecord r) {
         return new Template(r.getId(), r.getName(), Channel.of(r.getChannel()),
                 Template.Category.valueOf(r.getCategory().toUpperCase(Locale.ROOT)), r.getBody(), r.getContentSid(),
                 r.getCreatedAt(), r.getUpdatedAt());

@@ -28,12 +28,14 @@ class ConductJsonTest {
                         new Flow.Rule(new Flow.Intent("later", List.of("later please")), "e")), "d"),
                         Timing.Endpointing.INHERIT),
                 new Flow.Node("d", new Flow.End("Bye.", "done"), Timing.Endpointing.INHERIT),
-                new Flow.Node("e", new Flow.Transfer("Hold on.", "+14155550123"), Timing.Endpointing.INHERIT)),
+                new Flow.Node("e", new Flow.Transfer("Hold on.", "+14155550123"), Timing.Endpointing.INHERIT),
+                new Flow.Node("f", new Flow.SendSms("booking-link", "+14155550100", "d", "e"),
+                        Timing.Endpointing.INHERIT)),
                 List.of(new Flow.GlobalIntent("price", List.of("how much"), "Ten.", "")), "I'm Ava.");
         Conduct c = new Conduct(flow, "Call us back.", "+14155550100", new Timing(
                 new Timing.Endpointing(Duration.ofMillis(400), Duration.ofSeconds(2)),
                 new Timing.Interruption(Duration.ofMillis(300)),
-                new Timing.Silence(Duration.ofSeconds(6), 0, "Hello?", "Bye then.")));
+                new Timing.Silence(Duration.ofSeconds(6), 0, "Hello?", "Bye then.")), List.of("price-list"));
         assertEquals(c, ConductJson.read(ConductJson.write(c)));
     }
 }

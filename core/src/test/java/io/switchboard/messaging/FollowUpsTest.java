@@ -97,7 +97,8 @@ class FollowUpsTest {
         assertEquals(PHONE, m.to());
         assertEquals(List.of(o.ruleId()), followUps.forCall(acme.owner().organizationId(), call.id()).stream()
                 .map(FollowUps.Outcome::ruleId).toList());
-        assertEquals(rule.id(), o.ruleId());
+        assertEquals(Optional.of(rule.id()), o.ruleId());
+        assertEquals(FollowUps.Trigger.AFTER_CALL, o.trigger());
     }
 
     @Test
@@ -205,5 +206,102 @@ class FollowUpsTest {
     private String field(FollowUps.RuleSpec spec) {
         return assertThrows(SwitchboardException.InvalidArgument.class, () -> followUps.create(acme.owner(), spec))
                 .violations().getFirst().field();
+    }
+
+    private Call liveCall(Map<String, String> variables) {
+        Call c = calls.open(acme.owner(), new CallSpec(agent, campaign, ada.id().toString(), Call.Direction.OUTBOUND,
+                SMS_FROM, PHONE, AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW));
+        calls.saveLiveOutcome(acme.owner().organizationId(), c.id(), variables, Optional.empty());
+        return c;
+    }
+
+    @Test
+    void aTextDuringTheCallIsSentOnceAndRecordedWithItsNode() {
+        Template link = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("booking-link",
+                Optional.of(Channel.SMS), Optional.empty(), "Hi {{first_name}}, book for {{call.variables.day}}: "
+                + "https://example.com/b", ""));
+        Call call = liveCall(Map.of("day", "2026-12-09"));
+
+        FollowUps.DuringCall first = followUps.duringCall(call, "booking-link", "", "offer_link");
+
+        assertFalse(first.repeated());
+        FollowUps.Outcome o = first.outcome();
+        assertTrue(o.sent(), o.toString());
+        assertEquals(FollowUps.Trigger.DURING_CALL, o.trigger());
+        assertEquals("offer_link", o.nodeId());
+        assertEquals(Optional.empty(), o.ruleId());
+        assertEquals(link.id(), o.templateId());
+        Message m = messaging.get(acme.owner(), o.messageId().orElseThrow().toString());
+        assertEquals("Hi Ada, book for 2026-12-09: https://example.com/b", m.body(), "the variables captured so far");
+        assertEquals(Optional.of(call.id()), m.callId());
+        assertEquals(PHONE, m.to());
+
+        FollowUps.DuringCall again = followUps.duringCall(call, link.id().toString(), "", "offer_link_again");
+        assertTrue(again.repeated(), "by id, the same template");
+        assertEquals(o.messageId(), again.outcome().messageId());
+        assertEquals(1, dsl.fetchCount(MESSAGES), "texted once");
+        assertEquals(List.of(o), followUps.forCall(acme.owner().organizationId(), call.id()));
+
+        // an after-call rule with the same template finds the text the agent sent and does not send it again
+        followUps.create(acme.owner(), new FollowUps.RuleSpec("", agent, "interested", "", "", "",
+                link.id().toString(), ""));
+        calls.saveLiveOutcome(acme.owner().organizationId(), call.id(), Map.of("day", "2026-12-09"),
+                Optional.of("interested"));
+        List<FollowUps.Outcome> after = followUps.run(calls.end(acme.owner().organizationId(), call.id(),
+                Call.State.ENDED, "hung up"));
+        assertEquals(1, after.size());
+        assertEquals(o.messageId(), after.getFirst().messageId());
+        assertEquals(FollowUps.Trigger.AFTER_CALL, after.getFirst().trigger());
+        assertEquals(1, dsl.fetchCount(MESSAGES), "still one text");
+        assertEquals(2, followUps.forCall(acme.owner().organizationId(), call.id()).size());
+    }
+
+    @Test
+    void anOptedOutCallerIsRefusedDuringTheCallAndTheRefusalIsRecordedOnce() {
+        messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("hello", Optional.of(Channel.SMS),
+                Optional.empty(), "Hi {{first_name}}", ""));
+        messaging.receive("SMstop", PHONE, SMS_FROM, "STOP");
+        long before = dsl.fetchCount(MESSAGES);
+        Call call = liveCall(Map.of());
+
+        FollowUps.Outcome o = followUps.duringCall(call, "hello", SMS_FROM, "text_me").outcome();
+
+        assertFalse(o.sent());
+        assertEquals("opted_out", o.refusal());
+        assertFalse(o.detail().contains(PHONE), "the stored refusal does not name the number: " + o.detail());
+        assertEquals(before, dsl.fetchCount(MESSAGES), "nothing was queued");
+        FollowUps.DuringCall again = followUps.duringCall(call, "hello", SMS_FROM, "text_me");
+        assertTrue(again.repeated());
+        assertEquals("opted_out", again.outcome().refusal());
+        assertEquals(List.of("opted_out"), followUps.forCall(acme.owner().organizationId(), call.id()).stream()
+                .map(FollowUps.Outcome::refusal).toList());
+    }
+
+    @Test
+    void aTemplateDeletedSinceTheAgentWasSavedIsRecordedAsRefused() {
+        Call call = liveCall(Map.of());
+        messaging.deleteTemplate(acme.owner(), thanks.id().toString());
+
+        FollowUps.Outcome o = followUps.duringCall(call, "thanks", "", "text_me").outcome();
+
+        assertEquals("not_found", o.refusal());
+        assertEquals(thanks.id(), o.templateId());
+        assertEquals(0, dsl.fetchCount(MESSAGES));
+    }
+
+    @Test
+    void anotherOrganisationsTemplateCannotBeTextedDuringACall() {
+        Fixtures.Tenant globex = f.tenant("Globex", "growth");
+        Template theirs = f.plane.messaging().createTemplate(globex.owner(), new MessagingService.TemplateSpec(
+                "globex-only", Optional.of(Channel.SMS), Optional.empty(), "hi", ""));
+        Call call = liveCall(Map.of());
+
+        assertThrows(SwitchboardException.NotFound.class, () -> followUps.duringCall(call, "globex-only", "", "n"));
+        assertThrows(SwitchboardException.NotFound.class, () -> followUps.duringCall(call, theirs.id().toString(), "",
+                "n"));
+        assertEquals(0, dsl.fetchCount(MESSAGES));
+        assertEquals(0, dsl.fetchCount(CALL_FOLLOW_UPS));
+        assertEquals(List.of(), TemplateRefs.live(dsl, acme.owner().organizationId(), theirs.id().toString())
+                .stream().toList());
     }
 }

@@ -19,22 +19,31 @@ import io.switchboard.conversation.brain.llm.FakeChatServer;
 import io.switchboard.devtools.DevStack;
 import io.switchboard.devtools.ScriptedCaller;
 import io.switchboard.conversation.tts.Voices;
+import io.switchboard.v1.AddSenderRequest;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.AskNode;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
+import io.switchboard.v1.CallFollowUp;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CaptureVariable;
 import io.switchboard.v1.ComplianceServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateMessageTemplateRequest;
 import io.switchboard.v1.EndNode;
 import io.switchboard.v1.Flow;
 import io.switchboard.v1.FlowNode;
 import io.switchboard.v1.GetDoNotCallNumberRequest;
+import io.switchboard.v1.GetMessageRequest;
 import io.switchboard.v1.GetUsageRequest;
+import io.switchboard.v1.Message;
+import io.switchboard.v1.MessageChannel;
+import io.switchboard.v1.MessageTemplate;
+import io.switchboard.v1.MessagingServiceGrpc;
 import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.SayNode;
+import io.switchboard.v1.SendSmsNode;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.UsageServiceGrpc;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The conversation's remaining promises over a real gRPC {@code StreamCall}, as {@link ConversationEndToEndTest}
  * makes them (Silero, PocketSphinx, Flite, the worker; the caller answers in another Flite voice at 8 kHz): a
  * do-not-call request honoured during the call, the LLM brain holding a call against a local server speaking
- * OpenAI's streaming wire format, a bad flow refused at save, and another organisation's agent out of reach.
+ * OpenAI's streaming wire format, a send_sms node texting the caller during the call (a follow-up of the call), a
+ * bad flow refused at save, and another organisation's agent out of reach.
  */
 class ConversationScenariosEndToEndTest {
 
@@ -165,6 +175,41 @@ class ConversationScenariosEndToEndTest {
                 .getUsage(GetUsageRequest.newBuilder().setStartTime(ts(before)).setEndTime(ts(Instant.now()
                         .plusSeconds(60))).setGranularity(GetUsageRequest.Granularity.GRANULARITY_DAY).build());
         assertTrue(usage.getTotals().getLlmInputTokens() >= 42, "the fake bills 42 prompt tokens a request: " + usage);
+    }
+
+    @Test
+    void aSendSmsNodeTextsTheCallerDuringTheCallAndTheTextIsAFollowUpOfTheCall() throws Exception {
+        var texts = MessagingServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
+        texts.addSender(AddSenderRequest.newBuilder().setAddress("+14155550100").build());
+        texts.createMessageTemplate(CreateMessageTemplateRequest.newBuilder().setTemplate(MessageTemplate.newBuilder()
+                .setName("clinic-link").setChannel(MessageChannel.MESSAGE_CHANNEL_SMS)
+                .setBody("Book your visit: https://clinic.example/book")).build());
+        String agentId = create(Agent.newBuilder().setName("Texter")
+                .setFirstMessage("Hello, this is the clinic.")
+                .setFlow(Flow.newBuilder().setStartNode("text")
+                        .addNodes(FlowNode.newBuilder().setId("text").setSendSms(SendSmsNode.newBuilder()
+                                .setTemplate("clinic-link").setNext("sent")))
+                        .addNodes(FlowNode.newBuilder().setId("sent").setSay(SayNode.newBuilder()
+                                .setText("I've texted you the booking link.").setNext("bye")))
+                        .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
+                                .setText("Goodbye.").setDisposition("texted")))));
+        var caller = ScriptedCaller.open(async, talking(agentId, "+14155550187"));
+        caller.converse(List.of(), Duration.ofSeconds(60));
+
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
+        Call done = TestCalls.awaitPipeline(calls, ended.getId(), Duration.ofSeconds(120));
+        assertEquals("agent hung up: texted", ended.getEndReason(), turns(done));
+        assertTrue(turns(done).contains("I've texted you the booking link."), turns(done));
+        assertEquals(1, done.getFollowUpsCount(), done.getFollowUpsList().toString());
+        CallFollowUp f = done.getFollowUps(0);
+        assertEquals("during_call", f.getTrigger());
+        assertEquals("text", f.getNodeId());
+        assertEquals("", f.getFollowUpId(), "no rule sent it");
+        assertEquals("", f.getRefusal(), f.getDetail());
+        Message m = texts.getMessage(GetMessageRequest.newBuilder().setId(f.getMessageId()).build());
+        assertEquals("Book your visit: https://clinic.example/book", m.getBody());
+        assertEquals("+14155550187", m.getTo());
+        assertEquals(ended.getId(), m.getCallId());
     }
 
     @Test

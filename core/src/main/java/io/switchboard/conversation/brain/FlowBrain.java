@@ -37,6 +37,8 @@ public final class FlowBrain implements Brain {
     static final String DIDNT_CATCH = "Sorry, I didn't catch that.";
     static final String STILL_THERE = "Are you still there?";
     static final String SILENT_GOODBYE = "I'll let you go now. Goodbye.";
+    /** Said when a send_sms node's text is refused and the node has no on_refused. */
+    static final String COULD_NOT_TEXT = "I'm sorry, I couldn't send you a text just now.";
     /** Intent phrases (branch rules, the agent's global intents) by meaning: at least this similar and this far ahead. */
     static final double INTENT_THRESHOLD = 0.45;
     static final double INTENT_MARGIN = 0.04;
@@ -307,9 +309,23 @@ public final class FlowBrain implements Brain {
                     finish(st, () -> out.transfer(t.phoneNumber()));
                     return;
                 }
+                case Flow.SendSms s -> id = texted(c, s, at, out);
             }
         }
         throw new IllegalStateException("flow loops without listening at node " + id);
+    }
+
+    /** Texts the caller; the next node, or on a refusal on_refused (or an apology and the next node). */
+    private static String texted(Conversation c, Flow.SendSms s, String nodeId, ReplySink out) {
+        SmsResult r = out.sendSms(s.template(), s.from(), nodeId);
+        if (r.sent()) {
+            return s.next();
+        }
+        if (!s.onRefused().isEmpty()) {
+            return s.onRefused();
+        }
+        speak(c, COULD_NOT_TEXT, out);
+        return s.next();
     }
 
     /** Says the current node's question again (after an aside such as "who is this?"). */

@@ -26,6 +26,17 @@ public interface ReplySink {
         throw new UnsupportedOperationException("this call cannot send DTMF digits");
     }
 
+    /**
+     * Texts the caller the organisation's message template {@code template} (its name or id) from {@code from} (a
+     * sender number; empty for the default), now, and answers what came of it. The send passes the same checks as
+     * any text (opt-out, do-not-call, consent, calling window, WhatsApp window) and is recorded on the call as a
+     * follow-up of {@code nodeId} (the flow node asking; empty for an LLM tool); a template is texted at most once
+     * per call. Blocks while the text is queued (a few milliseconds). Not every call can text: the default refuses.
+     */
+    default SmsResult sendSms(String template, String from, String nodeId) {
+        return SmsResult.refused("unavailable", "this call cannot send texts");
+    }
+
     /** This reply is complete. */
     void done();
 }

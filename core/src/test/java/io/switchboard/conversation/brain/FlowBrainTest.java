@@ -64,6 +64,15 @@ class FlowBrainTest {
             events.add("done");
         }
 
+        /** What the next {@link #sendSms} answers. */
+        SmsResult texts = new SmsResult(true, false, "", "");
+
+        @Override
+        public SmsResult sendSms(String template, String from, String nodeId) {
+            events.add("sms: " + template + " from '" + from + "' at " + nodeId);
+            return texts;
+        }
+
         List<String> take() {
             List<String> out = List.copyOf(events);
             events.clear();
@@ -363,5 +372,53 @@ class FlowBrainTest {
         assertEquals(List.of(), FlowBrain.expectedWords(spec, "notes"), "free text expects anything");
         Conversation c = started(spec);
         assertEquals(FlowBrain.expectedWords(spec, "interest"), BRAIN.expectedWords(c), "the node now listening");
+    }
+
+    /** An agent that offers the booking link by text; {@code onRefused} is the text node's. */
+    static AgentSpec textingAgent(String onRefused) {
+        Flow flow = new Flow("menu", List.of(
+                node("menu", new Flow.Branch("Would you like the booking link by text?", List.of(new Flow.Rule(
+                        new Flow.Intent("wants_link", List.of("yes please text me the link",
+                                "can you text me the link", "send it to my phone")), "text")), "bye")),
+                node("text", new Flow.SendSms("booking-link", "+14155550100", "sent", onRefused)),
+                node("sent", new Flow.Say("Done, it's on its way.", "menu")),
+                node("cannot", new Flow.Say("I can't text this number, but you can book on our website.", "menu")),
+                node("bye", new Flow.End("Goodbye.", "done"))), List.of(), "");
+        return new AgentSpec("Ava", "en-US", "", "", "", "", List.of(), new Conduct(flow, "", "", Timing.DEFAULTS));
+    }
+
+    @Test
+    void aSendSmsNodeTextsTheTemplateAndGoesOnWithoutAWord() {
+        Conversation c = started(textingAgent(""));
+        assertEquals(List.of("sms: booking-link from '+14155550100' at text", "say: Done, it's on its way.",
+                "say: Would you like the booking link by text?", "done"), turn(c, "can you text me the link?"));
+    }
+
+    @Test
+    void aRefusedTextTakesOnRefused() {
+        Conversation c = started(textingAgent("cannot"));
+        out.texts = SmsResult.refused("opted_out", "the recipient opted out of texts");
+        assertEquals(List.of("sms: booking-link from '+14155550100' at text",
+                "say: I can't text this number, but you can book on our website.",
+                "say: Would you like the booking link by text?", "done"), turn(c, "can you text me the link?"));
+    }
+
+    @Test
+    void aRefusedTextWithoutOnRefusedIsApologisedForAndTheFlowGoesOn() {
+        Conversation c = started(textingAgent(""));
+        out.texts = SmsResult.refused("outside_calling_window", "the calling window is closed");
+        assertEquals(List.of("sms: booking-link from '+14155550100' at text", "say: " + FlowBrain.COULD_NOT_TEXT,
+                "say: Done, it's on its way.", "say: Would you like the booking link by text?", "done"),
+                turn(c, "can you text me the link?"));
+    }
+
+    @Test
+    void aTextAlreadySentIsNotApologisedForWhenTheNodeIsReachedAgain() {
+        Conversation c = started(textingAgent("cannot"));
+        turn(c, "can you text me the link?");
+        out.texts = new SmsResult(true, true, "", "");
+        assertEquals(List.of("sms: booking-link from '+14155550100' at text", "say: Done, it's on its way.",
+                "say: Would you like the booking link by text?", "done"), turn(c, "send it to my phone"),
+                "the records decide it was sent once; the flow takes the sent path again");
     }
 }

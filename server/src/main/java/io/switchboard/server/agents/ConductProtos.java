@@ -17,11 +17,12 @@ import io.switchboard.v1.GlobalIntent;
 import io.switchboard.v1.IntentCondition;
 import io.switchboard.v1.Interruption;
 import io.switchboard.v1.SayNode;
+import io.switchboard.v1.SendSmsNode;
 import io.switchboard.v1.Silence;
 import io.switchboard.v1.TransferNode;
 import io.switchboard.v1.VariableCondition;
 
-/** Translates an agent's flow, voicemail, transfer and timing fields between the API and {@link Conduct}. */
+/** Translates an agent's flow, voicemail, transfer, timing and sms_templates fields between the API and {@link Conduct}. */
 final class ConductProtos {
 
     private ConductProtos() {
@@ -30,7 +31,7 @@ final class ConductProtos {
     static Conduct conduct(Agent a) {
         return new Conduct(flow(a.getFlow()), a.getVoicemailMessage(), a.getTransferNumber(),
                 new Timing(endpointing(a.getEndpointing()), new Timing.Interruption(duration(a.getInterruption()
-                        .getMinSpeech())), silence(a.getSilence())));
+                        .getMinSpeech())), silence(a.getSilence())), a.getSmsTemplatesList());
     }
 
     static void toProto(Conduct c, Agent.Builder a) {
@@ -47,7 +48,7 @@ final class ConductProtos {
         if (t.silence().maxReprompts() >= 0) {
             s.setMaxReprompts(t.silence().maxReprompts());
         }
-        a.setSilence(s);
+        a.setSilence(s).addAllSmsTemplates(c.smsTemplates());
     }
 
     private static Flow flow(io.switchboard.v1.Flow f) {
@@ -71,6 +72,8 @@ final class ConductProtos {
             }
             case END -> new Flow.End(n.getEnd().getText(), n.getEnd().getDisposition());
             case TRANSFER -> new Flow.Transfer(n.getTransfer().getText(), n.getTransfer().getPhoneNumber());
+            case SEND_SMS -> new Flow.SendSms(n.getSendSms().getTemplate(), n.getSendSms().getFrom(),
+                    n.getSendSms().getNext(), n.getSendSms().getOnRefused());
             case KIND_NOT_SET -> null;
         };
         return new Flow.Node(n.getId(), step, endpointing(n.getEndpointing()));
@@ -126,6 +129,8 @@ final class ConductProtos {
                 case Flow.End e -> x.setEnd(EndNode.newBuilder().setText(e.text()).setDisposition(e.disposition()));
                 case Flow.Transfer t -> x.setTransfer(TransferNode.newBuilder().setText(t.text())
                         .setPhoneNumber(t.phoneNumber()));
+                case Flow.SendSms t -> x.setSendSms(SendSmsNode.newBuilder().setTemplate(t.template())
+                        .setFrom(t.from()).setNext(t.next()).setOnRefused(t.onRefused()));
             }
             b.addNodes(x);
         }

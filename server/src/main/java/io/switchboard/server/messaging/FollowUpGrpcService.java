@@ -63,8 +63,10 @@ public final class FollowUpGrpcService extends FollowUpServiceGrpc.FollowUpServi
 
     /** A follow-up's outcome on a call, as GetCall shows it. */
     public static CallFollowUp toProto(FollowUps.Outcome o) {
-        return CallFollowUp.newBuilder().setFollowUpId(o.ruleId().toString()).setTemplateId(o.templateId().toString())
+        return CallFollowUp.newBuilder().setFollowUpId(o.ruleId().map(Object::toString).orElse(""))
+                .setTemplateId(o.templateId().toString())
                 .setMessageId(o.messageId().map(Object::toString).orElse("")).setRefusal(o.refusal())
-                .setDetail(o.detail()).setCreateTime(Protos.timestamp(o.at())).build();
+                .setDetail(o.detail()).setCreateTime(Protos.timestamp(o.at()))
+                .setTrigger(o.trigger().name().toLowerCase(Locale.ROOT)).setNodeId(o.nodeId()).build();
     }
 }

@@ -14,6 +14,7 @@ import io.switchboard.conversation.ConversationRecords;
 import io.switchboard.conversation.ConversationUsage;
 import io.switchboard.conversation.TurnLatency;
 import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.conversation.brain.SmsResult;
 
 /**
  * The agents' reply latency as Prometheus histograms, {@code switchboard_conversation_turn_latency_seconds{part}}
@@ -47,6 +48,11 @@ public final class ConversationMetrics implements ConversationRecords {
     @Override
     public void doNotCall(Call call) {
         records.doNotCall(call);
+    }
+
+    @Override
+    public SmsResult sendSms(Call call, String template, String from, String nodeId) {
+        return records.sendSms(call, template, from, nodeId);
     }
 
     @Override

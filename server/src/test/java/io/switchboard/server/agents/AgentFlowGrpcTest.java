@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 import com.google.protobuf.Duration;
@@ -16,6 +17,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.switchboard.server.ApiHarness;
+import io.switchboard.messaging.Channel;
+import io.switchboard.messaging.MessagingService;
+import io.switchboard.messaging.Template;
 import io.switchboard.testing.Fixtures;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
@@ -35,6 +39,7 @@ import io.switchboard.v1.IntentCondition;
 import io.switchboard.v1.ListAgentsRequest;
 import io.switchboard.v1.ListAgentVersionsRequest;
 import io.switchboard.v1.SayNode;
+import io.switchboard.v1.SendSmsNode;
 import io.switchboard.v1.Silence;
 import io.switchboard.v1.TransferNode;
 import io.switchboard.v1.UpdateAgentRequest;
@@ -49,6 +54,8 @@ class AgentFlowGrpcTest {
     private ApiHarness api;
     private AgentServiceGrpc.AgentServiceBlockingStub acme;
     private AgentServiceGrpc.AgentServiceBlockingStub other;
+    private Fixtures.Tenant acmeTenant;
+    private Fixtures.Tenant otherTenant;
 
     @BeforeEach
     void setUp() {
@@ -57,6 +64,8 @@ class AgentFlowGrpcTest {
         Fixtures.Tenant b = api.fixtures.tenant("Other", "growth");
         acme = AgentServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(a.ownerKey()));
         other = AgentServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(b.ownerKey()));
+        acmeTenant = a;
+        otherTenant = b;
     }
 
     @AfterEach
@@ -284,7 +293,7 @@ class AgentFlowGrpcTest {
         assertRefused(a -> {
             flow(a).setNodes(4, FlowNode.newBuilder().setId("thanks"));
             return a;
-        }, "agent.flow.nodes[4]", "needs one of say, ask, branch, end or transfer");
+        }, "agent.flow.nodes[4]", "needs one of say, ask, branch, end, transfer or send_sms");
         assertRefused(a -> {
             flow(a).setNodes(6, end("done", "Bye", "not_interested"));
             return a;
@@ -359,5 +368,94 @@ class AgentFlowGrpcTest {
         assertEquals(0, other.listAgents(ListAgentsRequest.getDefaultInstance()).getAgentsCount());
         assertEquals(surveyAgent().getFlow(),
                 acme.getAgent(GetAgentRequest.newBuilder().setId(created.getId()).build()).getFlow());
+    }
+
+    private Template template(Fixtures.Tenant t, String name, Channel channel) {
+        return api.fixtures.plane.messaging().createTemplate(t.owner(), new MessagingService.TemplateSpec(name,
+                Optional.of(channel), Optional.empty(), "Book here: https://example.com/b", ""));
+    }
+
+    /** The survey with a send_sms node "text" between its thanks and its goodbye. */
+    private static Agent.Builder texting(SendSmsNode.Builder node) {
+        Agent.Builder a = surveyAgent();
+        flow(a).setNodes(4, say("thanks", "Thanks, {{variables.seats}} seats it is.", "text"));
+        flow(a).addNodes(FlowNode.newBuilder().setId("text").setSendSms(node));
+        return a;
+    }
+
+    @Test
+    void sendSmsNodesAndTheLlmsTemplatesRoundTripByNameOrId() {
+        Template link = template(acmeTenant, "booking-link", Channel.SMS);
+        template(acmeTenant, "price-list", Channel.SMS);
+        api.fixtures.plane.messaging().addSender(acmeTenant.owner(), "+14155550100");
+        Agent.Builder a = texting(SendSmsNode.newBuilder().setTemplate("booking-link").setFrom("+14155550100")
+                .setNext("done").setOnRefused("bye")).addSmsTemplates(link.id().toString()).addSmsTemplates("price-list");
+
+        Agent read = acme.getAgent(GetAgentRequest.newBuilder().setId(create(a).getId()).build());
+
+        assertEquals(a.getFlow(), read.getFlow());
+        assertEquals(List.of(link.id().toString(), "price-list"), read.getSmsTemplatesList());
+        Agent updated = acme.updateAgent(UpdateAgentRequest.newBuilder().setAgent(Agent.newBuilder().setId(read.getId()))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("sms_templates")).build());
+        assertEquals(List.of(), updated.getSmsTemplatesList(), "sms_templates is updatable on its own");
+        assertEquals(a.getFlow(), updated.getFlow());
+    }
+
+    @Test
+    void sendSmsWithoutATemplateOfTheOrganisationOrWithBadNodesIsRefusedNamingThePath() {
+        Template link = template(acmeTenant, "booking-link", Channel.SMS);
+        Template theirs = template(otherTenant, "their-link", Channel.SMS);
+        template(acmeTenant, "wa-link", Channel.WHATSAPP);
+        api.fixtures.plane.messaging().addSender(acmeTenant.owner(), "+14155550100");
+        api.fixtures.plane.messaging().addSender(otherTenant.owner(), "+14155550177");
+        String node = "agent.flow.nodes[7].send_sms";
+
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setNext("done"))).contains(node
+                + ".template: is required: the name or id of one of the organisation's message templates"));
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("nope").setNext("done"))).contains(node
+                + ".template: unknown template 'nope': the organisation has no live message template with this name"
+                + " or id"));
+        assertEquals(List.of(node + ".template: unknown template 'their-link': the organisation has no live message"
+                        + " template with this name or id"),
+                refusal(texting(SendSmsNode.newBuilder().setTemplate("their-link").setNext("done"))),
+                "another organisation's template, by name");
+        assertEquals(1, refusal(texting(SendSmsNode.newBuilder().setTemplate(theirs.id().toString()).setNext("done")))
+                .size(), "another organisation's template, by id");
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("booking-link").setNext("nowhere")))
+                .contains(node + ".next: points to unknown node 'nowhere'"));
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("booking-link"))).contains(node
+                + ".next: is required: the id of the node that comes next"));
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("booking-link").setNext("done")
+                .setOnRefused("gone"))).contains(node + ".on_refused: points to unknown node 'gone'"));
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("booking-link").setNext("done")
+                .setFrom("+14155550177"))).contains(node + ".from: '+14155550177' is not a sender number of the"
+                + " organisation"));
+        assertTrue(refusal(texting(SendSmsNode.newBuilder().setTemplate("wa-link").setNext("done")
+                .setFrom("+14155550100"))).contains(node + ".from: '+14155550100' sends sms but the template is a"
+                + " whatsapp template"));
+        assertEquals(List.of("agent.sms_templates[0]: unknown template 'their-link': the organisation has no live"
+                        + " message template with this name or id",
+                "agent.sms_templates[2]: '" + link.id() + "' is listed twice"),
+                refusal(Agent.newBuilder().setName("Llm").setLanguage("en-US").addSmsTemplates("their-link")
+                        .addSmsTemplates(link.id().toString()).addSmsTemplates(link.id().toString())));
+        assertEquals(List.of("agent.sms_templates[0]: is required: the name or id of one of the organisation's"
+                        + " message templates"),
+                refusal(Agent.newBuilder().setName("Llm").setLanguage("en-US").addSmsTemplates(" ")));
+    }
+
+    @Test
+    void aTemplateDeletedSinceDoesNotBlockAnUnrelatedEdit() {
+        Template link = template(acmeTenant, "booking-link", Channel.SMS);
+        Agent created = create(texting(SendSmsNode.newBuilder().setTemplate("booking-link").setNext("done")));
+        api.fixtures.plane.messaging().deleteTemplate(acmeTenant.owner(), link.id().toString());
+
+        Agent renamed = acme.updateAgent(UpdateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(created.getId()).setName("Survey 2"))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("name")).build());
+        assertEquals("Survey 2", renamed.getName());
+        var e = assertThrows(StatusRuntimeException.class, () -> acme.updateAgent(UpdateAgentRequest.newBuilder()
+                .setAgent(Agent.newBuilder().setId(created.getId()).setFlow(created.getFlow()))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("flow")).build()));
+        assertEquals(List.of("agent.flow.nodes[7].send_sms.template"), ApiHarness.badFields(e));
     }
 }

@@ -23,15 +23,20 @@ import io.switchboard.common.Violations;
 import io.switchboard.contacts.PhoneNumbers;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.conversation.brain.SmsResult;
 import io.switchboard.summaries.CapturedValue;
 
 /**
  * The actions a language model may take on a live call, as tools: {@code end_call}, {@code transfer_call},
- * {@code set_variable}, {@code add_to_do_not_call} and {@code send_dtmf}. Every argument is checked here before
+ * {@code set_variable}, {@code add_to_do_not_call}, {@code send_dtmf} and, when the agent lists
+ * {@code sms_templates}, {@code send_sms}. Every argument is checked here before
  * anything reaches the call; a refused call changes nothing and its result tells the model why, so it can
  * correct itself. {@code end_call} is refused during the call's first seconds (models are known to hang up while
  * greeting), and transfers go only to the agent's own transfer number, never to one the caller talks the model
- * into.
+ * into. Likewise {@code send_sms} sends only one of the templates the agent lists, to the caller's own number:
+ * never text the model writes. A template is text the organisation reviewed (and a carrier may have vetted), with
+ * a category that decides whether marketing consent is needed, and the only thing WhatsApp accepts outside its
+ * 24-hour window; free text from a model could be talked by the caller into anything, a link included.
  */
 final class CallTools {
 
@@ -40,6 +45,7 @@ final class CallTools {
     static final String SET_VARIABLE = "set_variable";
     static final String ADD_TO_DO_NOT_CALL = "add_to_do_not_call";
     static final String SEND_DTMF = "send_dtmf";
+    static final String SEND_SMS = "send_sms";
 
     /** The disposition {@code add_to_do_not_call} asks the model to end with, as the flow brain does. */
     static final String DO_NOT_CALL = "do_not_call";
@@ -112,6 +118,17 @@ final class CallTools {
                         + "Digits 0-9, * and #; w waits half a second.")
                 .parameters(JsonObjectSchema.builder().addStringProperty("digits").required("digits").build())
                 .build());
+        List<String> texts = conversation.agent().spec().conduct().smsTemplates();
+        if (!texts.isEmpty()) {
+            tools.add(ToolSpecification.builder().name(SEND_SMS)
+                    .description("Text the caller one of the organisation's prepared messages, to the number of "
+                            + "this call, when they ask for it or agree to it (e.g. \"can you text me the link?\"). "
+                            + "You cannot write the text yourself; each message's name says what it is. Then tell "
+                            + "the caller what came of it.")
+                    .parameters(JsonObjectSchema.builder().addEnumProperty("template", texts, "The message to send")
+                            .required("template").build())
+                    .build());
+        }
         return tools;
     }
 
@@ -136,6 +153,7 @@ final class CallTools {
                         + " with disposition " + DO_NOT_CALL + ".");
             }
             case SEND_DTMF -> sendDtmf(args, out);
+            case SEND_SMS -> sendSms(args, out);
             default -> Outcome.refused("there is no tool named '" + call.name() + "'");
         };
     }
@@ -223,6 +241,30 @@ final class CallTools {
         }
         out.sendDtmf(digits.get());
         return Outcome.ok("Sent " + digits.get() + ".");
+    }
+
+    private Outcome sendSms(JsonNode args, ReplySink out) {
+        List<String> allowed = conversation.agent().spec().conduct().smsTemplates();
+        if (allowed.isEmpty()) {
+            return Outcome.refused("this agent may not send texts; offer another way to reach the caller");
+        }
+        Optional<String> template = text(args, "template");
+        if (template.isEmpty()) {
+            return Outcome.refused("template is required: one of " + allowed);
+        }
+        if (!allowed.contains(template.get())) {
+            return Outcome.refused("'" + template.get() + "' is not a message this agent may send; the messages are "
+                    + allowed + ". Nothing was sent.");
+        }
+        SmsResult r = out.sendSms(template.get(), "", "");
+        if (r.sent()) {
+            return Outcome.ok(r.repeated() ? "The message " + template.get() + " was already sent on this call and is"
+                    + " not sent twice. Tell the caller it is on its way."
+                    : "The message " + template.get() + " is on its way to the caller's phone.");
+        }
+        return Outcome.ok("The message was not sent (" + r.refusal() + (r.detail().isBlank() ? "" : ": " + r.detail())
+                + "). Tell the caller briefly that you cannot text them this time, without reading out the reason;"
+                + " do not try again.");
     }
 
     private static Optional<String> text(JsonNode args, String field) {

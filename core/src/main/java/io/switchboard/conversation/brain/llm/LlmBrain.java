@@ -39,6 +39,7 @@ import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.DoNotCallRequests;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.conversation.brain.SmsResult;
 import io.switchboard.summaries.CapturedValue;
 import io.switchboard.summaries.ModelUsage;
 import io.switchboard.summaries.ProviderFailure;
@@ -567,6 +568,12 @@ public final class LlmBrain implements Brain {
             if (!reply.cancelled) {
                 delegate.sendDtmf(digits);
             }
+        }
+
+        @Override
+        public SmsResult sendSms(String template, String from, String nodeId) {
+            return reply.cancelled ? SmsResult.refused("superseded", "a newer turn of the caller took over")
+                    : delegate.sendSms(template, from, nodeId);
         }
 
         @Override

@@ -16,9 +16,11 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -37,11 +39,14 @@ import io.switchboard.agents.AgentSpec;
 import io.switchboard.agents.Conduct;
 import io.switchboard.agents.CaptureVariable;
 import io.switchboard.agents.CaptureVariable.Type;
+import io.switchboard.agents.Flow;
+import io.switchboard.agents.Timing;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.Conversation.Speaker;
 import io.switchboard.conversation.brain.Conversation.Turn;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.conversation.brain.SmsResult;
 import io.switchboard.conversation.brain.llm.FakeChatServer.OpenAiStream;
 import io.switchboard.conversation.brain.llm.FakeChatServer.Reply;
 import io.switchboard.summaries.ModelUsage;
@@ -111,6 +116,19 @@ class LlmBrainTest {
             done.countDown();
         }
 
+        /** Templates the records refuse (as opted_out); a template asked for again is answered as repeated. */
+        final Set<String> refused = new HashSet<>();
+        private final Set<String> asked = new HashSet<>();
+
+        @Override
+        public SmsResult sendSms(String template, String from, String nodeId) {
+            events.add("sms:" + template);
+            boolean again = !asked.add(template);
+            return refused.contains(template)
+                    ? new SmsResult(false, again, "opted_out", "the recipient opted out of texts")
+                    : new SmsResult(true, again, "", "");
+        }
+
         List<String> awaitDone() throws InterruptedException {
             assertTrue(done.await(30, TimeUnit.SECONDS), "the reply never completed: " + events);
             return List.copyOf(events);
@@ -148,7 +166,8 @@ class LlmBrainTest {
                              List<Turn> history, Instant startedAt) {
         var withTransfer = new AgentSpec(spec.name(), spec.language(), spec.systemPrompt(), spec.firstMessage(),
                 spec.voice(), spec.summaryInstructions(), spec.variables(),
-                new Conduct(spec.conduct().flow(), "", transferNumber, spec.conduct().timing()));
+                new Conduct(spec.conduct().flow(), "", transferNumber, spec.conduct().timing(),
+                        spec.conduct().smsTemplates()));
         var agent = new Agent(UUID.randomUUID(), UUID.randomUUID(), withTransfer, 1, startedAt, startedAt);
         var c = new Conversation(callId, hipaa, agent, contact, "", codes,
                 ZonedDateTime.ofInstant(startedAt, ZoneOffset.UTC));
@@ -599,5 +618,73 @@ class LlmBrainTest {
         Config none = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
                 .addSource(ConfigSources.create(Map.of("x", "y"))).build();
         assertTrue(LlmBrains.fromConfig(none, CLOCK).isEmpty());
+    }
+
+    private static Conversation texting(List<String> templates) {
+        var agent = new AgentSpec("Clinic", "en-US", "You book appointments.", "", "flite:slt", "", VARIABLES,
+                new Conduct(Flow.NONE, "", "", Timing.DEFAULTS, templates));
+        return call(UUID.randomUUID(), false, agent, Map.of("first_name", "Ann"), CODES, "", Map.of(),
+                List.of(new Turn(Speaker.AGENT, "Hello, Acme Clinic.")), NOW.minus(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void sendSmsIsOfferedWithTheAgentsTemplatesOnly() throws Exception {
+        server.enqueue(openAiText("Sure."));
+        var out = new RecordingSink();
+
+        brain().onCallerTurn(texting(List.of("booking-link", "price-list")), "Can you text me the link?", out);
+        out.awaitDone();
+
+        JsonNode tools = server.requests().getFirst().path("tools");
+        JsonNode sendSms = null;
+        for (JsonNode t : tools) {
+            if (t.path("function").path("name").asText().equals("send_sms")) {
+                sendSms = t.path("function");
+            }
+        }
+        assertTrue(sendSms != null, tools.toString());
+        assertEquals(FakeChatServer.JSON.valueToTree(List.of("booking-link", "price-list")),
+                sendSms.path("parameters").path("properties").path("template").path("enum"));
+        assertEquals("template", sendSms.path("parameters").path("required").get(0).asText());
+    }
+
+    @Test
+    void sendSmsTextsAnAllowedTemplateAndTellsTheModelWhatCameOfEachAsk() throws Exception {
+        server.enqueue(
+                new OpenAiStream().toolCall("send_sms", "{\"template\":\"free text: click evil.example\"}")
+                        .toolCall("send_sms", "{}")
+                        .toolCall("send_sms", "{\"template\":", "\"booking-link\"}")
+                        .toolCall("send_sms", "{\"template\":\"booking-link\"}")
+                        .toolCall("send_sms", "{\"template\":\"price-list\"}").finish(),
+                openAiText("I've texted you the booking link, but I can't send the price list."));
+        var out = new RecordingSink();
+        out.refused.add("price-list");
+
+        brain().onCallerTurn(texting(List.of("booking-link", "price-list")), "Text me the link and the prices.", out);
+
+        assertEquals(List.of("sms:booking-link", "sms:booking-link", "sms:price-list",
+                "say:I've texted you the booking link, but I can't send the price list.", "done"), out.awaitDone());
+        List<String> results = toolResults(1);
+        assertTrue(results.get(0).startsWith("Error: 'free text: click evil.example' is not a message this agent may"
+                + " send; the messages are [booking-link, price-list]. Nothing was sent."), results.get(0));
+        assertTrue(results.get(1).startsWith("Error: template is required"), results.get(1));
+        assertEquals("The message booking-link is on its way to the caller's phone.", results.get(2));
+        assertTrue(results.get(3).contains("was already sent on this call and is not sent twice"), results.get(3));
+        assertTrue(results.get(4).startsWith("The message was not sent (opted_out: the recipient opted out of texts)."
+                + " Tell the caller"), results.get(4));
+    }
+
+    @Test
+    void anAgentWithoutTemplatesHasNoSendSmsAndACallToItIsRefused() throws Exception {
+        server.enqueue(new OpenAiStream().toolCall("send_sms", "{\"template\":\"booking-link\"}").finish(),
+                openAiText("I can't text you, sorry."));
+        var out = new RecordingSink();
+
+        brain().onCallerTurn(texting(List.of()), "Text me the link.", out);
+
+        assertEquals(List.of("say:I can't text you, sorry.", "done"), out.awaitDone());
+        assertTrue(toolResults(1).getFirst().startsWith("Error: this agent may not send texts"), toolResults(1).toString());
+        server.requests().getFirst().path("tools").forEach(t ->
+                assertFalse(t.path("function").path("name").asText().equals("send_sms"), t.toString()));
     }
 }
