@@ -44,7 +44,10 @@ public final class MessagingBenchmark {
         try (DevStack stack = DevStack.start(config)) {
             Softphone phone = stack.softphone().orElseThrow(() -> new IllegalStateException(
                     "no softphone: install pocketsphinx-testdata (./switchboard setup)"));
-            Bench.Tenant t = Bench.tenant(stack.plane(), "growth");
+            var operator = stack.plane().apiKeys().authenticate(stack.operatorKey(), "bench");
+            var org = stack.plane().organizations().create(operator, "Bench", "growth", "owner@bench.example", "Owner");
+            Bench.Tenant t = new Bench.Tenant(org.organization().id(),
+                    stack.plane().apiKeys().authenticate(org.ownerKey().secret(), "bench"));
             MessagingService messaging = stack.plane().messaging();
             DSLContext dsl = stack.plane().database().dsl();
             messaging.addSender(t.owner(), SENDER);

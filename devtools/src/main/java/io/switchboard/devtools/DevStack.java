@@ -233,7 +233,7 @@ public final class DevStack implements AutoCloseable {
                     .voice("espeak:en-us"),
             "+12125550303", Persona.machine("Hi, you have reached the Miller family. We can't come to the phone right "
                     + "now. Please leave a message after the tone.").voice("flite:awb"),
-            "+12125550304", Persona.talking("Hello?", "No, thank you.", "Goodbye.").voice("espeak:en-us"));
+            "+12125550304", Persona.talking("Hello?", "No, thank you.", "No.", "Goodbye.").voice("espeak:en-us"));
 
     /**
      * The softphone's personas: {@code dev.softphone.callees} (see {@link Persona} for the format), else, unless

@@ -69,6 +69,17 @@ class OutboxWorkerKilledTest {
                 "worker.poll-interval", "PT0.2S");
     }
 
+    /** Waits (a worker JVM starts slowly on a loaded machine), failing with the worker's log. */
+    private static void await(String what, WorkerProcess worker, java.util.function.BooleanSupplier done)
+            throws InterruptedException {
+        try {
+            TestCampaigns.await(what, Duration.ofSeconds(120), done);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + carried().size() + " texts carried; worker log:\n"
+                    + worker.log(), e);
+        }
+    }
+
     private static List<Softphone.Text> carried() {
         return phone.texts().stream().filter(t -> t.direction().equals("outbound-api")).toList();
     }
@@ -88,7 +99,7 @@ class OutboxWorkerKilledTest {
         }
 
         try (WorkerProcess first = WorkerProcess.start(stack, worker())) {
-            TestCampaigns.await("the first worker is part-way through the batch", Duration.ofSeconds(60),
+            await("the first worker is part-way through the batch", first,
                     () -> carried().size() >= TEXTS / 3 || !first.isAlive());
             assertTrue(first.isAlive(), first.log());
             first.kill();
@@ -97,7 +108,7 @@ class OutboxWorkerKilledTest {
         assertTrue(beforeKill < TEXTS, "killed mid-batch, " + beforeKill + " of " + TEXTS + " sent");
 
         try (WorkerProcess second = WorkerProcess.start(stack, worker())) {
-            TestCampaigns.await("the second worker finishes the batch", Duration.ofSeconds(60), () -> ids.stream()
+            await("the second worker finishes the batch", second, () -> ids.stream()
                     .allMatch(id -> texts.getMessage(GetMessageRequest.newBuilder().setId(id).build()).getStatus()
                             == MessageStatus.MESSAGE_STATUS_DELIVERED) || !second.isAlive());
             assertTrue(second.isAlive(), second.log());
