@@ -260,7 +260,7 @@ final class CampaignClient {
             if (x.getDirection() == io.switchboard.v1.MessageDirection.MESSAGE_DIRECTION_INBOUND) {
                 out.println("    reply from " + x.getFrom() + ": " + x.getBody());
             } else {
-                out.println("    answered (" + status(x) + "): " + x.getBody());
+                out.println("    our automatic reply (" + status(x) + "): " + x.getBody());
             }
         }
     }
@@ -273,11 +273,14 @@ final class CampaignClient {
         };
     }
 
-    /** "delivered", or "not sent: 21610 expected: the carrier ..." */
+    /** "delivered", or "failed, error 30003: ...", or the carrier's expected refusal of a STOP confirmation. */
     private static String status(io.switchboard.v1.Message m) {
         String s = m.getStatus().name().substring("MESSAGE_STATUS_".length()).toLowerCase(java.util.Locale.ROOT);
         if (m.getErrorCode().isEmpty() && m.getErrorMessage().isEmpty()) {
             return s;
+        }
+        if (m.getErrorCode().equals("21610") && m.getErrorMessage().startsWith("expected")) {
+            return "not needed: the carrier confirmed the opt-out itself, error 21610 as expected";
         }
         return s + ", " + (m.getErrorCode().isEmpty() ? "" : "error " + m.getErrorCode() + ": ") + m.getErrorMessage();
     }
