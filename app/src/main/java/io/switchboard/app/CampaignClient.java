@@ -36,13 +36,14 @@ import io.switchboard.v1.RetryPolicy;
 /**
  * {@code ./switchboard demo-campaign [NUMBER...]}: runs a small outbound campaign against a running server and
  * follows it to the end: the dialer calls each number through the carrier (in dev, the softphone, whose
- * callee answers and speaks a recording), and the command prints progress, then each call's transcript,
- * summary and disposition. The demo campaign calls at any hour (window 00:00–23:59); real campaigns default
+ * scripted people answer), and the command prints progress, then each call's transcript, summary and disposition,
+ * the follow-up text the disposition triggered with the person's replies (in dev, one thanks, one texts STOP), and
+ * the numbers that opted out of texts. The demo campaign calls at any hour (window 00:00–23:59); real campaigns default
  * to 08:00–21:00 in the callee's time.
  */
 final class CampaignClient {
 
-    static final List<String> DEMO_NUMBERS = List.of("+12125550301", "+12125550302", "+12125550303");
+    static final List<String> DEMO_NUMBERS = List.of("+12125550301", "+12125550302", "+12125550303", "+12125550304");
 
     private CampaignClient() {
     }
@@ -77,7 +78,7 @@ final class CampaignClient {
             var contacts = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
             var campaigns = CampaignServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
             var calls = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
-            String agent = CallClient.demoAgent(channel, creds);
+            String agent = campaignAgent(channel, creds);
             String list = contacts.createContactList(CreateContactListRequest.newBuilder().setContactList(
                     ContactList.newBuilder().setName("Demo campaign " + Instant.now())).build()).getId();
             for (String n : numbers) {
@@ -86,7 +87,7 @@ final class CampaignClient {
             }
             Campaign c = campaigns.createCampaign(CreateCampaignRequest.newBuilder().setCampaign(Campaign.newBuilder()
                     .setName("Demo campaign").setAgentId(agent).setContactListId(list).setCallerId("+14155550100")
-                    .setMaxConcurrency(concurrency).addAllDispositionCodes(List.of("interested", "not_interested", "callback"))
+                    .setMaxConcurrency(concurrency).addAllDispositionCodes(List.of("interested", "not_interested"))
                     .setCallingWindow(CallingWindow.newBuilder().setStartLocalTime("00:00").setEndLocalTime("23:59"))
                     .setRetryPolicy(RetryPolicy.newBuilder().setMaxAttempts(2)
                             .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(5)))).build());
@@ -128,13 +129,18 @@ final class CampaignClient {
                 }
                 for (io.switchboard.v1.CallFollowUp f : call.getFollowUpsList()) {
                     if (f.getMessageId().isEmpty()) {
-                        out.println("  follow-up refused (" + f.getRefusal() + "): " + f.getDetail());
+                        out.println("  follow-up text not sent (" + f.getRefusal() + "): " + f.getDetail());
                     } else {
-                        io.switchboard.v1.Message m = texts.getMessage(io.switchboard.v1.GetMessageRequest.newBuilder()
-                                .setId(f.getMessageId()).build());
-                        out.println("  follow-up text to " + m.getTo() + " (" + m.getStatus() + "): " + m.getBody());
+                        printThread(texts, f.getMessageId(), out);
                     }
                 }
+            }
+            var optOuts = texts.listOptOuts(io.switchboard.v1.ListOptOutsRequest.newBuilder().setPageSize(1000).build())
+                    .getOptOutsList().stream().filter(o -> numbers.contains(o.getPhoneNumber())).toList();
+            if (!optOuts.isEmpty()) {
+                out.println();
+                optOuts.forEach(o -> out.println("opted out of texts: " + o.getPhoneNumber() + " (texted " + o.getWords()
+                        + "); every further text to it is refused (OPTED_OUT) until it texts START"));
             }
             return 0;
         } finally {
@@ -143,34 +149,140 @@ final class CampaignClient {
     }
 
     /**
-     * Gives the demo campaign a follow-up text per disposition code, from the caller id as an SMS sender (added
-     * if the organisation has none), so the run shows what its calls triggered.
+     * The demo campaign's agent: it asks whether the person wants the details by text and ends the call with the
+     * disposition {@code interested} (a yes) or {@code not_interested} (anything else), which the follow-up texts
+     * are keyed on.
+     */
+    static String campaignAgent(ManagedChannel channel, CallCredentials creds) {
+        var agents = io.switchboard.v1.AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
+        return agents.listAgents(io.switchboard.v1.ListAgentsRequest.newBuilder().setPageSize(1000).build())
+                .getAgentsList().stream().filter(a -> a.getName().equals("Demo campaign agent"))
+                .map(io.switchboard.v1.Agent::getId).findFirst()
+                .orElseGet(() -> agents.createAgent(io.switchboard.v1.CreateAgentRequest.newBuilder().setAgent(
+                        io.switchboard.v1.Agent.newBuilder().setName("Demo campaign agent").setLanguage("en-US")
+                                .setFirstMessage("Hello, this is Switchboard calling about our new plan.")
+                                .addVariables(io.switchboard.v1.CaptureVariable.newBuilder().setName("wants_details")
+                                        .setType(io.switchboard.v1.CaptureVariable.Type.TYPE_BOOLEAN))
+                                .setFlow(io.switchboard.v1.Flow.newBuilder().setStartNode("ask")
+                                        .addNodes(io.switchboard.v1.FlowNode.newBuilder().setId("ask").setAsk(
+                                                io.switchboard.v1.AskNode.newBuilder().setVariable("wants_details")
+                                                        .setPrompt("Shall I text you the details?").setNext("decide")))
+                                        .addNodes(io.switchboard.v1.FlowNode.newBuilder().setId("decide").setBranch(
+                                                io.switchboard.v1.BranchNode.newBuilder().setDefaultNext("no")
+                                                        .addRules(io.switchboard.v1.BranchRule.newBuilder().setNext("yes")
+                                                                .setVariable(io.switchboard.v1.VariableCondition.newBuilder()
+                                                                        .setVariable("wants_details").setValue("true")
+                                                                        .setOp(io.switchboard.v1.VariableCondition.Op.OP_EQUALS)))))
+                                        .addNodes(io.switchboard.v1.FlowNode.newBuilder().setId("yes").setEnd(
+                                                io.switchboard.v1.EndNode.newBuilder().setDisposition("interested")
+                                                        .setText("Great, the details are on their way. Goodbye.")))
+                                        .addNodes(io.switchboard.v1.FlowNode.newBuilder().setId("no").setEnd(
+                                                io.switchboard.v1.EndNode.newBuilder().setDisposition("not_interested")
+                                                        .setText("No problem. Thank you for your time. Goodbye.")))))
+                        .build()).getId());
+    }
+
+    /** The demo campaign's follow-up text per disposition: the details for a yes, a thank-you otherwise. */
+    static final java.util.Map<String, String> FOLLOW_UP_TEXTS = java.util.Map.of(
+            "interested", "Here are the details we promised: https://switchboard.example/plan. Reply STOP to opt out.",
+            "not_interested", "Thanks for your time today. Call us back if you change your mind. Reply STOP to opt out.");
+
+    /**
+     * Gives the demo campaign a follow-up text per disposition code (a template each), from the caller id as an SMS
+     * sender (added if the organisation has none), so the run shows the texts its calls triggered and the replies.
      */
     private static void followUps(ManagedChannel channel, CallCredentials creds,
                                   io.switchboard.v1.MessagingServiceGrpc.MessagingServiceBlockingStub texts, Campaign c,
                                   PrintStream out) {
         try {
-            if (texts.listSenders(io.switchboard.v1.ListSendersRequest.getDefaultInstance()).getSendersList().stream()
-                    .noneMatch(x -> x.getAddress().equals(c.getCallerId()))) {
+            if (texts.listSenders(io.switchboard.v1.ListSendersRequest.newBuilder().setPageSize(1000).build())
+                    .getSendersList().stream().noneMatch(x -> x.getAddress().equals(c.getCallerId()))) {
                 texts.addSender(io.switchboard.v1.AddSenderRequest.newBuilder().setAddress(c.getCallerId()).build());
             }
-            String template = texts.listMessageTemplates(io.switchboard.v1.ListMessageTemplatesRequest.newBuilder()
-                    .setPageSize(1000).build()).getTemplatesList().stream().filter(t -> t.getName().equals("demo-follow-up"))
-                    .map(io.switchboard.v1.MessageTemplate::getId).findFirst().orElseGet(() -> texts.createMessageTemplate(
-                            io.switchboard.v1.CreateMessageTemplateRequest.newBuilder().setTemplate(
-                                    io.switchboard.v1.MessageTemplate.newBuilder().setName("demo-follow-up")
-                                            .setChannel(io.switchboard.v1.MessageChannel.MESSAGE_CHANNEL_SMS)
-                                            .setBody("Thanks for talking with us. We noted: {{call.disposition}}."
-                                                    + " Reply STOP to opt out.")).build()).getId());
+            var existing = texts.listMessageTemplates(io.switchboard.v1.ListMessageTemplatesRequest.newBuilder()
+                    .setPageSize(1000).build()).getTemplatesList();
             var rules = io.switchboard.v1.FollowUpServiceGrpc.newBlockingStub(channel).withCallCredentials(creds);
             for (String code : c.getDispositionCodesList()) {
+                String name = "demo-" + code.replace('_', '-');
+                String template = existing.stream().filter(t -> t.getName().equals(name))
+                        .map(io.switchboard.v1.MessageTemplate::getId).findFirst().orElseGet(() -> texts
+                                .createMessageTemplate(io.switchboard.v1.CreateMessageTemplateRequest.newBuilder()
+                                        .setTemplate(io.switchboard.v1.MessageTemplate.newBuilder().setName(name)
+                                                .setChannel(io.switchboard.v1.MessageChannel.MESSAGE_CHANNEL_SMS)
+                                                .setBody(FOLLOW_UP_TEXTS.get(code))).build()).getId());
                 rules.createFollowUp(io.switchboard.v1.CreateFollowUpRequest.newBuilder().setFollowUp(
                         io.switchboard.v1.FollowUp.newBuilder().setCampaignId(c.getId()).setDisposition(code)
                                 .setTemplateId(template).setFrom(c.getCallerId())).build());
             }
+            out.println("follow-up texts: " + String.join(", ", c.getDispositionCodesList().stream()
+                    .map(code -> code + " -> template demo-" + code.replace('_', '-')).toList()) + ", from "
+                    + c.getCallerId());
         } catch (io.grpc.StatusRuntimeException e) {
             out.println("  (no follow-up texts: " + e.getStatus().getCode() + " " + e.getStatus().getDescription() + ")");
         }
+    }
+
+    /**
+     * A follow-up text and what came of it: its carrier status, then the person's replies and the platform's
+     * automatic answers (a STOP's confirmation), waiting a few seconds for them: the text goes out when the call's
+     * pipeline ends, and a person answers once it is delivered.
+     */
+    private static void printThread(io.switchboard.v1.MessagingServiceGrpc.MessagingServiceBlockingStub texts,
+                                    String messageId, PrintStream out) throws InterruptedException {
+        var get = io.switchboard.v1.GetMessageRequest.newBuilder().setId(messageId).build();
+        io.switchboard.v1.Message m = texts.getMessage(get);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!settled(m.getStatus()) && System.nanoTime() < until) {
+            Thread.sleep(250);
+            m = texts.getMessage(get);
+        }
+        out.println("  follow-up text to " + m.getTo() + " (" + status(m) + "): " + m.getBody());
+        if (!settled(m.getStatus())) {
+            return;
+        }
+        List<io.switchboard.v1.Message> after = List.of();
+        long replyUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            io.switchboard.v1.Message sent = m;
+            after = texts.listMessages(io.switchboard.v1.ListMessagesRequest.newBuilder()
+                    .setContactPhone(m.getContactPhone()).setPageSize(50).build()).getMessagesList().stream()
+                    .filter(x -> com.google.protobuf.util.Timestamps.compare(x.getCreateTime(), sent.getCreateTime()) > 0)
+                    .toList().reversed();
+            boolean answered = after.stream().anyMatch(x -> x.getDirection()
+                    == io.switchboard.v1.MessageDirection.MESSAGE_DIRECTION_INBOUND);
+            boolean pending = after.stream().anyMatch(x -> !settled(x.getStatus()));
+            if (answered && !pending) {
+                break;
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < replyUntil);
+        for (io.switchboard.v1.Message x : after) {
+            if (x.getDirection() == io.switchboard.v1.MessageDirection.MESSAGE_DIRECTION_INBOUND) {
+                out.println("    reply from " + x.getFrom() + ": " + x.getBody());
+            } else {
+                out.println("    our automatic reply (" + status(x) + "): " + x.getBody());
+            }
+        }
+    }
+
+    private static boolean settled(io.switchboard.v1.MessageStatus s) {
+        return switch (s) {
+            case MESSAGE_STATUS_DELIVERED, MESSAGE_STATUS_UNDELIVERED, MESSAGE_STATUS_FAILED, MESSAGE_STATUS_READ,
+                 MESSAGE_STATUS_RECEIVED -> true;
+            default -> false;
+        };
+    }
+
+    /** "delivered", or "failed, error 30003: ...", or the carrier's expected refusal of a STOP confirmation. */
+    private static String status(io.switchboard.v1.Message m) {
+        String s = m.getStatus().name().substring("MESSAGE_STATUS_".length()).toLowerCase(java.util.Locale.ROOT);
+        if (m.getErrorCode().isEmpty() && m.getErrorMessage().isEmpty()) {
+            return s;
+        }
+        if (m.getErrorCode().equals("21610") && m.getErrorMessage().startsWith("expected")) {
+            return "not needed: the carrier confirmed the opt-out itself, error 21610 as expected";
+        }
+        return s + ", " + (m.getErrorCode().isEmpty() ? "" : "error " + m.getErrorCode() + ": ") + m.getErrorMessage();
     }
 
     private static Call awaitPipeline(CallServiceGrpc.CallServiceBlockingStub calls, String id) throws InterruptedException {

@@ -80,7 +80,8 @@ public final class MessagingService {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * @param helpText the answer to HELP/INFO; {@code {organization}} is replaced by the organisation's name
+     * @param helpText the platform's answer to HELP/INFO, for organisations that set none of their own;
+     *                 {@code {organization}} is replaced by the organisation's name
      */
     public record Settings(String helpText) {
         public static final Settings DEFAULT = new Settings(
@@ -676,13 +677,15 @@ public final class MessagingService {
             meter(tx, org, id, channel, seg.count(), now);
             boolean out = lastConsent(tx, org, phone).filter(e -> e.kind() == ConsentEvent.Kind.OPT_OUT).isPresent();
             Optional<UUID> reply = Optional.empty();
-            String orgName = tx.select(ORGANIZATIONS.NAME).from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org))
-                    .fetchSingle(ORGANIZATIONS.NAME);
+            var orgRow = tx.select(ORGANIZATIONS.NAME, ORGANIZATIONS.MESSAGING_HELP_TEXT, ORGANIZATIONS.CONFIRM_OPT_OUT)
+                    .from(ORGANIZATIONS).where(ORGANIZATIONS.ID.eq(org)).fetchSingle();
+            String orgName = orgRow.value1();
+            String helpText = orgRow.value2() == null ? settings.helpText() : orgRow.value2();
             switch (keyword) {
                 case OPT_OUT -> {
                     consentEvent(tx, org, phone, ConsentEvent.Kind.OPT_OUT, Keywords.word(text), "inbound_message",
                             channel, to, Optional.of(id));
-                    if (!out) {
+                    if (!out && orgRow.value3()) {
                         reply = Optional.of(enqueue(tx, reply(org, channel, contactId, phone, to, from,
                                 Message.Purpose.OPT_OUT_CONFIRMATION, orgName + ": you are unsubscribed and will"
                                         + " receive no more texts from us. Reply START to resubscribe.")));
@@ -700,7 +703,7 @@ public final class MessagingService {
                 case HELP -> {
                     if (!out) {
                         reply = Optional.of(enqueue(tx, reply(org, channel, contactId, phone, to, from,
-                                Message.Purpose.HELP, settings.helpText().replace("{organization}", orgName))));
+                                Message.Purpose.HELP, helpText.replace("{organization}", orgName))));
                     }
                 }
                 case NONE -> {
@@ -762,14 +765,17 @@ public final class MessagingService {
                 if (r.getSentAt() == null && next.after(Message.Status.SENDING)) {
                     r.setSentAt(now());
                 }
-                r.setErrorCode(abbreviate16(errorCode)).setErrorMessage(trim(errorMessage, 500));
+                boolean expected = carrierConfirmedOptOut(Message.Purpose.valueOf(r.getPurpose().toUpperCase(Locale.ROOT)),
+                        errorCode);
+                r.setErrorCode(abbreviate16(errorCode)).setErrorMessage(trim(expected ? CARRIER_CONFIRMED : errorMessage, 500));
                 changed = true;
             }
             if (!changed) {
                 return false;
             }
             r.setUpdatedAt(now()).store();
-            if (next.after(current)) {
+            if (next.after(current) && !carrierConfirmedOptOut(Message.Purpose.valueOf(r.getPurpose()
+                    .toUpperCase(Locale.ROOT)), errorCode)) {
                 webhooks.emit(tx, r.getOrganizationId(), WebhookEvent.MESSAGE_STATUS, Webhooks.JSON.createObjectNode()
                         .put("message_id", messageId.toString()).put("status", r.getStatus())
                         .put("error_code", r.getErrorCode()));
@@ -853,10 +859,12 @@ public final class MessagingService {
     public void failed(Dispatch d, String errorCode, String errorMessage) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
+            boolean expected = carrierConfirmedOptOut(d.purpose(), errorCode);
             int n = tx.update(MESSAGES).set(MESSAGES.STATUS, "failed").set(MESSAGES.ERROR_CODE, abbreviate16(errorCode))
-                    .set(MESSAGES.ERROR_MESSAGE, trim(errorMessage, 500)).set(MESSAGES.UPDATED_AT, now())
+                    .set(MESSAGES.ERROR_MESSAGE, trim(expected ? CARRIER_CONFIRMED : errorMessage, 500))
+                    .set(MESSAGES.UPDATED_AT, now())
                     .where(MESSAGES.ID.eq(d.id())).and(MESSAGES.STATUS.in("scheduled", "queued", "sending")).execute();
-            if (n == 0) {
+            if (n == 0 || expected) {
                 return;
             }
             webhooks.emit(tx, d.organizationId(), WebhookEvent.MESSAGE_STATUS, Webhooks.JSON.createObjectNode()
@@ -867,6 +875,18 @@ public final class MessagingService {
                         d.channel(), d.from(), Optional.of(d.id()));
             }
         });
+    }
+
+    /** What a confirmation the carrier refused because it had confirmed the opt-out itself records. */
+    static final String CARRIER_CONFIRMED = "expected: the carrier had already opted the number out and sends its own"
+            + " confirmation (e.g. Twilio Advanced Opt-Out); ours was not needed";
+
+    /**
+     * Error 21610 on our STOP confirmation: the carrier opted the number out before us and confirmed it itself
+     * (Twilio's default and Advanced Opt-Out do), so the person got a confirmation: recorded, no alarm.
+     */
+    private static boolean carrierConfirmedOptOut(Message.Purpose purpose, String errorCode) {
+        return purpose == Message.Purpose.OPT_OUT_CONFIRMATION && "21610".equals(errorCode);
     }
 
     private void meter(DSLContext tx, UUID org, UUID messageId, Channel channel, int segments, Instant at) {

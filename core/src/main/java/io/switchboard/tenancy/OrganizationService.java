@@ -43,7 +43,17 @@ public final class OrganizationService {
     public record Created(Organization organization, User owner, ApiKey.Created ownerKey) {
     }
 
-    public static final Set<String> UPDATABLE = Set.of("name", "hipaa_mode");
+    public static final Set<String> UPDATABLE = Set.of("name", "hipaa_mode", "messaging_help_text", "confirm_opt_out");
+    /** The longest HELP answer: two SMS segments, as carriers recommend for one reply. */
+    public static final int MAX_HELP_TEXT = 320;
+
+    /** What an update changes; an empty field stays as it is. */
+    public record Changes(Optional<String> name, Optional<Boolean> hipaaMode, Optional<String> messagingHelpText,
+                          Optional<Boolean> confirmOptOut) {
+        public Changes(Optional<String> name, Optional<Boolean> hipaaMode) {
+            this(name, hipaaMode, Optional.empty(), Optional.empty());
+        }
+    }
 
     private final DSLContext dsl;
     private final Clock clock;
@@ -135,7 +145,7 @@ public final class OrganizationService {
                            boolean operatorKey, Optional<UUID> actorKey) {
         Instant now = now();
         OrganizationsRecord org = tx.newRecord(ORGANIZATIONS)
-                .setId(Ids.newId()).setName(name).setPlanId(planId).setHipaaMode(false)
+                .setId(Ids.newId()).setName(name).setPlanId(planId).setHipaaMode(false).setConfirmOptOut(true)
                 .setCreatedAt(now).setUpdatedAt(now);
         org.store();
         User owner = Users.insert(tx, org.getId(), ownerEmail, ownerName, Role.OWNER, now);
@@ -173,9 +183,21 @@ public final class OrganizationService {
      * only plans that allow it may turn it on.
      */
     public Organization update(Principal actor, Optional<String> name, Optional<Boolean> hipaaMode) {
+        return update(actor, new Changes(name, hipaaMode));
+    }
+
+    /**
+     * Also sets the messaging settings (admin or owner): the HELP answer (1-{@value #MAX_HELP_TEXT} characters,
+     * {@code {organization}} standing for the name) and whether STOPs get the platform's own confirmation.
+     */
+    public Organization update(Principal actor, Changes changes) {
         actor.require(Role.ADMIN, "updating the organisation");
+        Optional<String> name = changes.name();
+        Optional<Boolean> hipaaMode = changes.hipaaMode();
         Violations v = new Violations();
         name.ifPresent(n -> v.requireText("organization.name", n, 200));
+        changes.messagingHelpText().ifPresent(t -> v.requireText("organization.messaging_help_text", t == null ? null
+                : t.strip(), MAX_HELP_TEXT));
         v.throwIfAny();
         if (hipaaMode.isPresent()) {
             actor.require(Role.OWNER, "switching HIPAA mode");
@@ -198,15 +220,20 @@ public final class OrganizationService {
                 }
             }
             hipaaMode.ifPresent(r::setHipaaMode);
+            changes.messagingHelpText().ifPresent(t -> r.setMessagingHelpText(t.strip()));
+            changes.confirmOptOut().ifPresent(r::setConfirmOptOut);
             r.setUpdatedAt(now).store();
             reevaluation.policyChanged(tx, before, plans.policyOf(r), now); // HIPAA mode keeps audit entries 6 years
             if (hipaaMode.isPresent() && hipaaMode.get() != hipaaBefore) {
                 audit.record(tx, AuditEvent.of(actor, hipaaMode.get() ? "hipaa.enable" : "hipaa.disable", "organization",
                         actor.organizationId(), Map.of(), now));
             }
-            if (name.isPresent()) {
+            String fields = String.join(",", java.util.stream.Stream.of(name.map(n -> "name"),
+                    changes.messagingHelpText().map(t -> "messaging_help_text"),
+                    changes.confirmOptOut().map(c -> "confirm_opt_out")).flatMap(Optional::stream).toList());
+            if (!fields.isEmpty()) {
                 audit.record(tx, AuditEvent.of(actor, "organization.update", "organization", actor.organizationId(),
-                        Map.of("fields", "name"), now));
+                        Map.of("fields", fields), now));
             }
             return toDomain(r);
         });
@@ -264,7 +291,8 @@ public final class OrganizationService {
 
     static Organization toDomain(OrganizationsRecord r) {
         return new Organization(r.getId(), r.getName(), r.getPlanId(), r.getHipaaMode(), r.getCreatedAt(),
-                r.getUpdatedAt());
+                r.getUpdatedAt(), r.getMessagingHelpText() == null ? "" : r.getMessagingHelpText(),
+                r.getConfirmOptOut());
     }
 
     private Instant now() {

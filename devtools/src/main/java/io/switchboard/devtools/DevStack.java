@@ -181,6 +181,8 @@ public final class DevStack implements AutoCloseable {
                         () -> Softphone.start(sid, token, speech, phonePort));
                 started.push(phone);
                 callees(config).forEach(phone::persona);
+                textReplies(config).forEach((number, replies) -> phone.textsBack(number, replies.toArray(String[]::new)));
+                phone.messagingWebhook(URI.create("http://127.0.0.1:" + port + TwilioMessaging.INBOUND_PATH));
                 softphone = Optional.of(phone);
                 carrier = Optional.of(new TwilioTelephony.Settings(phone.apiUrl(), sid, token,
                         URI.create("http://127.0.0.1:" + port),
@@ -219,8 +221,9 @@ public final class DevStack implements AutoCloseable {
     }
 
     /**
-     * Who answers the demo campaign's three numbers ({@code CampaignClient.DEMO_NUMBERS}): someone who says yes and
-     * gives a number, someone who asks to be taken off the list, and an answering machine, each in a voice agents
+     * Who answers the demo campaign's four numbers ({@code CampaignClient.DEMO_NUMBERS}): someone who says yes and
+     * gives a number, someone who asks to be taken off the list, an answering machine, and someone who says no
+     * thanks (and answers the follow-up text with STOP, see {@link #DEMO_TEXT_REPLIES}), each in a voice agents
      * do not use by default (they speak {@code flite:slt}).
      */
     public static final Map<String, Persona> DEMO_CALLEES = Map.of(
@@ -229,7 +232,8 @@ public final class DevStack implements AutoCloseable {
             "+12125550302", Persona.talking("Hello, who is this?", "Please take me off your list.")
                     .voice("espeak:en-us"),
             "+12125550303", Persona.machine("Hi, you have reached the Miller family. We can't come to the phone right "
-                    + "now. Please leave a message after the tone.").voice("flite:awb"));
+                    + "now. Please leave a message after the tone.").voice("flite:awb"),
+            "+12125550304", Persona.talking("Hello?", "No, thank you.", "No.", "Goodbye.").voice("espeak:en-us"));
 
     /**
      * The softphone's personas: {@code dev.softphone.callees} (see {@link Persona} for the format), else, unless
@@ -249,6 +253,34 @@ public final class DevStack implements AutoCloseable {
             return out;
         }
         return config.get("dev.softphone.demo-callees").asBoolean().orElse(true) ? DEMO_CALLEES : Map.of();
+    }
+
+    /**
+     * How the demo callees answer texts (the demo campaign's follow-ups): the interested one thanks us, the one who
+     * only wants texts no more answers STOP.
+     */
+    public static final Map<String, List<String>> DEMO_TEXT_REPLIES = Map.of(
+            "+12125550301", List.of("Thanks! Talk soon."),
+            "+12125550304", List.of("STOP"));
+
+    /**
+     * What the softphone's people text back: each {@code dev.softphone.callees} entry's {@code texts-back} (a list,
+     * one reply per text received, e.g. {@code ["Thanks!", "STOP"]}), else, with the demo callees,
+     * {@link #DEMO_TEXT_REPLIES}.
+     */
+    static Map<String, List<String>> textReplies(Config config) {
+        Config list = config.get("dev.softphone.callees");
+        if (list.exists()) {
+            Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+            for (Config c : list.asNodeList().orElse(List.of())) {
+                List<String> replies = io.switchboard.common.Configs.list(c.get("texts-back"));
+                if (!replies.isEmpty()) {
+                    out.put(c.get("number").asString().orElse("").strip(), replies);
+                }
+            }
+            return out;
+        }
+        return config.get("dev.softphone.demo-callees").asBoolean().orElse(true) ? DEMO_TEXT_REPLIES : Map.of();
     }
 
     /** Pages a developer serves locally (a console's dev server) may call the dev API with grpc-web. */

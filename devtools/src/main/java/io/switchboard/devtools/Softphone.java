@@ -54,7 +54,9 @@ import io.switchboard.telephony.twilio.MediaStreamCodec;
  * real time, {@code mark} echoed when reached, {@code clear} drops what is queued; see {@link AgentPlayout}).
  *
  * <p>What each number does is scripted with {@link #script} (the next calls' outcomes) and {@link #persona} (who
- * answers, see {@link Persona}); a number with neither answers and plays the default recording (real speech). This is the one fake in the loop, at the boundary we cannot reach from a
+ * answers, see {@link Persona}); a number with neither answers and plays the default recording (real speech).
+ * {@link #textsBack} scripts what a number's person texts back to the platform's texts (to the
+ * {@link #messagingWebhook}, signed). This is the one fake in the loop, at the boundary we cannot reach from a
  * development machine (the carrier), and it speaks that carrier's wire protocol.
  */
 public final class Softphone implements AutoCloseable {
@@ -138,6 +140,10 @@ public final class Softphone implements AutoCloseable {
     private final List<Text> texts = new CopyOnWriteArrayList<>();
     /** Numbers that texted STOP to the carrier: it refuses texts to them with 21610, as Twilio does. */
     private final java.util.Set<String> carrierOptOuts = ConcurrentHashMap.newKeySet();
+    /** What each number texts back to the platform's texts, in order (see {@link #textsBack}). */
+    private final Map<String, Queue<String>> textReplies = new ConcurrentHashMap<>();
+    /** Where the carrier posts texts people send (a Twilio number's "a message comes in" webhook). */
+    private volatile Optional<URI> messagingWebhook = Optional.empty();
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
 
@@ -346,6 +352,23 @@ public final class Softphone implements AutoCloseable {
 
     // ------------------------------------------------------------------ messaging
 
+    /** Configures the numbers' inbound-message webhook, as on a Twilio number: where people's texts are posted. */
+    public Softphone messagingWebhook(URI url) {
+        messagingWebhook = Optional.of(url);
+        return this;
+    }
+
+    /**
+     * Scripts the person at {@code number} texting back: each text the platform sends them is answered, once
+     * delivered, with the next of {@code replies} (e.g. "Thanks!", or "STOP"), posted to the
+     * {@link #messagingWebhook} signed as Twilio signs it. Once the replies are used up, texts go unanswered.
+     */
+    public Softphone textsBack(String number, String... replies) {
+        textReplies.computeIfAbsent(number, k -> new java.util.concurrent.ConcurrentLinkedQueue<>())
+                .addAll(List.of(replies));
+        return this;
+    }
+
     /** Every text carried so far, in order. */
     public List<Text> texts() {
         return List.copyOf(texts);
@@ -422,9 +445,10 @@ public final class Softphone implements AutoCloseable {
                 .put("num_segments", "1").put("api_version", "2010-04-01")
                 .put("date_created", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
                         now.atZone(java.time.ZoneOffset.UTC))).toString());
-        if (!callback.isEmpty()) {
+        Optional<String> answer = Optional.ofNullable(textReplies.get(to.replace("whatsapp:", ""))).map(Queue::poll);
+        if (!callback.isEmpty() || answer.isPresent()) {
             Thread.ofVirtual().name("softphone-" + sid).start(() -> {
-                for (String status : List.of("sent", "delivered")) {
+                for (String status : callback.isEmpty() ? List.<String>of() : List.of("sent", "delivered")) {
                     Map<String, List<String>> cb = new LinkedHashMap<>();
                     cb.put("AccountSid", List.of(accountSid));
                     cb.put("MessageSid", List.of(sid));
@@ -450,7 +474,24 @@ public final class Softphone implements AutoCloseable {
                         return;
                     }
                 }
+                answer.ifPresent(reply -> textBack(to, from, reply));
             });
+        }
+    }
+
+    /** The person at {@code person} answers a text that came from {@code sender}. */
+    private void textBack(String person, String sender, String reply) {
+        if (messagingWebhook.isEmpty()) {
+            LOG.warning(person + " would text back '" + reply + "', but no messaging webhook is configured");
+            return;
+        }
+        try {
+            int status = text(person, sender, reply, messagingWebhook.get().toString());
+            if (status / 100 != 2) {
+                LOG.warning("the inbound webhook answered HTTP " + status + " to " + person + "'s reply '" + reply + "'");
+            }
+        } catch (IOException | InterruptedException e) {
+            LOG.log(Level.WARNING, person + "'s reply '" + reply + "' did not reach the inbound webhook", e);
         }
     }
 

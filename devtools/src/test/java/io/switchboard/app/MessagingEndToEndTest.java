@@ -18,9 +18,21 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.switchboard.devtools.DevStack;
+import io.switchboard.devtools.Persona;
 import io.switchboard.devtools.Softphone;
 import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.v1.AddSenderRequest;
+import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateFollowUpRequest;
+import io.switchboard.v1.CreateMessageTemplateRequest;
+import io.switchboard.v1.FollowUp;
+import io.switchboard.v1.FollowUpServiceGrpc;
+import io.switchboard.v1.GetCallRequest;
+import io.switchboard.v1.CallServiceGrpc;
+import io.switchboard.v1.ListOptOutsRequest;
+import io.switchboard.v1.MessageChannel;
+import io.switchboard.v1.MessageTemplate;
 import io.switchboard.v1.Contact;
 import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateContactRequest;
@@ -41,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Twilio's Messages API, the softphone reports sent and delivered through signed status callbacks; the person
  * texts STOP back through the signed inbound webhook, and the next send is refused before it reaches the carrier.
  * The softphone blocks the number itself, as Twilio does (its own confirmation, then error 21610), so the
- * platform's confirmation is refused there and the person gets exactly one.
+ * platform's confirmation is refused there (recorded as expected) and the person gets exactly one. A campaign
+ * call's follow-up text reaches the softphone, whose scripted person texts back: the reply lands in the thread.
  */
 class MessagingEndToEndTest {
 
@@ -55,13 +68,15 @@ class MessagingEndToEndTest {
     private static ManagedChannel channel;
     private static MessagingServiceGrpc.MessagingServiceBlockingStub texts;
     private static String contactId;
+    private static String key;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = TestStacks.start(home, Map.of("messaging.per-sender-interval", "PT0.1S"));
+        stack = TestStacks.start(home, Map.of("messaging.per-sender-interval", "PT0.1S",
+                "dialer.tick-interval", "PT0.2S", "dialer.sync-interval", "PT0.5S"));
         phone = stack.softphone().orElseThrow(() -> new AssertionError("no softphone: is pocketsphinx-testdata installed?"));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.server().port()).usePlaintext().build();
-        String key = TestStacks.organization(channel, stack.operatorKey(), "Textco", "growth");
+        key = TestStacks.organization(channel, stack.operatorKey(), "Textco", "growth");
         texts = MessagingServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key));
         texts.addSender(AddSenderRequest.newBuilder().setAddress(SENDER).build());
         contactId = ContactServiceGrpc.newBlockingStub(channel).withCallCredentials(TestStacks.bearer(key))
@@ -133,5 +148,66 @@ class MessagingEndToEndTest {
                     }
                 }).findFirst().orElseThrow());
         assertEquals(1, to(PERSON).size(), "nothing after the STOP was accepted for the phone");
+    }
+
+    private static String refusalReason(StatusRuntimeException e) {
+        return StatusProto.fromThrowable(e).getDetailsList().stream().filter(a -> a.is(ErrorInfo.class)).map(a -> {
+            try {
+                return a.unpack(ErrorInfo.class).getReason();
+            } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+                throw new AssertionError(x);
+            }
+        }).findFirst().orElseThrow();
+    }
+
+    private static List<Message> thread(String number) {
+        return texts.listMessages(ListMessagesRequest.newBuilder().setContactPhone(number).setPageSize(100).build())
+                .getMessagesList();
+    }
+
+    @Test
+    void aCampaignCallsFollowUpIsAnsweredFromThePhoneAndAStopReplyRefusesTheNextSend() throws Exception {
+        String number = "+14155550177";
+        // lines to spare: a person who runs out of lines hangs up, and on a loaded machine may do so mid-flow
+        phone.persona(number, Persona.talking("Yes, I can come.", "Two.", "Yes.", "Two people.", "Thank you."));
+        phone.textsBack(number, "Thanks, see you then!", "STOP");
+        var creds = TestStacks.bearer(key);
+        String agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createAgent(
+                CreateAgentRequest.newBuilder().setAgent(TestAgents.appointments("Clinic")).build()).getId();
+        String template = texts.createMessageTemplate(CreateMessageTemplateRequest.newBuilder().setTemplate(
+                MessageTemplate.newBuilder().setName("see-you").setChannel(MessageChannel.MESSAGE_CHANNEL_SMS)
+                        .setBody("See you tomorrow, {{first_name}}. Reply STOP to opt out.")).build()).getId();
+        FollowUpServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).createFollowUp(CreateFollowUpRequest
+                .newBuilder().setFollowUp(FollowUp.newBuilder().setAgentId(agent).setDisposition("confirmed")
+                        .setTemplateId(template).setFrom(SENDER)).build());
+
+        var attempts = new TestCampaigns(channel, key).dialOnce(agent, java.time.Duration.ofMinutes(4), number);
+        await("the follow-up text reaches the softphone", () -> to(number).size() == 1);
+        assertEquals("See you tomorrow, Sam. Reply STOP to opt out.", to(number).getFirst().body());
+        await("the person's reply is stored in the thread", () -> thread(number).stream().anyMatch(m ->
+                m.getDirection() == MessageDirection.MESSAGE_DIRECTION_INBOUND
+                        && m.getBody().equals("Thanks, see you then!")));
+        String callId = attempts.getFirst().getCallId();
+        assertTrue(CallServiceGrpc.newBlockingStub(channel).withCallCredentials(creds).getCall(GetCallRequest
+                .newBuilder().setId(callId).build()).getFollowUpsList().stream()
+                .anyMatch(f -> f.getMessageId().equals(thread(number).stream().filter(m -> m.getDirection()
+                        == MessageDirection.MESSAGE_DIRECTION_OUTBOUND).findFirst().orElseThrow().getId())),
+                "the follow-up is recorded on the call");
+
+        texts.sendMessage(SendMessageRequest.newBuilder().setTo(number).setFrom(SENDER)
+                .setBody("Your visit is at 9:00.").build());
+        await("the person texts STOP and the number is opted out", () -> texts.listOptOuts(ListOptOutsRequest
+                .getDefaultInstance()).getOptOutsList().stream().anyMatch(o -> o.getPhoneNumber().equals(number)
+                && o.getWords().equals("STOP")));
+        await("our confirmation is settled, refused by the carrier that confirmed itself", () -> thread(number).stream()
+                .anyMatch(m -> m.getStatus() == MessageStatus.MESSAGE_STATUS_FAILED && m.getErrorCode().equals("21610")
+                        && m.getErrorMessage().startsWith("expected")));
+
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> texts.sendMessage(
+                SendMessageRequest.newBuilder().setTo(number).setFrom(SENDER).setBody("Running late?").build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
+        assertEquals("OPTED_OUT", refusalReason(refused));
+        assertEquals(List.of("See you tomorrow, Sam. Reply STOP to opt out.", "Your visit is at 9:00."),
+                to(number).stream().map(Softphone.Text::body).toList(), "nothing after the STOP reached the phone");
     }
 }

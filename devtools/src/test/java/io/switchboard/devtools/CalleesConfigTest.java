@@ -43,9 +43,22 @@ class CalleesConfigTest {
     void withoutEntriesTheDemoNumbersGetTheDemoPersonasUnlessTurnedOff() {
         assertEquals(DevStack.DEMO_CALLEES, DevStack.callees(config(Map.of())));
         assertEquals(Map.of(), DevStack.callees(config(Map.of("dev.softphone.demo-callees", "false"))));
-        assertEquals(3, DevStack.DEMO_CALLEES.values().stream().map(Persona::kind).count());
+        assertEquals(4, DevStack.DEMO_CALLEES.values().stream().map(Persona::kind).count());
         assertTrue(DevStack.DEMO_CALLEES.values().stream().noneMatch(p -> p.voice().equals("flite:slt")),
                 "no callee speaks in the agents' default voice");
+    }
+
+    @Test
+    void calleesTextBackTheirScriptedRepliesAndTheDemoOnesAnswerThanksAndStop() {
+        assertEquals(Map.of("+14155550111", List.of("Thanks!", "STOP")), DevStack.textReplies(config(Map.of(
+                "dev.softphone.callees.0.number", "+14155550111",
+                "dev.softphone.callees.0.texts-back.0", "Thanks!",
+                "dev.softphone.callees.0.texts-back.1", "STOP",
+                "dev.softphone.callees.1.number", "+14155550112"))));
+        assertEquals(DevStack.DEMO_TEXT_REPLIES, DevStack.textReplies(config(Map.of())));
+        assertEquals(List.of("STOP"), DevStack.DEMO_TEXT_REPLIES.get("+12125550304"));
+        assertTrue(DevStack.DEMO_CALLEES.keySet().containsAll(DevStack.DEMO_TEXT_REPLIES.keySet()));
+        assertEquals(Map.of(), DevStack.textReplies(config(Map.of("dev.softphone.demo-callees", "false"))));
     }
 
     @Test

@@ -60,9 +60,11 @@ public final class OrganizationGrpcService extends OrganizationServiceGrpc.Organ
     public void updateOrganization(UpdateOrganizationRequest req, StreamObserver<io.switchboard.v1.Organization> out) {
         UpdateMask mask = UpdateMask.of(req.getUpdateMask().getPathsList(), OrganizationService.UPDATABLE);
         io.switchboard.v1.Organization o = req.getOrganization();
-        reply(out, toProto(organizations.update(Principals.current(),
+        reply(out, toProto(organizations.update(Principals.current(), new OrganizationService.Changes(
                 mask.has("name") ? Optional.of(o.getName()) : Optional.empty(),
-                mask.has("hipaa_mode") ? Optional.of(o.getHipaaMode()) : Optional.empty())));
+                mask.has("hipaa_mode") ? Optional.of(o.getHipaaMode()) : Optional.empty(),
+                mask.has("messaging_help_text") ? Optional.of(o.getMessagingHelpText()) : Optional.empty(),
+                mask.has("confirm_opt_out") ? Optional.of(o.getConfirmOptOut()) : Optional.empty()))));
     }
 
     @Override
@@ -80,6 +82,7 @@ public final class OrganizationGrpcService extends OrganizationServiceGrpc.Organ
         return io.switchboard.v1.Organization.newBuilder()
                 .setId(o.id().toString()).setName(o.name()).setPlanId(o.planId()).setHipaaMode(o.hipaaMode())
                 .setCreateTime(Protos.timestamp(o.createdAt())).setUpdateTime(Protos.timestamp(o.updatedAt()))
+                .setMessagingHelpText(o.messagingHelpText()).setConfirmOptOut(o.confirmOptOut())
                 .build();
     }
 }

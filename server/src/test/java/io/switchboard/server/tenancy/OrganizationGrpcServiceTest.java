@@ -4,6 +4,7 @@ import static io.switchboard.server.ApiHarness.bearer;
 import static io.switchboard.server.GrpcAssertions.fails;
 import static io.switchboard.server.GrpcAssertions.invalid;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -140,6 +141,27 @@ class OrganizationGrpcServiceTest {
                 .setPlanId("enterprise"), "plan_id")));
         invalid(List.of("update_mask"), () -> acmeOwner.updateOrganization(update(Organization.newBuilder())));
         assertEquals("Acme", acmeOwner.getOrganization(GetOrganizationRequest.getDefaultInstance()).getName());
+    }
+
+    @Test
+    void anAdminSetsTheMessagingHelpTextAndStopConfirmationsAndBadTextsAreRefused() {
+        Organization before = acmeOwner.getOrganization(GetOrganizationRequest.getDefaultInstance());
+        assertEquals("", before.getMessagingHelpText(), "unset: the platform's default");
+        assertTrue(before.getConfirmOptOut(), "STOPs are confirmed by default");
+        var admin = orgs(keyWithRole(Role.ROLE_ADMIN));
+        Organization set = admin.updateOrganization(update(Organization.newBuilder()
+                .setMessagingHelpText("{organization}: help at acme.example. Reply STOP to opt out.")
+                .setConfirmOptOut(false).setName("ignored"), "messaging_help_text", "confirm_opt_out"));
+        assertEquals("{organization}: help at acme.example. Reply STOP to opt out.", set.getMessagingHelpText());
+        assertFalse(set.getConfirmOptOut());
+        assertEquals("Acme", set.getName(), "only the masked fields change");
+        invalid(List.of("organization.messaging_help_text"), () -> admin.updateOrganization(update(
+                Organization.newBuilder().setMessagingHelpText(""), "messaging_help_text")));
+        invalid(List.of("organization.messaging_help_text"), () -> admin.updateOrganization(update(
+                Organization.newBuilder().setMessagingHelpText("x".repeat(321)), "messaging_help_text")));
+        fails(Status.Code.PERMISSION_DENIED, () -> orgs(keyWithRole(Role.ROLE_AGENT)).updateOrganization(
+                update(Organization.newBuilder().setConfirmOptOut(true), "confirm_opt_out")));
+        assertEquals(set, acmeOwner.getOrganization(GetOrganizationRequest.getDefaultInstance()));
     }
 
     @Test
