@@ -400,11 +400,13 @@ public final class ConversationEngine implements CallAgent {
             return;
         }
         Reply r = current;
-        if (r != null && r.ending == null && !r.cancelled) {
+        if (r != null && r.ending == null && !r.cancelled && (interruptPending || !playout.idle(nowMs))) {
             playout.pause(nowMs); // the greeting stops where the machine had it
             voice.clear();
             agentSpeaking = false;
             commitInterrupt(nowMs);
+        } else if (r != null && r.ending == null) {
+            r.cancel();
         }
         pendingTurn = null;
         finals.clear();
@@ -415,6 +417,7 @@ public final class ConversationEngine implements CallAgent {
             return; // the message waits for the end of the machine's greeting
         }
         boolean leave = action == MachineWatch.Action.LEAVE_MESSAGE && !message.isEmpty();
+        machine.finish();
         ask(reply -> {
             if (leave) {
                 reply.say(message);

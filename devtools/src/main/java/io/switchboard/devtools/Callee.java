@@ -105,6 +105,9 @@ final class Callee {
             case MACHINE -> {
                 say(voice, p.lines().getFirst(), false);
                 waitFor(mouth::isEmpty, Long.MAX_VALUE);
+                if (hungUp.getAsBoolean()) {
+                    return; // hung up on during its greeting: no beep
+                }
                 beep();
                 agent.note("machine records");
                 waitFor(mouth::isEmpty, Long.MAX_VALUE);

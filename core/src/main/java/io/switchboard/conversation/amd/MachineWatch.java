@@ -34,6 +34,7 @@ public final class MachineWatch {
     private State state = State.LISTENING;
     private long machineAtMs;
     private long lastSpeechEndMs = -1;
+    private long heardSamples;
     private String why = "";
 
     /** Why the last action was taken (for the log and the end reason). */
@@ -49,6 +50,11 @@ public final class MachineWatch {
     /** Whether no verdict is in yet: the caller's turns wait for it rather than reach the brain. */
     public boolean listening() {
         return state == State.LISTENING;
+    }
+
+    /** Nothing more to decide (the agent hung up on the machine): later audio is not examined. */
+    public void finish() {
+        state = State.DONE;
     }
 
     /** One voice activity frame of the callee's channel. */
@@ -69,8 +75,9 @@ public final class MachineWatch {
 
     /** The callee's audio, for the beep. */
     public Optional<Action> audio(short[] pcm16, int sampleRate) {
-        if (state == State.DONE) {
-            return Optional.empty();
+        heardSamples += pcm16.length;
+        if (state == State.DONE || (state == State.HUMAN && heardSamples * 1000 / sampleRate > BEEP_WINDOW_MS)) {
+            return Optional.empty(); // a person's call is not scanned for beeps past the first seconds
         }
         if (beeps == null) {
             beeps = new BeepDetector(sampleRate);
