@@ -177,8 +177,9 @@ public final class ConversationEngine implements CallAgent {
         }
         for (VadFrame f : vadStream.accept(pcm16, 0, pcm16.length)) {
             handle(turns.onCallerFrame(f));
-            if (machine != null) {
-                machine.frame(f).ifPresent(this::answeredBy);
+            if (machine != null) { // the agent's echo is no machine's greeting
+                machine.frame(turns.echo(f) ? new VadFrame(f.startSample(), f.samples(), f.sampleRate(), 0f,
+                        f.levelDbfs()) : f).ifPresent(this::answeredBy);
             }
         }
         if (machine != null) {

@@ -206,11 +206,15 @@ public final class TwilioBridge implements HttpService {
                             Optional.empty());
                     break;
                 }
-                boolean machine = FormEncoding.first(form, "AnsweredBy").startsWith("machine")
-                        || FormEncoding.first(form, "AnsweredBy").equals("fax");
+                String answeredBy = FormEncoding.first(form, "AnsweredBy");
+                boolean carrierMachine = answeredBy.startsWith("machine") || answeredBy.equals("fax");
+                // the carrier's verdict stands; without one, the agent's own detection decides
+                boolean machine = carrierMachine || ((answeredBy.isEmpty() || answeredBy.equals("unknown"))
+                        && attempts.reachedVoicemail(id));
                 Optional<Long> ms = seconds(FormEncoding.first(form, "CallDuration")).map(s -> s * 1000);
-                attempts.finish(id, machine ? DialOutcome.VOICEMAIL : DialOutcome.COMPLETED,
-                        machine ? "answered by a machine (" + FormEncoding.first(form, "AnsweredBy") + ")" : "answered", ms);
+                attempts.finish(id, machine ? DialOutcome.VOICEMAIL : DialOutcome.COMPLETED, !machine ? "answered"
+                        : carrierMachine ? "answered by a machine (" + FormEncoding.first(form, "AnsweredBy") + ")"
+                        : "answered by a machine (the agent heard its greeting)", ms);
             }
             case "busy" -> attempts.finish(id, DialOutcome.BUSY, "busy", Optional.empty());
             case "no-answer" -> attempts.finish(id, DialOutcome.NO_ANSWER, "no answer", Optional.empty());
