@@ -192,6 +192,33 @@ class CarrierConversationEndToEndTest {
     }
 
     @Test
+    void theCarriersMachineVerdictMustBeSignedAndNameAnAttempt() throws Exception {
+        String base = "http://127.0.0.1:" + stack.server().port() + "/telephony/twilio/amd";
+        Map<String, List<String>> form = Map.of("CallSid", List.of("CA1"), "AnsweredBy", List.of("machine_end_beep"));
+        String body = io.switchboard.telephony.FormEncoding.encode(form);
+        String unknown = base + "?attempt_id=" + java.util.UUID.randomUUID();
+        assertEquals(403, post(unknown, body, null).statusCode(), "unsigned");
+        var noAttempt = post(base, body, io.switchboard.telephony.TwilioSignature.sign(phone.authToken(), base, form));
+        assertEquals(400, noAttempt.statusCode());
+        assertTrue(noAttempt.body().startsWith("attempt_id:"), noAttempt.body());
+        var missing = post(unknown, body, io.switchboard.telephony.TwilioSignature.sign(phone.authToken(), unknown, form));
+        assertEquals(404, missing.statusCode());
+        assertEquals("attempt_id: no such attempt", missing.body());
+    }
+
+    private static java.net.http.HttpResponse<String> post(String url, String body, String signature) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (signature != null) {
+            b.header(io.switchboard.telephony.TwilioSignature.HEADER, signature);
+        }
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    @Test
     void aTransferRedirectsTheLiveCallThroughTheCarrierToTheNumber() throws Exception {
         String number = "+12125550402";
         phone.persona(number, Persona.silent());
