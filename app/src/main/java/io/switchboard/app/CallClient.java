@@ -262,6 +262,7 @@ final class CallClient {
                 .filter(a -> a.getName().equals("Demo agent")).map(Agent::getId).findFirst()
                 .orElseGet(() -> agents.createAgent(CreateAgentRequest.newBuilder().setAgent(Agent.newBuilder()
                         .setName("Demo agent").setLanguage("en-US")
+                        .setVoicemailMessage("Hi {{first_name}}, this is the Switchboard demo calling. Please call us back.")
                         .setSummaryInstructions("Summarise what the caller said in two sentences.")).build()).getId());
     }
 

@@ -92,7 +92,7 @@ public final class CallsWiring {
 
     public static TwilioBridge bridge(TwilioTelephony.Settings s, ControlPlane plane, CallGrpcService calls) {
         return new TwilioBridge(s.authToken(), s.publicUrl(), plane.dialAttempts(), calls.sessions(),
-                plane.agents()::organizationOf, new TwilioTelephony(s));
+                plane.agents()::organizationOf, new TwilioTelephony(s), plane.database().dsl());
     }
 
     /** The carrier's messaging webhooks, on the same account (and public URL) as its voice side. */

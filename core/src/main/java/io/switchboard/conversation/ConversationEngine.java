@@ -14,8 +14,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.switchboard.agents.AgentSpec;
+import io.switchboard.agents.Templates;
 import io.switchboard.agents.Timing;
 import io.switchboard.calls.Call;
+import io.switchboard.conversation.amd.MachineWatch;
 import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
@@ -64,6 +66,8 @@ public final class ConversationEngine implements CallAgent {
     static final long DTMF_GAP_MS = 1500;
     /** The transcript channel the caller speaks on in a call an agent speaks on. */
     static final int CALLER_CHANNEL = 1;
+    /** The disposition of a call an answering machine took. */
+    public static final String VOICEMAIL = "voicemail";
 
     /** What every call's engine is made with; one per process ({@code tokens}: what the LLM brain meters). */
     public record Parts(VoiceActivityDetector vad, Voices voices, Function<Conversation, Brain> brains,
@@ -92,6 +96,7 @@ public final class ConversationEngine implements CallAgent {
     private volatile long nowMs;
     private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
     private volatile String transferTo; // the number the ending reply hands the call to
+    private MachineWatch machine; // outbound calls only: a person or an answering machine (the session's thread)
 
     // the session's thread only
     private TurnDetector turns;
@@ -141,6 +146,7 @@ public final class ConversationEngine implements CallAgent {
         silence = timing.silence();
         turns = new TurnDetector(settings(timing));
         brain = parts.brains().apply(c);
+        machine = opened.direction() == Call.Direction.OUTBOUND ? new MachineWatch() : null;
         Thread.ofVirtual().name("conversation-speaker-" + opened.id()).start(this::speak);
         LOG.info(() -> "call " + opened.id() + ": agent " + spec.name() + " speaks with " + speaking.voice().id()
                 + " through the " + brain.getClass().getSimpleName());
@@ -177,6 +183,13 @@ public final class ConversationEngine implements CallAgent {
         }
         for (VadFrame f : vadStream.accept(pcm16, 0, pcm16.length)) {
             handle(turns.onCallerFrame(f));
+            if (machine != null) { // the agent's echo is no machine's greeting
+                machine.frame(turns.echo(f) ? new VadFrame(f.startSample(), f.samples(), f.sampleRate(), 0f,
+                        f.levelDbfs()) : f).ifPresent(this::answeredBy);
+            }
+        }
+        if (machine != null) {
+            machine.audio(pcm16, sampleRate).ifPresent(this::answeredBy);
         }
         tick();
     }
@@ -208,6 +221,11 @@ public final class ConversationEngine implements CallAgent {
                     .ifPresent(e -> hangUp(e.reason()));
             case CallInput.End e -> close(e.reason());
             case CallInput.Dtmf d -> pressed(d.digits());
+            case CallInput.AnsweredBy a -> {
+                if (machine != null && !over) {
+                    machine.carrier(a, nowMs).ifPresent(this::answeredBy);
+                }
+            }
             default -> {
             }
         }
@@ -241,6 +259,9 @@ public final class ConversationEngine implements CallAgent {
     }
 
     private void handle(List<TurnEvent> events) {
+        if (machine != null && machine.machine()) {
+            return; // nobody to take turns with: the agent leaves its message, or has hung up
+        }
         for (TurnEvent e : events) {
             switch (e) {
                 case TurnEvent.SpeechStarted s -> {
@@ -304,6 +325,9 @@ public final class ConversationEngine implements CallAgent {
 
     /** The caller's turn, once its final text is in (or waited for long enough), goes to the brain. */
     private void answer() {
+        if (machine != null && (machine.listening() || machine.machine())) {
+            return; // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain)
+        }
         long[] p = pendingTurn;
         pendingTurn = null;
         String text = String.join(" ", finals).strip();
@@ -327,6 +351,9 @@ public final class ConversationEngine implements CallAgent {
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
     private void tick() {
+        if (machine != null) {
+            machine.tick(nowMs).ifPresent(this::answeredBy);
+        }
         Timing.Endpointing e = endpointing;
         if (e != null) {
             endpointing = null;
@@ -354,6 +381,9 @@ public final class ConversationEngine implements CallAgent {
         }
         Reply r = current;
         boolean replying = r != null && !r.done && !r.cancelled;
+        if (machine != null && machine.machine()) {
+            return; // no reprompts to a machine
+        }
         if (idle && !replying && !callerTalking && !interruptPending && pendingTurn == null
                 && nowMs - quietSince >= silence.repromptAfter().toMillis()) {
             quietSince = nowMs;
@@ -361,6 +391,47 @@ public final class ConversationEngine implements CallAgent {
             Conversation c = conversation;
             ask(reply -> brain.onSilence(c, n, reply), null);
         }
+    }
+
+    /**
+     * Acts on the answering-machine verdict: a person gets the conversation (with the turn that waited for the
+     * verdict); a machine stops the greeting at once, and once its own greeting is over gets the agent's
+     * {@code voicemail_message} in full before the hang-up, or the hang-up alone when the agent leaves none. The
+     * call's disposition is {@code voicemail} either way.
+     */
+    private void answeredBy(MachineWatch.Action action) {
+        LOG.info(() -> "call " + idText() + ": answering-machine detection: " + action + " (" + machine.why() + ")");
+        if (action == MachineWatch.Action.HUMAN) {
+            if (pendingTurn != null && (!finals.isEmpty() || nowMs - pendingTurn[1] >= FINAL_WAIT_MS)) {
+                answer();
+            }
+            return;
+        }
+        Reply r = current;
+        if (r != null && r.ending == null && !r.cancelled && (interruptPending || !playout.idle(nowMs))) {
+            playout.pause(nowMs); // the greeting stops where the machine had it
+            voice.clear();
+            agentSpeaking = false;
+            commitInterrupt(nowMs);
+        } else if (r != null && r.ending == null) {
+            r.cancel();
+        }
+        pendingTurn = null;
+        finals.clear();
+        partial = "";
+        String message = Templates.render(conversation.agent().spec().conduct().voicemailMessage(),
+                conversation.templateValues()).strip();
+        if (action == MachineWatch.Action.MACHINE && !message.isEmpty()) {
+            return; // the message waits for the end of the machine's greeting
+        }
+        boolean leave = action == MachineWatch.Action.LEAVE_MESSAGE && !message.isEmpty();
+        machine.finish();
+        ask(reply -> {
+            if (leave) {
+                reply.say(message);
+            }
+            reply.end(VOICEMAIL);
+        }, null);
     }
 
     /** Keeps the agent's sentences heard in full by {@code at}. */

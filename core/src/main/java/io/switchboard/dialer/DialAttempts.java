@@ -2,6 +2,7 @@ package io.switchboard.dialer;
 
 import static io.switchboard.db.Tables.CAMPAIGNS;
 import static io.switchboard.db.Tables.CAMPAIGN_CONTACTS;
+import static io.switchboard.db.Tables.CALL_SUMMARIES;
 import static io.switchboard.db.Tables.DIAL_ATTEMPTS;
 
 import java.time.Clock;
@@ -50,6 +51,17 @@ public final class DialAttempts {
                             r.get(CAMPAIGNS.AGENT_ID), a.getAttempt(), a.getFromNumber(), a.getToNumber(), a.getState(),
                             Optional.ofNullable(a.getCarrierCallId()), Optional.ofNullable(a.getCallId()));
                 });
+    }
+
+    /**
+     * Whether the call the attempt became was taken by an answering machine, as the agent on the call found it
+     * (the call's disposition is {@code voicemail}), whatever the carrier's own detection said.
+     */
+    public boolean reachedVoicemail(UUID attemptId) {
+        return dsl.fetchExists(dsl.selectOne().from(DIAL_ATTEMPTS).join(CALL_SUMMARIES)
+                .on(CALL_SUMMARIES.CALL_ID.eq(DIAL_ATTEMPTS.CALL_ID))
+                .and(CALL_SUMMARIES.ORGANIZATION_ID.eq(DIAL_ATTEMPTS.ORGANIZATION_ID))
+                .where(DIAL_ATTEMPTS.ID.eq(attemptId)).and(CALL_SUMMARIES.DISPOSITION.eq("voicemail")));
     }
 
     /** The carrier's id of call {@code callId}, while the dial attempt that placed it is unfinished. */

@@ -169,6 +169,15 @@ public final class CallSession {
         });
     }
 
+    /** The carrier's answering-machine detection, for the agent, in turn with the audio. */
+    void answeredBy(CallInput.AnsweredBy answered) {
+        enqueue(() -> {
+            if (state == State.OPEN) {
+                tellAgent(answered);
+            }
+        });
+    }
+
     /** The idle timer's check: queues the timeout once no message came for the idle timeout. */
     void checkIdle() {
         if (registry.nanoTime() - lastMessage >= registry.idleTimeout().toNanos()) {
@@ -234,6 +243,10 @@ public final class CallSession {
                 case CallInput.Mark m -> {
                     requireOpen();
                     tellAgent(m);
+                }
+                case CallInput.AnsweredBy a -> {
+                    requireOpen();
+                    tellAgent(a);
                 }
                 case CallInput.End e -> {
                     requireOpen();

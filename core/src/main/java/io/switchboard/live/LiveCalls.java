@@ -108,6 +108,20 @@ public final class LiveCalls implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Hands the carrier's answering-machine verdict to a live call a session of this process holds.
+     *
+     * @return false if no session of this process holds the call
+     */
+    public boolean answeredBy(UUID callId, CallInput.AnsweredBy answered) {
+        CallSession s = held.get(callId);
+        if (s == null) {
+            return false;
+        }
+        s.answeredBy(answered);
+        return true;
+    }
+
     /** Whether call {@code callId} of {@code org} is still live, wherever it is held. */
     public boolean active(UUID org, UUID callId) {
         return calls.find(org, callId).map(c -> c.state() == Call.State.ACTIVE).orElse(false);

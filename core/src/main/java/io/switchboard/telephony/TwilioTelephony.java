@@ -21,7 +21,8 @@ import io.switchboard.dialer.Telephony;
  * the dev {@code Softphone}): a call is created with TwiML that connects its audio to the platform's media
  * stream endpoint ({@code <Connect><Stream>}, carrying the attempt id as a custom parameter), and with a
  * status callback that reports ringing, answered, and the final outcome (with answering-machine detection,
- * so voicemail is told apart from a person).
+ * so voicemail is told apart from a person). The detection runs asynchronously ({@code AsyncAmd}): its verdict
+ * ({@code AnsweredBy}) comes to {@link #AMD_PATH} while the call goes on, and reaches the live call from there.
  */
 public final class TwilioTelephony implements Telephony {
 
@@ -29,6 +30,8 @@ public final class TwilioTelephony implements Telephony {
     public static final String MEDIA_PATH = "/telephony/twilio/media";
     /** The voice webhook of inbound calls: a number's "a call comes in" URL, with {@code ?agent_id=...}. */
     public static final String VOICE_PATH = "/telephony/twilio/voice";
+    /** Where the carrier's asynchronous answering-machine detection reports who picked up ({@code AnsweredBy}). */
+    public static final String AMD_PATH = "/telephony/twilio/amd";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -52,6 +55,11 @@ public final class TwilioTelephony implements Telephony {
         /** The status callback URL of one attempt. */
         public String statusUrl(String attemptId) {
             return base(publicUrl.toString()) + STATUS_PATH + "?attempt_id=" + attemptId;
+        }
+
+        /** The asynchronous answering-machine detection callback URL of one attempt. */
+        public String amdUrl(String attemptId) {
+            return base(publicUrl.toString()) + AMD_PATH + "?attempt_id=" + attemptId;
         }
 
         /** The media stream URL the TwiML points at (wss for an https public URL). */
@@ -107,7 +115,12 @@ public final class TwilioTelephony implements Telephony {
         form.put("StatusCallbackMethod", List.of("POST"));
         form.put("StatusCallbackEvent", List.of("initiated", "ringing", "answered", "completed"));
         form.put("Timeout", List.of(Long.toString(settings.ringTimeout().toSeconds())));
-        form.put("MachineDetection", List.of("Enable"));
+        // the call is connected at once (the agent greets without waiting) while the carrier listens in the
+        // background; for a machine it reports only once the greeting is over (its beep), when a message can be left
+        form.put("MachineDetection", List.of("DetectMessageEnd"));
+        form.put("AsyncAmd", List.of("true"));
+        form.put("AsyncAmdStatusCallback", List.of(settings.amdUrl(attempt)));
+        form.put("AsyncAmdStatusCallbackMethod", List.of("POST"));
         JsonNode body = post("/Calls.json", form);
         String sid = body.path("sid").asText("");
         if (sid.isEmpty()) {

@@ -107,6 +107,19 @@ class TwilioTelephonyTest {
     }
 
     @Test
+    void aCallAsksForAsynchronousMachineDetectionThatWaitsForTheEndOfTheGreeting() throws IOException {
+        TwilioTelephony t = carrierAnswering(201, "{\"sid\":\"CA0123\",\"status\":\"queued\"}");
+        Telephony.DialRequest r = request();
+        t.dial(r);
+        var form = FormEncoding.parse(lastBody);
+        assertEquals(java.util.List.of("DetectMessageEnd"), form.get("MachineDetection"));
+        assertEquals(java.util.List.of("true"), form.get("AsyncAmd"));
+        assertEquals(java.util.List.of("http://127.0.0.1:50051/telephony/twilio/amd?attempt_id=" + r.attemptId()),
+                form.get("AsyncAmdStatusCallback"));
+        assertEquals(java.util.List.of("POST"), form.get("AsyncAmdStatusCallbackMethod"));
+    }
+
+    @Test
     void hangingUpACallTheCarrierNoLongerKnowsIsNoError() throws IOException {
         TwilioTelephony t = carrierAnswering(404, "{\"code\":20404,\"message\":\"The requested resource was not found\"}");
         t.hangUp("CA0123");

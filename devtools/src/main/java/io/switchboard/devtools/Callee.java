@@ -35,6 +35,8 @@ final class Callee {
     static final long PATIENCE_MILLIS = 6000;
     /** How long a machine records after its beep when nobody hangs up. */
     static final long RECORD_MILLIS = 30_000;
+    /** Twilio's default {@code MachineDetectionSilenceTimeout}: silence this long is reported as {@code unknown}. */
+    static final long SILENCE_TIMEOUT_MILLIS = 5000;
     private static final int ECHO_DELAY_FRAMES = 8; // 160 ms
     private static final double ECHO_GAIN = 0.1; // -20 dB
 
@@ -46,6 +48,7 @@ final class Callee {
     private final AtomicBoolean done = new AtomicBoolean();
     private final Object sending = new Object();
     private volatile WebSocket ws;
+    private volatile java.util.function.Consumer<String> detected = v -> { };
     /** Between two keys pressed in one line, as a person's finger goes. */
     private static final long KEY_GAP_MILLIS = 150;
 
@@ -67,6 +70,15 @@ final class Callee {
         done.set(true);
     }
 
+    /**
+     * Where the carrier's answering-machine detection reports ({@code AnsweredBy}): {@code human} once a person's
+     * first line is said, {@code machine_end_beep} once a machine's beep has played, {@code unknown} after 5 s of
+     * silence (Twilio's {@code MachineDetectionSilenceTimeout}).
+     */
+    void detection(java.util.function.Consumer<String> answeredBy) {
+        this.detected = answeredBy;
+    }
+
     /** Runs a persona's script on a thread of its own while {@link #run} streams. */
     void act(Persona persona) {
         Thread.ofVirtual().name("callee-" + codec.streamSid()).start(() -> {
@@ -85,12 +97,23 @@ final class Callee {
     private void script(Persona p) throws InterruptedException {
         Voices.Resolved voice = p.kind() == Persona.Kind.SILENT ? null : Voices.installed().resolve(p.voice());
         switch (p.kind()) {
-            case SILENT -> waitFor(() -> false, PATIENCE_MILLIS * 2);
+            case SILENT -> {
+                waitFor(() -> false, SILENCE_TIMEOUT_MILLIS);
+                detected.accept("unknown");
+                waitFor(() -> false, PATIENCE_MILLIS * 2 - SILENCE_TIMEOUT_MILLIS);
+            }
             case MACHINE -> {
                 say(voice, p.lines().getFirst(), false);
                 waitFor(mouth::isEmpty, Long.MAX_VALUE);
+                if (hungUp.getAsBoolean()) {
+                    return; // hung up on during its greeting: no beep
+                }
                 beep();
                 agent.note("machine records");
+                waitFor(mouth::isEmpty, Long.MAX_VALUE);
+                if (!hungUp.getAsBoolean()) {
+                    detected.accept("machine_end_beep");
+                }
                 waitFor(() -> false, RECORD_MILLIS);
             }
             case TALK -> {
@@ -109,6 +132,9 @@ final class Callee {
                     }
                     say(voice, p.lines().get(i), last && p.hangUpMidSentence());
                     waitFor(mouth::isEmpty, Long.MAX_VALUE);
+                    if (i == 0) {
+                        detected.accept("human");
+                    }
                 }
                 if (!p.hangUpMidSentence()) {
                     awaitTurn(p, false); // hear the agent out before hanging up

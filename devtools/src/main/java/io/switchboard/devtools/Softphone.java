@@ -113,7 +113,8 @@ public final class Softphone implements AutoCloseable {
 
     /** A call request the softphone accepted, by sid. */
     private record Live(String sid, String to, String from, String statusCallback, String twiml, int timeoutSeconds,
-                        boolean machineDetection, java.util.concurrent.atomic.AtomicBoolean hungUp) {
+                        boolean machineDetection, java.util.concurrent.atomic.AtomicBoolean hungUp,
+                        String amdCallback) {
     }
 
     private final String accountSid;
@@ -314,7 +315,8 @@ public final class Softphone implements AutoCloseable {
         String sid = "CA" + HexFormat.of().formatHex(uuidBytes());
         int timeout = parseInt(FormEncoding.first(form, "Timeout"), 60);
         Live call = new Live(sid, to, from, FormEncoding.first(form, "StatusCallback"), twiml, timeout,
-                !FormEncoding.first(form, "MachineDetection").isEmpty(), new java.util.concurrent.atomic.AtomicBoolean());
+                !FormEncoding.first(form, "MachineDetection").isEmpty(), new java.util.concurrent.atomic.AtomicBoolean(),
+                "true".equals(FormEncoding.first(form, "AsyncAmd")) ? FormEncoding.first(form, "AsyncAmdStatusCallback") : "");
         live.put(sid, call);
         history.add(new PlacedCall(sid, to, from, Instant.now(), ""));
         peak.accumulateAndGet(active.incrementAndGet(), Math::max);
@@ -555,7 +557,9 @@ public final class Softphone implements AutoCloseable {
                         break;
                     }
                     String answeredBy = a.machine() ? "machine_end_beep" : "human";
-                    status(call, seq, "in-progress", call.machineDetection() ? Map.of("AnsweredBy", answeredBy) : Map.of());
+                    // synchronous detection answers with the call; asynchronous detection reports on its own callback
+                    status(call, seq, "in-progress", call.machineDetection() && call.amdCallback().isEmpty()
+                            ? Map.of("AnsweredBy", answeredBy) : Map.of());
                     long started = System.nanoTime();
                     stream(call, a);
                     long seconds = Math.max(1, (System.nanoTime() - started + 999_999_999L) / 1_000_000_000L);
@@ -614,6 +618,11 @@ public final class Softphone implements AutoCloseable {
         } else {
             callee.act(persona);
         }
+        if (!call.amdCallback().isEmpty()) {
+            long answered = System.nanoTime();
+            callee.detection(v -> Thread.ofVirtual().name("amd-" + call.sid()).start(() -> answeredBy(call, v,
+                    (System.nanoTime() - answered) / 1_000_000)));
+        }
         callees.put(call.sid(), callee);
         callee.run(http, url, authToken, params, persona != null && persona.echo());
     }
@@ -643,6 +652,32 @@ public final class Softphone implements AutoCloseable {
         if (res.statusCode() / 100 != 2) {
             LOG.warning("status callback " + status + " of " + call.sid() + " answered HTTP " + res.statusCode() + ": "
                     + res.body());
+        }
+    }
+
+    /**
+     * The asynchronous answering-machine detection's verdict, form-encoded and signed as Twilio posts it to the
+     * call's {@code AsyncAmdStatusCallback}.
+     */
+    private void answeredBy(Live call, String answeredBy, long detectionMillis) {
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        form.put("AccountSid", List.of(accountSid));
+        form.put("CallSid", List.of(call.sid()));
+        form.put("AnsweredBy", List.of(answeredBy));
+        form.put("MachineDetectionDuration", List.of(Long.toString(detectionMillis)));
+        HttpRequest req = HttpRequest.newBuilder(URI.create(call.amdCallback())).timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(TwilioSignature.HEADER, TwilioSignature.sign(authToken, call.amdCallback(), form))
+                .POST(HttpRequest.BodyPublishers.ofString(FormEncoding.encode(form))).build();
+        try {
+            HttpResponse<String> res = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (res.statusCode() / 100 != 2) {
+                LOG.warning("the AMD callback of " + call.sid() + " answered HTTP " + res.statusCode() + ": " + res.body());
+            }
+        } catch (IOException e) {
+            LOG.warning("the AMD callback of " + call.sid() + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

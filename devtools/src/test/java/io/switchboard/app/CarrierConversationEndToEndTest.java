@@ -119,6 +119,105 @@ class CarrierConversationEndToEndTest {
         assertTrue(events.indexOf("callee presses 1") > events.indexOf("agent speaks"), "keys once asked: " + events);
     }
 
+    /** A machine's greeting, long enough that the agent knows it for one well before the beep. */
+    private static final String MACHINE_GREETING = "Hi, you have reached the Miller family. We can't come to the phone"
+            + " right now. Please leave a message after the tone.";
+
+    /** Where the beep the callee sent ends, in ms of the call's audio. */
+    private static long beepEndMs(byte[] calleeSaid) {
+        short[] pcm = new short[calleeSaid.length];
+        for (int i = 0; i < pcm.length; i++) {
+            pcm[i] = io.switchboard.audio.G711.ulawToLinear(calleeSaid[i]);
+        }
+        return new io.switchboard.conversation.amd.BeepDetector(8000).accept(pcm, 0, pcm.length)
+                .orElseThrow(() -> new AssertionError("the machine beeped")).endMs();
+    }
+
+    @Test
+    void anAnsweringMachineGetsTheVoicemailMessageAfterItsBeepAndTheCallIsVoicemail() throws Exception {
+        String number = "+12125550403";
+        phone.persona(number, Persona.machine(MACHINE_GREETING).voice("flite:awb"));
+        String message = "Hi Sam, this is the clinic calling about your appointment. Please call us back.";
+        String agentId = create(Agent.newBuilder().setName("Reminders")
+                .setFirstMessage("Hello {{first_name}}, this is the clinic calling about your appointment tomorrow.")
+                .setVoicemailMessage("Hi {{first_name}}, this is the clinic calling about your appointment. Please"
+                        + " call us back."));
+
+        List<DialAttempt> attempts = campaigns.dialOnce(agentId, Duration.ofSeconds(120), number);
+        DialAttempt a = attempts.getFirst();
+        assertEquals("voicemail", a.getOutcome(), "the carrier's verdict settles the attempt: " + a);
+        Call done = TestCalls.awaitPipeline(calls, a.getCallId(), Duration.ofSeconds(120));
+
+        assertEquals("agent hung up: voicemail", done.getEndReason(), turns(done));
+        assertEquals("voicemail", done.getSummary().getDisposition());
+        List<io.switchboard.v1.TranscriptEvent> agent = done.getTranscriptList().stream()
+                .filter(t -> t.getSpeaker().equals("agent")).toList();
+        io.switchboard.v1.TranscriptEvent left = agent.getLast();
+        assertEquals(message, left.getText(), "the message is kept in full: " + turns(done));
+        assertFalse(left.getInterrupted());
+        assertTrue(agent.subList(0, agent.size() - 1).stream().allMatch(t -> t.getText().startsWith("Hello Sam")),
+                "the agent said nothing to the machine but its greeting and the message: " + turns(done));
+        Softphone.Conversation heard = phone.conversation(sid(number)).orElseThrow();
+        long beepEnd = beepEndMs(heard.calleeSaid());
+        long messageStart = left.getStartOffset().getSeconds() * 1000 + left.getStartOffset().getNanos() / 1_000_000;
+        assertTrue(messageStart >= beepEnd, "the message starts after the beep (" + beepEnd + " ms), at "
+                + messageStart + " ms");
+        assertTrue(done.getTranscriptList().stream().anyMatch(t -> t.getSpeaker().equals("customer")
+                && t.getStartOffset().getSeconds() * 1000 < beepEnd), "the machine's greeting is kept: " + turns(done));
+        List<String> events = heard.events();
+        assertTrue(events.lastIndexOf("agent speaks") > events.indexOf("machine records"), events.toString());
+        assertTrue(phone.hangUpRequests().contains(sid(number)), "hung up through the carrier once the message played");
+    }
+
+    @Test
+    void anAgentWithoutAVoicemailMessageHangsUpOnAMachineAtOnce() throws Exception {
+        String number = "+12125550404";
+        phone.persona(number, Persona.machine(MACHINE_GREETING + " Or send us a text at any time, we read them"
+                + " every evening.").voice("flite:awb"));
+        String agentId = create(Agent.newBuilder().setName("No messages")
+                .setFirstMessage("Hello {{first_name}}, this is the clinic calling about your appointment tomorrow."));
+
+        DialAttempt a = campaigns.dialOnce(agentId, Duration.ofSeconds(120), number).getFirst();
+        assertEquals("voicemail", a.getOutcome(), a.toString());
+        Call done = TestCalls.awaitPipeline(calls, a.getCallId(), Duration.ofSeconds(120));
+
+        assertEquals("agent hung up: voicemail", done.getEndReason(), turns(done));
+        assertEquals("voicemail", done.getSummary().getDisposition());
+        assertTrue(done.getTranscriptList().stream().filter(t -> t.getSpeaker().equals("agent"))
+                .allMatch(t -> t.getText().startsWith("Hello Sam")), "only the greeting, cut: " + turns(done));
+        List<String> events = phone.conversation(sid(number)).orElseThrow().events();
+        assertTrue(!events.contains("machine records") || events.lastIndexOf("agent speaks")
+                < events.indexOf("machine records"), "the agent did not speak after the beep: " + events);
+        assertTrue(phone.hangUpRequests().contains(sid(number)));
+    }
+
+    @Test
+    void theCarriersMachineVerdictMustBeSignedAndNameAnAttempt() throws Exception {
+        String base = "http://127.0.0.1:" + stack.server().port() + "/telephony/twilio/amd";
+        Map<String, List<String>> form = Map.of("CallSid", List.of("CA1"), "AnsweredBy", List.of("machine_end_beep"));
+        String body = io.switchboard.telephony.FormEncoding.encode(form);
+        String unknown = base + "?attempt_id=" + java.util.UUID.randomUUID();
+        assertEquals(403, post(unknown, body, null).statusCode(), "unsigned");
+        var noAttempt = post(base, body, io.switchboard.telephony.TwilioSignature.sign(phone.authToken(), base, form));
+        assertEquals(400, noAttempt.statusCode());
+        assertTrue(noAttempt.body().startsWith("attempt_id:"), noAttempt.body());
+        var missing = post(unknown, body, io.switchboard.telephony.TwilioSignature.sign(phone.authToken(), unknown, form));
+        assertEquals(404, missing.statusCode());
+        assertEquals("attempt_id: no such attempt", missing.body());
+    }
+
+    private static java.net.http.HttpResponse<String> post(String url, String body, String signature) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (signature != null) {
+            b.header(io.switchboard.telephony.TwilioSignature.HEADER, signature);
+        }
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     @Test
     void aTransferRedirectsTheLiveCallThroughTheCarrierToTheNumber() throws Exception {
         String number = "+12125550402";

@@ -289,6 +289,11 @@ public final class TurnDetector {
         }
     }
 
+    /** Whether this caller window is only the agent's own voice coming back (see {@link #isEcho}). */
+    public boolean echo(io.switchboard.conversation.vad.VadFrame f) {
+        return isEcho(f.startMillis(), f.startMillis() + f.durationMillis(), f.levelDbfs());
+    }
+
     /** Whether a caller window {@code [start, end)} at {@code level} is too quiet, beside the agent's audio, to be the caller. */
     private boolean isEcho(long start, long end, float level) {
         while (!played.isEmpty() && played.peekFirst().end() <= start - echoDelay) {

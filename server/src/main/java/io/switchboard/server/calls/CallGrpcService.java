@@ -108,6 +108,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         this.sessions = sessions;
         this.watchers = new CallWatchers(calls, events, notifications, maxWatcherBacklog);
         this.talkTokens = talkTokens;
+        AnsweringMachineVerdicts.listen(notifications, sessions);
         notifications.listen(CallHangUps.CHANNEL, new Notifications.Listener() {
             @Override
             public void notified(String payload) {

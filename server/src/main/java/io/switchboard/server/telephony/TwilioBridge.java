@@ -17,9 +17,11 @@ import io.switchboard.dialer.DialOutcome;
 import io.switchboard.dialer.Telephony;
 import io.switchboard.live.CallSession;
 import io.switchboard.live.LiveCalls;
+import io.switchboard.server.calls.AnsweringMachineVerdicts;
 import io.switchboard.telephony.FormEncoding;
 import io.switchboard.telephony.TwilioSignature;
 import io.switchboard.telephony.TwilioTelephony;
+import org.jooq.DSLContext;
 
 /**
  * The carrier's side of the platform, Twilio-compatible: status callbacks ({@code POST
@@ -39,14 +41,16 @@ public final class TwilioBridge implements HttpService {
     private final LiveCalls sessions;
     private final Function<UUID, Optional<UUID>> agentOrganization;
     private final Telephony carrier;
+    private final DSLContext dsl;
 
     /**
      * @param publicUrl         the base URL the carrier uses to reach this server (signatures are over URLs under it)
      * @param agentOrganization the organisation of a live agent, for inbound calls
      * @param carrier           the carrier's REST API: hangs up the calls this side ends, transfers calls
+     * @param dsl               where answering-machine verdicts are passed to the server that holds the call
      */
     public TwilioBridge(String authToken, URI publicUrl, DialAttempts attempts, LiveCalls sessions,
-                        Function<UUID, Optional<UUID>> agentOrganization, Telephony carrier) {
+                        Function<UUID, Optional<UUID>> agentOrganization, Telephony carrier, DSLContext dsl) {
         this.authToken = authToken;
         this.publicBase = publicUrl.toString().replaceAll("/$", "");
         this.mediaUrl = TwilioTelephony.mediaUrl(publicUrl);
@@ -54,6 +58,7 @@ public final class TwilioBridge implements HttpService {
         this.sessions = sessions;
         this.agentOrganization = agentOrganization;
         this.carrier = carrier;
+        this.dsl = dsl;
     }
 
     // ------------------------------------------------------------------ status callbacks
@@ -62,6 +67,71 @@ public final class TwilioBridge implements HttpService {
     public void routing(HttpRules rules) {
         rules.post(TwilioTelephony.STATUS_PATH, this::status);
         rules.post(TwilioTelephony.VOICE_PATH, this::voice);
+        rules.post(TwilioTelephony.AMD_PATH, this::answeredBy);
+    }
+
+    /**
+     * The carrier's asynchronous answering-machine detection ({@code AsyncAmdStatusCallback}): {@code AnsweredBy}
+     * goes to the live call, wherever it is held. A verdict that beats the media stream's {@code start} (the call
+     * is not open yet) is handed over once the call opens, within {@link #VERDICT_WAIT}.
+     */
+    private void answeredBy(ServerRequest req, ServerResponse res) {
+        Optional<Map<String, List<String>>> form = verified(req, res, TwilioTelephony.AMD_PATH);
+        if (form.isEmpty()) {
+            return;
+        }
+        Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(req.query().rawValue()), "attempt_id"));
+        if (attemptId.isEmpty()) {
+            res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
+            return;
+        }
+        Optional<DialAttempts.Attempt> attempt = attempts.find(attemptId.get());
+        if (attempt.isEmpty()) {
+            res.status(404).send("attempt_id: no such attempt");
+            return;
+        }
+        String callSid = FormEncoding.first(form.get(), "CallSid");
+        if (callSid.isEmpty() || attempt.get().carrierCallId().filter(s -> !s.equals(callSid)).isPresent()) {
+            res.status(409).send("CallSid: does not match the attempt's call");
+            return;
+        }
+        String answeredBy = FormEncoding.first(form.get(), "AnsweredBy");
+        if (answeredBy.isEmpty()) {
+            res.status(400).send("AnsweredBy: is required");
+            return;
+        }
+        UUID id = attemptId.get();
+        Optional<UUID> callId = attempt.get().callId();
+        if (callId.isPresent()) {
+            AnsweringMachineVerdicts.deliver(sessions, dsl, callId.get(), answeredBy);
+        } else {
+            Thread.ofVirtual().name("answered-by-" + id).start(() -> deliverOnceOpen(id, answeredBy));
+        }
+        res.status(204).send();
+    }
+
+    static final java.time.Duration VERDICT_WAIT = java.time.Duration.ofSeconds(10);
+
+    private void deliverOnceOpen(UUID attemptId, String answeredBy) {
+        long until = System.nanoTime() + VERDICT_WAIT.toNanos();
+        try {
+            while (System.nanoTime() < until) {
+                Optional<DialAttempts.Attempt> a = attempts.find(attemptId);
+                if (a.isEmpty() || a.get().state().equals("finished")) {
+                    return;
+                }
+                if (a.get().callId().isPresent()) {
+                    AnsweringMachineVerdicts.deliver(sessions, dsl, a.get().callId().get(), answeredBy);
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            java.util.logging.Logger.getLogger(TwilioBridge.class.getName()).log(java.util.logging.Level.WARNING,
+                    "could not hand the carrier's verdict " + answeredBy + " to attempt " + attemptId + "'s call", e);
+        }
     }
 
     /**
@@ -136,11 +206,15 @@ public final class TwilioBridge implements HttpService {
                             Optional.empty());
                     break;
                 }
-                boolean machine = FormEncoding.first(form, "AnsweredBy").startsWith("machine")
-                        || FormEncoding.first(form, "AnsweredBy").equals("fax");
+                String answeredBy = FormEncoding.first(form, "AnsweredBy");
+                boolean carrierMachine = answeredBy.startsWith("machine") || answeredBy.equals("fax");
+                // the carrier's verdict stands; without one, the agent's own detection decides
+                boolean machine = carrierMachine || ((answeredBy.isEmpty() || answeredBy.equals("unknown"))
+                        && attempts.reachedVoicemail(id));
                 Optional<Long> ms = seconds(FormEncoding.first(form, "CallDuration")).map(s -> s * 1000);
-                attempts.finish(id, machine ? DialOutcome.VOICEMAIL : DialOutcome.COMPLETED,
-                        machine ? "answered by a machine (" + FormEncoding.first(form, "AnsweredBy") + ")" : "answered", ms);
+                attempts.finish(id, machine ? DialOutcome.VOICEMAIL : DialOutcome.COMPLETED, !machine ? "answered"
+                        : carrierMachine ? "answered by a machine (" + FormEncoding.first(form, "AnsweredBy") + ")"
+                        : "answered by a machine (the agent heard its greeting)", ms);
             }
             case "busy" -> attempts.finish(id, DialOutcome.BUSY, "busy", Optional.empty());
             case "no-answer" -> attempts.finish(id, DialOutcome.NO_ANSWER, "no answer", Optional.empty());
