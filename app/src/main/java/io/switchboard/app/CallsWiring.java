@@ -17,6 +17,7 @@ import io.switchboard.conversation.ConversationEngine;
 import io.switchboard.conversation.Conversations;
 import io.switchboard.conversation.LlmTokens;
 import io.switchboard.conversation.StoredConversations;
+import io.switchboard.conversation.greeting.PreparedGreetings;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.LlmBrains;
 import io.switchboard.conversation.vad.SileroVad;
@@ -111,7 +112,8 @@ public final class CallsWiring {
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
                 Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
-                        plane.campaigns(), plane.doNotCall(), plane.usage())), tokens);
+                        plane.campaigns(), plane.doNotCall(), plane.usage(), Optional.of(new PreparedGreetings(
+                        plane.database().dsl(), plane.clock(), plane.plans(), plane.contentSeal())))), tokens);
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }
 

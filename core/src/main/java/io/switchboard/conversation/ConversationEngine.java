@@ -17,6 +17,7 @@ import io.switchboard.conversation.brain.Brain;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.ReplySink;
+import io.switchboard.conversation.greeting.PreparedGreeting;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.SpeechSynthesisException;
 import io.switchboard.conversation.tts.Voices;
@@ -86,6 +87,11 @@ public final class ConversationEngine implements CallAgent {
     private volatile long nowMs;
     private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
     private volatile String transferTo; // the number the ending reply hands the call to
+    private volatile PreparedGreeting prepared; // synthesised while the call rang; null once unused or none
+    private volatile Reply greeting; // the opening reply, whose sentences may come from {@code prepared}
+    private volatile long openedNanos;
+    private volatile long greetingMs = -1;
+    private int preparedNext; // the speaker's thread: the prepared sentence to be said next
 
     // the session's thread only
     private TurnDetector turns;
@@ -126,8 +132,10 @@ public final class ConversationEngine implements CallAgent {
 
     @Override
     public void onOpen(Call opened) {
+        openedNanos = System.nanoTime();
         call = opened;
         Conversation c = parts.records().conversation(opened);
+        prepared = parts.records().preparedGreeting(opened).orElse(null);
         conversation = c;
         AgentSpec spec = c.agent().spec();
         speaking = parts.voices().forCall(spec.voice());
@@ -139,6 +147,12 @@ public final class ConversationEngine implements CallAgent {
         LOG.info(() -> "call " + opened.id() + ": agent " + spec.name() + " speaks with " + speaking.voice().id()
                 + " through the " + brain.getClass().getSimpleName());
         ask(r -> brain.start(c, r), null);
+    }
+
+    /** Milliseconds from the call's open (its answer) to the greeting's first audio handed to the transport. */
+    public java.util.OptionalLong greetingLatency() {
+        long ms = greetingMs;
+        return ms < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ms);
     }
 
     static TurnSettings settings(Timing t) {
@@ -427,6 +441,9 @@ public final class ConversationEngine implements CallAgent {
             before.cancel();
         }
         current = r;
+        if (greeting == null) {
+            greeting = r; // the first question is the open's
+        }
         try {
             brainThread.execute(() -> {
                 if (r.cancelled) {
@@ -600,6 +617,15 @@ public final class ConversationEngine implements CallAgent {
     private void synthesize(Playout.Sent s) {
         boolean complete = false;
         synthesized.addAndGet(s.text.length());
+        Optional<short[]> ready = preparedAudio(s);
+        if (ready.isPresent()) {
+            try {
+                complete = playPrepared(s, ready.get());
+            } finally {
+                playout.finished(s, complete);
+            }
+            return;
+        }
         try (SpeechStream stream = speaking.synthesize(s.text, playRate)) {
             short[] held = null;
             for (Optional<short[]> chunk = stream.next(); chunk.isPresent(); chunk = stream.next()) {
@@ -623,8 +649,40 @@ public final class ConversationEngine implements CallAgent {
         boolean sent = playout.play(s, pcm, playRate, mark, AudioLevel.dbfs(pcm, 0, pcm.length));
         if (sent) {
             s.reply.firstAudio();
+            if (greetingMs < 0 && s.reply == greeting) {
+                greetingMs = (System.nanoTime() - openedNanos) / 1_000_000;
+                LOG.info(() -> "call " + idText() + ": greeting after " + greetingMs + " ms"
+                        + (preparedNext > 0 ? " (synthesised while it rang)" : ""));
+            }
         }
         return sent;
+    }
+
+    /** The greeting's next sentence as synthesised while the call rang, if the brain says just that. */
+    private Optional<short[]> preparedAudio(Playout.Sent s) {
+        PreparedGreeting p = prepared;
+        if (p == null || s.reply != greeting) {
+            return Optional.empty();
+        }
+        Optional<short[]> audio = p.audio(preparedNext, s.text, speaking.voice().id(), playRate);
+        if (audio.isPresent()) {
+            preparedNext++;
+        } else {
+            prepared = null; // the brain says something else: from here on everything is synthesised
+        }
+        return audio;
+    }
+
+    /** A prepared sentence, in chunks as the synthesiser would hand them out; its last carries the mark. */
+    private boolean playPrepared(Playout.Sent s, short[] pcm) {
+        int chunk = playRate / 10;
+        for (int at = 0; at < pcm.length; at += chunk) {
+            int end = Math.min(pcm.length, at + chunk);
+            if (!send(s, java.util.Arrays.copyOfRange(pcm, at, end), end == pcm.length ? "agent-" + s.seq : "")) {
+                return false;
+            }
+        }
+        return pcm.length > 0 || send(s, pcm, "agent-" + s.seq);
     }
 
     /** The agent's voice at 8 kHz for 8 kHz calls, else 16 kHz. */

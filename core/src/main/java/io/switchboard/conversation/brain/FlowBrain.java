@@ -1,7 +1,6 @@
 package io.switchboard.conversation.brain;
 
 import java.math.BigDecimal;
-import java.text.BreakIterator;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -373,15 +372,7 @@ public final class FlowBrain implements Brain {
             return;
         }
         c.addTurn(Conversation.Speaker.AGENT, rendered);
-        BreakIterator sentences = BreakIterator.getSentenceInstance(Locale.ENGLISH);
-        sentences.setText(rendered);
-        int start = sentences.first();
-        for (int end = sentences.next(); end != BreakIterator.DONE; start = end, end = sentences.next()) {
-            String sentence = rendered.substring(start, end).strip();
-            if (!sentence.isEmpty()) {
-                out.say(sentence);
-            }
-        }
+        Sentences.split(rendered).forEach(out::say);
     }
 
     private static void finish(State st, Runnable action) {
