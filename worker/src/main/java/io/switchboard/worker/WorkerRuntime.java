@@ -275,10 +275,12 @@ public final class WorkerRuntime implements AutoCloseable {
 
     /**
      * The greeting of each campaign call, synthesised while it rings and left for the server its audio reaches,
-     * unless agents do not talk on the carrier's calls ({@code conversation.carrier-calls} off).
+     * unless agents do not talk on the carrier's calls ({@code conversation.carrier-calls} off) or it is turned off
+     * ({@code conversation.greet-while-ringing}: the call then synthesises its greeting once answered).
      */
     private static Dialer.WhileRinging whileRinging(Config config, ControlPlane plane, Duration ringTimeout) {
-        if (!config.get("conversation.carrier-calls").asBoolean().orElse(true)) {
+        if (!config.get("conversation.carrier-calls").asBoolean().orElse(true)
+                || !config.get("conversation.greet-while-ringing").asBoolean().orElse(true)) {
             return Dialer.WhileRinging.NOTHING;
         }
         PreparedGreetings greetings = new PreparedGreetings(plane.database().dsl(), plane.clock(), plane.plans(),
