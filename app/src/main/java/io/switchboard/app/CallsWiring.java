@@ -109,8 +109,10 @@ public final class CallsWiring {
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
         LlmTokens tokens = new LlmTokens();
+        FlowBrain flow = FlowBrain.create();
+        Thread.ofVirtual().name("meaning-model-warm-up").start(flow::warmUp);
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
-                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
+                Conversations.brains(flow, LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(new StoredConversations(calls, plane.agents(), plane.contacts(),
                         plane.campaigns(), plane.doNotCall(), plane.usage(), Optional.of(new PreparedGreetings(
                         plane.database().dsl(), plane.clock(), plane.plans(), plane.contentSeal())))), tokens);

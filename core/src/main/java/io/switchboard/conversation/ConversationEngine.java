@@ -111,6 +111,7 @@ public final class ConversationEngine implements CallAgent {
     private boolean hangingUp;
     private final StringBuilder keys = new StringBuilder();
     private long lastKeyMs;
+    private final Arrivals arrivals = new Arrivals();
 
     /**
      * @param playRate the rate the agent's voice is synthesised at: the call's own when it is 8 kHz (telephony),
@@ -166,6 +167,11 @@ public final class ConversationEngine implements CallAgent {
 
     @Override
     public void onCallerAudio(short[] pcm16, int sampleRate) {
+        onCallerAudio(pcm16, sampleRate, System.nanoTime());
+    }
+
+    @Override
+    public void onCallerAudio(short[] pcm16, int sampleRate, long arrivedNanos) {
         if (over || turns == null) {
             return;
         }
@@ -175,6 +181,7 @@ public final class ConversationEngine implements CallAgent {
         }
         callerSamples += pcm16.length;
         nowMs = callerSamples * 1000 / callerRate;
+        arrivals.add(nowMs, arrivedNanos);
         playout.now(nowMs);
         for (Playout.Chunk ch : playout.drainScheduled()) {
             if (!agentSpeaking) {
@@ -329,7 +336,8 @@ public final class ConversationEngine implements CallAgent {
         int turn = ++turnCount;
         String heard = text;
         Conversation c = conversation;
-        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0]});
+        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0],
+                arrivals.of(p[0])});
     }
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
@@ -485,7 +493,9 @@ public final class ConversationEngine implements CallAgent {
 
     /** One answer of the brain; what it says after it was superseded or cut is dropped. */
     final class Reply implements ReplySink {
-        private final long[] latency; // {turn, endpointing, recognizerFinal, callerEndMs}, null for greetings and reprompts
+        // {turn, endpointing, recognizerFinal, callerEndMs, arrival of the caller's last voiced audio (nanoTime, or 0)},
+        // null for greetings and reprompts
+        private final long[] latency;
         private final long askedNanos;
         private volatile boolean cancelled;
         private volatile boolean done;
@@ -582,8 +592,10 @@ public final class ConversationEngine implements CallAgent {
             long now = System.nanoTime();
             long brainMs = (firstSayNanos - askedNanos) / 1_000_000;
             long audioMs = (now - firstSayNanos) / 1_000_000;
-            var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs,
-                    latency[1] + latency[2] + (now - askedNanos) / 1_000_000, latency[3]);
+            long onCallClock = latency[1] + latency[2] + (now - askedNanos) / 1_000_000;
+            // from the arrival of the caller's last voiced audio, so time it waited in the call's queue counts too
+            long total = latency[4] == 0 ? onCallClock : Math.max(onCallClock, (now - latency[4]) / 1_000_000);
+            var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs, total, latency[3]);
             latencies.add(l);
             LOG.info(() -> "call " + idText() + ": " + l);
             keep(() -> parts.records().latency(call, l));
@@ -683,6 +695,34 @@ public final class ConversationEngine implements CallAgent {
             }
         }
         return pcm.length > 0 || send(s, pcm, "agent-" + s.seq);
+    }
+
+    /**
+     * When each recent frame of the caller's audio reached the transport, by where it ends on the call's clock: the
+     * turn's latency counts from the arrival of the frame holding the caller's last voiced audio. The session's
+     * thread only; the last few seconds are kept.
+     */
+    static final class Arrivals {
+        private static final int KEEP = 512; // frames: 10 s of 20 ms frames
+        private final long[] endMs = new long[KEEP];
+        private final long[] nanos = new long[KEEP];
+        private int count;
+
+        void add(long frameEndMs, long arrivedNanos) {
+            endMs[count % KEEP] = frameEndMs;
+            nanos[count % KEEP] = arrivedNanos;
+            count++;
+        }
+
+        /** The arrival of the frame holding {@code atMs} of the call, or 0 when it is no longer kept. */
+        long of(long atMs) {
+            for (int i = Math.max(0, count - KEEP); i < count; i++) {
+                if (endMs[i % KEEP] >= atMs) {
+                    return i == Math.max(0, count - KEEP) && count > KEEP ? 0 : nanos[i % KEEP];
+                }
+            }
+            return 0;
+        }
     }
 
     /** The agent's voice at 8 kHz for 8 kHz calls, else 16 kHz. */
