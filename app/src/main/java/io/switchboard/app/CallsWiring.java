@@ -17,6 +17,7 @@ import io.switchboard.conversation.ConversationEngine;
 import io.switchboard.conversation.Conversations;
 import io.switchboard.conversation.LlmTokens;
 import io.switchboard.conversation.StoredConversations;
+import io.switchboard.conversation.greeting.PreparedGreetings;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.LlmBrains;
 import io.switchboard.conversation.vad.SileroVad;
@@ -108,10 +109,13 @@ public final class CallsWiring {
      */
     static Conversations conversations(Config config, ControlPlane plane, CallService calls) {
         var stored = new StoredConversations(calls, plane.agents(), plane.contacts(), plane.campaigns(),
-                plane.doNotCall(), plane.usage(), Optional.of(plane.followUps()));
+                plane.doNotCall(), plane.usage(), Optional.of(plane.followUps()), Optional.of(new PreparedGreetings(
+                plane.database().dsl(), plane.clock(), plane.plans(), plane.contentSeal())));
         LlmTokens tokens = new LlmTokens(stored::lateTokens);
+        FlowBrain flow = FlowBrain.create();
+        Thread.ofVirtual().name("meaning-model-warm-up").start(flow::warmUp);
         var parts = new ConversationEngine.Parts(sharedVad(), plane.agents().voiceRegistry(),
-                Conversations.brains(FlowBrain.create(), LlmBrains.fromConfig(config, plane.clock(), tokens)),
+                Conversations.brains(flow, LlmBrains.fromConfig(config, plane.clock(), tokens)),
                 new ConversationMetrics(stored), tokens);
         return new Conversations(parts, config.get("conversation.carrier-calls").asBoolean().orElse(true));
     }

@@ -23,6 +23,7 @@ import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.ReplySink;
 import io.switchboard.conversation.brain.SmsResult;
+import io.switchboard.conversation.greeting.PreparedGreeting;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.SpeechSynthesisException;
 import io.switchboard.conversation.tts.Voices;
@@ -97,6 +98,11 @@ public final class ConversationEngine implements CallAgent {
     private volatile Timing.Endpointing endpointing; // a flow node's override, for the session's thread to apply
     private volatile String transferTo; // the number the ending reply hands the call to
     private MachineWatch machine; // outbound calls only: a person or an answering machine (the session's thread)
+    private volatile PreparedGreeting prepared; // synthesised while the call rang; null once unused or none
+    private volatile Reply greeting; // the opening reply, whose sentences may come from {@code prepared}
+    private volatile long openedNanos;
+    private volatile long greetingMs = -1;
+    private int preparedNext; // the speaker's thread: the prepared sentence to be said next
 
     // the session's thread only
     private TurnDetector turns;
@@ -116,6 +122,7 @@ public final class ConversationEngine implements CallAgent {
     private boolean hangingUp;
     private final StringBuilder keys = new StringBuilder();
     private long lastKeyMs;
+    private final Arrivals arrivals = new Arrivals();
 
     /**
      * @param playRate the rate the agent's voice is synthesised at: the call's own when it is 8 kHz (telephony),
@@ -137,8 +144,10 @@ public final class ConversationEngine implements CallAgent {
 
     @Override
     public void onOpen(Call opened) {
+        openedNanos = System.nanoTime();
         call = opened;
         Conversation c = parts.records().conversation(opened);
+        prepared = parts.records().preparedGreeting(opened).orElse(null);
         conversation = c;
         AgentSpec spec = c.agent().spec();
         speaking = parts.voices().forCall(spec.voice());
@@ -153,6 +162,12 @@ public final class ConversationEngine implements CallAgent {
         ask(r -> brain.start(c, r), null);
     }
 
+    /** Milliseconds from the call's open (its answer) to the greeting's first audio handed to the transport. */
+    public java.util.OptionalLong greetingLatency() {
+        long ms = greetingMs;
+        return ms < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(ms);
+    }
+
     static TurnSettings settings(Timing t) {
         TurnSettings d = TurnSettings.defaults().withEndpointing(t.endpointing().minSilence(),
                 t.endpointing().maxSilence());
@@ -164,6 +179,11 @@ public final class ConversationEngine implements CallAgent {
 
     @Override
     public void onCallerAudio(short[] pcm16, int sampleRate) {
+        onCallerAudio(pcm16, sampleRate, System.nanoTime());
+    }
+
+    @Override
+    public void onCallerAudio(short[] pcm16, int sampleRate, long arrivedNanos) {
         if (over || turns == null) {
             return;
         }
@@ -173,6 +193,7 @@ public final class ConversationEngine implements CallAgent {
         }
         callerSamples += pcm16.length;
         nowMs = callerSamples * 1000 / callerRate;
+        arrivals.add(nowMs, arrivedNanos);
         playout.now(nowMs);
         for (Playout.Chunk ch : playout.drainScheduled()) {
             if (!agentSpeaking) {
@@ -346,7 +367,8 @@ public final class ConversationEngine implements CallAgent {
         int turn = ++turnCount;
         String heard = text;
         Conversation c = conversation;
-        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0]});
+        ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0],
+                arrivals.of(p[0])});
     }
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */
@@ -514,6 +536,9 @@ public final class ConversationEngine implements CallAgent {
             before.cancel();
         }
         current = r;
+        if (greeting == null) {
+            greeting = r; // the first question is the open's
+        }
         try {
             brainThread.execute(() -> {
                 if (r.cancelled) {
@@ -555,7 +580,9 @@ public final class ConversationEngine implements CallAgent {
 
     /** One answer of the brain; what it says after it was superseded or cut is dropped. */
     final class Reply implements ReplySink {
-        private final long[] latency; // {turn, endpointing, recognizerFinal, callerEndMs}, null for greetings and reprompts
+        // {turn, endpointing, recognizerFinal, callerEndMs, arrival of the caller's last voiced audio (nanoTime, or 0)},
+        // null for greetings and reprompts
+        private final long[] latency;
         private final long askedNanos;
         private volatile boolean cancelled;
         private volatile boolean done;
@@ -674,8 +701,10 @@ public final class ConversationEngine implements CallAgent {
             long now = System.nanoTime();
             long brainMs = (firstSayNanos - askedNanos) / 1_000_000;
             long audioMs = (now - firstSayNanos) / 1_000_000;
-            var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs,
-                    latency[1] + latency[2] + (now - askedNanos) / 1_000_000, latency[3]);
+            long onCallClock = latency[1] + latency[2] + (now - askedNanos) / 1_000_000;
+            // from the arrival of the caller's last voiced audio, so time it waited in the call's queue counts too
+            long total = latency[4] == 0 ? onCallClock : Math.max(onCallClock, (now - latency[4]) / 1_000_000);
+            var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs, total, latency[3]);
             latencies.add(l);
             LOG.info(() -> "call " + idText() + ": " + l);
             keep(() -> parts.records().latency(call, l));
@@ -709,6 +738,15 @@ public final class ConversationEngine implements CallAgent {
     private void synthesize(Playout.Sent s) {
         boolean complete = false;
         synthesized.addAndGet(s.text.length());
+        Optional<short[]> ready = preparedAudio(s);
+        if (ready.isPresent()) {
+            try {
+                complete = playPrepared(s, ready.get());
+            } finally {
+                playout.finished(s, complete);
+            }
+            return;
+        }
         try (SpeechStream stream = speaking.synthesize(s.text, playRate)) {
             short[] held = null;
             for (Optional<short[]> chunk = stream.next(); chunk.isPresent(); chunk = stream.next()) {
@@ -732,8 +770,68 @@ public final class ConversationEngine implements CallAgent {
         boolean sent = playout.play(s, pcm, playRate, mark, AudioLevel.dbfs(pcm, 0, pcm.length));
         if (sent) {
             s.reply.firstAudio();
+            if (greetingMs < 0 && s.reply == greeting) {
+                greetingMs = (System.nanoTime() - openedNanos) / 1_000_000;
+                LOG.info(() -> "call " + idText() + ": greeting after " + greetingMs + " ms"
+                        + (preparedNext > 0 ? " (synthesised while it rang)" : ""));
+            }
         }
         return sent;
+    }
+
+    /** The greeting's next sentence as synthesised while the call rang, if the brain says just that. */
+    private Optional<short[]> preparedAudio(Playout.Sent s) {
+        PreparedGreeting p = prepared;
+        if (p == null || s.reply != greeting) {
+            return Optional.empty();
+        }
+        Optional<short[]> audio = p.audio(preparedNext, s.text, speaking.voice().id(), playRate);
+        if (audio.isPresent()) {
+            preparedNext++;
+        } else {
+            prepared = null; // the brain says something else: from here on everything is synthesised
+        }
+        return audio;
+    }
+
+    /** A prepared sentence, in chunks as the synthesiser would hand them out; its last carries the mark. */
+    private boolean playPrepared(Playout.Sent s, short[] pcm) {
+        int chunk = playRate / 10;
+        for (int at = 0; at < pcm.length; at += chunk) {
+            int end = Math.min(pcm.length, at + chunk);
+            if (!send(s, java.util.Arrays.copyOfRange(pcm, at, end), end == pcm.length ? "agent-" + s.seq : "")) {
+                return false;
+            }
+        }
+        return pcm.length > 0 || send(s, pcm, "agent-" + s.seq);
+    }
+
+    /**
+     * When each recent frame of the caller's audio reached the transport, by where it ends on the call's clock: the
+     * turn's latency counts from the arrival of the frame holding the caller's last voiced audio. The session's
+     * thread only; the last few seconds are kept.
+     */
+    static final class Arrivals {
+        private static final int KEEP = 512; // frames: 10 s of 20 ms frames
+        private final long[] endMs = new long[KEEP];
+        private final long[] nanos = new long[KEEP];
+        private int count;
+
+        void add(long frameEndMs, long arrivedNanos) {
+            endMs[count % KEEP] = frameEndMs;
+            nanos[count % KEEP] = arrivedNanos;
+            count++;
+        }
+
+        /** The arrival of the frame holding {@code atMs} of the call, or 0 when it is no longer kept. */
+        long of(long atMs) {
+            for (int i = Math.max(0, count - KEEP); i < count; i++) {
+                if (endMs[i % KEEP] >= atMs) {
+                    return i == Math.max(0, count - KEEP) && count > KEEP ? 0 : nanos[i % KEEP];
+                }
+            }
+            return 0;
+        }
     }
 
     /** The agent's voice at 8 kHz for 8 kHz calls, else 16 kHz. */

@@ -6,6 +6,7 @@ import java.util.Optional;
 import io.switchboard.calls.Call;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.SmsResult;
+import io.switchboard.conversation.greeting.PreparedGreeting;
 
 /**
  * What a {@link ConversationEngine} reads and keeps of its call: the conversation the brain starts from, the agent's
@@ -17,6 +18,14 @@ public interface ConversationRecords {
 
     /** The agent version the call pinned, the contact's fields, the campaign's codes, the organisation's mode. */
     Conversation conversation(Call call);
+
+    /**
+     * The greeting synthesised for this call while it rang (a campaign call's dialer leaves one), taken: a second
+     * read finds none. Empty when there is none; the engine then synthesises the greeting itself.
+     */
+    default Optional<PreparedGreeting> preparedGreeting(Call call) {
+        return Optional.empty();
+    }
 
     /**
      * One sentence the agent spoke (text as said; when {@code interrupted}, what was played before the caller cut

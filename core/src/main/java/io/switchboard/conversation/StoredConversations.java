@@ -25,6 +25,8 @@ import io.switchboard.contacts.Contact;
 import io.switchboard.contacts.ContactService;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.SmsResult;
+import io.switchboard.conversation.greeting.PreparedGreeting;
+import io.switchboard.conversation.greeting.PreparedGreetings;
 import io.switchboard.messaging.FollowUps;
 import io.switchboard.summaries.ModelUsage;
 import io.switchboard.tenancy.Principal;
@@ -51,17 +53,22 @@ public final class StoredConversations implements ConversationRecords {
     private final DoNotCall doNotCall;
     private final UsageService usage;
     private final Optional<FollowUps> followUps;
+    private final Optional<PreparedGreetings> greetings;
 
     public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
                                CampaignService campaigns, DoNotCall doNotCall, UsageService usage) {
-        this(calls, agents, contacts, campaigns, doNotCall, usage, Optional.empty());
+        this(calls, agents, contacts, campaigns, doNotCall, usage, Optional.empty(), Optional.empty());
     }
 
-    /** @param followUps sends and records the texts the agents send during calls; empty: every text is refused */
+    /**
+     * @param followUps sends and records the texts the agents send during calls; empty: every text is refused
+     * @param greetings where the dialer leaves greetings synthesised while campaign calls ring
+     */
     public StoredConversations(CallService calls, AgentService agents, ContactService contacts,
                                CampaignService campaigns, DoNotCall doNotCall, UsageService usage,
-                               Optional<FollowUps> followUps) {
+                               Optional<FollowUps> followUps, Optional<PreparedGreetings> greetings) {
         this.followUps = followUps;
+        this.greetings = greetings;
         this.calls = calls;
         this.agents = agents;
         this.contacts = contacts;
@@ -76,15 +83,39 @@ public final class StoredConversations implements ConversationRecords {
         Agent agent = agents.version(org, call.agentId(), call.agentVersion()).orElseThrow(() ->
                 new IllegalStateException("agent " + call.agentId() + " v" + call.agentVersion() + " is gone"));
         Principal reader = Principal.system(org, Role.VIEWER, WHO);
-        Optional<Contact> contact = call.contactId().map(id -> contacts.get(reader, id.toString()));
         Optional<Campaign> campaign = call.campaignId().map(id -> campaigns.get(reader, id.toString()));
+        return conversation(call.id(), agent, call.contactId(), campaign,
+                call.direction() == Call.Direction.INBOUND ? call.fromNumber() : call.toNumber(), call.startedAt());
+    }
+
+    /**
+     * The conversation a campaign call to {@code contactId} will start from, before it has a call (while it rings:
+     * {@link io.switchboard.conversation.greeting.RingingGreeter}): the campaign's agent as it is now.
+     */
+    public Conversation ringing(UUID org, UUID campaignId, UUID contactId, java.time.Instant at) {
+        Principal reader = Principal.system(org, Role.VIEWER, WHO);
+        Campaign campaign = campaigns.get(reader, campaignId.toString());
+        Agent agent = agents.get(reader, campaign.agentId().toString(), 0);
+        return conversation(UUID.randomUUID(), agent, Optional.of(contactId), Optional.of(campaign), "", at);
+    }
+
+    private Conversation conversation(UUID callId, Agent agent, Optional<UUID> contactId, Optional<Campaign> campaign,
+                                      String number, java.time.Instant at) {
+        UUID org = agent.organizationId();
+        Principal reader = Principal.system(org, Role.VIEWER, WHO);
+        Optional<Contact> contact = contactId.map(id -> contacts.get(reader, id.toString()));
         Map<String, String> fields = contact.map(Conversation::contactFields).orElseGet(() ->
-                Map.of("phone_number", call.direction() == Call.Direction.INBOUND ? call.fromNumber() : call.toNumber()));
+                Map.of("phone_number", number));
         ZoneId zone = contact.map(Contact::timeZone).filter(z -> !z.isBlank()).map(ZoneId::of)
                 .orElse(ZoneOffset.UTC);
-        return new Conversation(call.id(), calls.hipaaMode(org), agent, fields,
+        return new Conversation(callId, calls.hipaaMode(org), agent, fields,
                 campaign.map(Campaign::name).orElse(""), campaign.map(Campaign::dispositionCodes).orElse(List.of()),
-                ZonedDateTime.ofInstant(call.startedAt(), zone));
+                ZonedDateTime.ofInstant(at, zone));
+    }
+
+    @Override
+    public Optional<PreparedGreeting> preparedGreeting(Call call) {
+        return greetings.flatMap(g -> g.take(call.organizationId(), call.id()));
     }
 
     @Override

@@ -10,7 +10,9 @@ package io.switchboard.conversation;
  * @param brain           from handing the turn to the brain to its first sentence (the flow's decision, or an
  *                        LLM's first sentence)
  * @param firstAudio      from the first sentence to its first synthesised audio handed to the transport
- * @param total           all of it
+ * @param total           all of it, from the arrival at our transport of the frame holding the caller's last voiced
+ *                        audio: it also counts time that audio waited in the call's queue behind earlier audio
+ *                        (total less the parts), which the call's clock, the caller's audio as handled, cannot see
  * @param callerEndMs     when the caller's last voiced audio of the turn was, in the call's time
  */
 public record TurnLatency(int turn, long endpointing, long recognizerFinal, long brain, long firstAudio, long total,

@@ -71,6 +71,20 @@ public final class Dialer implements AutoCloseable {
         }
     }
 
+    /**
+     * What is done for a placed call while it rings (its greeting is synthesised, so it is spoken the moment the
+     * call is answered), beside the carrier's request; it must not throw. {@link #sweep} runs with the dialer's
+     * periodic sweep and cleans up after calls that ended.
+     */
+    public interface WhileRinging {
+        WhileRinging NOTHING = r -> { };
+
+        void ringing(Telephony.DialRequest request);
+
+        default void sweep() {
+        }
+    }
+
     /** What one tick did. */
     public record Tick(int placed, int refused, int deferred, int completedCampaigns, int hungUp, int settledLost) {
     }
@@ -83,11 +97,18 @@ public final class Dialer implements AutoCloseable {
     private final DialGuards guards;
     private final Telephony telephony;
     private final Settings settings;
+    private final WhileRinging whileRinging;
     private final ExecutorService dialling = Executors.newVirtualThreadPerTaskExecutor();
     private Instant lastLostSweep = Instant.EPOCH;
 
     public Dialer(DSLContext dsl, Clock clock, PlanService plans, CampaignService campaigns, DialAttempts attempts,
                   DialGuards guards, Telephony telephony, Settings settings) {
+        this(dsl, clock, plans, campaigns, attempts, guards, telephony, settings, WhileRinging.NOTHING);
+    }
+
+    public Dialer(DSLContext dsl, Clock clock, PlanService plans, CampaignService campaigns, DialAttempts attempts,
+                  DialGuards guards, Telephony telephony, Settings settings, WhileRinging whileRinging) {
+        this.whileRinging = whileRinging;
         this.dsl = dsl;
         this.clock = clock;
         this.plans = plans;
@@ -135,6 +156,11 @@ public final class Dialer implements AutoCloseable {
         if (Duration.between(lastLostSweep, now).compareTo(Duration.ofSeconds(15)) >= 0) {
             lastLostSweep = now;
             lost = settleLost(now);
+            try {
+                whileRinging.sweep();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sweeping after rung calls failed; the next sweep retries", e);
+            }
         }
         return new Tick(placed, refused, deferred, completed, hungUp, lost);
     }
@@ -273,6 +299,13 @@ public final class Dialer implements AutoCloseable {
      * an attempt stays unconfirmed until the carrier's callbacks or {@link #settleLost} settle it.
      */
     private void place(Telephony.DialRequest r) {
+        if (whileRinging != WhileRinging.NOTHING) {
+            try {
+                dialling.submit(() -> whileRinging.ringing(r)); // beside the carrier's request: it may answer at once
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down: the call synthesises its own greeting
+            }
+        }
         String carrierId;
         try {
             carrierId = telephony.dial(r);

@@ -18,6 +18,14 @@ public interface CallAgent {
     /** Decoded caller audio, in order; must not block (the call's audio waits behind it). */
     void onCallerAudio(short[] pcm16, int sampleRate);
 
+    /**
+     * As {@link #onCallerAudio(short[], int)}, with when the transport handed the frame in ({@link System#nanoTime}),
+     * so time the frame waited in the call's queue can be counted.
+     */
+    default void onCallerAudio(short[] pcm16, int sampleRate, long arrivedNanos) {
+        onCallerAudio(pcm16, sampleRate);
+    }
+
     /** Key presses, played-mark echoes, and the end of the call ({@link CallInput.End} with the end reason). */
     void onInput(CallInput input);
 

@@ -82,6 +82,7 @@ public final class CallSession {
     private CallEvents events;
     private CallAgent agent;
     private AgentTrack agentTrack;
+    private long arrivedNanos; // when the transport handed in the audio being handled
 
     CallSession(LiveCalls registry, Principal actor, SessionListener listener) {
         this.registry = registry;
@@ -115,8 +116,10 @@ public final class CallSession {
                 return;
             }
             registry.received(size);
+            long arrived = System.nanoTime();
             enqueue(() -> {
                 backlog.addAndGet(-size);
+                arrivedNanos = arrived;
                 handle(input);
             });
             return;
@@ -348,7 +351,7 @@ public final class CallSession {
         transcribe(transcriber.accept(d.channels()));
         if (agent != null) {
             try {
-                agent.onCallerAudio(d.channels()[0], registry.recognizerRate());
+                agent.onCallerAudio(d.channels()[0], registry.recognizerRate(), arrivedNanos);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "the agent of call " + call.id() + " failed on caller audio", e);
             }

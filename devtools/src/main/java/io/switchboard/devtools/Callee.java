@@ -49,6 +49,8 @@ final class Callee {
     private final Object sending = new Object();
     private volatile WebSocket ws;
     private volatile java.util.function.Consumer<String> detected = v -> { };
+    private volatile long startSentNanos;
+    private volatile long firstAgentAudioNanos;
     /** Between two keys pressed in one line, as a person's finger goes. */
     private static final long KEY_GAP_MILLIS = 150;
 
@@ -218,6 +220,7 @@ final class Callee {
         }
         send(x -> codec.connected(), null);
         send(x -> codec.start(parameters), null);
+        startSentNanos = System.nanoTime(); // the call is answered: the platform hears of it now
         ArrayDeque<short[]> delayed = new ArrayDeque<>();
         java.util.Random noise = new java.util.Random(codec.streamSid().hashCode());
         long t0 = System.nanoTime();
@@ -282,6 +285,14 @@ final class Callee {
         }
     }
 
+    /** Milliseconds from the stream's {@code start} (the answer) to the agent's first audio, once it came. */
+    java.util.Optional<Long> greetingMillis() {
+        long first = firstAgentAudioNanos;
+        long start = startSentNanos;
+        return first == 0 || start == 0 ? java.util.Optional.empty()
+                : java.util.Optional.of(Math.max(0, first - start) / 1_000_000);
+    }
+
     AgentPlayout agent() {
         return agent;
     }
@@ -305,7 +316,12 @@ final class Callee {
                 partial.setLength(0);
                 try {
                     switch (codec.parse(text)) {
-                        case MediaMessage.Media m -> agent.media(m.audio());
+                        case MediaMessage.Media m -> {
+                            if (firstAgentAudioNanos == 0) {
+                                firstAgentAudioNanos = System.nanoTime();
+                            }
+                            agent.media(m.audio());
+                        }
                         case MediaMessage.Mark m -> agent.mark(m.name());
                         case MediaMessage.Clear c -> agent.clear();
                         default -> { }

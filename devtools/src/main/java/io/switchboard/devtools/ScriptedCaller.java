@@ -65,6 +65,7 @@ public final class ScriptedCaller {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final CompletableFuture<Call> accepted = new CompletableFuture<>();
     private final List<Long> replyLatencies = new ArrayList<>();
+    private final List<Long> bargeInLatencies = new ArrayList<>();
     private StreamObserver<StreamCallRequest> requests;
     private final Deque<short[]> playing = new ArrayDeque<>();
     private final Deque<String> marks = new ArrayDeque<>();
@@ -142,6 +143,8 @@ public final class ScriptedCaller {
         int agentFrames = 0;
         boolean heardSinceAnswer = false;
         long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
+        long overOnset = 0; // when a line said over the agent first sent voiced audio, until the agent's clear
+        boolean over = false;
         for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
             for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
                 if (r.hasPlayAudio()) {
@@ -156,6 +159,10 @@ public final class ScriptedCaller {
                     playing.addLast(samples(r.getPlayAudio().getPcm16()));
                     marks.addLast(r.getPlayAudio().getMark());
                 } else if (r.hasClear()) {
+                    if (overOnset != 0) {
+                        bargeInLatencies.add((System.nanoTime() - overOnset) / 1_000_000);
+                        overOnset = 0;
+                    }
                     clears++;
                     playing.clear();
                     marks.clear();
@@ -176,6 +183,7 @@ public final class ScriptedCaller {
                     speaking = a.audio();
                     voicedEnd = a.voicedEnd();
                     timed = a.overAgent();
+                    over = a.overAgent();
                     at = 0;
                     next++;
                     heardSinceAnswer = false;
@@ -183,9 +191,15 @@ public final class ScriptedCaller {
             }
             short[] frame = new short[FRAME];
             boolean lastVoiced = false;
+            boolean onset = false;
             if (speaking != null) {
                 int n = Math.min(FRAME, speaking.length - at);
                 System.arraycopy(speaking, at, frame, 0, n);
+                if (over && !playing.isEmpty()) {
+                    for (int i = 0; i < n && !onset; i++) {
+                        onset = Math.abs(frame[i]) >= 300; // the first voiced frame said over the agent
+                    }
+                }
                 at += n;
                 if (!timed && at >= voicedEnd) {
                     lastVoiced = true;
@@ -202,6 +216,10 @@ public final class ScriptedCaller {
             send(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(mulaw)).build());
             if (lastVoiced) {
                 answered = System.nanoTime();
+            }
+            if (onset) {
+                overOnset = System.nanoTime();
+                over = false;
             }
             long wait = start + (tick + 1) * 20_000_000L - System.nanoTime();
             if (wait > 0) {
@@ -263,6 +281,14 @@ public final class ScriptedCaller {
     /** Milliseconds from the last voiced audio of each line said after the agent to the agent's next audio. */
     public List<Long> replyLatencies() {
         return List.copyOf(replyLatencies);
+    }
+
+    /**
+     * Milliseconds from the onset of each line said over the agent (its first voiced frame sent while agent audio
+     * was playing) to the agent's {@code clear}: the barge-in's reaction time as the caller lives it.
+     */
+    public List<Long> bargeInLatencies() {
+        return List.copyOf(bargeInLatencies);
     }
 
     /** Milliseconds from the call's acceptance to the agent's first audio. */

@@ -199,6 +199,14 @@ public final class Softphone implements AutoCloseable {
         return Optional.ofNullable(callees.get(sid)).map(c -> new Conversation(c.events(), c.agent().heard(), c.said()));
     }
 
+    /**
+     * Milliseconds from the answer (the media stream's {@code start}) to the agent's first audio on call {@code sid},
+     * as the callee's side of the carrier sees it; empty until the agent spoke.
+     */
+    public Optional<Long> greetingLatency(String sid) {
+        return Optional.ofNullable(callees.get(sid)).flatMap(Callee::greetingMillis);
+    }
+
     /** Every call placed so far, in order, with its outcome once known. */
     public List<PlacedCall> history() {
         return List.copyOf(history);

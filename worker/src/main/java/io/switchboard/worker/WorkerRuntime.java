@@ -14,6 +14,10 @@ import java.util.logging.Logger;
 import io.helidon.config.Config;
 import io.switchboard.ControlPlane;
 import io.switchboard.calls.CallService;
+import io.switchboard.conversation.ConversationEngine;
+import io.switchboard.conversation.StoredConversations;
+import io.switchboard.conversation.greeting.PreparedGreetings;
+import io.switchboard.conversation.greeting.RingingGreeter;
 import io.switchboard.messaging.MessageCarrier;
 import io.switchboard.queue.JobHandler;
 import io.switchboard.queue.JobQueue;
@@ -24,6 +28,7 @@ import io.switchboard.dialer.Telephony;
 import io.switchboard.retention.RetentionSweeper;
 import io.switchboard.retention.StorageReconciler;
 import io.switchboard.summaries.CallSummarizer;
+import io.switchboard.telephony.twilio.MediaStreamCodec;
 import io.switchboard.summaries.ExtractiveSummarizer;
 import io.switchboard.summaries.Summarizers;
 import io.switchboard.transcription.SpeechRecognizer;
@@ -242,7 +247,8 @@ public final class WorkerRuntime implements AutoCloseable {
                 d.get("sync-interval").as(Duration.class).orElse(defaults.syncInterval()),
                 d.get("placing-timeout").as(Duration.class).orElse(defaults.placingTimeout()),
                 config.get("telephony.ring-timeout").as(Duration.class).orElse(defaults.ringTimeout()),
-                d.get("claim-batch").asInt().orElse(defaults.claimBatch())));
+                d.get("claim-batch").asInt().orElse(defaults.claimBatch())), whileRinging(config, plane,
+                config.get("telephony.ring-timeout").as(Duration.class).orElse(defaults.ringTimeout())));
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().daemon().name("dialer").unstarted(r));
         long every = d.get("tick-interval").as(Duration.class).orElse(Duration.ofMillis(500)).toMillis();
@@ -265,6 +271,25 @@ public final class WorkerRuntime implements AutoCloseable {
         schedulers.add(thread);
         LOG.info(() -> "dialer on: calls go through " + telephony.name() + "; national do-not-call: " + national.describe());
         return dialer;
+    }
+
+    /**
+     * The greeting of each campaign call, synthesised while it rings and left for the server its audio reaches,
+     * unless agents do not talk on the carrier's calls ({@code conversation.carrier-calls} off) or it is turned off
+     * ({@code conversation.greet-while-ringing}: the call then synthesises its greeting once answered).
+     */
+    private static Dialer.WhileRinging whileRinging(Config config, ControlPlane plane, Duration ringTimeout) {
+        if (!config.get("conversation.carrier-calls").asBoolean().orElse(true)
+                || !config.get("conversation.greet-while-ringing").asBoolean().orElse(true)) {
+            return Dialer.WhileRinging.NOTHING;
+        }
+        PreparedGreetings greetings = new PreparedGreetings(plane.database().dsl(), plane.clock(), plane.plans(),
+                plane.contentSeal());
+        StoredConversations conversations = new StoredConversations(plane.calls(), plane.agents(), plane.contacts(),
+                plane.campaigns(), plane.doNotCall(), plane.usage());
+        return new RingingGreeter(conversations, plane.agents().voiceRegistry(), greetings,
+                ConversationEngine.playRate(MediaStreamCodec.SAMPLE_RATE), ringTimeout.plus(Duration.ofMinutes(1)),
+                plane.clock());
     }
 
     private static List<JobHandler> handlers(JobHandler pipeline, Optional<JobHandler> texts) {

@@ -15,6 +15,7 @@ import io.switchboard.conversation.ConversationUsage;
 import io.switchboard.conversation.TurnLatency;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.SmsResult;
+import io.switchboard.conversation.greeting.PreparedGreeting;
 
 /**
  * The agents' reply latency as Prometheus histograms, {@code switchboard_conversation_turn_latency_seconds{part}}
@@ -33,6 +34,11 @@ public final class ConversationMetrics implements ConversationRecords {
     @Override
     public Conversation conversation(Call call) {
         return records.conversation(call);
+    }
+
+    @Override
+    public Optional<PreparedGreeting> preparedGreeting(Call call) {
+        return records.preparedGreeting(call);
     }
 
     @Override
