@@ -22,6 +22,7 @@ import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
 import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
+import io.switchboard.conversation.brain.llm.TokenMeter;
 import io.switchboard.conversation.greeting.PreparedGreeting;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.Voices;
@@ -106,7 +107,7 @@ class PreparedGreetingPlaybackTest {
             }
         };
         FlowBrain flow = FlowBrain.create();
-        return new ConversationEngine.Parts(SileroVad.load(), VOICES, c -> flow, records, new LlmTokens());
+        return new ConversationEngine.Parts(SileroVad.load(), VOICES, c -> flow, records, new LlmTokens(TokenMeter.NONE));
     }
 
     private static Heard greet(Optional<PreparedGreeting> prepared, ConversationEngine[] engine) throws Exception {
