@@ -148,6 +148,7 @@ export function CallPage({ id }: { id: string }) {
         <div class="side">
           <LatencyCard latencies={call.turnLatencies} />
           <SummaryCard call={call} />
+          <FollowUpsCard call={call} />
           <DetailsCard call={call} />
         </div>
       </div>
@@ -334,6 +335,24 @@ function SummaryCard({ call }: { call: Call }) {
           )}
         </>
       )}
+    </Card>
+  );
+}
+
+/** The texts the call triggered: sent by the agent during the call, or by a follow-up rule after it. */
+function FollowUpsCard({ call }: { call: Call }) {
+  if (call.followUps.length === 0) return null;
+  return (
+    <Card title="Follow-up texts" class="follow-ups">
+      <table class="table compact" data-testid="follow-ups">
+        <tbody>{call.followUps.map((f) => (
+          <tr>
+            <td>{f.trigger === "during_call" ? <>during the call{f.nodeId && <> (node <code>{f.nodeId}</code>)</>}</> : "after the call"}</td>
+            <td>{f.messageId ? <Badge>queued</Badge> : <span title={f.detail}><Badge>{f.refusal || "refused"}</Badge></span>}</td>
+            <td class="muted small">{f.detail}</td>
+          </tr>
+        ))}</tbody>
+      </table>
     </Card>
   );
 }

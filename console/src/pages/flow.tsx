@@ -9,7 +9,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import { api, problem, type Problem } from "../api";
 import {
   AskNodeSchema, BranchNodeSchema, BranchRuleSchema, ChoiceSchema, EndNodeSchema, EndpointingSchema, FlowNodeSchema, FlowSchema, GlobalIntentSchema,
-  SayNodeSchema, TransferNodeSchema, VariableCondition_Op, type Agent, type BranchRule, type Flow, type FlowNode, type GlobalIntent,
+  SayNodeSchema, SendSmsNodeSchema, TransferNodeSchema, VariableCondition_Op, type Agent, type BranchRule, type Flow, type FlowNode, type GlobalIntent,
 } from "../gen/switchboard/v1/agents_pb";
 import { Card, Empty, ErrorBanner, Field, durationMs } from "../ui";
 
@@ -164,7 +164,7 @@ export interface VariableRef {
 }
 
 type Kind = NonNullable<FlowNode["kind"]["case"]>;
-const KINDS: [Kind, string][] = [["say", "say"], ["ask", "ask (fills a variable)"], ["branch", "branch"], ["end", "end the call"], ["transfer", "transfer"]];
+const KINDS: [Kind, string][] = [["say", "say"], ["ask", "ask (fills a variable)"], ["branch", "branch"], ["end", "end the call"], ["transfer", "transfer"], ["sendSms", "send a text"]];
 const OPS: [VariableCondition_Op, string][] = [
   [VariableCondition_Op.EQUALS, "="], [VariableCondition_Op.NOT_EQUALS, "≠"], [VariableCondition_Op.LESS_THAN, "<"],
   [VariableCondition_Op.GREATER_THAN, ">"], [VariableCondition_Op.IS_SET, "is set"], [VariableCondition_Op.IS_NOT_SET, "is not set"],
@@ -177,6 +177,7 @@ function kindOf(kind: Kind): FlowNode["kind"] {
     case "branch": return { case: "branch", value: create(BranchNodeSchema) };
     case "end": return { case: "end", value: create(EndNodeSchema) };
     case "transfer": return { case: "transfer", value: create(TransferNodeSchema) };
+    case "sendSms": return { case: "sendSms", value: create(SendSmsNodeSchema) };
   }
 }
 
@@ -351,6 +352,22 @@ function NodeCard(props: {
           </Field>
         </div>
       )}
+      {k.case === "sendSms" && (
+        <div class="grid2">
+          <Field label="Template (name or id)" field={p + ".send_sms.template"} error={error} hint="a message template of the organisation">
+            <input name={`node-sms-template-${i}`} value={k.value.template} onInput={(e) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.template = e.currentTarget.value; })} />
+          </Field>
+          <Field label="From" field={p + ".send_sms.from"} error={error} hint="empty: the oldest sender on the template's channel">
+            <input name={`node-sms-from-${i}`} value={k.value.from} onInput={(e) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.from = e.currentTarget.value; })} />
+          </Field>
+          <Field label="Then" field={p + ".send_sms.next"} error={error}>
+            <NextSelect name={`node-sms-next-${i}`} value={k.value.next} ids={others} onChange={(v) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.next = v; })} />
+          </Field>
+          <Field label="If refused (opted out, outside the window…)" field={p + ".send_sms.on_refused"} error={error} hint="empty: an apology, then the next node">
+            <NextSelect name={`node-sms-refused-${i}`} value={k.value.onRefused} ids={others} none="— apologise, then go on —" onChange={(v) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.onRefused = v; })} />
+          </Field>
+        </div>
+      )}
       {listens && (
         <details class="node-endpointing" open={!!node.endpointing}>
           <summary class="muted small">Listening on this node {node.endpointing ? "(overridden)" : "(agent's endpointing)"}</summary>
@@ -379,6 +396,7 @@ function shownFields(node: FlowNode, p: string, variables: VariableRef[]): strin
     case "say": return [...f, p + ".say.text", p + ".say.next"];
     case "end": return [...f, p + ".end.text", p + ".end.disposition"];
     case "transfer": return [...f, p + ".transfer.text", p + ".transfer.phone_number"];
+    case "sendSms": return [...f, p + ".send_sms.template", p + ".send_sms.from", p + ".send_sms.next", p + ".send_sms.on_refused"];
     case "ask": {
       const q = p + ".ask";
       const values = variables.find((v) => v.name === k.value.variable)?.enumValues ?? [];
