@@ -1,5 +1,7 @@
 package io.switchboard.live;
 
+import io.switchboard.transcription.Expectation;
+
 /** The agent's side of a live call, handed to its {@link CallAgent}; callable from any thread. */
 public interface AgentVoice {
 
@@ -21,5 +23,12 @@ public interface AgentVoice {
      */
     default void transfer(String phoneNumber) {
         hangUp("transfer to " + phoneNumber + " is not possible on this call; hung up");
+    }
+
+    /**
+     * What the caller's next answer is likely made of, for the recogniser of the caller's channel, until told
+     * otherwise ({@link Expectation#NONE}: anything). Where nothing recognises the caller live, nothing happens.
+     */
+    default void expect(Expectation expectation) {
     }
 }

@@ -23,6 +23,7 @@ import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.LogContext;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.tenancy.Principal;
+import io.switchboard.transcription.Expectation;
 
 /**
  * One live call, whatever carries it: {@link CallInput}s in, {@link CallOutput}s out. Its audio is decoded,
@@ -518,6 +519,15 @@ public final class CallSession {
                 if (state == State.OPEN) {
                     agentTrack.clear();
                     out.send(new CallOutput.ClearAudio());
+                }
+            });
+        }
+
+        @Override
+        public void expect(Expectation expectation) {
+            onCallThread(() -> {
+                if (state == State.OPEN) {
+                    transcriber.expect(expectation);
                 }
             });
         }
