@@ -364,4 +364,17 @@ class FlowBrainTest {
         Conversation c = started(spec);
         assertEquals(FlowBrain.expectedWords(spec, "interest"), BRAIN.expectedWords(c), "the node now listening");
     }
+
+    @Test
+    void theAskNodeNowListeningTellsTheRecogniserWhatItsAnswerIsMadeOf() {
+        AgentSpec spec = salesAgent("");
+        Conversation c = started(spec);
+        io.switchboard.transcription.Expectation yesNo = BRAIN.expectation(c);
+        assertEquals(1, yesNo.upTo(), "a yes/no answer is one phrase");
+        assertTrue(yesNo.phrases().containsAll(List.of("yes", "nope", "i don't think so")),
+                "contractions as the dictionary spells them: " + yesNo.phrases());
+        turn(c, "yes");
+        io.switchboard.transcription.Expectation seats = BRAIN.expectation(c);
+        assertTrue(seats.upTo() > 1 && seats.phrases().containsAll(List.of("twenty", "five")), "a number: " + seats);
+    }
 }
