@@ -549,6 +549,7 @@ public final class ConversationEngine implements CallAgent {
                     if (brain instanceof FlowBrain flow) {
                         endpointing = flow.endpointing(conversation); // the node now listening may wait longer
                     }
+                    voice.expect(brain.expectation(conversation)); // the recogniser listens for the answer asked
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "the brain failed on call " + idText(), e);
                     r.done();

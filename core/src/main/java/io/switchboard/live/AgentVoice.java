@@ -1,5 +1,6 @@
 package io.switchboard.live;
 
+import io.switchboard.transcription.Expectation;
 import io.switchboard.transcription.TranscriptEvent;
 
 /** The agent's side of a live call, handed to its {@link CallAgent}; callable from any thread. */
@@ -31,5 +32,12 @@ public interface AgentVoice {
      */
     default void transfer(String phoneNumber) {
         hangUp("transfer to " + phoneNumber + " is not possible on this call; hung up");
+    }
+
+    /**
+     * What the caller's next answer is likely made of, for the recogniser of the caller's channel, until told
+     * otherwise ({@link Expectation#NONE}: anything). Where nothing recognises the caller live, nothing happens.
+     */
+    default void expect(Expectation expectation) {
     }
 }

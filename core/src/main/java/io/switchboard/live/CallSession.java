@@ -23,6 +23,7 @@ import io.switchboard.calls.TranscriptSegment;
 import io.switchboard.common.LogContext;
 import io.switchboard.common.SwitchboardException;
 import io.switchboard.tenancy.Principal;
+import io.switchboard.transcription.Expectation;
 import io.switchboard.transcription.TranscriptEvent;
 
 /**
@@ -549,6 +550,15 @@ public final class CallSession {
                     var t = new CallOutput.Transcript(AGENT, "agent", heard, interrupted);
                     out.send(t);
                     events.transcript(t);
+                }
+            });
+        }
+
+        @Override
+        public void expect(Expectation expectation) {
+            onCallThread(() -> {
+                if (state == State.OPEN) {
+                    transcriber.expect(expectation);
                 }
             });
         }

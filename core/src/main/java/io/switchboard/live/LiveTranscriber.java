@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.switchboard.transcription.Expectation;
 import io.switchboard.transcription.SpeechRecognizer;
 import io.switchboard.transcription.TranscriptEvent;
 
@@ -93,6 +94,11 @@ public final class LiveTranscriber implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** What every channel's next answer is likely made of ({@link SpeechRecognizer.Session#expect}). */
+    public void expect(Expectation expectation) {
+        sessions.forEach(s -> s.expect(expectation));
     }
 
     /** Returns the decoders to their pool. */

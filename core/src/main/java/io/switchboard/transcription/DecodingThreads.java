@@ -99,6 +99,11 @@ public final class DecodingThreads implements SpeechRecognizer {
             }
 
             @Override
+            public void expect(Expectation expectation) {
+                s.expect(expectation);
+            }
+
+            @Override
             public List<TranscriptEvent> finish() {
                 return onDecodingThread(s::finish);
             }

@@ -13,6 +13,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -44,6 +45,8 @@ import io.switchboard.common.SwitchboardException;
  * band's initial estimate: a recording's transcript depends on the recording alone.
  */
 public final class PocketSphinxRecognizer implements SpeechRecognizer {
+
+    private static final Logger LOG = Logger.getLogger(PocketSphinxRecognizer.class.getName());
 
     public static final int SAMPLE_RATE = 16_000;
     private static final int STEP = SAMPLE_RATE / 50; // 20 ms
@@ -94,6 +97,17 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         Pointer ps_get_logmath(Pointer ps);
 
         Pointer ps_get_feat(Pointer ps);
+
+        int ps_set_jsgf_string(Pointer ps, String name, String jsgf);
+
+        int ps_set_search(Pointer ps, String name);
+
+        String ps_get_search(Pointer ps);
+
+        /** The word's phones, allocated by the library (the caller frees them), or null when not in the dictionary. */
+        Pointer ps_lookup_word(Pointer ps, String word);
+
+        int ps_get_n_frames(Pointer ps);
     }
 
     /** From libsphinxbase.so.3. */
@@ -149,6 +163,23 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             read();
         }
     }
+
+    /** A copy of a decoder's live cepstral-mean state, to decode an utterance again from where it started. */
+    record Cmn(float[] mean, float[] sum, int nframe) {
+        static Cmn read(Pointer cmn) {
+            CmnHead h = new CmnHead(cmn);
+            return new Cmn(h.cmn_mean.getFloatArray(0, h.veclen), h.sum.getFloatArray(0, h.veclen), h.nframe);
+        }
+
+        void write(Pointer cmn) {
+            CmnHead h = new CmnHead(cmn);
+            h.cmn_mean.write(0, mean, 0, h.veclen);
+            h.sum.write(0, sum, 0, h.veclen);
+            h.nframe = nframe;
+            h.writeField("nframe");
+        }
+    }
+
 
     private final Ps ps;
     private final SphinxBase sb;
@@ -424,13 +455,24 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         private boolean heardSpeech;
         private int stepsSincePartial;
         private String lastPartial = "";
+        /** Frames the decoder's clock ran ahead of the stream's audio by decoding utterances a second time. */
+        private int framesShifted;
+        private volatile Expectation expected = Expectation.NONE;
+        private final Hints hints;
 
         PsSession(Pointer decoder, Band band) {
             this.decoder = decoder;
             this.band = band;
+            this.hints = new Hints(decoder);
+        }
+
+        @Override
+        public void expect(Expectation expectation) {
+            expected = expectation;
         }
 
         private void startUtt() {
+            hints.startUtt(expected);
             ps.ps_start_utt(decoder);
             inUtterance = true;
             heardSpeech = false;
@@ -465,6 +507,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 startUtt();
             }
             ps.ps_process_raw(decoder, buf, n, 0, 0);
+            hints.heard(buf, n);
             processed += n;
             boolean speech = ps.ps_get_in_speech(decoder) != 0;
             if (speech) {
@@ -488,6 +531,9 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             String text = hyp();
             if (!text.isEmpty()) {
                 List<Word> words = words();
+                Heard hinted = hints.endUtt(text, words);
+                text = hinted.text();
+                words = hinted.words();
                 Duration start = words.isEmpty() ? offset(uttStart) : words.getFirst().start();
                 Duration stop = words.isEmpty() ? offset(processed) : words.getLast().end();
                 out.add(new TranscriptEvent(true, text, start, stop, words));
@@ -514,7 +560,8 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 ps.ps_seg_frames(seg, sf, ef);
                 int prob = ps.ps_seg_prob(seg, new IntByReference(), new IntByReference(), new IntByReference());
                 double confidence = Math.max(0, Math.min(1, sb.logmath_exp(logmath, prob)));
-                words.add(new Word(word, frameOffset(sf.getValue()), frameOffset(ef.getValue() + 1), confidence));
+                words.add(new Word(word, frameOffset(sf.getValue() - framesShifted),
+                        frameOffset(ef.getValue() + 1 - framesShifted), confidence));
             }
             return words;
         }
@@ -526,6 +573,165 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
 
         private Duration offset(long samples) {
             return Duration.ofNanos(samples * 1_000_000_000L / SAMPLE_RATE);
+        }
+
+        /** The first frame of the utterance just decoded, on the decoder's clock. */
+        private int firstFrame() {
+            Pointer seg = ps.ps_seg_iter(decoder);
+            if (seg == null) {
+                return -1;
+            }
+            IntByReference sf = new IntByReference();
+            ps.ps_seg_frames(seg, sf, new IntByReference());
+            ps.ps_seg_free(seg);
+            return sf.getValue();
+        }
+
+        /**
+         * An expected answer heard twice. The utterance's audio, kept while it lasted, is decoded a second time in the
+         * same decoder, from the same cepstral mean, with a grammar that offers two readings: the expected phrases
+         * (any one of them, or a run of up to {@link Expectation#upTo()}), or exactly the words the general model
+         * heard. The grammar search scores both on the same audio with the same acoustic model, so the choice is a
+         * fair one: a short answer the general model wrote as something else ("yes" as "the others", "twelve" as "well
+         * done") comes out as the expected phrase, while words that no expected phrase fits ("what did you say?",
+         * "seven people" for a number) keep the general model's text. A grammar gives every path the same language
+         * score, so the choice is the acoustic fit alone: nothing is forced. (An extra decoding pass over the
+         * utterance, at its end: see docs/BENCHMARKS.md for what it costs.)
+         */
+        private final class Hints {
+            private static final String SEARCH = "switchboard_expected";
+            private final String general;
+            private Expectation checked = Expectation.NONE;
+            private List<String> known = List.of();
+            private Expectation utt = Expectation.NONE;
+            private short[] audio = new short[SAMPLE_RATE * 3];
+            private int length;
+            private Cmn before;
+
+            Hints(Pointer decoder) {
+                String current = ps.ps_get_search(decoder);
+                this.general = current == null ? "_default" : current;
+            }
+
+            void startUtt(Expectation e) {
+                utt = e;
+                length = 0;
+                before = e.isEmpty() ? null : Cmn.read(cmn(decoder));
+            }
+
+            void heard(short[] buf, int n) {
+                if (utt.isEmpty()) {
+                    return;
+                }
+                if (length + n > audio.length) {
+                    audio = java.util.Arrays.copyOf(audio, Math.max(audio.length * 2, length + n));
+                }
+                System.arraycopy(buf, 0, audio, length, n);
+                length += n;
+            }
+
+            /** The general pass's text and words, or the expected phrases when the second pass prefers them. */
+            Heard endUtt(String text, List<Word> words) {
+                Heard heard = new Heard(text, words);
+                if (utt.isEmpty() || before == null || !text.matches("[a-z0-9' .-]+")) {
+                    return heard;
+                }
+                List<String> phrases = known(utt);
+                if (phrases.isEmpty()) {
+                    return heard;
+                }
+                long started = System.nanoTime();
+                Pass chosen = pass("<expected> | " + text + ";\n<expected> = <phrase>"
+                        + " [<phrase>]".repeat(utt.upTo() - 1) + ";\n<phrase> = " + String.join(" | ", phrases));
+                boolean take = chosen != null && !chosen.text().isEmpty() && !chosen.text().equals(text);
+                LOG.fine(() -> "heard \"" + text + "\"; with the expected phrases \"" + (chosen == null ? "" : chosen.text())
+                        + "\" in " + (System.nanoTime() - started) / 1000 + " µs");
+                return take ? new Heard(chosen.text(), chosen.words()) : heard;
+            }
+
+            /** The utterance decoded again, from its starting cepstral mean, with {@code answer} as the grammar. */
+            private Pass pass(String answer) {
+                int generalFirst = firstFrame();
+                Cmn after = Cmn.read(cmn(decoder));
+                String jsgf = "#JSGF V1.0;\ngrammar expected;\npublic <answer> = " + answer + ";\n";
+                if (ps.ps_set_jsgf_string(decoder, SEARCH, jsgf) != 0 || ps.ps_set_search(decoder, SEARCH) != 0) {
+                    ps.ps_set_search(decoder, general);
+                    LOG.fine(() -> "no grammar could be made of " + jsgf);
+                    return null;
+                }
+                try {
+                    before.write(cmn(decoder));
+                    ps.ps_start_utt(decoder);
+                    short[] step = new short[STEP];
+                    for (int i = 0; i < length; i += STEP) {
+                        int n = Math.min(STEP, length - i);
+                        System.arraycopy(audio, i, step, 0, n);
+                        ps.ps_process_raw(decoder, step, n, 0, 0);
+                    }
+                    ps.ps_end_utt(decoder);
+                    String text = hyp();
+                    long[] acoustics = acoustics();
+                    // the decoder's clock counts every frame it was fed, this pass's too
+                    framesShifted += Math.max(0, (int) acoustics[1] - generalFirst);
+                    return new Pass(text, text.isEmpty() ? List.of() : words(), acoustics[0],
+                            (int) (acoustics[2] - acoustics[1] + 1));
+                } finally {
+                    ps.ps_set_search(decoder, general);
+                    after.write(cmn(decoder));
+                }
+            }
+
+            /** The expectation's phrases whose every word the dictionary knows (others cannot be in a grammar). */
+            private List<String> known(Expectation e) {
+                if (e.equals(checked)) {
+                    return known;
+                }
+                List<String> out = new ArrayList<>();
+                for (String phrase : e.phrases()) {
+                    boolean all = true;
+                    for (String w : phrase.split(" ")) {
+                        Pointer phones = ps.ps_lookup_word(decoder, w);
+                        if (phones == null) {
+                            all = false;
+                        } else {
+                            Native.free(Pointer.nativeValue(phones));
+                        }
+                    }
+                    if (all) {
+                        out.add(phrase);
+                    }
+                }
+                checked = e;
+                known = List.copyOf(out);
+                return known;
+            }
+        }
+
+        record Heard(String text, List<Word> words) {
+        }
+
+        /** One grammar pass: its words, its summed acoustic score and the frames it covered. */
+        record Pass(String text, List<Word> words, long acoustic, int frames) {
+        }
+
+        /** The segments' acoustic scores summed, and the first and last frame they cover. */
+        private long[] acoustics() {
+            long ascr = 0;
+            int first = -1;
+            int last = -1;
+            IntByReference sf = new IntByReference();
+            IntByReference ef = new IntByReference();
+            IntByReference a = new IntByReference();
+            for (Pointer seg = ps.ps_seg_iter(decoder); seg != null; seg = ps.ps_seg_next(seg)) {
+                ps.ps_seg_prob(seg, a, new IntByReference(), new IntByReference());
+                ps.ps_seg_frames(seg, sf, ef);
+                ascr += a.getValue();
+                if (first < 0) {
+                    first = sf.getValue();
+                }
+                last = ef.getValue();
+            }
+            return new long[] {ascr, first, last};
         }
 
         @Override

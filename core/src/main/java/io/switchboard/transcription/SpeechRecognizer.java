@@ -52,6 +52,14 @@ public interface SpeechRecognizer extends AutoCloseable {
         /** Feeds samples; returns the events they produced (partials while speech goes on, finals at pauses). */
         List<TranscriptEvent> accept(short[] samples, int offset, int length);
 
+        /**
+         * What the caller's next answer is likely made of, until told otherwise ({@link Expectation#NONE}: anything).
+         * Callable from any thread; an utterance already under way keeps what it started with. Engines without
+         * grammars ignore it.
+         */
+        default void expect(Expectation expectation) {
+        }
+
         /** Ends the stream: the last utterance's final event, if any. */
         List<TranscriptEvent> finish();
 

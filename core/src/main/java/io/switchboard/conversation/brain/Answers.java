@@ -10,6 +10,7 @@ import java.util.TreeSet;
 
 import io.switchboard.agents.CaptureVariable;
 import io.switchboard.agents.Flow;
+import io.switchboard.transcription.Expectation;
 
 /**
  * Reads the answer to an {@code ask} node as the value of its captured variable, by the variable's type, and lists
@@ -90,5 +91,33 @@ final class Answers {
                     .map(Words::spoken).distinct().toList();
             case STRING -> List.of();
         };
+    }
+
+    /** The longest run of number or date words an answer is expected to be ("the twenty first of march"). */
+    static final int WORDS_PER_ANSWER = 6;
+    /** Contractions as the phrase lists write them (no apostrophe) and as a recogniser's dictionary spells them. */
+    private static final Map<String, String> CONTRACTIONS = Map.of("dont", "don't", "thats", "that's", "im", "i'm",
+            "id", "i'd", "wont", "won't", "wouldnt", "wouldn't", "doesnt", "doesn't", "didnt", "didn't");
+
+    /**
+     * What the recogniser may expect the answer to {@code ask} to be: one of the yes/no phrases or the enum's values
+     * and synonyms, a run of number or date words; {@link Expectation#NONE} for free text.
+     */
+    static Expectation expectation(CaptureVariable variable, Flow.Ask ask) {
+        List<String> phrases = expectedWords(variable, ask).stream().map(Answers::dictionarySpelling)
+                .filter(p -> p.matches("[a-z' ]+")).toList();
+        return switch (variable.type()) {
+            case BOOLEAN, ENUM -> Expectation.oneOf(phrases);
+            case NUMBER, DATE -> Expectation.sequence(phrases, WORDS_PER_ANSWER);
+            case STRING -> Expectation.NONE;
+        };
+    }
+
+    private static String dictionarySpelling(String phrase) {
+        List<String> words = new ArrayList<>();
+        for (String w : phrase.split(" ")) {
+            words.add(CONTRACTIONS.getOrDefault(w, w));
+        }
+        return String.join(" ", words);
     }
 }

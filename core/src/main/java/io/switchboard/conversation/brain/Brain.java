@@ -1,5 +1,7 @@
 package io.switchboard.conversation.brain;
 
+import io.switchboard.transcription.Expectation;
+
 /**
  * Decides what the agent says on a live call. The real-time loop calls it once at the start, after each of the
  * caller's finished turns and on each silence; it answers through the {@link ReplySink}, sentence by sentence, and
@@ -34,5 +36,13 @@ public interface Brain {
      * the caller's thread (the flow brain) has nothing in flight.
      */
     default void cancel(Conversation c) {
+    }
+
+    /**
+     * What the caller's answer to the agent's last words is likely made of, for the recogniser (asked after each
+     * reply); {@link Expectation#NONE} when anything may come, as for an open question or an LLM's.
+     */
+    default Expectation expectation(Conversation c) {
+        return Expectation.NONE;
     }
 }

@@ -13,6 +13,7 @@ import io.switchboard.agents.CaptureVariable;
 import io.switchboard.agents.Flow;
 import io.switchboard.agents.Templates;
 import io.switchboard.agents.Timing;
+import io.switchboard.transcription.Expectation;
 
 /**
  * The in-process brain: walks the agent's {@link Flow} without any network. Nodes that do not listen (say, a branch
@@ -157,6 +158,18 @@ public final class FlowBrain implements Brain {
      */
     public List<String> expectedWords(Conversation c) {
         return expectedWords(c.agent().spec(), state(c).node);
+    }
+
+    /** At an {@code ask} node, what its variable's answer is made of ({@link Answers#expectation}); else anything. */
+    @Override
+    public Expectation expectation(Conversation c) {
+        State st = state(c);
+        if (st.ended) {
+            return Expectation.NONE;
+        }
+        return flow(c).node(st.node).map(Flow.Node::step).filter(Flow.Ask.class::isInstance).map(Flow.Ask.class::cast)
+                .flatMap(ask -> variable(c.agent().spec(), ask.variable()).map(v -> Answers.expectation(v, ask)))
+                .orElse(Expectation.NONE);
     }
 
     /** When the caller's turn ends at the node now listening: its override over the agent's endpointing. */

@@ -421,4 +421,17 @@ class FlowBrainTest {
                 "say: Would you like the booking link by text?", "done"), turn(c, "send it to my phone"),
                 "the records decide it was sent once; the flow takes the sent path again");
     }
+
+    @Test
+    void theAskNodeNowListeningTellsTheRecogniserWhatItsAnswerIsMadeOf() {
+        AgentSpec spec = salesAgent("");
+        Conversation c = started(spec);
+        io.switchboard.transcription.Expectation yesNo = BRAIN.expectation(c);
+        assertEquals(1, yesNo.upTo(), "a yes/no answer is one phrase");
+        assertTrue(yesNo.phrases().containsAll(List.of("yes", "nope", "i don't think so")),
+                "contractions as the dictionary spells them: " + yesNo.phrases());
+        turn(c, "yes");
+        io.switchboard.transcription.Expectation seats = BRAIN.expectation(c);
+        assertTrue(seats.upTo() > 1 && seats.phrases().containsAll(List.of("twenty", "five")), "a number: " + seats);
+    }
 }
