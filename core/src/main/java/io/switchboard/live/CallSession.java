@@ -89,7 +89,7 @@ public final class CallSession {
         this.registry = registry;
         this.calls = registry.calls();
         this.actor = actor;
-        this.out = new Output(listener);
+        this.out = new Output(listener, () -> enqueue(this::handleUnreachable));
         this.lastMessage = registry.nanoTime();
         this.stopIdle = registry.watchIdle(this);
         this.worker = Thread.ofVirtual().name("live-call").start(this::handleInOrder);
@@ -224,8 +224,9 @@ public final class CallSession {
             try {
                 LogContext.run(ids, task);
             } catch (RuntimeException e) {
+                // whatever failed, an open call still ends here: its recogniser, row and hold are let go of now
                 LOG.log(Level.WARNING, "live call " + (call == null ? "(not open)" : call.id()) + " failed", e);
-                fail(e);
+                abort(e);
             }
             lastMessage = registry.nanoTime(); // a stream whose backlog is being worked off is not idle
             pending.decrementAndGet();
@@ -425,6 +426,19 @@ public final class CallSession {
         stopIdle.run();
     }
 
+    /**
+     * The transport could not deliver an output: the other party closed the stream (a carrier hanging up while
+     * the agent speaks or hangs up), so the call ends as hung up, with what arrived, and nothing more is sent.
+     */
+    private void handleUnreachable() {
+        stopped = true;
+        if (state == State.OPEN) {
+            finish(Call.State.ENDED, "hangup: the other party closed the stream", false);
+        }
+        state = State.DONE;
+        stopIdle.run();
+    }
+
     private void handleInputEnded() {
         stopped = true;
         if (state == State.NEW) {
@@ -481,20 +495,32 @@ public final class CallSession {
                         "live, by " + transcriber.engine());
             }
         } finally {
+            // each step runs whatever the one before did: the recogniser goes back to its pool exactly once, and
+            // the call is held until its row is ended (LiveCalls.endLiveCalls waits on the hold)
             transcriber.close();
-            registry.release(call.id());
-            Call ended = calls.end(call.organizationId(), call.id(), s, reason);
-            events.ended();
-            tellAgent(new CallInput.End(reason));
-            release();
-            if (reply) {
-                if (storeFailure == null) {
-                    out.send(new CallOutput.Ended(ended));
-                    out.close(Optional.empty());
-                } else {
-                    out.close(Optional.of(storeFailure)); // the other party learns its audio was not all kept
+            Call ended = null;
+            try {
+                ended = calls.end(call.organizationId(), call.id(), s, reason);
+            } finally {
+                registry.release(call.id());
+                try {
+                    events.ended();
+                } finally {
+                    tellAgent(new CallInput.End(reason));
+                    release();
+                    if (reply) {
+                        stopped = true;
+                        if (storeFailure == null && ended != null) {
+                            out.send(new CallOutput.Ended(ended));
+                            out.close(Optional.empty());
+                        } else {
+                            // the other party learns its audio was not all kept
+                            out.close(Optional.of(storeFailure != null ? storeFailure
+                                    : new SwitchboardException.Unavailable("the call could not be ended; its audio "
+                                    + "was kept", Duration.ofSeconds(1))));
+                        }
+                    }
                 }
-                stopped = true;
             }
         }
     }
@@ -574,30 +600,58 @@ public final class CallSession {
         }
     }
 
-    /** The transport's listener, closed once; the only state two threads share besides the inbox. */
+    /**
+     * The transport's listener, closed once; the only state two threads share besides the inbox. A listener that
+     * throws (its socket closed under it) is not called again, and {@code unreachable} hears of it once: a failed
+     * write never unwinds the caller's work (an agent's playout, a hang-up) half done.
+     */
     private static final class Output {
         private final SessionListener listener;
+        private final Runnable unreachable;
         private boolean closed;
 
-        Output(SessionListener listener) {
+        Output(SessionListener listener, Runnable unreachable) {
             this.listener = listener;
+            this.unreachable = unreachable;
         }
 
         synchronized void send(CallOutput o) {
             if (!closed) {
-                listener.on(o);
+                try {
+                    listener.on(o);
+                } catch (RuntimeException e) {
+                    lost(e);
+                }
             }
         }
 
         synchronized void close(Optional<RuntimeException> failure) {
             if (!closed) {
                 closed = true;
-                listener.closed(failure);
+                try {
+                    listener.closed(failure);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "the transport failed closing; the other party is gone", e);
+                }
             }
         }
 
         synchronized boolean transfer(String phoneNumber) {
-            return !closed && listener.transfer(phoneNumber);
+            if (closed) {
+                return false;
+            }
+            try {
+                return listener.transfer(phoneNumber);
+            } catch (RuntimeException e) {
+                lost(e);
+                return false;
+            }
+        }
+
+        private void lost(RuntimeException e) {
+            closed = true;
+            LOG.log(Level.INFO, "the transport could not send; the other party is gone", e);
+            unreachable.run();
         }
 
         synchronized void gone() {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -159,6 +161,104 @@ class CallAgentTest {
                     "the agent's own channel is not recognised: the agent keeps the text it spoke");
             assertTrue(transcript.stream().anyMatch(t -> t.speaker().equals("customer") && !t.text().isBlank()),
                     "caller heard");
+        }
+    }
+
+    /** An agent that speaks only when the test makes it, from the test's thread, as the engine's playout does. */
+    private static final class Quiet implements CallAgent {
+        final AgentVoice voice;
+        final List<CallInput> inputs = new CopyOnWriteArrayList<>();
+
+        Quiet(AgentVoice voice) {
+            this.voice = voice;
+        }
+
+        @Override
+        public void onCallerAudio(short[] pcm16, int sampleRate) {
+        }
+
+        @Override
+        public void onInput(CallInput input) {
+            inputs.add(input);
+        }
+    }
+
+    /** A transport whose other party can close the socket: every send after that fails as a WebSocket's does. */
+    private static final class Socket implements SessionListener {
+        final SessionProbe probe = new SessionProbe();
+        volatile boolean peerClosed;
+
+        @Override
+        public void on(CallOutput output) {
+            if (peerClosed) {
+                throw new UncheckedIOException(new ClosedChannelException());
+            }
+            probe.on(output);
+        }
+
+        @Override
+        public void closed(Optional<RuntimeException> failure) {
+            probe.closed(failure);
+        }
+    }
+
+    @Test
+    void theCallerClosingTheStreamWhileTheAgentSpeaksHangsUpKeepsWhatArrivedAndFreesTheDecoder() throws Exception {
+        List<Quiet> agents = new CopyOnWriteArrayList<>();
+        short[] words = SpeechAudio.librivox().get(1).samples(); // 16 kHz
+        byte[] caller = CallSessionTest.speech();
+        try (SpeechRecognizer one = PocketSphinxRecognizer.load("", Path.of("/usr/share/pocketsphinx/model/en-us"), 1,
+                Duration.ofSeconds(60));
+             LiveCalls live = LiveCalls.builder(calls, events).eventEncoding(t -> t.event().text().getBytes())
+                     .recognizer(Optional.of(one)).languages(f.plane.agents()).agents((actor, spec, voice) -> {
+                         Quiet q = new Quiet(voice);
+                         agents.add(q);
+                         return Optional.of(q);
+                     }).build()) {
+            String agent = agent("en-US");
+            Socket first = new Socket();
+            CallSession s = live.open(acme.owner(), first);
+            s.accept(open(agent));
+            Call call = first.probe.accepted();
+            CallSessionTest.stream(s, caller, Integer.MAX_VALUE);
+            SessionProbe.caughtUp(s);
+            first.peerClosed = true; // the carrier hung up and closed the socket ...
+            agents.getFirst().voice.play(words, 16_000, "reply"); // ... as the agent's next words go out
+            SessionProbe.caughtUp(s);
+
+            Call ended = SessionProbe.awaitEnded(calls, call);
+            assertEquals(Call.State.ENDED, ended.state(), "the other party hung up; nothing failed here");
+            assertEquals("hangup: the other party closed the stream", ended.endReason());
+            assertEquals(0, live.count(), "the call is no longer held once its thread is done");
+            assertInstanceOf(CallInput.End.class, agents.getFirst().inputs.getLast(), "the agent is told it ended");
+            byte[] stereo = CallSessionTest.recording(store, calls, ended);
+            assertEquals(caller.length * 2, stereo.length, "every byte that arrived is kept");
+            for (int i = 0; i < caller.length; i++) {
+                assertEquals(caller[i], stereo[2 * i + 1], "caller channel, sample " + i);
+            }
+            assertTrue(calls.transcript(call.organizationId(), call.id()).stream()
+                    .anyMatch(t -> t.speaker().equals("customer") && !t.text().isBlank()), "transcript so far kept");
+
+            // the pool's one decoder is free again: the next call is transcribed live, and its agent's goodbye
+            // crossing the carrier's hang-up ends it as hung up too
+            Socket second = new Socket();
+            CallSession next = live.open(acme.owner(), second);
+            next.accept(open(agent));
+            Call nextCall = second.probe.accepted();
+            CallSessionTest.stream(next, caller, Integer.MAX_VALUE);
+            SessionProbe.caughtUp(next);
+            assertFalse(second.probe.of(CallOutput.Transcript.class).isEmpty(), "recognised live: a decoder was free");
+            Quiet nextAgent = agents.getLast();
+            second.peerClosed = true;
+            nextAgent.voice.play(words, 16_000, "goodbye");
+            nextAgent.voice.hangUp("the agent said goodbye");
+            SessionProbe.caughtUp(next);
+            Call nextEnded = SessionProbe.awaitEnded(calls, nextCall);
+            assertEquals(Call.State.ENDED, nextEnded.state());
+            assertEquals("the agent said goodbye", nextEnded.endReason(), "hung up, not failed");
+            assertTrue(calls.stages(nextCall.organizationId(), nextCall.id()).stream()
+                    .anyMatch(st -> st.name().equals(CallService.TRANSCRIBE_STAGE) && st.state().equals("succeeded")));
+            assertEquals(0, live.count());
         }
     }
 

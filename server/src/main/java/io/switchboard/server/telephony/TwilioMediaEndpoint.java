@@ -3,6 +3,7 @@ package io.switchboard.server.telephony;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -62,6 +63,7 @@ final class TwilioMediaEndpoint implements WsListener {
     private boolean ended;
     private volatile boolean carrierEnded; // the carrier ended the call: there is nothing to hang up
     private volatile boolean transferred; // the carrier took the call elsewhere
+    private final AtomicBoolean hangingUp = new AtomicBoolean(); // this side asked the carrier to hang up
 
     TwilioMediaEndpoint(String authToken, String mediaUrl, DialAttempts attempts, LiveCalls sessions,
                         Function<UUID, Optional<UUID>> agentOrganization, Telephony carrier) {
@@ -215,8 +217,15 @@ final class TwilioMediaEndpoint implements WsListener {
                 if (output instanceof CallOutput.Accepted a) {
                     accepted.accept(a.call());
                 }
-                for (String text : codec.output(output)) {
-                    session.send(text, true);
+                try {
+                    for (String text : codec.output(output)) {
+                        session.send(text, true);
+                    }
+                } catch (RuntimeException e) {
+                    // the socket closed under us: the session ends the call as hung up, and the carrier's call,
+                    // which may outlive its stream (pipecat#728), is hung up unless the carrier ended it
+                    hangUpCarrier(() -> { });
+                    throw e;
                 }
             }
 
@@ -236,26 +245,34 @@ final class TwilioMediaEndpoint implements WsListener {
             @Override
             public void closed(Optional<RuntimeException> failure) {
                 Runnable close = () -> {
-                    if (failure.isEmpty()) {
-                        session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
-                        return;
+                    try {
+                        if (failure.isEmpty()) {
+                            session.close(MediaStreamCodec.NORMAL_CLOSE, "call ended");
+                            return;
+                        }
+                        LOG.warning("media stream ended: " + failure.get().getMessage());
+                        session.close(MediaStreamCodec.UNEXPECTED_CONDITION,
+                                TwilioBridge.abbreviate(failure.get().getMessage()));
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.FINE, "the media stream was already closed", e); // the carrier hung up too
                     }
-                    LOG.warning("media stream ended: " + failure.get().getMessage());
-                    session.close(MediaStreamCodec.UNEXPECTED_CONDITION,
-                            TwilioBridge.abbreviate(failure.get().getMessage()));
                 };
-                if (carrierEnded || transferred) {
-                    close.run();
+                hangUpCarrier(close);
+            }
+
+            /** Once: unless the carrier ended or took the call, it hangs it up, off the call's thread; then {@code after}. */
+            private void hangUpCarrier(Runnable after) {
+                if (carrierEnded || transferred || !hangingUp.compareAndSet(false, true)) {
+                    after.run();
                     return;
                 }
-                // this side ended the call: the carrier hangs it up, off the call's thread, then the stream closes
                 Thread.ofVirtual().name("carrier-hang-up-" + callSid).start(() -> {
                     try {
                         carrier.hangUp(callSid);
                     } catch (RuntimeException e) {
                         LOG.warning("the carrier did not hang up call " + callSid + ": " + e.getMessage());
                     }
-                    close.run();
+                    after.run();
                 });
             }
         });
