@@ -161,6 +161,8 @@ final class CampaignClient {
                 .orElseGet(() -> agents.createAgent(io.switchboard.v1.CreateAgentRequest.newBuilder().setAgent(
                         io.switchboard.v1.Agent.newBuilder().setName("Demo campaign agent").setLanguage("en-US")
                                 .setFirstMessage("Hello, this is Switchboard calling about our new plan.")
+                                .setVoicemailMessage("Hi {{first_name|there}}, this is Switchboard calling about our new "
+                                        + "plan. We'll text you the details. Goodbye.")
                                 .addVariables(io.switchboard.v1.CaptureVariable.newBuilder().setName("wants_details")
                                         .setType(io.switchboard.v1.CaptureVariable.Type.TYPE_BOOLEAN))
                                 .setFlow(io.switchboard.v1.Flow.newBuilder().setStartNode("ask")

@@ -230,7 +230,7 @@ public final class DevStack implements AutoCloseable {
             "+12125550301", Persona.talking("Hello?", "Yes, that's me.", "Yes, I am interested.", "Forty two.",
                     "Thank you, goodbye."),
             "+12125550302", Persona.talking("Hello, who is this?", "Please take me off your list.")
-                    .voice("espeak:en-us"),
+                    .voice("flite:rms"),
             "+12125550303", Persona.machine("Hi, you have reached the Miller family. We can't come to the phone right "
                     + "now. Please leave a message after the tone.").voice("flite:awb"),
             "+12125550304", Persona.talking("Hello?", "No, thank you.", "No.", "Goodbye.").voice("espeak:en-us"));
