@@ -339,8 +339,7 @@ public final class ConversationEngine implements CallAgent {
         conversation.cutAgentSpeech(cut.heard());
         cut.sentence().ifPresent(s -> {
             s.recorded = true;
-            said(s.startMs, at, cut.heardOfSentence(), true);
-            keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, at, cut.heardOfSentence(), true));
+            agentTurn(s.seq, s.startMs, at, cut.heardOfSentence(), true);
         });
     }
 
@@ -459,17 +458,20 @@ public final class ConversationEngine implements CallAgent {
     /** Keeps the agent's sentences heard in full by {@code at}. */
     private void keepHeard(long at) {
         for (Playout.Sent s : playout.heardInFull(at)) {
-            said(s.startMs, s.endMs, s.text, false);
-            keep(() -> parts.records().agentTurn(call, s.seq, s.startMs, s.endMs, s.text, false));
+            agentTurn(s.seq, s.startMs, s.endMs, s.text, false);
         }
     }
 
-    /** The transport and the call's watchers see the agent's words as the caller heard them, when it did. */
-    private void said(long startMs, long endMs, String text, boolean interrupted) {
+    /**
+     * An agent sentence as the caller heard it: the transport and the call's watchers see it at once (when there are
+     * words), and the call keeps it as a turn.
+     */
+    private void agentTurn(int seq, long startMs, long endMs, String text, boolean interrupted) {
         if (text != null && !text.isBlank()) {
             voice.said(new TranscriptEvent(true, text, Duration.ofMillis(startMs),
                     Duration.ofMillis(Math.max(startMs, endMs)), List.of()), interrupted);
         }
+        keep(() -> parts.records().agentTurn(call, seq, startMs, endMs, text, interrupted));
     }
 
     /**
