@@ -227,6 +227,17 @@ public final class CallSession {
                 // whatever failed, an open call still ends here: its recogniser, row and hold are let go of now
                 LOG.log(Level.WARNING, "live call " + (call == null ? "(not open)" : call.id()) + " failed", e);
                 abort(e);
+            } catch (Error e) {
+                // a native recogniser's UnsatisfiedLinkError, a brain's StackOverflowError: left to unwind, it would
+                // end this thread with the call's row open, its decoder out of the pool and its hold kept until the
+                // sweeper; the call ends here as failed, and only the other party hears why in general terms
+                LOG.log(Level.SEVERE, "live call " + (call == null ? "(not open)" : call.id()) + " failed", e);
+                try {
+                    abort(new IllegalStateException("the call failed inside the server", e));
+                } catch (RuntimeException | Error again) {
+                    LOG.log(Level.SEVERE, "could not end live call " + (call == null ? "(not open)" : call.id())
+                            + " after an error", again);
+                }
             }
             lastMessage = registry.nanoTime(); // a stream whose backlog is being worked off is not idle
             pending.decrementAndGet();

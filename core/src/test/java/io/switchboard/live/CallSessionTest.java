@@ -287,6 +287,46 @@ class CallSessionTest {
     }
 
     @Test
+    void anErrorOnTheCallsThreadEndsTheCallFailedAndTheNextCallStillOpens() throws Exception {
+        // the first call's agent breaks in its native part, as a recogniser's UnsatisfiedLinkError would
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        CallAgent broken = new CallAgent() {
+            @Override
+            public void onCallerAudio(short[] pcm16, int sampleRate) {
+                if (first.getAndSet(false)) {
+                    throw new UnsatisfiedLinkError("libpocketsphinx.so.3: cannot open shared object file");
+                }
+            }
+
+            @Override
+            public void onInput(CallInput input) {
+            }
+        };
+        live.close();
+        live = sessions().agents((actor, spec, voice) -> Optional.of(broken)).build();
+        SessionProbe probe = new SessionProbe();
+        CallSession s = live.open(acme.owner(), probe);
+        s.accept(open());
+        Call call = probe.accepted();
+        stream(s, speech(), 3);
+
+        RuntimeException told = probe.awaitFailure();
+        assertFalse(told.getMessage().contains("libpocketsphinx"), "the other party is not told the server's insides");
+        Call ended = SessionProbe.awaitEnded(calls, call);
+        assertEquals(Call.State.FAILED, ended.state());
+        assertTrue(ended.endReason().contains("failed inside the server"), ended.endReason());
+        assertEquals(0, live.count(), "the call's hold is let go of, not kept until the sweeper");
+
+        SessionProbe next = new SessionProbe();
+        CallSession again = live.open(acme.owner(), next);
+        again.accept(open());
+        Call second = next.accepted();
+        stream(again, speech(), 3);
+        again.accept(new CallInput.End(""));
+        assertEquals(Call.State.ENDED, SessionProbe.awaitEnded(calls, second).state(), "the same registry goes on");
+    }
+
+    @Test
     void aHangUpByIdEndsTheCallAndADrainingServerOpensNoMore() throws Exception {
         SessionProbe probe = new SessionProbe();
         CallSession s = live.open(acme.owner(), probe);
