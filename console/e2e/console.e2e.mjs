@@ -170,6 +170,7 @@ try {
   await page.locator("[data-testid=sms-template-row]").nth(1).locator("button:text-is('Remove')").click();
   await linkRow.locator("button:text-is('Edit')").click();
   await editor.locator("textarea[name=templateBody]").fill("Hi {{first_name}}, renew your plan here: https://example.com/renew 🙂");
+  await shot("03e-agent-template-edit");
   await editor.locator("button:text-is('Save')").click();
   await linkRow.locator("[data-testid=sms-template-segments]:text-is('1 segment · UCS-2')").waitFor();
   await page.click("button:text-is('Save new version')");

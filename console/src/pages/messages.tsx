@@ -562,8 +562,8 @@ function SettingsTab() {
     <Card title="Messaging settings">
       <form class="form" onSubmit={submit} data-testid="messaging-settings">
         <Field label="Answer to HELP and INFO" field="organization.messaging_help_text" error={save.error} wide
-          hint={`{organization} stands for “${o.name}”. Empty: the platform's default answer. At most ${MAX_HELP_TEXT} characters.`}>
-          <textarea name="helpText" rows={3} value={text} placeholder={`${o.name}: for help reply to this number or visit our website. Reply STOP to opt out.`}
+          hint={`{organization} stands for “${o.name}”. At most ${MAX_HELP_TEXT} characters. Never set: the platform's default answer (once set, it can be changed but not emptied).`}>
+          <textarea name="helpText" rows={3} value={text} placeholder="Not set: HELP gets the platform's default answer."
             onInput={(e) => { setHelpText(e.currentTarget.value); setSaved(""); }} />
         </Field>
         {answer && (
