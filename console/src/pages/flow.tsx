@@ -429,41 +429,39 @@ function SendSmsFields({ i, p, sms, others, texting, error, edit }: { i: number;
   );
   const senders = texting?.senders.filter((s) => !t || s.channel === t.channel) ?? [];
   return (
-    <>
-      <div class="grid2">
-        <Field label="Template" field={p + ".template"} error={error}
-          hint={t ? `${segmentLabel(segments(t.body))} before variables` : texting ? "one of the organisation's message templates" : "the name or id of a message template"}>
-          {texting ? (
-            <select name={`node-sms-template-${i}`} value={sms.template} onChange={(e) => set((s) => (s.template = e.currentTarget.value))}>
-              <option value="">— choose —</option>
-              {sms.template && !t && <option value={sms.template}>{sms.template} (unknown)</option>}
-              {own.length > 0 && <optgroup label="This agent's texts">{own.map(option)}</optgroup>}
-              {rest.length > 0 && <optgroup label={own.length ? "Other templates" : "The organisation's templates"}>{rest.map(option)}</optgroup>}
-            </select>
-          ) : (
-            <input name={`node-sms-template-${i}`} value={sms.template} onInput={(e) => set((s) => (s.template = e.currentTarget.value))} />
-          )}
-        </Field>
-        <Field label="From" field={p + ".from"} error={error} hint={texting ? undefined : "empty: the oldest sender on the template's channel"}>
-          {texting ? (
-            <select name={`node-sms-from-${i}`} value={sms.from} onChange={(e) => set((s) => (s.from = e.currentTarget.value))}>
-              <option value="">the oldest sender on the template's channel</option>
-              {sms.from && !senders.some((s) => s.address === sms.from) && <option value={sms.from}>{sms.from} (not a sender of this channel)</option>}
-              {senders.map((s) => <option value={s.address}>{s.address}</option>)}
-            </select>
-          ) : (
-            <input name={`node-sms-from-${i}`} value={sms.from} onInput={(e) => set((s) => (s.from = e.currentTarget.value))} />
-          )}
-        </Field>
-        {t && <div class="bubble-body template-body wide" data-testid="node-sms-body">{t.body || `(content template ${t.contentSid})`}</div>}
-        <Field label="Then" field={p + ".next"} error={error}>
-          <NextSelect name={`node-sms-next-${i}`} value={sms.next} ids={others} onChange={(v) => set((s) => (s.next = v))} />
-        </Field>
-        <Field label="If refused (opted out, outside the window…)" field={p + ".on_refused"} error={error} hint="empty: an apology, then the next node">
-          <NextSelect name={`node-sms-refused-${i}`} value={sms.onRefused} ids={others} none="— apologise, then go on —" onChange={(v) => set((s) => (s.onRefused = v))} />
-        </Field>
-      </div>
-    </>
+    <div class="grid2">
+      <Field label="Template" field={p + ".template"} error={error}
+        hint={t ? `${segmentLabel(segments(t.body))} before variables` : texting ? "one of the organisation's message templates" : "the name or id of a message template"}>
+        {texting ? (
+          <select name={`node-sms-template-${i}`} value={sms.template} onChange={(e) => set((s) => (s.template = e.currentTarget.value))}>
+            <option value="">— choose —</option>
+            {sms.template && !t && <option value={sms.template}>{sms.template} (unknown)</option>}
+            {own.length > 0 && <optgroup label="This agent's texts">{own.map(option)}</optgroup>}
+            {rest.length > 0 && <optgroup label={own.length ? "Other templates" : "The organisation's templates"}>{rest.map(option)}</optgroup>}
+          </select>
+        ) : (
+          <input name={`node-sms-template-${i}`} value={sms.template} onInput={(e) => set((s) => (s.template = e.currentTarget.value))} />
+        )}
+      </Field>
+      <Field label="From" field={p + ".from"} error={error} hint={texting ? undefined : "empty: the oldest sender on the template's channel"}>
+        {texting ? (
+          <select name={`node-sms-from-${i}`} value={sms.from} onChange={(e) => set((s) => (s.from = e.currentTarget.value))}>
+            <option value="">the oldest sender on the template's channel</option>
+            {sms.from && !senders.some((s) => s.address === sms.from) && <option value={sms.from}>{sms.from} (not a sender of this channel)</option>}
+            {senders.map((s) => <option value={s.address}>{s.address}</option>)}
+          </select>
+        ) : (
+          <input name={`node-sms-from-${i}`} value={sms.from} onInput={(e) => set((s) => (s.from = e.currentTarget.value))} />
+        )}
+      </Field>
+      {t && <div class="bubble-body template-body wide" data-testid="node-sms-body">{t.body || `(content template ${t.contentSid})`}</div>}
+      <Field label="Then" field={p + ".next"} error={error}>
+        <NextSelect name={`node-sms-next-${i}`} value={sms.next} ids={others} onChange={(v) => set((s) => (s.next = v))} />
+      </Field>
+      <Field label="If refused (opted out, outside the window…)" field={p + ".on_refused"} error={error} hint="empty: an apology, then the next node">
+        <NextSelect name={`node-sms-refused-${i}`} value={sms.onRefused} ids={others} none="— apologise, then go on —" onChange={(v) => set((s) => (s.onRefused = v))} />
+      </Field>
+    </div>
   );
 }
 
