@@ -8,6 +8,8 @@
 //   SWITCHBOARD_CAMPAIGN_ID  (optional) the campaign that call belongs to
 //   SWITCHBOARD_TEXT_TO      (optional) a contact's number the browser texts (a sender number exists, the carrier
 //                            delivers) and SWITCHBOARD_OPTED_OUT a number that texted STOP
+//   SWITCHBOARD_SENDER       (optional) that sender number: the agent's send_sms node sends from it
+//   SWITCHBOARD_VIEWER_KEY   (optional) a viewer key of the same organisation, refused when it saves settings
 //   SCREENSHOT_DIR           where the screenshots of every page go
 // Exits 0 when every step passed; otherwise prints the failed step and exits 1.
 import { chromium } from "playwright-core";
@@ -28,6 +30,8 @@ const talkCallId = process.env.SWITCHBOARD_TALK_CALL_ID ?? "";
 const campaignId = process.env.SWITCHBOARD_CAMPAIGN_ID ?? "";
 const textTo = process.env.SWITCHBOARD_TEXT_TO ?? "";
 const optedOut = process.env.SWITCHBOARD_OPTED_OUT ?? "";
+const sender = process.env.SWITCHBOARD_SENDER ?? "";
+const viewerKey = process.env.SWITCHBOARD_VIEWER_KEY ?? "";
 const shots = env("SCREENSHOT_DIR", "target/console-screenshots");
 const browserPath = env("CHROMIUM", "/usr/bin/chromium");
 rmSync(shots, { recursive: true, force: true });
@@ -139,6 +143,40 @@ try {
   check(await page.locator("[data-testid=flow-node]").count() === 2, "two nodes after saving");
   check(await page.inputValue("input[name=minSilence]") === "600", "the endpointing setting was kept");
   await shot("03c-agent-flow");
+  log(step);
+
+  step = "the agent's texts: a template made in place, one listed twice is refused on its row, a send_sms node picks it";
+  await page.click("[data-testid=new-sms-template]");
+  const editor = page.locator("[data-testid=sms-template-editor]");
+  await editor.locator("input[name=templateName]").fill("renewal_link");
+  await editor.locator("textarea[name=templateBody]").fill("Hi {{first_name}}, renew your plan here: https://example.com/renew");
+  await editor.locator("button:text-is('Create template')").click();
+  const linkRow = page.locator("[data-testid=sms-template-row][data-template=renewal_link]");
+  await linkRow.locator("[data-testid=sms-template-segments]:text-is('1 segment · GSM-7')").waitFor();
+  await page.click("[data-testid=add-sms-template]");
+  await page.selectOption("select[name=sms-template-1]", "renewal_link");
+  await page.click("[data-testid=add-node-sendSms]");
+  check(await page.locator("select[name=node-sms-template-2] optgroup[label=\"This agent's texts\"] option").allInnerTexts()
+    .then((o) => o.join() === "renewal_link"), "the send_sms node offers the agent's own texts first");
+  await page.selectOption("select[name=node-sms-template-2]", "renewal_link");
+  if (sender) await page.selectOption("select[name=node-sms-from-2]", sender);
+  await page.selectOption("select[name=node-sms-next-2]", "end_2");
+  await page.selectOption("select[name=node-next-0]", "sendSms_3");
+  await page.locator("[data-testid=flow-node][data-node-id=sendSms_3] [data-testid=node-sms-body]:has-text('renew your plan')").waitFor();
+  await page.click("button:text-is('Save new version')");
+  await page.locator("[data-testid=sms-template-row] .field.invalid .field-error:has-text('listed twice')").waitFor();
+  check(await page.locator("[data-testid=sms-template-row] .field.invalid").count() === 1, "only the second row is refused");
+  await shot("03d-agent-texts-refused");
+  await page.locator("[data-testid=sms-template-row]").nth(1).locator("button:text-is('Remove')").click();
+  await linkRow.locator("button:text-is('Edit')").click();
+  await editor.locator("textarea[name=templateBody]").fill("Hi {{first_name}}, renew your plan here: https://example.com/renew 🙂");
+  await shot("03e-agent-template-edit");
+  await editor.locator("button:text-is('Save')").click();
+  await linkRow.locator("[data-testid=sms-template-segments]:text-is('1 segment · UCS-2')").waitFor();
+  await page.click("button:text-is('Save new version')");
+  await page.locator("[data-testid=saved]:has-text('version 3')").waitFor();
+  check(await page.locator("[data-testid=sms-template-row]").count() === 1, "one text after saving");
+  await shot("03e-agent-texts");
   log(step);
 
   step = "the agents list";
@@ -366,6 +404,36 @@ try {
     await page.locator("[data-testid=consent-events] td:text-is('STOP')").waitFor();
     await shot("16-opt-outs");
     log(step);
+
+    step = "messaging settings: a HELP answer too long is refused on its field, then saved with STOP confirmations off";
+    await page.click("[data-testid=message-tabs] a:text-is('Settings')");
+    await page.fill("textarea[name=helpText]", "{organization}: " + "for help call us on 415 555 0100. ".repeat(10));
+    await page.click("[data-testid=messaging-settings] button[type=submit]");
+    await page.locator("[data-testid=messaging-settings] .field.invalid .field-error:has-text('at most 320 characters')").waitFor();
+    await page.fill("textarea[name=helpText]", "{organization}: for help call 415 555 0100 or visit example.com/help. Reply STOP to opt out.");
+    await page.locator("[data-testid=help-preview]:has-text('Console: for help call')").waitFor();
+    await page.uncheck("input[name=confirmOptOut]");
+    await page.click("[data-testid=messaging-settings] button[type=submit]");
+    await page.locator("[data-testid=settings-saved]").waitFor();
+    await page.reload();
+    await page.locator("textarea[name=helpText]").waitFor();
+    check(!(await page.isChecked("input[name=confirmOptOut]")), "STOP confirmations stay off after a reload");
+    await shot("17-messaging-settings");
+    log(step);
+
+    if (viewerKey) {
+      step = "a viewer sees the messaging settings, and saving them is refused";
+      await page.click("button.signout");
+      await page.fill("input[name=apiKey]", viewerKey);
+      await page.click("button[type=submit]");
+      await page.locator("[data-testid=org-name]").waitFor();
+      await page.goto(`${base}/console/#/messages/settings`);
+      await page.locator("textarea[name=helpText]").waitFor();
+      await page.check("input[name=confirmOptOut]");
+      await page.click("[data-testid=messaging-settings] button[type=submit]");
+      await page.locator("[data-testid=messaging-settings] ~ [data-testid=error]:has-text('PERMISSION_DENIED')").waitFor();
+      log(step);
+    }
   }
 
   check(pageErrors.length === 0, `errors in the page: ${pageErrors.join(" | ")}`);

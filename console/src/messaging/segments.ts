@@ -39,3 +39,8 @@ export function refusal(text: string): string | undefined {
   const n = [...text].length;
   return n > MAX_CHARACTERS ? `has ${n} characters; a text may have at most ${MAX_CHARACTERS}` : undefined;
 }
+
+/** "1 segment · GSM-7", as the composer and the template editors show a text's cost. */
+export function segmentLabel(s: Segments): string {
+  return `${s.count} ${s.count === 1 ? "segment" : "segments"} · ${s.encoding}`;
+}

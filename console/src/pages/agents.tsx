@@ -5,6 +5,7 @@ import { CaptureVariable_Type, FlowSchema, type Agent, type Flow } from "../gen/
 import { FlowEditor, TimingCard, VoicePicker, cleanFlow, timingFields, timingOf, type TimingDraft } from "./flow";
 import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, navigate, shortId, useAction, useLoad, when } from "../ui";
 import { TalkPanel } from "../talk/TalkPanel";
+import { SmsTemplatesCard } from "./agent-texts";
 
 export function AgentsPage() {
   const agents = useLoad(() => api.agents.listAgents({ pageSize: 200 }), []);
@@ -58,14 +59,15 @@ interface AgentDraft {
   transferNumber: string;
   flow: Flow;
   timing: TimingDraft;
+  smsTemplates: string[];
 }
 
 const EMPTY: AgentDraft = {
   name: "", language: "en-US", systemPrompt: "", firstMessage: "", voice: "", summaryInstructions: "", variables: [],
-  voicemailMessage: "", transferNumber: "", flow: create(FlowSchema), timing: timingOf(),
+  voicemailMessage: "", transferNumber: "", flow: create(FlowSchema), timing: timingOf(), smsTemplates: [],
 };
 const PATHS = ["name", "language", "system_prompt", "first_message", "voice", "summary_instructions", "variables",
-  "flow", "voicemail_message", "transfer_number", "endpointing", "interruption", "silence"];
+  "flow", "voicemail_message", "transfer_number", "endpointing", "interruption", "silence", "sms_templates"];
 const TYPES: [CaptureVariable_Type, string][] = [
   [CaptureVariable_Type.STRING, "text"],
   [CaptureVariable_Type.NUMBER, "number"],
@@ -80,6 +82,7 @@ function draftOf(a: Agent): AgentDraft {
     summaryInstructions: a.summaryInstructions,
     variables: a.variables.map((v) => ({ name: v.name, type: v.type, description: v.description, enumValues: v.enumValues.join(", "), required: v.required })),
     voicemailMessage: a.voicemailMessage, transferNumber: a.transferNumber, flow: a.flow ?? create(FlowSchema), timing: timingOf(a),
+    smsTemplates: [...a.smsTemplates],
   };
 }
 
@@ -92,12 +95,16 @@ function agentOf(d: AgentDraft, id = "") {
       enumValues: v.type === CaptureVariable_Type.ENUM ? v.enumValues.split(",").map((s) => s.trim()).filter(Boolean) : [],
     })),
     voicemailMessage: d.voicemailMessage, transferNumber: d.transferNumber, flow: cleanFlow(d.flow), ...timingFields(d.timing),
+    smsTemplates: d.smsTemplates.map((t) => t.trim()),
   };
 }
 
 export function AgentEditPage({ id }: { id?: string }) {
   const existing = useLoad(() => (id ? api.agents.getAgent({ id }) : Promise.resolve(undefined)), [id]);
   const versions = useLoad(() => (id ? api.agents.listAgentVersions({ id, pageSize: 20 }) : Promise.resolve(undefined)), [id]);
+  // what send_sms nodes and the LLM's texts may name (any role may read them)
+  const templates = useLoad(() => api.messaging.listMessageTemplates({ pageSize: 200 }), []);
+  const senders = useLoad(() => api.messaging.listSenders({ pageSize: 200 }), []);
   const [draft, setDraft] = useState<AgentDraft>(EMPTY);
   const [saved, setSaved] = useState("");
   const action = useAction();
@@ -196,7 +203,10 @@ export function AgentEditPage({ id }: { id?: string }) {
             </table>
           )}
         </Card>
+        <SmsTemplatesCard value={draft.smsTemplates} onChange={(smsTemplates) => set({ smsTemplates })} error={action.error}
+          templates={templates.data?.templates} templatesError={templates.error} onTemplatesChanged={templates.reload} />
         <FlowEditor flow={draft.flow} error={action.error} onChange={(flow) => set({ flow })}
+          texting={templates.data && senders.data ? { templates: templates.data.templates, senders: senders.data.senders, agentTemplates: draft.smsTemplates } : undefined}
           variables={draft.variables.map((v) => ({ name: v.name.trim(), enumValues: v.type === CaptureVariable_Type.ENUM ? v.enumValues.split(",").map((x) => x.trim()).filter(Boolean) : [] }))} />
         <TimingCard t={draft.timing} onChange={(timing) => set({ timing })} error={action.error} />
         <ErrorBanner error={action.error} title="Not saved" />

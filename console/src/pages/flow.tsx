@@ -11,6 +11,9 @@ import {
   AskNodeSchema, BranchNodeSchema, BranchRuleSchema, ChoiceSchema, EndNodeSchema, EndpointingSchema, FlowNodeSchema, FlowSchema, GlobalIntentSchema,
   SayNodeSchema, SendSmsNodeSchema, TransferNodeSchema, VariableCondition_Op, type Agent, type BranchRule, type Flow, type FlowNode, type GlobalIntent,
 } from "../gen/switchboard/v1/agents_pb";
+import { MessageChannel, type MessageTemplate } from "../gen/switchboard/v1/messaging_pb";
+import { segmentLabel, segments } from "../messaging/segments";
+import { findTemplate, type Texting } from "../messaging/templates";
 import { Card, Empty, ErrorBanner, Field, durationMs } from "../ui";
 
 // ------------------------------------------------------------------ timing
@@ -233,7 +236,8 @@ function NextSelect(props: { name: string; value: string; ids: string[]; onChang
   );
 }
 
-export function FlowEditor({ flow, variables, error, onChange }: { flow: Flow; variables: VariableRef[]; error?: Problem; onChange: (f: Flow) => void }) {
+/** {@code texting}: the organisation's templates and senders for send_sms nodes; undefined, the node takes typed names. */
+export function FlowEditor({ flow, variables, error, onChange, texting }: { flow: Flow; variables: VariableRef[]; error?: Problem; onChange: (f: Flow) => void; texting?: Texting }) {
   const edit = (fn: (f: Flow) => void) => {
     const c = clone(FlowSchema, flow);
     fn(c);
@@ -270,7 +274,7 @@ export function FlowEditor({ flow, variables, error, onChange }: { flow: Flow; v
       ) : (
         <ol class="nodes" data-testid="flow-nodes">
           {flow.nodes.map((node, i) => (
-            <NodeCard key={i} node={node} i={i} ids={ids} variables={variables} error={error} start={node.id === flow.startNode}
+            <NodeCard key={i} node={node} i={i} ids={ids} variables={variables} error={error} start={node.id === flow.startNode} texting={texting}
               edit={(fn) => edit((f) => fn(f.nodes[i]))}
               move={(d) => edit((f) => { const [n] = f.nodes.splice(i, 1); f.nodes.splice(Math.max(0, Math.min(f.nodes.length, i + d)), 0, n); })}
               remove={() => edit((f) => f.nodes.splice(i, 1))} />
@@ -290,7 +294,7 @@ export function FlowEditor({ flow, variables, error, onChange }: { flow: Flow; v
 }
 
 function NodeCard(props: {
-  node: FlowNode; i: number; ids: string[]; variables: VariableRef[]; error?: Problem; start: boolean;
+  node: FlowNode; i: number; ids: string[]; variables: VariableRef[]; error?: Problem; start: boolean; texting?: Texting;
   edit: (fn: (n: FlowNode) => void) => void; move: (d: number) => void; remove: () => void;
 }) {
   const { node, i, ids, variables, error, edit } = props;
@@ -352,22 +356,7 @@ function NodeCard(props: {
           </Field>
         </div>
       )}
-      {k.case === "sendSms" && (
-        <div class="grid2">
-          <Field label="Template (name or id)" field={p + ".send_sms.template"} error={error} hint="a message template of the organisation">
-            <input name={`node-sms-template-${i}`} value={k.value.template} onInput={(e) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.template = e.currentTarget.value; })} />
-          </Field>
-          <Field label="From" field={p + ".send_sms.from"} error={error} hint="empty: the oldest sender on the template's channel">
-            <input name={`node-sms-from-${i}`} value={k.value.from} onInput={(e) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.from = e.currentTarget.value; })} />
-          </Field>
-          <Field label="Then" field={p + ".send_sms.next"} error={error}>
-            <NextSelect name={`node-sms-next-${i}`} value={k.value.next} ids={others} onChange={(v) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.next = v; })} />
-          </Field>
-          <Field label="If refused (opted out, outside the window…)" field={p + ".send_sms.on_refused"} error={error} hint="empty: an apology, then the next node">
-            <NextSelect name={`node-sms-refused-${i}`} value={k.value.onRefused} ids={others} none="— apologise, then go on —" onChange={(v) => edit((n) => { if (n.kind.case === "sendSms") n.kind.value.onRefused = v; })} />
-          </Field>
-        </div>
-      )}
+      {k.case === "sendSms" && <SendSmsFields i={i} p={p + ".send_sms"} sms={k.value} others={others} texting={props.texting} error={error} edit={edit} />}
       {listens && (
         <details class="node-endpointing" open={!!node.endpointing}>
           <summary class="muted small">Listening on this node {node.endpointing ? "(overridden)" : "(agent's endpointing)"}</summary>
@@ -424,6 +413,58 @@ function setNodeEndpointing(n: FlowNode, key: "minSilence" | "maxSilence", ms: s
 }
 
 type AskNodeT = Extract<FlowNode["kind"], { case: "ask" }>["value"];
+type SendSmsNodeT = Extract<FlowNode["kind"], { case: "sendSms" }>["value"];
+
+/**
+ * A send_sms node: the template picked from the organisation's (the agent's own texts first), its text and segment
+ * count, the sender picked from the numbers on the template's channel.
+ */
+function SendSmsFields({ i, p, sms, others, texting, error, edit }: { i: number; p: string; sms: SendSmsNodeT; others: string[]; texting?: Texting; error?: Problem; edit: (fn: (n: FlowNode) => void) => void }) {
+  const set = (fn: (s: SendSmsNodeT) => void) => edit((n) => { if (n.kind.case === "sendSms") fn(n.kind.value); });
+  const t = texting && findTemplate(texting.templates, sms.template);
+  const own = texting?.templates.filter((x) => texting.agentTemplates.some((ref) => findTemplate([x], ref))) ?? [];
+  const rest = texting?.templates.filter((x) => !own.includes(x)) ?? [];
+  const option = (x: MessageTemplate) => (
+    <option value={x === t ? sms.template : x.name}>{x.name}{x.channel === MessageChannel.WHATSAPP ? " (WhatsApp)" : ""}</option>
+  );
+  const senders = texting?.senders.filter((s) => !t || s.channel === t.channel) ?? [];
+  return (
+    <div class="grid2">
+      <Field label="Template" field={p + ".template"} error={error}
+        hint={t ? `${segmentLabel(segments(t.body))} before variables` : texting ? "one of the organisation's message templates" : "the name or id of a message template"}>
+        {texting ? (
+          <select name={`node-sms-template-${i}`} value={sms.template} onChange={(e) => set((s) => (s.template = e.currentTarget.value))}>
+            <option value="">— choose —</option>
+            {sms.template && !t && <option value={sms.template}>{sms.template} (unknown)</option>}
+            {own.length > 0 && <optgroup label="This agent's texts">{own.map(option)}</optgroup>}
+            {rest.length > 0 && <optgroup label={own.length ? "Other templates" : "The organisation's templates"}>{rest.map(option)}</optgroup>}
+          </select>
+        ) : (
+          <input name={`node-sms-template-${i}`} value={sms.template} onInput={(e) => set((s) => (s.template = e.currentTarget.value))} />
+        )}
+      </Field>
+      <Field label="From" field={p + ".from"} error={error} hint={texting ? undefined : "empty: the oldest sender on the template's channel"}>
+        {texting ? (
+          <select name={`node-sms-from-${i}`} value={sms.from} onChange={(e) => set((s) => (s.from = e.currentTarget.value))}>
+            <option value="">the oldest sender on the template's channel</option>
+            {sms.from && !senders.some((s) => s.address === sms.from) && <option value={sms.from}>{sms.from} (not a sender of this channel)</option>}
+            {senders.map((s) => <option value={s.address}>{s.address}</option>)}
+          </select>
+        ) : (
+          <input name={`node-sms-from-${i}`} value={sms.from} onInput={(e) => set((s) => (s.from = e.currentTarget.value))} />
+        )}
+      </Field>
+      {t && <div class="bubble-body template-body wide" data-testid="node-sms-body">{t.body || `(content template ${t.contentSid})`}</div>}
+      <Field label="Then" field={p + ".next"} error={error}>
+        <NextSelect name={`node-sms-next-${i}`} value={sms.next} ids={others} onChange={(v) => set((s) => (s.next = v))} />
+      </Field>
+      <Field label="If refused (opted out, outside the window…)" field={p + ".on_refused"} error={error} hint="empty: an apology, then the next node">
+        <NextSelect name={`node-sms-refused-${i}`} value={sms.onRefused} ids={others} none="— apologise, then go on —" onChange={(v) => set((s) => (s.onRefused = v))} />
+      </Field>
+    </div>
+  );
+}
+
 type BranchNodeT = Extract<FlowNode["kind"], { case: "branch" }>["value"];
 
 function AskFields({ i, p, ask, others, variables, error, edit }: { i: number; p: string; ask: AskNodeT; others: string[]; variables: VariableRef[]; error?: Problem; edit: (fn: (n: FlowNode) => void) => void }) {

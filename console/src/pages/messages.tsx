@@ -1,13 +1,14 @@
 // Texts: an inbox of threads (one per contact number, most recent first), a thread's messages both ways with the
 // status of each outbound text, a composer (sender, free text or template, live segment count, the server's
 // refusal reasons), templates, sender numbers, and the opted-out numbers with their consent evidence.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api, type Problem } from "../api";
 import {
   MessageChannel, MessageDirection, MessageStatus, TemplateCategory,
   type ConsentEvent, type Message, type MessageTemplate, type MessageThread, type Sender,
 } from "../gen/switchboard/v1/messaging_pb";
-import { refusal, segments } from "../messaging/segments";
+import { refusal, segmentLabel, segments } from "../messaging/segments";
 import { Badge, Card, Empty, ErrorBanner, Field, Loading, Page, Pager, enumLabel, navigate, tsDate, useAction, useInterval, useLoad, when } from "../ui";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -21,9 +22,12 @@ function Short({ t }: { t?: Timestamp }) {
 
 const ENCODINGS: Record<string, string> = { gsm7: "GSM-7", ucs2: "UCS-2" };
 
-const TABS: [string, string][] = [["", "Inbox"], ["templates", "Templates"], ["senders", "Senders"], ["opt-outs", "Opt-outs"]];
+const TABS: [string, string][] = [["", "Inbox"], ["templates", "Templates"], ["senders", "Senders"], ["opt-outs", "Opt-outs"], ["settings", "Settings"]];
 
-/** Route: #/messages, #/messages/thread/<number>, #/messages/templates, #/messages/senders, #/messages/opt-outs. */
+/**
+ * Route: #/messages, #/messages/thread/<number>, #/messages/templates, #/messages/senders, #/messages/opt-outs,
+ * #/messages/settings.
+ */
 export function MessagesPage({ parts }: { parts: string[] }) {
   const [tab, arg] = parts;
   const current = tab === "thread" ? "" : tab ?? "";
@@ -34,7 +38,7 @@ export function MessagesPage({ parts }: { parts: string[] }) {
           <a href={"#/messages" + (path ? "/" + path : "")} class={current === path ? "active" : ""}>{label}</a>
         ))}
       </nav>
-      {tab === "templates" ? <TemplatesTab /> : tab === "senders" ? <SendersTab /> : tab === "opt-outs" ? <OptOutsTab /> : (
+      {tab === "templates" ? <TemplatesTab /> : tab === "senders" ? <SendersTab /> : tab === "opt-outs" ? <OptOutsTab /> : tab === "settings" ? <SettingsTab /> : (
         <Inbox selected={tab === "thread" && arg ? decodeURIComponent(arg) : undefined} />
       )}
     </Page>
@@ -284,7 +288,7 @@ function Composer({ to, onSent }: { to: string; onSent: (m: Message) => void }) 
           {send.busy ? "Sending…" : "Send"}
         </button>
         <span class={"segments" + (seg.count > 1 ? " warn" : "") + (local ? " bad" : "")} data-testid="segments">
-          {seg.characters} {seg.characters === 1 ? "character" : "characters"} · {seg.count} {seg.count === 1 ? "segment" : "segments"} · {seg.encoding}
+          {seg.characters} {seg.characters === 1 ? "character" : "characters"} · {segmentLabel(seg)}
           {mode === "template" && template ? " (before variables)" : ""}
           {local ? ` · the message ${local}` : ""}
         </span>
@@ -326,7 +330,25 @@ function TemplatesTab() {
   );
 }
 
-function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemplate; onSaved: (t: MessageTemplate) => void; onDeleted: () => void }) {
+function Form({ inline, onSubmit, testid, children }: { inline?: boolean; onSubmit: (e: Event) => void; testid: string; children: ComponentChildren }) {
+  // Enter in a field saves this block, not the form around it
+  const enter = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && (e.target as HTMLElement).tagName === "INPUT") {
+      e.preventDefault();
+      onSubmit(e);
+    }
+  };
+  return inline ? <div class="form" data-testid={testid} onKeyDown={enter}>{children}</div>
+    : <form class="form" onSubmit={onSubmit} data-testid={testid}>{children}</form>;
+}
+
+/**
+ * Creates or edits one of the organisation's templates. {@code inline} inside another form (the agent page's), where
+ * a nested form would submit the outer one: then a plain block whose button saves, and {@code onClose} to cancel.
+ */
+export function TemplateForm({ template, onSaved, onDeleted, inline, onClose }: {
+  template?: MessageTemplate; onSaved: (t: MessageTemplate) => void; onDeleted?: () => void; inline?: boolean; onClose?: () => void;
+}) {
   const [name, setName] = useState(template?.name ?? "");
   const [channel, setChannel] = useState(template?.channel ?? MessageChannel.SMS);
   const [marketing, setMarketing] = useState(template?.category === TemplateCategory.MARKETING);
@@ -337,6 +359,7 @@ function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemp
   const seg = segments(body);
   const submit = async (e: Event) => {
     e.preventDefault();
+    e.stopPropagation();
     const t = {
       id: template?.id ?? "", name, channel, body, contentSid,
       category: marketing ? TemplateCategory.MARKETING : TemplateCategory.TRANSACTIONAL,
@@ -348,7 +371,7 @@ function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemp
   };
   return (
     <Card title={template ? <>Edit <span class="mono">{template.name}</span></> : "New template"}>
-      <form class="form" onSubmit={submit} data-testid="template-form">
+      <Form inline={inline} onSubmit={submit} testid="template-form">
         <div class="grid2">
           <Field label="Name" field="template.name" error={save.error} hint="lower case letters, digits, _ . -">
             <input name="templateName" value={name} disabled={!!template} onInput={(e) => setName(e.currentTarget.value)} />
@@ -360,7 +383,7 @@ function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemp
             </select>
           </Field>
           <Field label="Body" field="template.body" error={save.error} wide
-            hint={`${seg.count} ${seg.count === 1 ? "segment" : "segments"} · ${seg.encoding} before variables · {{first_name}}, {{metadata.KEY}}, {{call.variables.NAME}} or your own {{NAME}}`}>
+            hint={`${segmentLabel(seg)} before variables · {{first_name}}, {{metadata.KEY}}, {{call.variables.NAME}} or your own {{NAME}}`}>
             <textarea name="templateBody" rows={4} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
           </Field>
           {channel === MessageChannel.WHATSAPP && (
@@ -374,14 +397,17 @@ function TemplateForm({ template, onSaved, onDeleted }: { template?: MessageTemp
           </label>
         </div>
         <div class="form-actions">
-          <button type="submit" disabled={save.busy}>{template ? "Save" : "Create template"}</button>
-          {template && (
+          <button type={inline ? "button" : "submit"} onClick={inline ? submit : undefined} disabled={save.busy}>
+            {template ? "Save" : "Create template"}
+          </button>
+          {template && onDeleted && (
             <button type="button" class="secondary danger" disabled={del.busy} onClick={async () => {
               if (await del.run(() => api.messaging.deleteMessageTemplate({ id: template.id })) !== undefined) onDeleted();
             }}>Delete</button>
           )}
+          {onClose && <button type="button" class="secondary" onClick={onClose}>Cancel</button>}
         </div>
-      </form>
+      </Form>
       <ErrorBanner error={save.error ?? del.error} title="Template not saved" />
     </Card>
   );
@@ -493,6 +519,76 @@ function ConsentEvents({ phone }: { phone: string }) {
           </tbody>
         </table>
       )}
+    </Card>
+  );
+}
+
+// ---------------------------------------------------------------- settings
+
+/** The organisation's own answer to HELP (Organization.messaging_help_text): at most this many characters. */
+const MAX_HELP_TEXT = 320;
+
+/**
+ * The organisation's messaging settings (admin or owner; others see them and get the server's refusal on save):
+ * its answer to HELP/INFO texts and whether a STOP gets the platform's confirmation text.
+ */
+function SettingsTab() {
+  const org = useLoad(() => api.organizations.getOrganization({}), []);
+  const [helpText, setHelpText] = useState<string | undefined>();
+  const [confirm, setConfirm] = useState<boolean | undefined>();
+  const [saved, setSaved] = useState("");
+  const save = useAction();
+  if (!org.data) return org.error ? <ErrorBanner error={org.error} /> : <Loading />;
+  const o = org.data;
+  const text = helpText ?? o.messagingHelpText;
+  const confirmOptOut = confirm ?? o.confirmOptOut;
+  const answer = text.trim().replaceAll("{organization}", o.name);
+  const seg = segments(answer);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setSaved("");
+    // a text the organisation never set stays unset (the platform's default) while left empty
+    const paths = [...(text.trim() || o.messagingHelpText ? ["messaging_help_text"] : []), "confirm_opt_out"];
+    const after = await save.run(() => api.organizations.updateOrganization({
+      organization: { messagingHelpText: text, confirmOptOut }, updateMask: { paths },
+    }));
+    if (!after) return;
+    setHelpText(undefined);
+    setConfirm(undefined);
+    org.reload();
+    setSaved("Saved.");
+  };
+  return (
+    <Card title="Messaging settings">
+      <form class="form" onSubmit={submit} data-testid="messaging-settings">
+        <Field label="Answer to HELP and INFO" field="organization.messaging_help_text" error={save.error} wide
+          hint={`{organization} stands for “${o.name}”. At most ${MAX_HELP_TEXT} characters. Never set: the platform's default answer (once set, it can be changed but not emptied).`}>
+          <textarea name="helpText" rows={3} value={text} placeholder="Not set: HELP gets the platform's default answer."
+            onInput={(e) => { setHelpText(e.currentTarget.value); setSaved(""); }} />
+        </Field>
+        {answer && (
+          <div class="template-preview" data-testid="help-preview">
+            <div class="bubble-body">{answer}</div>
+            <span class={"segments" + (seg.count > 1 ? " warn" : "") + (text.trim().length > MAX_HELP_TEXT ? " bad" : "")} data-testid="help-segments">
+              {text.trim().length} / {MAX_HELP_TEXT} characters · as sent: {segmentLabel(seg)}
+            </span>
+          </div>
+        )}
+        <label class="check wide">
+          <input type="checkbox" name="confirmOptOut" checked={confirmOptOut}
+            onChange={(e) => { setConfirm(e.currentTarget.checked); setSaved(""); }} />
+          Confirm a STOP with one text of our own
+        </label>
+        <p class="hint">
+          Turn this off when your carrier confirms opt-outs itself (Twilio Advanced Opt-Out): it then refuses our confirmation
+          with error 21610. Either way the opt-out is recorded at once and nothing more is sent to that number.
+        </p>
+        <div class="form-actions">
+          <button type="submit" disabled={save.busy}>Save settings</button>
+          {saved && <span class="ok" data-testid="settings-saved">{saved}</span>}
+        </div>
+      </form>
+      <ErrorBanner error={save.error} title="Settings not saved" />
     </Card>
   );
 }

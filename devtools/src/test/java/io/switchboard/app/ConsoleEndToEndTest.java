@@ -1,6 +1,7 @@
 package io.switchboard.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -24,6 +25,7 @@ import io.switchboard.messaging.TwilioMessaging;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
+import io.switchboard.v1.ApiKeyServiceGrpc;
 import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
@@ -35,13 +37,23 @@ import io.switchboard.v1.Contact;
 import io.switchboard.v1.ContactList;
 import io.switchboard.v1.ContactServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
+import io.switchboard.v1.CreateApiKeyRequest;
 import io.switchboard.v1.CreateCampaignRequest;
 import io.switchboard.v1.CreateContactListRequest;
 import io.switchboard.v1.CreateContactRequest;
 import io.switchboard.v1.EndCall;
+import io.switchboard.v1.FlowNode;
+import io.switchboard.v1.GetOrganizationRequest;
+import io.switchboard.v1.ListAgentsRequest;
+import io.switchboard.v1.ListMessageTemplatesRequest;
 import io.switchboard.v1.ListThreadsRequest;
+import io.switchboard.v1.MessageTemplate;
 import io.switchboard.v1.MessagingServiceGrpc;
 import io.switchboard.v1.OpenCall;
+import io.switchboard.v1.Organization;
+import io.switchboard.v1.OrganizationServiceGrpc;
+import io.switchboard.v1.Role;
+import io.switchboard.v1.SendSmsNode;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.StreamCallResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -53,8 +65,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The web console in a real browser against the real dev stack: a Node script (console/e2e/console.e2e.mjs)
  * drives Debian's headless Chromium through playwright-core — sign in, create an agent and a campaign, import
  * contacts, follow a live call, open a processed call (transcript, summary, recording), retention, audit,
- * usage, an agent's flow and voice, a conversation's turns and latencies, a campaign's outcomes, texts through the dev
- * softphone (delivered, refused, templates, opt-outs) — and saves
+ * usage, an agent's flow and voice, the agent's texts and its send_sms node, a conversation's turns and latencies, a
+ * campaign's outcomes, texts through the dev softphone (delivered, refused, templates, opt-outs), the organisation's
+ * messaging settings (and a viewer refused saving them) — checks what it saved through the API, and saves
  * screenshots of every page in {@code target/console-screenshots}. The calls it opens are real: speech streamed
  * over gRPC and processed by the worker, as a telephony bridge would send it, and a flow agent's conversation
  * with a scripted caller.
@@ -148,6 +161,10 @@ class ConsoleEndToEndTest {
                 "CHROMIUM", CHROMIUM.toString()));
         node.environment().put("SWITCHBOARD_TEXT_TO", textTo);
         node.environment().put("SWITCHBOARD_OPTED_OUT", optedOut);
+        node.environment().put("SWITCHBOARD_SENDER", SENDER);
+        node.environment().put("SWITCHBOARD_VIEWER_KEY", ApiKeyServiceGrpc.newBlockingStub(channel)
+                .withCallCredentials(TestStacks.bearer(key)).createApiKey(CreateApiKeyRequest.newBuilder().setName("viewer")
+                        .setRole(Role.ROLE_VIEWER).build()).getSecret());
         Process p = node.start();
         boolean exited = p.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         if (!exited) {
@@ -159,12 +176,38 @@ class ConsoleEndToEndTest {
         assertTrue(exited, "the browser test did not finish within " + SCRIPT_TIMEOUT + ":\n" + out);
         assertEquals(0, p.exitValue(), "the browser test failed:\n" + out);
         live.get(60, TimeUnit.SECONDS);
-        for (String page : List.of("03-agent-saved", "03c-agent-flow", "04-contacts-import", "05-campaign",
+        savedAsTheBrowserSaidThem(key);
+        for (String page : List.of("03-agent-saved", "03c-agent-flow", "03e-agent-texts", "04-contacts-import", "05-campaign",
                 "05b-campaign-outcomes", "07-call", "07b-conversation", "08-retention", "09-audit", "10-usage", "11-agents",
                 "12-campaigns", "13-contacts", "14-messages-thread", "14b-messages-refused", "15-message-templates",
-                "16-opt-outs")) {
+                "16-opt-outs", "17-messaging-settings")) {
             assertTrue(Files.size(shots.resolve(page + ".png")) > 10_000, "screenshot " + page);
         }
+    }
+
+    /**
+     * What the browser saved, read back through the API: the agent's texts (the template it made and then changed in
+     * place, listed once after the duplicate was refused) and its send_sms node; the organisation's HELP answer and
+     * STOP confirmations off (the viewer's attempt to turn them back on was refused).
+     */
+    private static void savedAsTheBrowserSaidThem(String key) {
+        var creds = TestStacks.bearer(key);
+        Agent agent = AgentServiceGrpc.newBlockingStub(channel).withCallCredentials(creds)
+                .listAgents(ListAgentsRequest.newBuilder().setPageSize(50).build()).getAgentsList().stream()
+                .filter(a -> a.getName().equals("Renewals (e2e)")).findFirst().orElseThrow();
+        assertEquals(List.of("renewal_link"), agent.getSmsTemplatesList(), "the agent's texts");
+        SendSmsNode sms = agent.getFlow().getNodesList().stream().filter(FlowNode::hasSendSms).findFirst()
+                .orElseThrow(() -> new AssertionError("no send_sms node: " + agent.getFlow())).getSendSms();
+        assertEquals(SendSmsNode.newBuilder().setTemplate("renewal_link").setFrom(SENDER).setNext("end_2").build(), sms);
+        MessageTemplate template = MessagingServiceGrpc.newBlockingStub(channel).withCallCredentials(creds)
+                .listMessageTemplates(ListMessageTemplatesRequest.getDefaultInstance()).getTemplatesList().stream()
+                .filter(t -> t.getName().equals("renewal_link")).findFirst().orElseThrow();
+        assertEquals("Hi {{first_name}}, renew your plan here: https://example.com/renew \uD83D\uDE42", template.getBody());
+        Organization org = OrganizationServiceGrpc.newBlockingStub(channel).withCallCredentials(creds)
+                .getOrganization(GetOrganizationRequest.getDefaultInstance());
+        assertEquals("{organization}: for help call 415 555 0100 or visit example.com/help. Reply STOP to opt out.",
+                org.getMessagingHelpText());
+        assertFalse(org.getConfirmOptOut(), "STOP confirmations off, and still off after the viewer's refused save");
     }
 
     /**
