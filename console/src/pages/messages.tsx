@@ -547,7 +547,7 @@ function SettingsTab() {
   const submit = async (e: Event) => {
     e.preventDefault();
     setSaved("");
-    // a text the organisation never set stays unset (the platform's default) while left empty
+    // emptied, the organisation's own answer is unset (the platform's default again); never set, it stays unset
     const paths = [...(text.trim() || o.messagingHelpText ? ["messaging_help_text"] : []), "confirm_opt_out"];
     const after = await save.run(() => api.organizations.updateOrganization({
       organization: { messagingHelpText: text, confirmOptOut }, updateMask: { paths },
@@ -562,8 +562,8 @@ function SettingsTab() {
     <Card title="Messaging settings">
       <form class="form" onSubmit={submit} data-testid="messaging-settings">
         <Field label="Answer to HELP and INFO" field="organization.messaging_help_text" error={save.error} wide
-          hint={`{organization} stands for “${o.name}”. At most ${MAX_HELP_TEXT} characters. Never set: the platform's default answer (once set, it can be changed but not emptied).`}>
-          <textarea name="helpText" rows={3} value={text} placeholder="Not set: HELP gets the platform's default answer."
+          hint={`{organization} stands for “${o.name}”. At most ${MAX_HELP_TEXT} characters. Empty: the platform's default answer.`}>
+          <textarea name="helpText" rows={3} value={text} placeholder="Empty: HELP gets the platform's default answer."
             onInput={(e) => { setHelpText(e.currentTarget.value); setSaved(""); }} />
         </Field>
         {answer && (

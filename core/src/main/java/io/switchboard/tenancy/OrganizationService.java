@@ -187,8 +187,9 @@ public final class OrganizationService {
     }
 
     /**
-     * Also sets the messaging settings (admin or owner): the HELP answer (1-{@value #MAX_HELP_TEXT} characters,
-     * {@code {organization}} standing for the name) and whether STOPs get the platform's own confirmation.
+     * Also sets the messaging settings (admin or owner): the HELP answer (at most {@value #MAX_HELP_TEXT} characters,
+     * {@code {organization}} standing for the name; empty or blank returns to the platform's default) and whether
+     * STOPs get the platform's own confirmation.
      */
     public Organization update(Principal actor, Changes changes) {
         actor.require(Role.ADMIN, "updating the organisation");
@@ -196,7 +197,7 @@ public final class OrganizationService {
         Optional<Boolean> hipaaMode = changes.hipaaMode();
         Violations v = new Violations();
         name.ifPresent(n -> v.requireText("organization.name", n, 200));
-        changes.messagingHelpText().ifPresent(t -> v.requireText("organization.messaging_help_text", t == null ? null
+        changes.messagingHelpText().ifPresent(t -> v.maxLength("organization.messaging_help_text", t == null ? null
                 : t.strip(), MAX_HELP_TEXT));
         v.throwIfAny();
         if (hipaaMode.isPresent()) {
@@ -220,7 +221,9 @@ public final class OrganizationService {
                 }
             }
             hipaaMode.ifPresent(r::setHipaaMode);
-            changes.messagingHelpText().ifPresent(t -> r.setMessagingHelpText(t.strip()));
+            // named in the mask but empty: back to the platform's default answer (AIP-134), not an empty text
+            changes.messagingHelpText().ifPresent(t -> r.setMessagingHelpText(t == null || t.isBlank() ? null
+                    : t.strip()));
             changes.confirmOptOut().ifPresent(r::setConfirmOptOut);
             r.setUpdatedAt(now).store();
             reevaluation.policyChanged(tx, before, plans.policyOf(r), now); // HIPAA mode keeps audit entries 6 years

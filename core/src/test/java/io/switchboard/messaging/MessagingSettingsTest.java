@@ -90,17 +90,30 @@ class MessagingSettingsTest {
 
     @Test
     void aBadHelpTextIsRefusedNamingTheFieldAndAgentsMayNotSetIt() {
-        for (String bad : List.of("", "   ", "x".repeat(OrganizationService.MAX_HELP_TEXT + 1))) {
-            var e = assertThrows(SwitchboardException.InvalidArgument.class, () -> organizations.update(acme.owner(),
-                    helpText(bad)));
-            assertEquals("organization.messaging_help_text", e.violations().getFirst().field(), e.getMessage());
-        }
+        organizations.update(acme.owner(), helpText(HELP));
+        var e = assertThrows(SwitchboardException.InvalidArgument.class, () -> organizations.update(acme.owner(),
+                helpText("x".repeat(OrganizationService.MAX_HELP_TEXT + 1))));
+        assertEquals("organization.messaging_help_text", e.violations().getFirst().field(), e.getMessage());
+        assertEquals(HELP, organizations.get(acme.owner()).messagingHelpText(), "a refused text keeps the one before");
         assertEquals(OrganizationService.MAX_HELP_TEXT, organizations.update(acme.owner(),
                 helpText("x".repeat(OrganizationService.MAX_HELP_TEXT))).messagingHelpText().length(), "the limit is allowed");
         Principal agent = f.plane.apiKeys().authenticate(f.plane.apiKeys().create(acme.owner(), "agent", Role.AGENT, "",
                 Optional.empty()).secret(), "test");
         assertThrows(SwitchboardException.PermissionDenied.class, () -> organizations.update(agent, helpText(HELP)));
         assertThrows(SwitchboardException.PermissionDenied.class, () -> organizations.update(agent, confirmOptOut(false)));
+    }
+
+    @Test
+    void anEmptyHelpTextReturnsTheOrganisationToThePlatformsDefault() {
+        organizations.update(acme.owner(), helpText(HELP));
+        for (String empty : List.of("", "   ")) {
+            organizations.update(acme.owner(), helpText(HELP));
+            assertEquals("", organizations.update(acme.owner(), helpText(empty)).messagingHelpText(),
+                    "'" + empty + "' unsets the answer rather than storing an empty one");
+        }
+        assertEquals("Acme: reply STOP to stop receiving texts, START to receive them again.",
+                replyBody(messaging.receive(sid(), "+12125550104", SENDER, "HELP"), acme.owner()),
+                "HELP gets the platform's default again");
     }
 
     @Test

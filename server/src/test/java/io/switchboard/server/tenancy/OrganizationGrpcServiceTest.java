@@ -156,12 +156,12 @@ class OrganizationGrpcServiceTest {
         assertFalse(set.getConfirmOptOut());
         assertEquals("Acme", set.getName(), "only the masked fields change");
         invalid(List.of("organization.messaging_help_text"), () -> admin.updateOrganization(update(
-                Organization.newBuilder().setMessagingHelpText(""), "messaging_help_text")));
-        invalid(List.of("organization.messaging_help_text"), () -> admin.updateOrganization(update(
                 Organization.newBuilder().setMessagingHelpText("x".repeat(321)), "messaging_help_text")));
         fails(Status.Code.PERMISSION_DENIED, () -> orgs(keyWithRole(Role.ROLE_AGENT)).updateOrganization(
                 update(Organization.newBuilder().setConfirmOptOut(true), "confirm_opt_out")));
         assertEquals(set, acmeOwner.getOrganization(GetOrganizationRequest.getDefaultInstance()));
+        assertEquals("", admin.updateOrganization(update(Organization.newBuilder().setMessagingHelpText(""),
+                "messaging_help_text")).getMessagingHelpText(), "empty in the mask: back to the platform's default");
     }
 
     @Test
