@@ -138,6 +138,59 @@ class MessagingServiceTest {
     }
 
     @Test
+    void aRecipientsRefusalComesBeforeTheirDataIsFilledInButAMalformedRequestIsRefusedWhoeverItGoesTo() {
+        String bobPhone = "+12125550124";
+        Contact bob = f.plane.contacts().create(acme.owner(), new ContactSpec("", bobPhone, "", "", "",
+                "{\"note\":\"" + "n".repeat(100) + "\"}", List.of(), "America/New_York", List.of()), "");
+        Template nudge = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("nudge",
+                Optional.of(Channel.SMS), Optional.empty(), "Hi {{first_name}}, your {{metadata.tier}} plan: {{link}}", ""));
+        Template note = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("note",
+                Optional.of(Channel.SMS), Optional.empty(), "a".repeat(1580) + "{{metadata.note}}", ""));
+        Template recap = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("recap",
+                Optional.of(Channel.SMS), Optional.empty(), "You chose {{call.variables.plan}}", ""));
+        Map<String, String> link = Map.of("link", "https://x.example/r");
+
+        // a recipient who could receive it: the text's own gaps are what is wrong
+        var lacking = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, nudge, link)));
+        assertTrue(lacking.getMessage().contains("{{first_name}} has no value"), lacking.getMessage());
+        var overlong = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, note, Map.of())));
+        assertTrue(overlong.getMessage().contains("the filled-in text"), overlong.getMessage());
+
+        messaging.receive("SM00000000000000000000000000000021", bobPhone, SMS_FROM, "STOP");
+        f.plane.doNotCall().add(acme.owner(), List.of(PHONE), "", "asked", "api");
+        // the same sends to people who may not be texted: that is what they are told, with their data left unread
+        assertEquals("OPTED_OUT", failedType(() -> messaging.send(acme.owner(), withTemplate(bob, nudge, link))));
+        assertEquals("OPTED_OUT", failedType(() -> messaging.send(acme.owner(), withTemplate(bob, note, Map.of()))));
+        assertEquals("DO_NOT_CALL", failedType(() -> messaging.send(acme.owner(), withTemplate(ada, nudge, link))));
+
+        // a request no recipient could satisfy is malformed, opted out or not
+        var noLink = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, nudge, Map.of("link", ""))));
+        assertEquals("template_id", noLink.violations().getFirst().field());
+        assertTrue(noLink.getMessage().contains("{{link}} has no value: it is not a contact field and the request's"
+                + " variables do not give it"), noLink.getMessage());
+        var noCall = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(ada, recap, Map.of())));
+        assertTrue(noCall.getMessage().contains("{{call.variables.plan}} has no value: the send names no call_id"),
+                noCall.getMessage());
+        assertThrows(SwitchboardException.NotFound.class, () -> messaging.send(acme.owner(), new MessagingService
+                .SendRequest(bob.id().toString(), "", SMS_FROM, "", UUID.randomUUID().toString(), "", "", link)));
+        var wrongChannel = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                new MessagingService.SendRequest(bob.id().toString(), "", WA_FROM, "", nudge.id().toString(), "", "", link)));
+        assertEquals("template_id", wrongChannel.violations().getFirst().field());
+
+        assertEquals(1, dsl.fetchCount(MESSAGES, MESSAGES.DIRECTION.eq("outbound")), "only bob's STOP confirmation");
+        assertEquals(3, f.audited.stream().filter(e -> e.action().equals("message.refused")).count(),
+                "each recipient refusal audited, no malformed request");
+    }
+
+    private static MessagingService.SendRequest withTemplate(Contact c, Template t, Map<String, String> variables) {
+        return new MessagingService.SendRequest(c.id().toString(), "", SMS_FROM, "", t.id().toString(), "", "", variables);
+    }
+
+    @Test
     void everyOptOutKeywordInAnyCaseOptsTheNumberOutOrganisationWideWithOneConfirmation() {
         int n = 0;
         for (String word : List.of("STOP", "unsubscribe", "End", "quit", "STOPALL", "revoke", "OptOut", " cancel. ")) {
