@@ -257,6 +257,24 @@ class TalkEndToEndTest {
     }
 
     @Test
+    void aControlMessageMayArriveInFragmentsWithinItsBoundAndOneOverItEndsTheCall() throws Exception {
+        TalkSocket page = connect(token(quietAgent()));
+        page.awaitAccepted();
+        page.sendTextFragments("{\"type\":", "", "\"end\"}");
+        assertEquals(1000, page.awaitClosed());
+        assertEquals("hangup", page.message("ended").orElseThrow().path("reason").asText());
+
+        TalkSocket flood = connect(token(quietAgent()));
+        flood.awaitAccepted();
+        String head = "{\"type\":\"mark\",\"name\":\"" + "m".repeat(3000);
+        flood.sendTextFragments(head, "m".repeat(4097 - head.length() - 2) + "\"}"); // 4097 characters in all
+        assertEquals(1003, flood.awaitClosed());
+        JsonNode error = flood.message("error").orElseThrow();
+        assertEquals("INVALID_ARGUMENT", error.path("code").asText());
+        assertEquals("message: control messages are at most 4096 characters", error.path("message").asText());
+    }
+
+    @Test
     void aPageThatVanishesMidPlayoutEndsTheCallAsHungUpInsteadOfWaitingForTheIdleTimeout() throws Exception {
         // a greeting of many sentences: they are synthesised and sent one after another, so writes follow the drop
         String chatty = create(Agent.newBuilder().setName("Chatty").setLanguage("en-US").setVoice("flite:slt")

@@ -171,6 +171,13 @@ final class TalkSocket implements WebSocket.Listener {
         socket.sendText(json, true).join();
     }
 
+    /** One text message sent in fragments, as a browser may split a long one. */
+    void sendTextFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
+    }
+
     /** Talks in real time until the server ends the call (or {@code max} passes, then hangs up). */
     void converse(List<short[]> script, Duration max) throws Exception {
         long start = System.nanoTime();

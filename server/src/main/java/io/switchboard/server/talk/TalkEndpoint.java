@@ -30,6 +30,7 @@ import io.switchboard.live.LiveCalls;
 import io.switchboard.live.SessionListener;
 import io.switchboard.server.grpc.ErrorMapping;
 import io.switchboard.server.web.GrpcWebCors;
+import io.switchboard.server.web.TextFrames;
 import io.switchboard.talk.TalkCodec;
 import io.switchboard.talk.TalkTokens;
 
@@ -53,7 +54,7 @@ final class TalkEndpoint implements WsListener {
     private final LiveCalls sessions;
     private final GrpcWebCors cors;
     private final ByteArrayOutputStream partialAudio = new ByteArrayOutputStream();
-    private final StringBuilder partialText = new StringBuilder();
+    private final TextFrames partialText = new TextFrames(TalkCodec.MAX_TEXT);
     /** Frames to send, in order; one writer thread sends them (a Helidon session is not safe for concurrent sends). */
     private final BlockingQueue<Runnable> outbox = new LinkedBlockingQueue<>();
     private String token = "";
@@ -241,20 +242,20 @@ final class TalkEndpoint implements WsListener {
         if (ended) {
             return;
         }
-        if (partialText.length() + text.length() > TalkCodec.MAX_TEXT) {
+        Optional<String> message;
+        try {
+            message = partialText.add(text, last);
+        } catch (TextFrames.TooLarge e) {
             fault(new SwitchboardException.InvalidArgument("message", "control messages are at most "
                     + TalkCodec.MAX_TEXT + " characters"));
             return;
         }
-        partialText.append(text);
-        if (!last) {
+        if (message.isEmpty()) {
             return;
         }
-        String message = partialText.toString();
-        partialText.setLength(0);
         CallInput input;
         try {
-            input = TalkCodec.input(message);
+            input = TalkCodec.input(message.get());
         } catch (SwitchboardException.InvalidArgument e) {
             fault(e);
             return;
