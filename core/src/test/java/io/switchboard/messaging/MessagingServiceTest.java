@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
@@ -34,43 +33,21 @@ import io.switchboard.queue.Job;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import io.switchboard.testing.Fixtures;
-import io.switchboard.testing.MutableClock;
 import io.switchboard.testing.TestObjectStore;
 import io.switchboard.usage.UsageService;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Sending, receiving, keywords and the compliance checks of texts, on real PostgreSQL. */
-class MessagingServiceTest {
+class MessagingServiceTest extends MessagingFixture {
 
-    private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
-    /** A Monday, noon in New York: inside the default calling window. */
-    private static final Instant NOON = ZonedDateTime.of(2026, 12, 7, 12, 0, 0, 0, NEW_YORK).toInstant();
     private static final String SMS_FROM = "+14155550100";
     private static final String SMS_FROM_2 = "+14155550101";
     private static final String WA_FROM = "whatsapp:+14155550102";
-    private static final String PHONE = "+12125550123";
-
-    private MutableClock clock;
-    private Fixtures f;
-    private MessagingService messaging;
-    private DSLContext dsl;
-    private Fixtures.Tenant acme;
-    private Contact ada;
 
     @BeforeEach
     void setUp() {
-        clock = new MutableClock(NOON);
-        f = Fixtures.fresh(clock);
-        messaging = f.plane.messaging();
-        dsl = f.plane.database().dsl();
-        acme = f.tenant("Acme", "growth");
-        messaging.addSender(acme.owner(), SMS_FROM);
-        messaging.addSender(acme.owner(), SMS_FROM_2);
-        messaging.addSender(acme.owner(), WA_FROM);
-        ada = f.plane.contacts().create(acme.owner(), new ContactSpec("", PHONE, "Ada", "Lovelace", "ada@example.com",
-                "{\"plan\":\"gold\"}", List.of(), "America/New_York", List.of()), "");
+        start("growth", "Lovelace", "ada@example.com", "{\"plan\":\"gold\"}", SMS_FROM, SMS_FROM_2, WA_FROM);
     }
 
     private static MessagingService.SendRequest toContact(Contact c, String from, String body) {
