@@ -207,7 +207,10 @@ public final class FollowUps {
                 .and(owner).orderBy(FOLLOW_UP_RULES.CREATED_AT, FOLLOW_UP_RULES.ID).fetch(FollowUps::rule);
     }
 
-    /** Deletes a rule; what it did on past calls stays on them. */
+    /**
+     * Deletes a rule; it sends nothing more. What it did on past calls stays on them ({@link #forCall}), naming
+     * the rule's id though the rule is gone; a call whose pipeline has not run yet gets nothing from it.
+     */
     public void delete(Principal actor, String idText) {
         actor.require(Role.ADMIN, "deleting follow-ups");
         UUID id = Ids.parse("id", idText);

@@ -312,16 +312,14 @@ public final class MessagingService {
                 throw new SwitchboardException.InvalidArgument("template_id", "is a " + t.getChannel()
                         + " template; the message goes on " + channel.key());
             }
-            text = render(org, t.getBody(), contact, callId, variables);
-            Optional<String> tooLong = Segments.refusal(text);
-            if (tooLong.isPresent()) {
-                throw new SwitchboardException.InvalidArgument("template_id", "the filled-in text " + tooLong.get());
-            }
+            refuseUnfillableByAnyRecipient(t.getBody(), callId, variables);
             contentSid = t.getContentSid();
         }
         String recipient = channel.address(phone);
         Instant now = now();
-        // compliance: nothing below reaches the carrier unless every check passes
+        // compliance: nothing below reaches the carrier unless every check passes. These refusals are about the
+        // recipient, so they come before the template is filled in with the recipient's data: an opted-out
+        // contact is reported as opted out, not as a contact short of a first name, and its data is not read.
         refuseIfOptedOut(actor, org, phone);
         if (DoNotCall.listed(dsl, org, phone)) {
             refuse(actor, "do_not_call", "DO_NOT_CALL", phone + " is on the organisation's do-not-call list, which"
@@ -356,6 +354,13 @@ public final class MessagingService {
             if (sendAfter.isEmpty()) {
                 refuse(actor, "outside_calling_window", "OUTSIDE_CALLING_WINDOW", "the calling window of " + phone
                         + " does not open within " + WINDOW_HORIZON_DAYS + " days; the message was not sent");
+            }
+        }
+        if (template.isPresent()) {
+            text = render(org, template.get().getBody(), contact, callId, variables);
+            Optional<String> tooLong = Segments.refusal(text);
+            if (tooLong.isPresent()) {
+                throw new SwitchboardException.InvalidArgument("template_id", "the filled-in text " + tooLong.get());
             }
         }
         Outgoing out = new Outgoing(org, channel, contact.map(ContactsRecord::getId), phone, from, recipient,
@@ -400,6 +405,41 @@ public final class MessagingService {
         jobs.enqueue(tx, new JobQueue.NewJob(SEND_JOB, Optional.of(o.org()), "{\"message_id\":\"" + id + "\"}",
                 Optional.of(id.toString()), o.sendAfter(), 12));
         return id;
+    }
+
+    /**
+     * The placeholders of a template that no recipient could fill, because only the request can: a {@code call.}
+     * value when the send names no call, or a name that is neither a contact field ({@code first_name},
+     * {@code last_name}, {@code phone}, {@code email}, {@code metadata.*}) nor given in the request's variables.
+     * Such a send is malformed whoever it goes to, so it is refused as such before the recipient's consent is
+     * looked at; a contact field this contact lacks is found only when the text is filled in, after it.
+     */
+    private static void refuseUnfillableByAnyRecipient(String body, Optional<UUID> callId, Map<String, String> variables) {
+        for (String name : TemplateText.names(body)) {
+            if (given(variables, name)) {
+                continue;
+            }
+            String why = null;
+            if (name.startsWith("call.")) {
+                if (callId.isEmpty()) {
+                    why = "the send names no call_id";
+                }
+            } else if (!CONTACT_FIELDS.contains(name) && !name.startsWith("metadata.")) {
+                why = "it is not a contact field and the request's variables do not give it";
+            }
+            if (why != null) {
+                throw new SwitchboardException.InvalidArgument("template_id", "{{" + name + "}} has no value: " + why
+                        + "; the message was not sent");
+            }
+        }
+    }
+
+    /** The contact's own fields a template may name (besides {@code metadata.*}), as {@link #render} fills them. */
+    private static final Set<String> CONTACT_FIELDS = Set.of("first_name", "last_name", "phone", "email");
+
+    private static boolean given(Map<String, String> variables, String name) {
+        String v = variables.get(name);
+        return v != null && !v.isEmpty();
     }
 
     private String render(UUID org, String body, Optional<ContactsRecord> contact, Optional<UUID> callId,

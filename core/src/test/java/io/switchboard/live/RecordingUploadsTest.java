@@ -43,15 +43,26 @@ class RecordingUploadsTest {
     private LiveCalls live;
     private Fixtures.Tenant acme;
     private String agent;
+    private CallSession session;
+    private SessionProbe probe;
 
     /** @param threads the store's upload threads */
     private void start(int threads) {
+        start(threads, LiveCalls.DEFAULT_STORE_GRACE);
+    }
+
+    /**
+     * @param threads    the store's upload threads
+     * @param storeGrace how long a call's end waits for its segments to be stored
+     */
+    private void start(int threads, Duration storeGrace) {
         Fixtures f = Fixtures.fresh();
         uploads = new Uploads(threads, 64);
         store = TestObjectStore.freshBucket(uploads);
         calls = f.calls(store);
         live = LiveCalls.builder(calls, new LiveEvents(f.plane.database().dsl(), f.plane.contentSeal()))
-                .eventEncoding(t -> t.event().text().getBytes()).languages(f.plane.agents()).build();
+                .eventEncoding(t -> t.event().text().getBytes()).languages(f.plane.agents())
+                .storeGrace(storeGrace).build();
         acme = f.tenant("Acme", "growth");
         agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()
                 .toString();
@@ -66,9 +77,13 @@ class RecordingUploadsTest {
         }
     }
 
-    private CallInput.Open open() {
-        return new CallInput.Open(new CallSpec(agent, "", "", Call.Direction.INBOUND, "+14155550123", "+14155550100",
-                AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW), Origin.CLIENT);
+    /** Opens a live call ({@link #session}, heard by {@link #probe}); the call as accepted. */
+    private Call open() throws Exception {
+        probe = new SessionProbe();
+        session = live.open(acme.owner(), probe);
+        session.accept(new CallInput.Open(new CallSpec(agent, "", "", Call.Direction.INBOUND, "+14155550123",
+                "+14155550100", AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW), Origin.CLIENT));
+        return probe.accepted();
     }
 
     /** About 14 s of speech: more than two segments. */
@@ -96,20 +111,17 @@ class RecordingUploadsTest {
     void theCallHandlesAllItsAudioWhileItsFirstSegmentStillWaitsForTheStore() throws Exception {
         start(1);
         holdTheUploads();
-        SessionProbe probe = new SessionProbe();
-        CallSession s = live.open(acme.owner(), probe);
-        s.accept(open());
-        Call call = probe.accepted();
+        Call call = open();
         byte[] audio = twice(CallSessionTest.speech());
         assertTrue(audio.length > 2 * SEGMENT, "more than two segments of speech: " + audio.length);
-        CallSessionTest.stream(s, audio, Integer.MAX_VALUE);
+        CallSessionTest.stream(session, audio, Integer.MAX_VALUE);
 
-        SessionProbe.caughtUp(s); // every frame handled ...
+        SessionProbe.caughtUp(session); // every frame handled ...
         assertEquals(0, calls.segments(call.organizationId(), call.id()), "... while no segment is stored yet");
         assertEquals(2, uploads.pending(), "the first segment waits behind the held upload, and only it");
 
         release.countDown();
-        s.accept(new CallInput.End(""));
+        session.accept(new CallInput.End(""));
         assertEquals(Optional.empty(), probe.awaitClosed());
         Call ended = SessionProbe.awaitEnded(calls, call);
         assertEquals(Call.State.ENDED, ended.state());
@@ -125,12 +137,9 @@ class RecordingUploadsTest {
         byte[] audio = CallSessionTest.speech();
         Call ended;
         try (SaturatedCommonPool pool = new SaturatedCommonPool()) {
-            SessionProbe probe = new SessionProbe();
-            CallSession s = live.open(acme.owner(), probe);
-            s.accept(open());
-            Call call = probe.accepted();
-            CallSessionTest.stream(s, audio, Integer.MAX_VALUE);
-            s.accept(new CallInput.End(""));
+            Call call = open();
+            CallSessionTest.stream(session, audio, Integer.MAX_VALUE);
+            session.accept(new CallInput.End(""));
             assertEquals(Optional.empty(), probe.awaitClosed());
             ended = SessionProbe.awaitEnded(calls, call);
             assertTrue(pool.held(), "the common pool ran nothing meanwhile");
@@ -143,13 +152,10 @@ class RecordingUploadsTest {
     void aShutdownEndsTheCallsOnlyOnceTheirPendingSegmentsAreStored() throws Exception {
         start(1);
         holdTheUploads();
-        SessionProbe probe = new SessionProbe();
-        CallSession s = live.open(acme.owner(), probe);
-        s.accept(open());
-        Call call = probe.accepted();
+        Call call = open();
         byte[] audio = CallSessionTest.speech();
-        CallSessionTest.stream(s, audio, Integer.MAX_VALUE);
-        SessionProbe.caughtUp(s);
+        CallSessionTest.stream(session, audio, Integer.MAX_VALUE);
+        SessionProbe.caughtUp(session);
         assertEquals(0, calls.segments(call.organizationId(), call.id()), "all of it waits for the store");
 
         CompletableFuture<Integer> stillLive = new CompletableFuture<>();
@@ -165,24 +171,12 @@ class RecordingUploadsTest {
 
     @Test
     void aStoreThatNeverAnswersWithinTheGraceEndsTheCallFailedNamingTheBytesLost() throws Exception {
-        Fixtures f = Fixtures.fresh();
-        uploads = new Uploads(1, 64);
-        store = TestObjectStore.freshBucket(uploads);
-        calls = f.calls(store);
-        live = LiveCalls.builder(calls, new LiveEvents(f.plane.database().dsl(), f.plane.contentSeal()))
-                .eventEncoding(t -> t.event().text().getBytes()).languages(f.plane.agents())
-                .storeGrace(Duration.ofMillis(200)).build();
-        acme = f.tenant("Acme", "growth");
-        agent = f.plane.agents().create(acme.owner(), new AgentSpec("A", "en-US", "", "", "", "", List.of())).id()
-                .toString();
+        start(1, Duration.ofMillis(200));
         holdTheUploads();
-        SessionProbe probe = new SessionProbe();
-        CallSession s = live.open(acme.owner(), probe);
-        s.accept(open());
-        Call call = probe.accepted();
+        Call call = open();
         byte[] audio = CallSessionTest.speech();
-        CallSessionTest.stream(s, audio, Integer.MAX_VALUE);
-        s.accept(new CallInput.End(""));
+        CallSessionTest.stream(session, audio, Integer.MAX_VALUE);
+        session.accept(new CallInput.End(""));
 
         var failure = probe.awaitClosed().orElseThrow();
         assertTrue(failure.getMessage().contains("its last " + audio.length + " bytes of audio could not be stored"),

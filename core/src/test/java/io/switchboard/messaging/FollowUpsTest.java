@@ -149,6 +149,25 @@ class FollowUpsTest {
     }
 
     @Test
+    void deletingARuleKeepsWhatItDidOnPastCallsAndSendsNothingMore() {
+        FollowUps.Rule rule = onCampaign("interested");
+        Call before = endedCall(Map.of(), Optional.of("interested"));
+        FollowUps.Outcome sent = followUps.run(before).getFirst();
+        Call after = endedCall(Map.of(), Optional.of("interested"));
+
+        followUps.delete(acme.owner(), rule.id().toString());
+
+        assertEquals(List.of(sent), followUps.forCall(acme.owner().organizationId(), before.id()),
+                "the past call still shows the text the rule sent, and which rule it was");
+        assertEquals(List.of(), followUps.run(after), "a deleted rule sends nothing");
+        assertEquals(1, dsl.fetchCount(MESSAGES));
+        assertThrows(SwitchboardException.NotFound.class, () -> followUps.delete(acme.owner(), rule.id().toString()),
+                "deleted once");
+        assertEquals("id", assertThrows(SwitchboardException.InvalidArgument.class,
+                () -> followUps.delete(acme.owner(), "nope")).violations().getFirst().field());
+    }
+
+    @Test
     void aRetriedStageSendsNothingTwiceEvenIfTheRecordWasLost() {
         onCampaign("interested");
         Call call = endedCall(Map.of(), Optional.of("interested"));

@@ -7,14 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.switchboard.contacts.Contact;
-import io.switchboard.contacts.ContactSpec;
 import io.switchboard.plans.DataClass;
 import io.switchboard.privacy.Consents;
 import io.switchboard.privacy.SubjectRights;
@@ -22,37 +17,20 @@ import io.switchboard.recordings.RecordingStore;
 import io.switchboard.retention.LegalHold;
 import io.switchboard.retention.RetentionSweeper;
 import io.switchboard.testing.Fixtures;
-import io.switchboard.testing.MutableClock;
 import io.switchboard.testing.TestObjectStore;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Texts under the data rules: export, erasure, retention by plan and legal holds, on real PostgreSQL. */
-class MessagingPrivacyTest {
+class MessagingPrivacyTest extends MessagingFixture {
 
-    private static final Instant NOON = ZonedDateTime.of(2026, 12, 7, 12, 0, 0, 0, ZoneId.of("America/New_York")).toInstant();
-    private static final String PHONE = "+12125550123";
     private static final String SENDER = "+14155550100";
 
-    private MutableClock clock;
-    private Fixtures f;
-    private MessagingService messaging;
-    private DSLContext dsl;
-    private Fixtures.Tenant acme;
-    private Contact ada;
     private SubjectRights rights;
 
     @BeforeEach
     void setUp() {
-        clock = new MutableClock(NOON);
-        f = Fixtures.fresh(clock);
-        messaging = f.plane.messaging();
-        dsl = f.plane.database().dsl();
-        acme = f.tenant("Acme", "starter");
-        messaging.addSender(acme.owner(), SENDER);
-        ada = f.plane.contacts().create(acme.owner(), new ContactSpec("", PHONE, "Ada", "", "", "{}", List.of(),
-                "America/New_York", List.of()), "");
+        start("starter", "", "", "{}", SENDER);
         var store = TestObjectStore.freshBucket();
         rights = new SubjectRights(dsl, clock, f.calls(store), new RecordingStore(store),
                 new Consents(dsl, clock, f.plane.audit()), f.plane.audit(), f.plane.messaging());

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
@@ -34,43 +33,21 @@ import io.switchboard.queue.Job;
 import io.switchboard.tenancy.Principal;
 import io.switchboard.tenancy.Role;
 import io.switchboard.testing.Fixtures;
-import io.switchboard.testing.MutableClock;
 import io.switchboard.testing.TestObjectStore;
 import io.switchboard.usage.UsageService;
-import org.jooq.DSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Sending, receiving, keywords and the compliance checks of texts, on real PostgreSQL. */
-class MessagingServiceTest {
+class MessagingServiceTest extends MessagingFixture {
 
-    private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");
-    /** A Monday, noon in New York: inside the default calling window. */
-    private static final Instant NOON = ZonedDateTime.of(2026, 12, 7, 12, 0, 0, 0, NEW_YORK).toInstant();
     private static final String SMS_FROM = "+14155550100";
     private static final String SMS_FROM_2 = "+14155550101";
     private static final String WA_FROM = "whatsapp:+14155550102";
-    private static final String PHONE = "+12125550123";
-
-    private MutableClock clock;
-    private Fixtures f;
-    private MessagingService messaging;
-    private DSLContext dsl;
-    private Fixtures.Tenant acme;
-    private Contact ada;
 
     @BeforeEach
     void setUp() {
-        clock = new MutableClock(NOON);
-        f = Fixtures.fresh(clock);
-        messaging = f.plane.messaging();
-        dsl = f.plane.database().dsl();
-        acme = f.tenant("Acme", "growth");
-        messaging.addSender(acme.owner(), SMS_FROM);
-        messaging.addSender(acme.owner(), SMS_FROM_2);
-        messaging.addSender(acme.owner(), WA_FROM);
-        ada = f.plane.contacts().create(acme.owner(), new ContactSpec("", PHONE, "Ada", "Lovelace", "ada@example.com",
-                "{\"plan\":\"gold\"}", List.of(), "America/New_York", List.of()), "");
+        start("growth", "Lovelace", "ada@example.com", "{\"plan\":\"gold\"}", SMS_FROM, SMS_FROM_2, WA_FROM);
     }
 
     private static MessagingService.SendRequest toContact(Contact c, String from, String body) {
@@ -135,6 +112,59 @@ class MessagingServiceTest {
                 new MessagingService.SendRequest(ada.id().toString(), "", SMS_FROM, "", t.id().toString(),
                         call.id().toString(), "", Map.of())));
         assertTrue(noLink.getMessage().contains("{{link}} has no value"), noLink.getMessage());
+    }
+
+    @Test
+    void aRecipientsRefusalComesBeforeTheirDataIsFilledInButAMalformedRequestIsRefusedWhoeverItGoesTo() {
+        String bobPhone = "+12125550124";
+        Contact bob = f.plane.contacts().create(acme.owner(), new ContactSpec("", bobPhone, "", "", "",
+                "{\"note\":\"" + "n".repeat(100) + "\"}", List.of(), "America/New_York", List.of()), "");
+        Template nudge = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("nudge",
+                Optional.of(Channel.SMS), Optional.empty(), "Hi {{first_name}}, your {{metadata.tier}} plan: {{link}}", ""));
+        Template note = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("note",
+                Optional.of(Channel.SMS), Optional.empty(), "a".repeat(1580) + "{{metadata.note}}", ""));
+        Template recap = messaging.createTemplate(acme.owner(), new MessagingService.TemplateSpec("recap",
+                Optional.of(Channel.SMS), Optional.empty(), "You chose {{call.variables.plan}}", ""));
+        Map<String, String> link = Map.of("link", "https://x.example/r");
+
+        // a recipient who could receive it: the text's own gaps are what is wrong
+        var lacking = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, nudge, link)));
+        assertTrue(lacking.getMessage().contains("{{first_name}} has no value"), lacking.getMessage());
+        var overlong = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, note, Map.of())));
+        assertTrue(overlong.getMessage().contains("the filled-in text"), overlong.getMessage());
+
+        messaging.receive("SM00000000000000000000000000000021", bobPhone, SMS_FROM, "STOP");
+        f.plane.doNotCall().add(acme.owner(), List.of(PHONE), "", "asked", "api");
+        // the same sends to people who may not be texted: that is what they are told, with their data left unread
+        assertEquals("OPTED_OUT", failedType(() -> messaging.send(acme.owner(), withTemplate(bob, nudge, link))));
+        assertEquals("OPTED_OUT", failedType(() -> messaging.send(acme.owner(), withTemplate(bob, note, Map.of()))));
+        assertEquals("DO_NOT_CALL", failedType(() -> messaging.send(acme.owner(), withTemplate(ada, nudge, link))));
+
+        // a request no recipient could satisfy is malformed, opted out or not
+        var noLink = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(bob, nudge, Map.of("link", ""))));
+        assertEquals("template_id", noLink.violations().getFirst().field());
+        assertTrue(noLink.getMessage().contains("{{link}} has no value: it is not a contact field and the request's"
+                + " variables do not give it"), noLink.getMessage());
+        var noCall = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                withTemplate(ada, recap, Map.of())));
+        assertTrue(noCall.getMessage().contains("{{call.variables.plan}} has no value: the send names no call_id"),
+                noCall.getMessage());
+        assertThrows(SwitchboardException.NotFound.class, () -> messaging.send(acme.owner(), new MessagingService
+                .SendRequest(bob.id().toString(), "", SMS_FROM, "", UUID.randomUUID().toString(), "", "", link)));
+        var wrongChannel = assertThrows(SwitchboardException.InvalidArgument.class, () -> messaging.send(acme.owner(),
+                new MessagingService.SendRequest(bob.id().toString(), "", WA_FROM, "", nudge.id().toString(), "", "", link)));
+        assertEquals("template_id", wrongChannel.violations().getFirst().field());
+
+        assertEquals(1, dsl.fetchCount(MESSAGES, MESSAGES.DIRECTION.eq("outbound")), "only bob's STOP confirmation");
+        assertEquals(3, f.audited.stream().filter(e -> e.action().equals("message.refused")).count(),
+                "each recipient refusal audited, no malformed request");
+    }
+
+    private static MessagingService.SendRequest withTemplate(Contact c, Template t, Map<String, String> variables) {
+        return new MessagingService.SendRequest(c.id().toString(), "", SMS_FROM, "", t.id().toString(), "", "", variables);
     }
 
     @Test

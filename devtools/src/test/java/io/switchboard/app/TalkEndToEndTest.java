@@ -256,6 +256,45 @@ class TalkEndToEndTest {
         assertTrue(chatty.message("error").orElseThrow().path("message").asText().startsWith("type: unknown type 'media'"));
     }
 
+    @Test
+    void aControlMessageMayArriveInFragmentsWithinItsBoundAndOneOverItEndsTheCall() throws Exception {
+        TalkSocket page = connect(token(quietAgent()));
+        page.awaitAccepted();
+        page.sendTextFragments("{\"type\":", "", "\"end\"}");
+        assertEquals(1000, page.awaitClosed());
+        assertEquals("hangup", page.message("ended").orElseThrow().path("reason").asText());
+
+        TalkSocket flood = connect(token(quietAgent()));
+        flood.awaitAccepted();
+        String head = "{\"type\":\"mark\",\"name\":\"" + "m".repeat(3000);
+        flood.sendTextFragments(head, "m".repeat(4097 - head.length() - 2) + "\"}"); // 4097 characters in all
+        assertEquals(1003, flood.awaitClosed());
+        JsonNode error = flood.message("error").orElseThrow();
+        assertEquals("INVALID_ARGUMENT", error.path("code").asText());
+        assertEquals("message: control messages are at most 4096 characters", error.path("message").asText());
+    }
+
+    @Test
+    void aPageThatVanishesMidPlayoutEndsTheCallAsHungUpInsteadOfWaitingForTheIdleTimeout() throws Exception {
+        // a greeting of many sentences: they are synthesised and sent one after another, so writes follow the drop
+        String chatty = create(Agent.newBuilder().setName("Chatty").setLanguage("en-US").setVoice("flite:slt")
+                .setFirstMessage("Hello, this is the clinic. We are calling about your appointment tomorrow morning."
+                        + " The doctor will see you at nine. Please bring your insurance card. Please arrive ten"
+                        + " minutes early. Parking is behind the building. The entrance is on the left. Thank you.")
+                .setFlow(io.switchboard.v1.Flow.newBuilder().setStartNode("bye").addNodes(io.switchboard.v1.FlowNode
+                        .newBuilder().setId("bye").setEnd(io.switchboard.v1.EndNode.newBuilder().setText("Goodbye.")
+                                .setDisposition("told")))));
+        TalkSocket page = connect(token(chatty));
+        String callId = page.awaitAccepted().path("call_id").asText();
+        page.awaitAgentAudio();
+        page.abort(); // no close message: the server learns of it only when a write fails
+
+        Call c = TestCalls.awaitRecording(calls, callId);
+        assertEquals(Call.State.STATE_ENDED, c.getState(), c.getEndReason());
+        assertEquals("hangup: the other party closed the stream", c.getEndReason(),
+                "ended as hung up by the caller, not left to the idle timeout");
+    }
+
     /** The socket was refused with an error message of {@code code}, then closed with {@code closeCode}. */
     private static JsonNode assertRefused(TalkSocket page, String code, String messageStart, int closeCode) throws Exception {
         assertEquals(closeCode, page.awaitClosed(), page.closeReason());

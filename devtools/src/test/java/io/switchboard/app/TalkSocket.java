@@ -38,6 +38,7 @@ final class TalkSocket implements WebSocket.Listener {
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>(); // short[] audio or JsonNode
     private final CompletableFuture<JsonNode> accepted = new CompletableFuture<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final CompletableFuture<Void> agentAudio = new CompletableFuture<>();
     private final Deque<Object> playing = new ArrayDeque<>(); // short[] chunks and String marks, in order
     private final StringBuilder text = new StringBuilder();
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
@@ -97,6 +98,7 @@ final class TalkSocket implements WebSocket.Listener {
             short[] s = new short[all.length / 2];
             ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(s);
             inbox.add(s);
+            agentAudio.complete(null);
         }
         webSocket.request(1);
         return null;
@@ -125,6 +127,16 @@ final class TalkSocket implements WebSocket.Listener {
             }
             throw e;
         }
+    }
+
+    /** Waits for the first frame of the agent's audio. */
+    void awaitAgentAudio() throws Exception {
+        agentAudio.get(60, TimeUnit.SECONDS);
+    }
+
+    /** Drops the connection without a close message, as a killed tab or a lost network does. */
+    void abort() {
+        socket.abort();
     }
 
     /** The close code, once the server closed the socket. */
@@ -157,6 +169,13 @@ final class TalkSocket implements WebSocket.Listener {
 
     void sendText(String json) {
         socket.sendText(json, true).join();
+    }
+
+    /** One text message sent in fragments, as a browser may split a long one. */
+    void sendTextFragments(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            socket.sendText(parts[i], i == parts.length - 1).join();
+        }
     }
 
     /** Talks in real time until the server ends the call (or {@code max} passes, then hangs up). */

@@ -30,6 +30,7 @@ import io.switchboard.live.LiveCalls;
 import io.switchboard.live.SessionListener;
 import io.switchboard.server.grpc.ErrorMapping;
 import io.switchboard.server.web.GrpcWebCors;
+import io.switchboard.server.web.TextFrames;
 import io.switchboard.talk.TalkCodec;
 import io.switchboard.talk.TalkTokens;
 
@@ -41,7 +42,9 @@ import io.switchboard.talk.TalkTokens;
  * marks and the hang-up; the agent's audio, marks, clears, the caller's transcript and the end go back. The agent's
  * own words are sent as they are kept (read back from the call's stored turns), since the live call reports only
  * what it recognised. Any refusal or fault is told as an {@code error} message before the socket closes, with a
- * close code that says whose fault it was; the audio already received is kept.
+ * close code that says whose fault it was; the audio already received is kept. A write that fails means the page
+ * went away without closing (a tab killed, a network gone: the server is not told otherwise): nothing more is
+ * queued, and the call ends as hung up by the caller, as a transport whose send fails ends it.
  */
 final class TalkEndpoint implements WsListener {
 
@@ -51,7 +54,7 @@ final class TalkEndpoint implements WsListener {
     private final LiveCalls sessions;
     private final GrpcWebCors cors;
     private final ByteArrayOutputStream partialAudio = new ByteArrayOutputStream();
-    private final StringBuilder partialText = new StringBuilder();
+    private final TextFrames partialText = new TextFrames(TalkCodec.MAX_TEXT);
     /** Frames to send, in order; one writer thread sends them (a Helidon session is not safe for concurrent sends). */
     private final BlockingQueue<Runnable> outbox = new LinkedBlockingQueue<>();
     private String token = "";
@@ -59,6 +62,7 @@ final class TalkEndpoint implements WsListener {
     private boolean ended;
     private volatile boolean over;
     private volatile boolean gone; // the socket closed: the writer may stop
+    private volatile boolean lost; // a write failed: the page is gone, nothing more is queued
 
     TalkEndpoint(TalkTokens tokens, LiveCalls sessions, GrpcWebCors cors) {
         this.tokens = tokens;
@@ -119,22 +123,43 @@ final class TalkEndpoint implements WsListener {
         };
     }
 
-    /** Queues a frame; the caller (the call's thread) never waits on the socket. */
+    /**
+     * Queues a frame; the caller (the call's thread) never waits on the socket. Once a write failed it throws
+     * instead, so the call stops sending to a page that is gone (and ends, as for any transport that cannot send).
+     */
     private void send(WsSession session, TalkCodec.Frame f) {
+        if (lost) {
+            throw new PageGone();
+        }
         outbox.add(() -> {
             switch (f) {
                 case TalkCodec.Frame.Text t -> session.send(t.json(), true);
                 case TalkCodec.Frame.Binary b -> session.send(BufferData.create(b.bytes()), true);
             }
         });
+        if (lost) {
+            outbox.clear(); // the writer failed meanwhile and will not take it
+        }
     }
 
     /** Closes the socket after the frames queued before. */
     private void close(WsSession session, int code, String reason) {
+        if (lost) {
+            return;
+        }
         outbox.add(() -> {
             session.close(code, reason);
             throw new Closed();
         });
+    }
+
+    /** What {@link #send} throws once the page is gone. */
+    private static final class PageGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PageGone() {
+            super("the talk socket is gone: a write to it failed", null, false, false);
+        }
     }
 
     /** Ends the writer once the close is sent. */
@@ -166,10 +191,27 @@ final class TalkEndpoint implements WsListener {
                 return;
             } catch (RuntimeException e) {
                 LOG.log(Level.FINE, "talk socket write failed; the page is gone", e);
+                lost();
                 return;
             }
         }
     }
+
+    /**
+     * A write failed: the frames still queued are dropped and nothing more is queued; the call ends as hung up by
+     * the caller (after the audio already received), with the end reason a call gets whose transport could not send.
+     */
+    private synchronized void lost() {
+        lost = true;
+        outbox.clear();
+        if (call != null && !ended) {
+            ended = true;
+            call.accept(new CallInput.End(HUNG_UP));
+        }
+    }
+
+    /** The end reason of a call whose page went away: as {@link CallSession} ends one whose transport cannot send. */
+    static final String HUNG_UP = "hangup: the other party closed the stream";
 
     @Override
     public synchronized void onMessage(WsSession session, BufferData buffer, boolean last) {
@@ -200,20 +242,20 @@ final class TalkEndpoint implements WsListener {
         if (ended) {
             return;
         }
-        if (partialText.length() + text.length() > TalkCodec.MAX_TEXT) {
+        Optional<String> message;
+        try {
+            message = partialText.add(text, last);
+        } catch (TextFrames.TooLarge e) {
             fault(new SwitchboardException.InvalidArgument("message", "control messages are at most "
                     + TalkCodec.MAX_TEXT + " characters"));
             return;
         }
-        partialText.append(text);
-        if (!last) {
+        if (message.isEmpty()) {
             return;
         }
-        String message = partialText.toString();
-        partialText.setLength(0);
         CallInput input;
         try {
-            input = TalkCodec.input(message);
+            input = TalkCodec.input(message.get());
         } catch (SwitchboardException.InvalidArgument e) {
             fault(e);
             return;

@@ -28,6 +28,7 @@ import io.switchboard.live.CallOutput;
 import io.switchboard.live.CallSession;
 import io.switchboard.live.LiveCalls;
 import io.switchboard.live.SessionListener;
+import io.switchboard.server.web.TextFrames;
 import io.switchboard.telephony.TwilioSignature;
 import io.switchboard.telephony.twilio.MediaMessage;
 import io.switchboard.telephony.twilio.MediaStreamCodec;
@@ -58,7 +59,7 @@ final class TwilioMediaEndpoint implements WsListener {
     private final LiveCalls sessions;
     private final Function<UUID, Optional<UUID>> agentOrganization;
     private final Telephony carrier;
-    private final StringBuilder partial = new StringBuilder();
+    private final TextFrames partial = new TextFrames(MediaMessage.MAX_MESSAGE);
     private CallSession call;
     private boolean ended;
     private volatile boolean carrierEnded; // the carrier ended the call: there is nothing to hang up
@@ -91,19 +92,19 @@ final class TwilioMediaEndpoint implements WsListener {
         if (ended) {
             return;
         }
-        if (partial.length() + text.length() > MediaMessage.MAX_MESSAGE) {
+        Optional<String> message;
+        try {
+            message = partial.add(text, last);
+        } catch (TextFrames.TooLarge e) {
             refuse(session, MediaStreamCodec.TOO_BIG, "message over " + MediaMessage.MAX_MESSAGE + " bytes");
             return;
         }
-        partial.append(text);
-        if (!last) {
+        if (message.isEmpty()) {
             return;
         }
-        String message = partial.toString();
-        partial.setLength(0);
         MediaMessage m;
         try {
-            m = MediaMessage.parse(message);
+            m = MediaMessage.parse(message.get());
         } catch (MediaMessage.Malformed e) {
             refuse(session, e.closeCode(), e.getMessage());
             return;
