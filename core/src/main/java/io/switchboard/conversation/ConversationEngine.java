@@ -357,15 +357,18 @@ public final class ConversationEngine implements CallAgent {
 
     /** The caller's turn, once its final text is in (or waited for long enough), goes to the brain. */
     private void answer() {
-        if (machine != null && (machine.listening() || machine.machine())) {
-            return; // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain)
-        }
-        long[] p = pendingTurn;
-        pendingTurn = null;
         String text = String.join(" ", finals).strip();
         if (text.isEmpty()) {
             text = partial;
         }
+        // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain), but a
+        // pickup "Hello?" need not: it reaches no brain, and a machine found later stops the greeting said again
+        boolean pickupNow = heldGreeting != null && machine != null && machine.listening() && pickup.matches(text);
+        if (machine != null && (machine.listening() || machine.machine()) && !pickupNow) {
+            return;
+        }
+        long[] p = pendingTurn;
+        pendingTurn = null;
         finals.clear();
         partial = "";
         long[] held = heldGreeting;
