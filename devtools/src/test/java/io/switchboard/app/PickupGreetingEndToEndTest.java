@@ -109,6 +109,28 @@ class PickupGreetingEndToEndTest {
                 "captured from the real answers: " + turns);
     }
 
+    @Test
+    void onlyTheFirstHelloIsForgivenASecondOneOverTheAgentIsATurnLikeAnyOther() throws Exception {
+        Agent.Builder agent = TestAgents.appointments("Twice");
+        String greeting = agent.getFirstMessage();
+        String agentId = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
+        var caller = ScriptedCaller.open(async, talking(agentId));
+        caller.converse(List.of(ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)),
+                ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)), ScriptedCaller.Answer.after(says("sure")),
+                ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
+
+        assertTrue(caller.clears() >= 2, "both hellos stopped the agent");
+        Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
+        Call done = TestCalls.awaitPipeline(calls, ended.getId(), Duration.ofSeconds(120));
+        String turns = turns(done);
+        List<TranscriptEvent> t = done.getTranscriptList();
+        long cut = t.stream().filter(e -> e.getSpeaker().equals("agent") && e.getInterrupted()
+                && greeting.startsWith(e.getText())).count();
+        assertEquals(2, cut, "the greeting was cut twice, said again once: " + turns);
+        assertTrue(turns.contains("didn't catch"), "the second hello reached the brain, which could not read it as "
+                + "an answer to its question and asked again: " + turns);
+    }
+
     private static long start(TranscriptEvent e) {
         return e.getStartOffset().getSeconds() * 1000 + e.getStartOffset().getNanos() / 1_000_000;
     }
