@@ -266,6 +266,9 @@ final class Playout {
      * audio stopped): the stretch's sentences heard in full, and the heard part of the one it cut.
      */
     synchronized Cut commit(long at) {
+        if (paused) {
+            at = Math.min(at, pausedAtMs); // the clear at the pause dropped what was to play after it
+        }
         queue.removeIf(i -> i.reply().cancelled() || !(i instanceof End));
         var heard = new StringBuilder();
         Sent cut = null;

@@ -155,4 +155,15 @@ class PlayoutTest {
 
         assertTrue(playout.heardInFull(2000).isEmpty(), "the clear at 400 ms dropped the rest of the sentence");
     }
+
+    @Test
+    void aBargeInCommittedLaterIsCutWhereThePauseClearedTheAudio() throws Exception {
+        playout.now(0);
+        playout.enqueue(say("Hello there, this is the clinic calling."));
+        speak(10); // 0-1000, all of it handed to the transport at once
+        playout.pause(500);
+        Playout.Cut cut = playout.commit(2000); // the words, or the machine verdict, came later
+
+        assertEquals("Hello there, this", cut.heardOfSentence(), "half of it played before the clear");
+    }
 }

@@ -176,15 +176,17 @@ public final class ScriptedCaller {
                         overOnset = 0;
                     }
                     clears++;
+                    heardSinceAnswer = false; // the agent stopped: a person waits for what it says next
                     playing.clear();
                     marks.clear();
                     headOffset = 0;
                 }
             }
             if (play(FRAME)) {
-                heardSinceAnswer |= speaking == null; // what plays under its own line is no reply to it
+                // what plays under its own line is no reply to it, nor the agent speech a next line is said over
+                heardSinceAnswer |= speaking == null;
+                agentFrames = speaking == null ? agentFrames + 1 : 0;
                 quiet = 0;
-                agentFrames++;
             } else {
                 quiet++;
                 agentFrames = 0;

@@ -116,7 +116,7 @@ class PickupGreetingEndToEndTest {
         String agentId = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
         var caller = ScriptedCaller.open(async, talking(agentId));
         caller.converse(List.of(ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)),
-                ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)), ScriptedCaller.Answer.after(says("sure")),
+                ScriptedCaller.Answer.over(hello(), Duration.ofMillis(800)), ScriptedCaller.Answer.after(says("sure")),
                 ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
 
         assertTrue(caller.clears() >= 2, "both hellos stopped the agent");
