@@ -3,6 +3,7 @@ package io.switchboard.conversation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,7 @@ import io.switchboard.conversation.greeting.PreparedGreeting;
 import io.switchboard.conversation.tts.SpeechStream;
 import io.switchboard.conversation.tts.SpeechSynthesisException;
 import io.switchboard.conversation.tts.Voices;
+import io.switchboard.conversation.turns.PickupGreeting;
 import io.switchboard.conversation.turns.TurnDetector;
 import io.switchboard.conversation.turns.TurnEvent;
 import io.switchboard.conversation.turns.TurnSettings;
@@ -123,6 +125,9 @@ public final class ConversationEngine implements CallAgent {
     private final StringBuilder keys = new StringBuilder();
     private long lastKeyMs;
     private final Arrivals arrivals = new Arrivals();
+    private PickupGreeting pickup;
+    private boolean pickupHeard; // once per call: a later "hello" over the agent is a turn like any other
+    private long[] heldGreeting; // {pausedAtMs, speechOnsetMs}: the opening cut, waiting for the caller's words
 
     /**
      * @param playRate the rate the agent's voice is synthesised at: the call's own when it is 8 kHz (telephony),
@@ -156,6 +161,9 @@ public final class ConversationEngine implements CallAgent {
         turns = new TurnDetector(settings(timing));
         brain = parts.brains().apply(c);
         machine = opened.direction() == Call.Direction.OUTBOUND ? new MachineWatch() : null;
+        Map<String, String> contact = c.templateValues();
+        pickup = new PickupGreeting(java.util.stream.Stream.of("first_name", "last_name").map(contact::get)
+                .filter(java.util.Objects::nonNull).toList());
         Thread.ofVirtual().name("conversation-speaker-" + opened.id()).start(this::speak);
         LOG.info(() -> "call " + opened.id() + ": agent " + spec.name() + " speaks with " + speaking.voice().id()
                 + " through the " + brain.getClass().getSimpleName());
@@ -292,7 +300,7 @@ public final class ConversationEngine implements CallAgent {
                 case TurnEvent.EndOfTurn t -> {
                     callerTalking = false;
                     quietSince = nowMs;
-                    if (interruptPending) {
+                    if (interruptPending && heldGreeting == null) {
                         commitInterrupt(nowMs);
                     }
                     pendingTurn = new long[] {t.lastVoiceMillis(), t.atMillis()};
@@ -306,11 +314,14 @@ public final class ConversationEngine implements CallAgent {
                     voice.clear();
                     agentSpeaking = false;
                     interruptPending = true;
-                    if (!i.text().isBlank()) {
+                    if (openingMayBeGreeted()) {
+                        heldGreeting = new long[] {nowMs, i.speechMillis()}; // the turn's words decide (answer)
+                    } else if (!i.text().isBlank()) {
                         commitInterrupt(nowMs);
                     }
                 }
                 case TurnEvent.Resume r -> {
+                    heldGreeting = null;
                     if (interruptPending) {
                         interruptPending = false;
                         playout.resume(nowMs);
@@ -327,6 +338,7 @@ public final class ConversationEngine implements CallAgent {
     /** The interruption stands: the reply in flight stops, and the call keeps what the caller heard of it. */
     private void commitInterrupt(long at) {
         interruptPending = false;
+        heldGreeting = null;
         Reply r = current;
         if (r != null && r.ending == null) {
             r.cancel();
@@ -345,17 +357,28 @@ public final class ConversationEngine implements CallAgent {
 
     /** The caller's turn, once its final text is in (or waited for long enough), goes to the brain. */
     private void answer() {
-        if (machine != null && (machine.listening() || machine.machine())) {
-            return; // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain)
-        }
-        long[] p = pendingTurn;
-        pendingTurn = null;
         String text = String.join(" ", finals).strip();
         if (text.isEmpty()) {
             text = partial;
         }
+        // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain), but a
+        // pickup "Hello?" need not: it reaches no brain, and a machine found later stops the greeting said again
+        boolean pickupNow = heldGreeting != null && machine != null && machine.listening() && pickup.matches(text);
+        if (machine != null && (machine.listening() || machine.machine()) && !pickupNow) {
+            return;
+        }
+        long[] p = pendingTurn;
+        pendingTurn = null;
         finals.clear();
         partial = "";
+        long[] held = heldGreeting;
+        if (held != null) {
+            if (text.isBlank() || pickup.matches(text)) {
+                greetAgain(held, text);
+                return;
+            }
+            commitInterrupt(held[0]); // words with content: the interruption stands, cut where the agent stopped
+        }
         if (text.isBlank()) {
             return; // a cough, or words the recogniser could not make out
         }
@@ -368,6 +391,39 @@ public final class ConversationEngine implements CallAgent {
         Conversation c = conversation;
         ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0],
                 arrivals.of(p[0])});
+    }
+
+    /**
+     * Whether an interruption now may be only the callee's "Hello?" over the opening: the greeting reply is the one
+     * speaking, no "Hello?" was forgiven yet on this call, and nobody decided the call is a machine's.
+     */
+    private boolean openingMayBeGreeted() {
+        Reply r = current;
+        return !pickupHeard && r != null && r == greeting && !r.cancelled && r.ending == null
+                && (machine == null || !machine.machine());
+    }
+
+    /**
+     * The caller's words over the opening were only a pickup greeting ({@link PickupGreeting}), or none: they answer
+     * nothing, so the brain does not hear them (the call keeps them on the caller's channel as said), and the agent,
+     * already stopped, says its opening again from the sentence the caller started talking over, as a person does
+     * after "Hello?" ("Hi, this is Ava from ..."). Restarting that sentence rather than resuming mid-sentence: the
+     * caller was talking over it, so its start was not heard either. The part played before the stop is kept as an
+     * interrupted turn, as the recording has it.
+     */
+    private void greetAgain(long[] held, String heard) {
+        heldGreeting = null;
+        interruptPending = false;
+        if (!heard.isBlank()) {
+            pickupHeard = true;
+        }
+        LOG.info(() -> "call " + idText() + ": \"" + heard + "\" over the opening is a pickup greeting; the agent "
+                + "says its opening again");
+        silences = 0;
+        quietSince = nowMs;
+        Playout.Cut cut = playout.restartFrom(held[1], held[0], nowMs);
+        cut.sentence().filter(s -> !cut.heardOfSentence().isBlank())
+                .ifPresent(s -> agentTurn(s.seq, s.startMs, held[0], cut.heardOfSentence(), true));
     }
 
     /** The session's clock moved: agent speaking state, sentences heard, a pending turn, the end, silence. */

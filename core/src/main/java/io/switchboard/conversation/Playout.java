@@ -67,6 +67,7 @@ final class Playout {
     private long cursorMs;
     private long nowMs;
     private boolean paused;
+    private long pausedAtMs; // while paused: where the transport's audio was cleared
     private boolean closed;
     private Sent synthesizing;
     private boolean taken; // the speaker holds an item it has not begun yet
@@ -186,8 +187,9 @@ final class Playout {
     /** Sentences heard in full by {@code now} and not yet kept. */
     synchronized List<Sent> heardInFull(long now) {
         List<Sent> out = new ArrayList<>();
+        long upTo = paused ? Math.min(now, pausedAtMs) : now; // a clear dropped what was to play after the pause
         for (Sent s : stretch) {
-            if (!s.recorded && s.complete && s.endMs >= 0 && s.endMs <= now) {
+            if (!s.recorded && s.complete && s.endMs >= 0 && s.endMs <= upTo) {
                 s.recorded = true;
                 out.add(s);
             }
@@ -202,6 +204,9 @@ final class Playout {
 
     /** Barge-in: nothing more is sent until {@link #resume} or {@link #commit}; returns whether the agent was on. */
     synchronized void pause(long now) {
+        if (!paused) {
+            pausedAtMs = now;
+        }
         paused = true;
         nowMs = now;
         notifyAll();
@@ -226,10 +231,44 @@ final class Playout {
     }
 
     /**
+     * The caller only said "Hello?" over the agent's opening: everything from the sentence the caller started talking
+     * over ({@code onsetMs}) is said again, that sentence from its start, even what played in full after the onset
+     * (the caller talked over it). Returns the sentence the pause at {@code at} cut and the part of it played, which
+     * the call keeps as an interrupted turn.
+     */
+    synchronized Cut restartFrom(long onsetMs, long at, long now) {
+        Sent cut = null;
+        String partial = "";
+        List<Say> again = new ArrayList<>();
+        for (var it = stretch.iterator(); it.hasNext(); ) {
+            Sent s = it.next();
+            if (s.complete && s.endMs >= 0 && s.endMs <= onsetMs) {
+                continue; // heard in full before the caller spoke
+            }
+            if (cut == null && s.startMs >= 0 && s.startMs < at && !(s.complete && s.endMs <= at)) {
+                cut = s;
+                partial = heardPart(s, at);
+            }
+            again.add(new Say(s.text, s.reply));
+            it.remove();
+        }
+        for (int i = again.size() - 1; i >= 0; i--) {
+            queue.addFirst(again.get(i));
+        }
+        cursorMs = now;
+        paused = false;
+        notifyAll();
+        return new Cut(partial, Optional.ofNullable(cut), partial);
+    }
+
+    /**
      * The interruption stands: what waits is dropped, and the cut is measured at {@code at} (when the agent's
      * audio stopped): the stretch's sentences heard in full, and the heard part of the one it cut.
      */
     synchronized Cut commit(long at) {
+        if (paused) {
+            at = Math.min(at, pausedAtMs); // the clear at the pause dropped what was to play after it
+        }
         queue.removeIf(i -> i.reply().cancelled() || !(i instanceof End));
         var heard = new StringBuilder();
         Sent cut = null;

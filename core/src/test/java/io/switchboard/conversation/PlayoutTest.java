@@ -106,4 +106,64 @@ class PlayoutTest {
         assertTrue(playout.play(s, new short[RATE / 10], RATE, "", -20f));
         assertEquals(700, s.startMs, "it plays from the resume, the cleared audio being gone");
     }
+
+    @Test
+    void aPickupHelloSaysAgainEverythingFromTheSentenceTheCallerStartedTalkingOver() throws Exception {
+        playout.now(0);
+        playout.enqueue(say("Hi, this is Ava."));
+        playout.enqueue(say("I am calling from the clinic about your visit."));
+        playout.enqueue(say("Can you come?"));
+        speak(5); // 0-500: heard in full before the caller spoke
+        speak(10); // 500-1500: the caller said hello from 600
+        playout.pause(1100);
+        assertEquals(1, playout.heardInFull(1100).size());
+        Playout.Cut cut = playout.restartFrom(600, 1100, 1800);
+
+        assertEquals(Optional.of(1), cut.sentence().map(s -> s.seq));
+        assertEquals("I am calling from the", cut.heardOfSentence(), "what played of it before the pause");
+        Playout.Say again = (Playout.Say) playout.take().orElseThrow();
+        assertEquals("I am calling from the clinic about your visit.", again.text(),
+                "the sentence the caller talked over is said again from its start");
+        Playout.Sent s = playout.begin(again).orElseThrow();
+        assertTrue(playout.play(s, new short[RATE / 10], RATE, "", -20f));
+        assertEquals(1800, s.startMs, "from the restart, the cleared audio being gone");
+        playout.finished(s, true);
+        assertEquals("Can you come?", ((Playout.Say) playout.take().orElseThrow()).text(), "then the rest, once");
+    }
+
+    @Test
+    void aPickupHelloOverTheStartRepeatsSentencesHeardInFullWhileTheCallerSpoke() throws Exception {
+        playout.now(0);
+        playout.enqueue(say("Hi, this is Ava."));
+        playout.enqueue(say("I am calling from the clinic."));
+        speak(5); // 0-500, talked over from 300
+        speak(10); // 500-1500
+        playout.pause(700);
+        assertEquals(1, playout.heardInFull(700).size());
+        Playout.Cut cut = playout.restartFrom(300, 700, 900);
+
+        assertEquals("I", cut.heardOfSentence());
+        assertEquals("Hi, this is Ava.", ((Playout.Say) playout.take().orElseThrow()).text());
+    }
+
+    @Test
+    void audioClearedByAPauseIsNotHeardInFullWhileTheInterruptionIsJudged() throws Exception {
+        playout.now(0);
+        playout.enqueue(say("Hello there, this is the clinic."));
+        speak(10); // 0-1000, all of it handed to the transport at once
+        playout.pause(400);
+
+        assertTrue(playout.heardInFull(2000).isEmpty(), "the clear at 400 ms dropped the rest of the sentence");
+    }
+
+    @Test
+    void aBargeInCommittedLaterIsCutWhereThePauseClearedTheAudio() throws Exception {
+        playout.now(0);
+        playout.enqueue(say("Hello there, this is the clinic calling."));
+        speak(10); // 0-1000, all of it handed to the transport at once
+        playout.pause(500);
+        Playout.Cut cut = playout.commit(2000); // the words, or the machine verdict, came later
+
+        assertEquals("Hello there, this", cut.heardOfSentence(), "half of it played before the clear");
+    }
 }

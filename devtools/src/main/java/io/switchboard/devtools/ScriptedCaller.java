@@ -35,8 +35,15 @@ import io.switchboard.v1.TranscriptEvent;
  */
 public final class ScriptedCaller {
 
-    /** One line of the script, PCM16 at 8 kHz: said once the agent has been quiet for a moment, or over it. */
-    public record Answer(short[] audio, boolean overAgent) {
+    /**
+     * One line of the script, PCM16 at 8 kHz: said once the agent has been quiet for a moment, or over it once it has
+     * spoken for {@code overAfterMillis}.
+     */
+    public record Answer(short[] audio, boolean overAgent, int overAfterMillis) {
+        public Answer(short[] audio, boolean overAgent) {
+            this(audio, overAgent, OVER_AFTER * 20);
+        }
+
         /** Where the line's last voiced sample ends (its trailing silence is not part of it). */
         int voicedEnd() {
             int end = audio.length;
@@ -52,6 +59,11 @@ public final class ScriptedCaller {
 
         public static Answer over(short[] audio) {
             return new Answer(audio, true);
+        }
+
+        /** Said over the agent this soon into its speech: the callee's "Hello?" as the greeting starts. */
+        public static Answer over(short[] audio, Duration intoAgentSpeech) {
+            return new Answer(audio, true, (int) intoAgentSpeech.toMillis());
         }
     }
 
@@ -164,22 +176,24 @@ public final class ScriptedCaller {
                         overOnset = 0;
                     }
                     clears++;
+                    heardSinceAnswer = false; // the agent stopped: a person waits for what it says next
                     playing.clear();
                     marks.clear();
                     headOffset = 0;
                 }
             }
             if (play(FRAME)) {
-                heardSinceAnswer = true;
+                // what plays under its own line is no reply to it, nor the agent speech a next line is said over
+                heardSinceAnswer |= speaking == null;
+                agentFrames = speaking == null ? agentFrames + 1 : 0;
                 quiet = 0;
-                agentFrames++;
             } else {
                 quiet++;
                 agentFrames = 0;
             }
             if (speaking == null && next < script.size()) {
                 Answer a = script.get(next);
-                if (a.overAgent() ? agentFrames >= OVER_AFTER : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
+                if (a.overAgent() ? agentFrames * 20 >= a.overAfterMillis() : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
                     speaking = a.audio();
                     voicedEnd = a.voicedEnd();
                     timed = a.overAgent();
