@@ -180,6 +180,32 @@ class TurnDetectorAudioTest {
         assertFalse(ends.getLast().text().isBlank(), "the recogniser's words are the caller's turn: " + ends);
     }
 
+    /**
+     * A caller asking over the agent, on a clean line (no echo: the word gate, not the echo guard, is what is looked
+     * at): the interruption is decided {@code interruption.min-speech} after the onset Silero heard, not later. The
+     * onset is the first voiced window's start (not where {@code vad.min-speech} confirmed it), and the word the
+     * decision waits for is there by then: the recogniser looks for an utterance's first word at every step until
+     * it has one, where its partials otherwise come every 200 ms (they came 176 ms after the 250 ms here at 8 kHz).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {16_000, 8000})
+    void aCallerAskingOverTheAgentInterruptsItInterruptionMinSpeechAfterTheOnset(int rate) throws Exception {
+        short[] asked = at(rate, caller("sorry who is calling please"));
+        int callerStartMs = AGENT_START_MS + 1000;
+        short[] caller = concat(silence(rate, callerStartMs), asked);
+        Heard h = run(new Line(rate, caller, agentSpeech(rate), AGENT_START_MS, 150, -120, null), TurnSettings.defaults());
+        List<TurnEvent.Interrupt> interrupts = h.of(TurnEvent.Interrupt.class);
+        assertEquals(1, interrupts.size(), h.events() + " / " + h.transcripts());
+        TurnEvent.Interrupt i = interrupts.getFirst();
+        long minSpeech = TurnSettings.defaults().interruptionMinSpeech().toMillis();
+        assertTrue(i.speechMillis() >= callerStartMs && i.speechMillis() <= callerStartMs + 100,
+                "the onset is where the voice began (" + callerStartMs + " ms), as Silero heard it: " + i);
+        assertTrue(i.atMillis() - i.speechMillis() >= minSpeech, "never before interruption.min-speech: " + i);
+        assertTrue(i.atMillis() - i.speechMillis() <= minSpeech + 64, "within two Silero windows of "
+                + "interruption.min-speech after the onset: " + i + "; the recogniser: " + h.transcripts());
+        assertFalse(i.text().isBlank(), "decided on a word: " + i);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {16_000, 8000})
     void aBackchannelOverTheAgentLetsItTalkOn(int rate) throws Exception {
