@@ -319,7 +319,7 @@ public final class ScriptedCaller {
             long clear = clearsReceived.stream().filter(t -> t >= sentAt).findFirst().orElse(-1L);
             long decided = cutsAtMs.stream().filter(ms -> ms > onsetMs).findFirst().orElse(-1L);
             int decidingFrame = (int) Math.ceil(decided / 20.0) - 1;
-            long decidedToClear = clear < 0 || decided < 0 || decidingFrame >= frameSent.size() ? -1
+            long decidedToClear = clear < 0 || decidingFrame < 0 || decidingFrame >= frameSent.size() ? -1
                     : (clear - frameSent.get(decidingFrame)) / 1_000_000;
             out.add(new BargeIn(onsetMs, decided, decidedToClear, clear < 0 ? -1 : (clear - sentAt) / 1_000_000));
         }
