@@ -48,8 +48,11 @@ import io.switchboard.v1.OrganizationServiceGrpc;
  * voice; the agent speaks Flite's slt) answer a yes/no and a number question. Per reply, the latency from the end
  * of the caller's line to the agent's first audio leaving the server (as the caller receives it; the anchors'
  * span), p50/p95/p99; the greeting's latency from the call's acceptance; the barge-in's reaction time (every
- * second call the caller says its first answer over the greeting: from its first voiced frame to the agent's
- * {@code clear}); the share of calls whose two variables were captured right; process CPU per conversation-second
+ * second call, alternating between callers, is a barge-in round: the caller asks "sorry, who is calling?" over the
+ * greeting, a second into it, then answers both questions after the agent's reply; from its first voiced sample to
+ * the agent's {@code clear}, and in two parts: the caller's speech it took to decide, in audio time, and the wall
+ * time from the deciding frame's send to the {@code clear}'s arrival); the share of calls whose two variables were
+ * captured right, normal and barge-in rounds apart; process CPU per conversation-second
  * (server and callers share the process); memory per conversation (heap after a full GC and RSS while all N are
  * live, less the same before the level, over N); and the server's own parts of each reply from
  * {@code turn_latencies}. Then campaign calls through the dialer and the dev softphone (the carrier's Media Streams
@@ -74,6 +77,7 @@ public final class ConversationBenchmark {
         Voices voices = Voices.installed();
         short[] yes = speak(voices, "sure");
         short[] three = speak(voices, "three people");
+        short[] who = speak(voices, "sorry who is calling please");
         System.out.printf("%d cores; %d calls per caller; endpointing 500 ms (the default)%n%n",
                 Runtime.getRuntime().availableProcessors(), rounds);
         try (DevStack stack = DevStack.start(config)) {
@@ -92,15 +96,20 @@ public final class ConversationBenchmark {
                             .setSampleRate(ScriptedCaller.RATE).setChannels(1)).build();
 
             System.out.println("| conversations | load avg | replies | p50 ms | p95 ms | p99 ms | greeting p50 / p95 ms "
-                    + "| barge-in → clear p50 / p95 ms | variables right | CPU % of a core per conversation "
-                    + "| heap MB per conversation | RSS MB per conversation |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                    + "| barge-in onset → clear p50 / p95 ms | onset → decided (audio) p50 / p95 ms "
+                    + "| decided → clear p50 / p95 ms | variables right, normal rounds | variables right, barge-in rounds "
+                    + "| CPU % of a core per conversation | heap MB per conversation | RSS MB per conversation |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             List<String> serverRows = new ArrayList<>();
+            List<String> wrong = Collections.synchronizedList(new ArrayList<>());
             for (int n : levels) {
                 List<Long> replies = Collections.synchronizedList(new ArrayList<>());
                 List<Long> greetings = Collections.synchronizedList(new ArrayList<>());
                 List<Long> bargeIns = Collections.synchronizedList(new ArrayList<>());
+                List<Long> deciding = Collections.synchronizedList(new ArrayList<>());
+                List<Long> clearing = Collections.synchronizedList(new ArrayList<>());
                 List<Boolean> right = Collections.synchronizedList(new ArrayList<>());
+                List<Boolean> rightBargeIn = Collections.synchronizedList(new ArrayList<>());
                 List<String> callIds = Collections.synchronizedList(new ArrayList<>());
                 double load0 = load();
                 long[] memory0 = memory();
@@ -118,6 +127,7 @@ public final class ConversationBenchmark {
                 ExecutorService pool = Executors.newFixedThreadPool(n);
                 List<Future<?>> callers = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
+                    int caller = i;
                     callers.add(pool.submit(() -> {
                         // a connection per caller: a stream the server ends while the caller still sends kills
                         // the connection (HTTP/2 GOAWAY, PROTOCOL_ERROR) and every other call on it
@@ -126,17 +136,40 @@ public final class ConversationBenchmark {
                         var stub = CallServiceGrpc.newStub(own).withCallCredentials(key);
                         for (int r = 0; r < rounds; r++) {
                             ScriptedCaller c = ScriptedCaller.open(stub, open);
-                            boolean bargeIn = r % 2 == 1; // "sure" over the greeting, once it has played 1 s
-                            c.converse(List.of(bargeIn ? ScriptedCaller.Answer.over(yes) : ScriptedCaller.Answer.after(yes),
-                                    ScriptedCaller.Answer.after(three)), Duration.ofSeconds(60));
+                            // every second round a barge-in, alternating between callers so that one round each
+                            // still has both kinds: "sorry who is calling please" over the greeting once it has played
+                            // 1 s (not a backchannel, so it must interrupt), then both answers after the agent's reply
+                            boolean bargeIn = (caller + r) % 2 == 1;
+                            List<ScriptedCaller.Answer> script = bargeIn
+                                    ? List.of(ScriptedCaller.Answer.over(who), ScriptedCaller.Answer.after(yes),
+                                            ScriptedCaller.Answer.after(three))
+                                    : List.of(ScriptedCaller.Answer.after(yes), ScriptedCaller.Answer.after(three));
+                            c.converse(script, Duration.ofSeconds(60));
                             replies.addAll(c.replyLatencies());
-                            bargeIns.addAll(c.bargeInLatencies());
+                            for (ScriptedCaller.BargeIn b : c.bargeIns()) {
+                                if (b.onsetToClearMs() >= 0) {
+                                    bargeIns.add(b.onsetToClearMs());
+                                }
+                                if (b.decidedMs() >= 0) {
+                                    deciding.add(b.onsetToDecidedMs());
+                                }
+                                if (b.decidedToClearMs() >= 0) {
+                                    clearing.add(b.decidedToClearMs());
+                                }
+                            }
                             c.greetingLatency().ifPresent(greetings::add);
                             String id = c.ended().map(Call::getId).orElseThrow();
                             callIds.add(id);
                             Map<String, String> vars = calls.getCall(GetCallRequest.newBuilder().setId(id).build())
                                     .getSummary().getVariablesMap();
-                            right.add(vars.equals(Map.of("coming", "true", "people", "3")));
+                            boolean ok = vars.equals(Map.of("coming", "true", "people", "3"));
+                            (bargeIn ? rightBargeIn : right).add(ok);
+                            if (!ok) {
+                                wrong.add(n + " conversations, " + (bargeIn ? "barge-in" : "normal") + " round, call "
+                                        + id + ": " + vars + "; heard " + c.transcript().stream()
+                                        .filter(t -> t.getIsFinal()).map(t -> t.getSpeaker() + ": " + t.getText()
+                                                + (t.getInterrupted() ? " [cut]" : "")).toList());
+                            }
                         }
                         own.shutdownNow();
                         return null;
@@ -149,13 +182,21 @@ public final class ConversationBenchmark {
                 double cpu = (cpuNanos() - cpu0) / (double) (System.nanoTime() - wall0) / n * 100;
                 sampler.join();
                 long ok = right.stream().filter(b -> b).count();
+                long okBargeIn = rightBargeIn.stream().filter(b -> b).count();
                 String heap = peak[0] == null ? "-" : String.format("%.1f", (peak[0][0] - memory0[0]) / 1e6 / n);
                 String rss = peak[0] == null ? "-" : String.format("%.1f", (peak[0][1] - memory0[1]) / 1e6 / n);
-                System.out.printf("| %d | %.1f–%.1f | %d | %s | %s | %s | %s / %s | %s / %s | %d of %d | %.0f | %s | %s |%n",
+                System.out.printf("| %d | %.1f–%.1f | %d | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s "
+                                + "| %d of %d | %d of %d | %.0f | %s | %s |%n",
                         n, load0, load(), replies.size(), pct(replies, 50), pct(replies, 95), pct(replies, 99),
-                        pct(greetings, 50), pct(greetings, 95), pct(bargeIns, 50), pct(bargeIns, 95), ok, right.size(),
-                        cpu, heap, rss);
+                        pct(greetings, 50), pct(greetings, 95), pct(bargeIns, 50), pct(bargeIns, 95),
+                        pct(deciding, 50), pct(deciding, 95), pct(clearing, 50), pct(clearing, 95), ok, right.size(),
+                        okBargeIn, rightBargeIn.size(), cpu, heap, rss);
                 serverRows.addAll(serverParts(stack, n, callIds));
+            }
+            if (!wrong.isEmpty()) {
+                System.out.println();
+                System.out.println("Rounds whose variables were wrong:");
+                wrong.forEach(w -> System.out.println("- " + w));
             }
             System.out.println();
             System.out.println("Server side (turn_latencies: the call's clock, the caller's audio as handled), p50 / p95 ms:");

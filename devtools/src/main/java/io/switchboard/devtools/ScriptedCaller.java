@@ -31,7 +31,8 @@ import io.switchboard.v1.TranscriptEvent;
  * (its clock is the 20 ms frames it sends), plays the agent's audio as a phone would (echoing each chunk's mark once
  * that chunk has played, dropping what it has not played on a clear), and speaks its script: a line once the
  * agent has been quiet for a moment, or over the agent. It measures, as the anchors define it, each reply's latency
- * from the end of its line to the first agent audio after it, and the greeting's from the call's acceptance.
+ * from the end of its line to the first agent audio after it, the greeting's from the call's acceptance, and each
+ * barge-in's reaction in two parts ({@link BargeIn}).
  */
 public final class ScriptedCaller {
 
@@ -67,6 +68,23 @@ public final class ScriptedCaller {
         }
     }
 
+    /**
+     * One line said over the agent, as the caller lived it. {@code onsetMs} is the line's first voiced sample on the
+     * call's clock (the caller's audio from the call's start, which is the server's clock too); {@code decidedMs} is
+     * where the server stopped the agent on that clock (the end of the agent sentence it cut, as the stream told it),
+     * so {@code decidedMs - onsetMs} is how much of the caller's speech the interruption took to decide, in audio time
+     * whatever the load; {@code decidedToClearMs} is wall time from sending the frame that ends at {@code decidedMs}
+     * to receiving the {@code clear} (the trip to the server and back, the frame's wait in the call's queue and its
+     * handling); {@code onsetToClearMs} is wall time from sending the frame holding the onset to receiving the
+     * {@code clear}. -1 where the server said nothing (no clear: the agent was not interrupted; no cut sentence: it
+     * was cut before its first word).
+     */
+    public record BargeIn(long onsetMs, long decidedMs, long decidedToClearMs, long onsetToClearMs) {
+        public long onsetToDecidedMs() {
+            return decidedMs < 0 ? -1 : decidedMs - onsetMs;
+        }
+    }
+
     public static final int RATE = 8000;
     private static final int FRAME = RATE / 50; // 20 ms
     private static final int QUIET_BEFORE_ANSWER = 700 / 20; // frames of agent silence before answering
@@ -77,7 +95,10 @@ public final class ScriptedCaller {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final CompletableFuture<Call> accepted = new CompletableFuture<>();
     private final List<Long> replyLatencies = new ArrayList<>();
-    private final List<Long> bargeInLatencies = new ArrayList<>();
+    private final List<Long> frameSent = new ArrayList<>(); // nanoTime each 20 ms frame was handed to the stream
+    private final List<Long> onsets = new ArrayList<>(); // sample of each barge-in line's onset on the call's clock
+    private final List<Long> clearsReceived = new CopyOnWriteArrayList<>(); // nanoTime, stamped as they arrive
+    private final List<Long> cutsAtMs = new CopyOnWriteArrayList<>(); // end of each agent sentence the caller cut
     private StreamObserver<StreamCallRequest> requests;
     private final Deque<short[]> playing = new ArrayDeque<>();
     private final Deque<String> marks = new ArrayDeque<>();
@@ -99,6 +120,12 @@ public final class ScriptedCaller {
             @Override
             public void onNext(StreamCallResponse r) {
                 c.responses.add(r);
+                if (r.hasClear()) {
+                    c.clearsReceived.add(System.nanoTime());
+                } else if (r.hasTranscript() && r.getTranscript().getInterrupted()) {
+                    var end = r.getTranscript().getEndOffset();
+                    c.cutsAtMs.add(end.getSeconds() * 1000 + end.getNanos() / 1_000_000);
+                }
                 if (r.hasPlayAudio() && c.firstAudioNanos == 0) {
                     c.firstAudioNanos = System.nanoTime();
                 }
@@ -155,8 +182,7 @@ public final class ScriptedCaller {
         int agentFrames = 0;
         boolean heardSinceAnswer = false;
         long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
-        long overOnset = 0; // when a line said over the agent first sent voiced audio, until the agent's clear
-        boolean over = false;
+        boolean over = false; // a line said over the agent whose first voiced sample is still to come
         for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
             for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
                 if (r.hasPlayAudio()) {
@@ -171,10 +197,6 @@ public final class ScriptedCaller {
                     playing.addLast(samples(r.getPlayAudio().getPcm16()));
                     marks.addLast(r.getPlayAudio().getMark());
                 } else if (r.hasClear()) {
-                    if (overOnset != 0) {
-                        bargeInLatencies.add((System.nanoTime() - overOnset) / 1_000_000);
-                        overOnset = 0;
-                    }
                     clears++;
                     heardSinceAnswer = false; // the agent stopped: a person waits for what it says next
                     playing.clear();
@@ -205,13 +227,15 @@ public final class ScriptedCaller {
             }
             short[] frame = new short[FRAME];
             boolean lastVoiced = false;
-            boolean onset = false;
             if (speaking != null) {
                 int n = Math.min(FRAME, speaking.length - at);
                 System.arraycopy(speaking, at, frame, 0, n);
                 if (over && !playing.isEmpty()) {
-                    for (int i = 0; i < n && !onset; i++) {
-                        onset = Math.abs(frame[i]) >= 300; // the first voiced frame said over the agent
+                    for (int i = 0; i < n && over; i++) {
+                        if (Math.abs(frame[i]) >= 300) { // the first voiced sample said over the agent
+                            onsets.add(tick * FRAME + i);
+                            over = false;
+                        }
                     }
                 }
                 at += n;
@@ -228,12 +252,9 @@ public final class ScriptedCaller {
                 mulaw[i] = G711.linearToUlaw(frame[i]);
             }
             send(StreamCallRequest.newBuilder().setAudio(ByteString.copyFrom(mulaw)).build());
+            frameSent.add(System.nanoTime());
             if (lastVoiced) {
                 answered = System.nanoTime();
-            }
-            if (onset) {
-                overOnset = System.nanoTime();
-                over = false;
             }
             long wait = start + (tick + 1) * 20_000_000L - System.nanoTime();
             if (wait > 0) {
@@ -298,11 +319,31 @@ public final class ScriptedCaller {
     }
 
     /**
-     * Milliseconds from the onset of each line said over the agent (its first voiced frame sent while agent audio
-     * was playing) to the agent's {@code clear}: the barge-in's reaction time as the caller lives it.
+     * Each line said over the agent (once {@link #converse} has returned), matched to the first {@code clear} and the
+     * first cut agent sentence after its onset.
+     */
+    public List<BargeIn> bargeIns() {
+        List<BargeIn> out = new ArrayList<>();
+        for (long sample : onsets) {
+            int onsetFrame = (int) (sample / FRAME);
+            long onsetMs = sample * 1000 / RATE;
+            long sentAt = frameSent.get(onsetFrame);
+            long clear = clearsReceived.stream().filter(t -> t >= sentAt).findFirst().orElse(-1L);
+            long decided = cutsAtMs.stream().filter(ms -> ms > onsetMs).findFirst().orElse(-1L);
+            int decidingFrame = (int) Math.ceil(decided / 20.0) - 1;
+            long decidedToClear = clear < 0 || decidingFrame < 0 || decidingFrame >= frameSent.size() ? -1
+                    : (clear - frameSent.get(decidingFrame)) / 1_000_000;
+            out.add(new BargeIn(onsetMs, decided, decidedToClear, clear < 0 ? -1 : (clear - sentAt) / 1_000_000));
+        }
+        return out;
+    }
+
+    /**
+     * Milliseconds from the onset of each line said over the agent (the frame holding its first voiced sample, sent
+     * while agent audio was playing) to the agent's {@code clear}: the barge-in's reaction time as the caller lives it.
      */
     public List<Long> bargeInLatencies() {
-        return List.copyOf(bargeInLatencies);
+        return bargeIns().stream().mapToLong(BargeIn::onsetToClearMs).filter(ms -> ms >= 0).boxed().toList();
     }
 
     /** Milliseconds from the call's acceptance to the agent's first audio. */

@@ -32,7 +32,9 @@ import io.switchboard.conversation.vad.VadFrame;
  *     {@code echo.margin-db} quieter than the loudest agent audio played in the last {@code echo.max-delay}. Echo
  *     comes back attenuated (20 dB or more past a hybrid and the carrier's echo canceller); a caller talking
  *     over the agent does not. The price: a caller much quieter than the agent's playout cannot interrupt it, and
- *     the quiet syllables of one who can do not count toward {@code interruption.min-speech}.</li>
+ *     the quiet syllables of one who can count only within {@code vad.min-silence} of their louder voice (a
+ *     syllable 28–42 dB below full scale between louder ones, as a phone caller's are; counting none of them put
+ *     130 ms more into a barge-in's decision).</li>
  * </ul>
  *
  * <p>Not thread-safe: one detector per call, fed from the call's one audio thread.
@@ -58,6 +60,7 @@ public final class TurnDetector {
     private long pendingVoice;
     private long lastVoiceEnd = -1;
     private long quietSince = -1;
+    private long callerVoiceEnd = -1; // the end of the last voiced window loud enough not to be echo
 
     // the agent
     private boolean agentSpeaking;
@@ -136,7 +139,13 @@ public final class TurnDetector {
         }
         long now = startMillis + durationMillis;
         List<TurnEvent> out = new ArrayList<>(2);
-        double p = isEcho(startMillis, now, levelDbfs) ? 0 : probability;
+        boolean echo = isEcho(startMillis, now, levelDbfs);
+        if (!echo && probability >= settings.vadActivation()) {
+            callerVoiceEnd = now;
+        }
+        // a quieter window right after the caller's own voice is their quiet syllable, not the agent's echo
+        boolean bridged = echo && callerVoiceEnd >= 0 && startMillis - callerVoiceEnd < minSilence;
+        double p = echo && !bridged ? 0 : probability;
         boolean voiced = p >= settings.vadActivation();
         boolean quiet = p < settings.vadDeactivation();
         if (!speaking) {
