@@ -590,6 +590,15 @@ public final class CallSession {
         }
 
         @Override
+        public void endCallerUtterance() {
+            enqueue(() -> { // never inline: the agent is told of the final text it asked for in its own turn
+                if (state == State.OPEN && transcriber.live()) {
+                    transcribe(transcriber.endpoint(0));
+                }
+            });
+        }
+
+        @Override
         public void hangUp(String reason) {
             CallSession.this.hangUp(reason);
         }
