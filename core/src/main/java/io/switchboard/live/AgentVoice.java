@@ -44,8 +44,8 @@ public interface AgentVoice {
     /**
      * The caller stopped speaking, as the agent's own voice activity detection heard it (a pause, or the end of the
      * turn): the recogniser of the caller's channel ends the utterance it is in now, so its final text arrives (as a
-     * transcript, after what is already queued) without waiting for the recogniser's own end-of-speech detection,
-     * which may come later. Speech after it is a new utterance. Where nothing recognises the caller live, nothing
+     * transcript: from the call's own thread, once the audio being handled is done with and before the next)
+     * without waiting for the recogniser's own end-of-speech detection, which may come later. Speech after it is a new utterance. Where nothing recognises the caller live, nothing
      * happens.
      */
     default void endCallerUtterance() {
