@@ -60,6 +60,11 @@ public final class ConversationEngine implements CallAgent {
     private static final Logger LOG = Logger.getLogger(ConversationEngine.class.getName());
     /** The longest wait for the recogniser's final text once the turn is over; then the partial text is taken. */
     static final long FINAL_WAIT_MS = 1500;
+    /**
+     * Silence after the caller's voice at which the recogniser is told to end its utterance: its final pass (and the
+     * hints' grammar pass) then runs during the rest of the endpointing wait instead of after the turn's end.
+     */
+    static final long EARLY_FINAL_MS = 250;
     /** How long past the goodbye's last frame the call's clock may run without the transport echoing its mark. */
     static final long MARK_GRACE_MS = 1500;
     /**
@@ -113,6 +118,8 @@ public final class ConversationEngine implements CallAgent {
     private int callerRate;
     private boolean agentSpeaking;
     private boolean callerTalking;
+    private long callerVoiceMs = -1; // the end of the caller's last window that was voice (not the agent's echo)
+    private boolean finalAsked; // the recogniser was told to end the utterance since that voice
     private boolean interruptPending;
     private long quietSince;
     private int silences;
@@ -211,6 +218,10 @@ public final class ConversationEngine implements CallAgent {
             turns.onAgentAudio(ch.startMs(), ch.durationMs(), ch.levelDbfs());
         }
         for (VadFrame f : vadStream.accept(pcm16, 0, pcm16.length)) {
+            if (f.probability() >= turns.settings().vadDeactivation() && !turns.echo(f)) {
+                callerVoiceMs = f.startMillis() + f.durationMillis();
+                finalAsked = false;
+            }
             handle(turns.onCallerFrame(f));
             if (machine != null) { // the agent's echo is no machine's greeting
                 machine.frame(turns.echo(f) ? new VadFrame(f.startSample(), f.samples(), f.sampleRate(), 0f,
@@ -219,6 +230,11 @@ public final class ConversationEngine implements CallAgent {
         }
         if (machine != null) {
             machine.audio(pcm16, sampleRate).ifPresent(this::answeredBy);
+        }
+        if (callerTalking && !agentSpeaking && !interruptPending && !finalAsked && callerVoiceMs >= 0
+                && nowMs - callerVoiceMs >= EARLY_FINAL_MS) {
+            finalAsked = true;
+            voice.endCallerUtterance();
         }
         tick();
     }
@@ -306,6 +322,8 @@ public final class ConversationEngine implements CallAgent {
                     pendingTurn = new long[] {t.lastVoiceMillis(), t.atMillis()};
                     if (partial.isEmpty() && !finals.isEmpty()) {
                         answer();
+                    } else {
+                        voice.endCallerUtterance(); // the final now, not when the recogniser's own detector ends it
                     }
                 }
                 case TurnEvent.Interrupt i -> {

@@ -40,4 +40,14 @@ public interface AgentVoice {
      */
     default void expect(Expectation expectation) {
     }
+
+    /**
+     * The caller stopped speaking, as the agent's own voice activity detection heard it (a pause, or the end of the
+     * turn): the recogniser of the caller's channel ends the utterance it is in now, so its final text arrives (as a
+     * transcript: from the call's own thread, once the audio being handled is done with and before the next)
+     * without waiting for the recogniser's own end-of-speech detection, which may come later. Speech after it is a new utterance. Where nothing recognises the caller live, nothing
+     * happens.
+     */
+    default void endCallerUtterance() {
+    }
 }

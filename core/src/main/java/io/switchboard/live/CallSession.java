@@ -84,6 +84,7 @@ public final class CallSession {
     private CallAgent agent;
     private AgentTrack agentTrack;
     private long arrivedNanos; // when the transport handed in the audio being handled
+    private boolean endUtterance; // the agent asked for the caller's final while handling the audio
 
     CallSession(LiveCalls registry, Principal actor, SessionListener listener) {
         this.registry = registry;
@@ -369,6 +370,17 @@ public final class CallSession {
                 LOG.log(Level.WARNING, "the agent of call " + call.id() + " failed on caller audio", e);
             }
         }
+        if (endUtterance) {
+            endCallerUtterance(); // before the next frame: with audio queued behind this one, a task would come late
+        }
+    }
+
+    /** The agent's {@link AgentVoice#endCallerUtterance}: the caller's utterance ends now, its final to all. */
+    private void endCallerUtterance() {
+        endUtterance = false;
+        if (state == State.OPEN && transcriber.live()) {
+            transcribe(transcriber.endpoint(0));
+        }
     }
 
     private void tellAgent(CallInput input) {
@@ -598,6 +610,15 @@ public final class CallSession {
                     transcriber.expect(expectation);
                 }
             });
+        }
+
+        @Override
+        public void endCallerUtterance() {
+            if (Thread.currentThread() == worker) {
+                endUtterance = true; // once the agent is done with the audio it is handling: not inside its own turn
+            } else {
+                enqueue(CallSession.this::endCallerUtterance);
+            }
         }
 
         @Override

@@ -96,6 +96,22 @@ public final class LiveTranscriber implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The speaker on {@code channel} has finished their turn: that channel's utterance under way ends now
+     * ({@link SpeechRecognizer.Session#endpoint}), so its final text comes without waiting for the recogniser's own
+     * end of speech.
+     */
+    public List<ChannelEvent> endpoint(int channel) {
+        if (channel < 0 || channel >= sessions.size()) {
+            return List.of();
+        }
+        List<ChannelEvent> out = new ArrayList<>();
+        for (TranscriptEvent e : sessions.get(channel).endpoint()) {
+            out.add(new ChannelEvent(channel, e, e.isFinal() ? finals[channel]++ : -1));
+        }
+        return out;
+    }
+
     /** What every channel's next answer is likely made of ({@link SpeechRecognizer.Session#expect}). */
     public void expect(Expectation expectation) {
         sessions.forEach(s -> s.expect(expectation));

@@ -104,6 +104,11 @@ public final class DecodingThreads implements SpeechRecognizer {
             }
 
             @Override
+            public List<TranscriptEvent> endpoint() {
+                return onDecodingThread(s::endpoint);
+            }
+
+            @Override
             public List<TranscriptEvent> finish() {
                 return onDecodingThread(s::finish);
             }

@@ -1,6 +1,7 @@
 package io.switchboard.transcription;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -55,5 +56,29 @@ public record Expectation(List<String> phrases, int upTo) {
 
     public boolean isEmpty() {
         return phrases.isEmpty();
+    }
+
+    /** Whether {@code text} (lower case, single spaces) is one of the expected answers: a run of up to {@link #upTo} phrases. */
+    public boolean answeredBy(String text) {
+        if (text.isBlank() || phrases.isEmpty()) {
+            return false;
+        }
+        String[] words = text.strip().split(" ");
+        int[] fewest = new int[words.length + 1]; // the fewest phrases that say the first i words
+        Arrays.fill(fewest, Integer.MAX_VALUE);
+        fewest[0] = 0;
+        for (int i = 0; i < words.length; i++) {
+            if (fewest[i] == Integer.MAX_VALUE) {
+                continue;
+            }
+            for (String p : phrases) {
+                String[] pw = p.split(" ");
+                int to = i + pw.length;
+                if (to <= words.length && Arrays.equals(pw, 0, pw.length, words, i, to)) {
+                    fewest[to] = Math.min(fewest[to], fewest[i] + 1);
+                }
+            }
+        }
+        return fewest[words.length] <= upTo;
     }
 }

@@ -477,7 +477,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         }
 
         private void startUtt() {
-            hints.startUtt(expected);
+            hints.startUtt();
             ps.ps_start_utt(decoder);
             inUtterance = true;
             heardSpeech = false;
@@ -516,6 +516,9 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
             processed += n;
             boolean speech = ps.ps_get_in_speech(decoder) != 0;
             if (speech) {
+                if (!heardSpeech) {
+                    hints.speechStarted(expected);
+                }
                 heardSpeech = true;
                 if (++stepsSincePartial >= PARTIAL_EVERY_STEPS || lastPartial.isEmpty()) {
                     stepsSincePartial = 0;
@@ -531,6 +534,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         }
 
         private void endUtterance(List<TranscriptEvent> out) {
+            long started = System.nanoTime();
             ps.ps_end_utt(decoder);
             inUtterance = false;
             String text = hyp();
@@ -543,6 +547,8 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 Duration stop = words.isEmpty() ? offset(processed) : words.getLast().end();
                 out.add(new TranscriptEvent(true, text, start, stop, words));
             }
+            LOG.fine(() -> "utterance ended at " + offset(processed).toMillis() + " ms, final ready in "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
 
         private String hyp() {
@@ -602,9 +608,22 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
          * "seven people" for a number) keep the general model's text. A grammar gives every path the same language
          * score, so the choice is the acoustic fit alone: nothing is forced. (An extra decoding pass over the
          * utterance, at its end: see docs/BENCHMARKS.md for what it costs.)
+         *
+         * <p>The pass is on the critical path of the caller's turn (its final text is waited for), so it is kept short.
+         * A decoder's utterance starts as soon as the last one ended and lasts through everything the agent says
+         * meanwhile, so only the audio from {@link #PRE_ROLL} before the speech began is kept and decoded again (no
+         * longer the seconds of silence before it); and no pass is made when the general model already heard an
+         * expected answer, which the grammar could only confirm (or trade for another expected reading the audio fits
+         * marginally better: "three" as "two three"). The expectation is the one current when the speech began: the
+         * utterance started before the agent asked its question, the answer after.
          */
         private final class Hints {
             private static final String SEARCH = "switchboard_expected";
+            /**
+             * Audio kept from before the decoder's voice activity detector called it speech: its start-of-speech
+             * window and the pre-speech frames it passes on (10 and 20 frames of 10 ms by default), with room to spare.
+             */
+            private static final int PRE_ROLL = SAMPLE_RATE / 2;
             private final String general;
             private Expectation checked = Expectation.NONE;
             private List<String> known = List.of();
@@ -618,15 +637,26 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 this.general = current == null ? "_default" : current;
             }
 
-            void startUtt(Expectation e) {
-                utt = e;
+            /**
+             * The cepstral mean as the utterance starts: the silence before its speech leaves it as it is (the voice
+             * activity detector passes no silent frames on), so it is also the mean the speech starts from.
+             */
+            void startUtt() {
+                utt = Expectation.NONE;
                 length = 0;
-                before = e.isEmpty() ? null : Cmn.read(cmn(decoder));
+                before = Cmn.read(cmn(decoder));
+            }
+
+            /** The speech began: its answer is expected to be {@code e}. */
+            void speechStarted(Expectation e) {
+                utt = e;
             }
 
             void heard(short[] buf, int n) {
-                if (utt.isEmpty()) {
-                    return;
+                if (!heardSpeech && length + n > PRE_ROLL) {
+                    int drop = Math.min(length, length + n - PRE_ROLL);
+                    System.arraycopy(audio, drop, audio, 0, length - drop);
+                    length -= drop;
                 }
                 if (length + n > audio.length) {
                     audio = java.util.Arrays.copyOf(audio, Math.max(audio.length * 2, length + n));
@@ -642,7 +672,7 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                     return heard;
                 }
                 List<String> phrases = known(utt);
-                if (phrases.isEmpty()) {
+                if (phrases.isEmpty() || utt.answeredBy(text)) {
                     return heard;
                 }
                 long started = System.nanoTime();
@@ -750,6 +780,18 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
                 stepFill = 0;
             }
             if (inUtterance) {
+                endUtterance(out);
+            }
+            return out;
+        }
+
+        @Override
+        public List<TranscriptEvent> endpoint() {
+            if (decoder == null) {
+                throw new IllegalStateException("session closed");
+            }
+            List<TranscriptEvent> out = new ArrayList<>();
+            if (inUtterance && heardSpeech) {
                 endUtterance(out);
             }
             return out;

@@ -60,6 +60,16 @@ public interface SpeechRecognizer extends AutoCloseable {
         default void expect(Expectation expectation) {
         }
 
+        /**
+         * The speaker's turn is over (someone listening decided so, e.g. a conversation's turn-taking): the utterance
+         * under way, if it has speech, ends now and its final event is returned, instead of waiting for the
+         * engine's own end-of-speech detection. Later audio starts a new utterance. Engines that cannot end an
+         * utterance on demand return nothing and go on as before.
+         */
+        default List<TranscriptEvent> endpoint() {
+            return List.of();
+        }
+
         /** Ends the stream: the last utterance's final event, if any. */
         List<TranscriptEvent> finish();
 

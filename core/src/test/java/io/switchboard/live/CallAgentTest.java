@@ -203,6 +203,43 @@ class CallAgentTest {
     }
 
     @Test
+    void anAgentEndingTheCallersUtteranceGetsItsFinalTextAtOnceAndLaterSpeechIsANewUtterance() throws Exception {
+        List<Quiet> agents = new CopyOnWriteArrayList<>();
+        try (LiveCalls live = live((actor, spec, voice) -> {
+            Quiet q = new Quiet(voice);
+            agents.add(q);
+            return Optional.of(q);
+        })) {
+            SessionProbe probe = new SessionProbe();
+            CallSession s = live.open(acme.owner(), probe);
+            s.accept(open(agent("en-US")));
+            Call call = probe.accepted();
+            byte[] caller = CallSessionTest.speech();
+            CallSessionTest.stream(s, caller, 100); // two seconds into a sentence that runs on
+            SessionProbe.caughtUp(s);
+            assertEquals(List.of(), callerFinals(probe), "the recogniser has not ended the utterance on its own");
+
+            agents.getFirst().voice.endCallerUtterance();
+            SessionProbe.caughtUp(s);
+            List<String> ended = callerFinals(probe);
+            assertEquals(1, ended.size(), ended.toString());
+            assertFalse(ended.getFirst().isBlank(), "the words so far");
+
+            CallSessionTest.stream(s, caller, 100 * 160, Integer.MAX_VALUE);
+            s.accept(new CallInput.End("hangup"));
+            assertEquals(Optional.empty(), probe.awaitClosed());
+            assertTrue(callerFinals(probe).size() > 1, "the rest of the sentence is heard as more: " + callerFinals(probe));
+            List<TranscriptSegment> transcript = calls.transcript(call.organizationId(), call.id());
+            assertEquals(ended.getFirst(), transcript.getFirst().text(), "the ended utterance is the call's first segment");
+        }
+    }
+
+    private static List<String> callerFinals(SessionProbe probe) {
+        return probe.of(CallOutput.Transcript.class).stream().filter(t -> t.channel() == 1 && t.event().isFinal())
+                .map(t -> t.event().text()).toList();
+    }
+
+    @Test
     void theCallerClosingTheStreamWhileTheAgentSpeaksHangsUpKeepsWhatArrivedAndFreesTheDecoder() throws Exception {
         List<Quiet> agents = new CopyOnWriteArrayList<>();
         short[] words = SpeechAudio.librivox().get(1).samples(); // 16 kHz

@@ -210,6 +210,30 @@ class PocketSphinxRecognizerTest {
     }
 
     @Test
+    void anEndpointEndsTheUtteranceAtOnceWithTheWordsTheRecogniserWouldHaveEndedItWith() throws Exception {
+        short[] samples = SpeechAudio.librivox().getFirst().samples();
+        TranscriptEvent first = decoded(0).events().stream().filter(TranscriptEvent::isFinal).findFirst().orElseThrow();
+        // 200 ms past the utterance's last word: PocketSphinx's own detector waits 500 ms of silence to end it
+        int upTo = (int) Math.min(samples.length, (first.end().toMillis() + 200) * 16);
+        List<TranscriptEvent> before = new java.util.ArrayList<>();
+        try (SpeechRecognizer.Session s = recognizer.open("en-US")) {
+            for (int i = 0; i < upTo; i += 320) {
+                before.addAll(s.accept(samples, i, Math.min(320, upTo - i)));
+            }
+            List<TranscriptEvent> ended = s.endpoint();
+            assertTrue(before.stream().noneMatch(TranscriptEvent::isFinal), "no final of its own yet: " + before);
+            assertEquals(1, ended.size(), ended.toString());
+            assertTrue(ended.getFirst().isFinal());
+            assertEquals(first.text(), ended.getFirst().text());
+            assertEquals(List.of(), s.endpoint(), "nothing more to end");
+            for (int i = upTo; i < samples.length; i += 320) {
+                assertTrue(s.accept(samples, i, Math.min(320, samples.length - i)).stream()
+                        .allMatch(e -> e.start().compareTo(ended.getFirst().end()) >= 0), "later speech is later");
+            }
+        }
+    }
+
+    @Test
     void silenceYieldsNoWords() {
         SpeechAudio.Result r = SpeechAudio.transcribe(recognizer, new short[16_000 * 3], 320);
         assertEquals("", r.finalText());
