@@ -280,6 +280,9 @@ final class Callee {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (ws.isOutputClosed()) {
+                    return; // the server closed the stream between the check and the send: the call is over
+                }
                 throw new IllegalStateException("the media stream broke: " + e.getCause(), e);
             }
         }

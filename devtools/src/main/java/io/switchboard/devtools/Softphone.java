@@ -569,7 +569,14 @@ public final class Softphone implements AutoCloseable {
                     status(call, seq, "in-progress", call.machineDetection() && call.amdCallback().isEmpty()
                             ? Map.of("AnsweredBy", answeredBy) : Map.of());
                     long started = System.nanoTime();
-                    stream(call, a);
+                    try {
+                        stream(call, a);
+                    } catch (RuntimeException | IOException e) {
+                        // a carrier whose media stream broke still ends the call and says so on its status callback;
+                        // without it the dial attempt would wait for the sweeper
+                        LOG.log(Level.WARNING, "softphone call " + call.sid() + ": the media stream broke; the call "
+                                + "ends as completed, as a carrier's would", e);
+                    }
                     long seconds = Math.max(1, (System.nanoTime() - started + 999_999_999L) / 1_000_000_000L);
                     Map<String, String> extra = new LinkedHashMap<>();
                     extra.put("CallDuration", Long.toString(seconds));
