@@ -7,16 +7,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads a yes or a no from an answer: "yeah", "sure", "of course", "i don't mind" are yes; "nope", "not really",
- * "i don't think so", "no thanks" are no; "maybe" and "i don't know" are neither. Phrases are matched longest first so
- * "i don't mind" is not read as "i don't"; when an answer holds both ("yeah no", "no wait yes") the last one counts,
- * as people correct themselves at the end.
+ * Reads a yes or a no from an answer: "yeah", "sure", "of course", "i don't mind", a lone "please" are yes; "nope",
+ * "not really", "i don't think so", "no thanks" are no; "maybe" and "i don't know" are neither. Phrases are matched
+ * longest first so "i don't mind" is not read as "i don't"; when an answer holds both ("yeah no", "no wait yes")
+ * the last one counts, as people correct themselves at the end.
  */
 final class YesNo {
 
     private static final Map<String, Boolean> PHRASES = phrases();
     private static final List<String> LONGEST_FIRST = PHRASES.keySet().stream()
             .sorted(Comparator.comparingInt((String p) -> p.split(" ").length).reversed()).toList();
+
+    /** The words a lone "please" may come with and still be a yes. */
+    private static final java.util.Set<String> PLEASE_ALONG = java.util.Set.of("please", "oh", "um", "uh", "er", "ah",
+            "well", "thank", "thanks", "you");
 
     private YesNo() {
     }
@@ -52,6 +56,7 @@ final class YesNo {
         List<String> tokens = Words.tokens(text);
         List<Boolean> found = new ArrayList<>();
         boolean unsure = false;
+        int pleases = 0; // yeses that were a lone "please"
         int i = 0;
         while (i < tokens.size()) {
             int matched = 0;
@@ -66,13 +71,18 @@ final class YesNo {
                     } else {
                         found.add(polarity);
                     }
+                    if (p.equals("please")) {
+                        pleases++;
+                    }
                     matched = words.length;
                     break;
                 }
             }
             i += Math.max(matched, 1);
         }
-        if (found.isEmpty()) {
+        if (found.isEmpty() || pleases == found.size() && !tokens.stream().allMatch(PLEASE_ALONG::contains)) {
+            // "please" is a yes said on its own ("oh, please", "please, thank you"), not the politeness of a request
+            // with words of its own ("please call me later", a misheard "please take me off your list")
             return Optional.empty();
         }
         Boolean last = found.getLast();

@@ -13,7 +13,8 @@ class YesNoTest {
     @ValueSource(strings = {"Yes.", "yeah", "Yeah, sure!", "yep", "yup", "sure", "of course", "absolutely",
             "yes please", "i would", "uh huh", "mhm", "that's right", "thats right", "go ahead", "sounds good",
             "okay", "ok sure", "i don't mind", "why not", "yeah i think so", "definitely yes", "no wait yes",
-            "i guess so", "YES I DO", "yes i am interested", "correct"})
+            "i guess so", "YES I DO", "yes i am interested", "correct", "please", "oh please", "please, thank you",
+            "please do", "yes, please take it", "sure, please call me"})
     void readsYes(String answer) {
         assertEquals(Optional.of(true), YesNo.extract(answer), answer);
     }
@@ -29,7 +30,8 @@ class YesNoTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"maybe", "i don't know", "not sure", "i'm not sure yet", "perhaps", "what",
-            "how much is it", "", "   ", "the blue one", "i am not sure"})
+            "how much is it", "", "   ", "the blue one", "i am not sure", "please call me later",
+            "please take me on to your list", "please repeat that", "can you please say that again"})
     void readsNeither(String answer) {
         assertEquals(Optional.empty(), YesNo.extract(answer), answer);
     }
