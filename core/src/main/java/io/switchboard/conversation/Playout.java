@@ -222,12 +222,7 @@ final class Playout {
                 it.remove();
             }
         }
-        for (int i = again.size() - 1; i >= 0; i--) {
-            queue.addFirst(again.get(i));
-        }
-        cursorMs = now;
-        paused = false;
-        notifyAll();
+        sayAgain(again, now);
     }
 
     /**
@@ -252,13 +247,18 @@ final class Playout {
             again.add(new Say(s.text, s.reply));
             it.remove();
         }
+        sayAgain(again, now);
+        return new Cut(partial, Optional.ofNullable(cut), partial);
+    }
+
+    /** Puts {@code again} back at the head of what is to be said, in order, and plays on from {@code now} (locked). */
+    private void sayAgain(List<Say> again, long now) {
         for (int i = again.size() - 1; i >= 0; i--) {
             queue.addFirst(again.get(i));
         }
         cursorMs = now;
         paused = false;
         notifyAll();
-        return new Cut(partial, Optional.ofNullable(cut), partial);
     }
 
     /**
