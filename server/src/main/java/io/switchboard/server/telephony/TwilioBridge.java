@@ -80,19 +80,8 @@ public final class TwilioBridge implements HttpService {
         if (form.isEmpty()) {
             return;
         }
-        Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(req.query().rawValue()), "attempt_id"));
-        if (attemptId.isEmpty()) {
-            res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
-            return;
-        }
-        Optional<DialAttempts.Attempt> attempt = attempts.find(attemptId.get());
+        Optional<DialAttempts.Attempt> attempt = attempt(req, res, form.get());
         if (attempt.isEmpty()) {
-            res.status(404).send("attempt_id: no such attempt");
-            return;
-        }
-        String callSid = FormEncoding.first(form.get(), "CallSid");
-        if (callSid.isEmpty() || attempt.get().carrierCallId().filter(s -> !s.equals(callSid)).isPresent()) {
-            res.status(409).send("CallSid: does not match the attempt's call");
             return;
         }
         String answeredBy = FormEncoding.first(form.get(), "AnsweredBy");
@@ -100,7 +89,7 @@ public final class TwilioBridge implements HttpService {
             res.status(400).send("AnsweredBy: is required");
             return;
         }
-        UUID id = attemptId.get();
+        UUID id = attempt.get().id();
         Optional<UUID> callId = attempt.get().callId();
         if (callId.isPresent()) {
             AnsweringMachineVerdicts.deliver(sessions, dsl, callId.get(), answeredBy);
@@ -168,30 +157,43 @@ public final class TwilioBridge implements HttpService {
         return SignedForms.verified(req, res, authToken, publicBase, path);
     }
 
+    /**
+     * The dial attempt a carrier callback names in its {@code attempt_id} query parameter, or empty once the callback
+     * was refused: no such id (400), no such attempt (404), or a {@code CallSid} that is not the attempt's call (409).
+     */
+    private Optional<DialAttempts.Attempt> attempt(ServerRequest req, ServerResponse res,
+                                                   Map<String, List<String>> form) {
+        Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(req.query().rawValue()), "attempt_id"));
+        if (attemptId.isEmpty()) {
+            res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
+            return Optional.empty();
+        }
+        Optional<DialAttempts.Attempt> attempt = attempts.find(attemptId.get());
+        if (attempt.isEmpty()) {
+            res.status(404).send("attempt_id: no such attempt");
+            return Optional.empty();
+        }
+        String callSid = FormEncoding.first(form, "CallSid");
+        if (callSid.isEmpty() || attempt.get().carrierCallId().filter(s -> !s.equals(callSid)).isPresent()) {
+            res.status(409).send("CallSid: does not match the attempt's call");
+            return Optional.empty();
+        }
+        return attempt;
+    }
+
     private void status(ServerRequest req, ServerResponse res) {
         Optional<Map<String, List<String>>> verified = verified(req, res, TwilioTelephony.STATUS_PATH);
         if (verified.isEmpty()) {
             return;
         }
         Map<String, List<String>> form = verified.get();
-        String rawQuery = req.query().rawValue();
-        Optional<UUID> attemptId = uuid(FormEncoding.first(FormEncoding.parse(rawQuery), "attempt_id"));
-        if (attemptId.isEmpty()) {
-            res.status(400).send("attempt_id: the query parameter is required and must be a UUID");
-            return;
-        }
-        Optional<DialAttempts.Attempt> attempt = attempts.find(attemptId.get());
+        Optional<DialAttempts.Attempt> attempt = attempt(req, res, form);
         if (attempt.isEmpty()) {
-            res.status(404).send("attempt_id: no such attempt");
             return;
         }
         String callSid = FormEncoding.first(form, "CallSid");
-        if (callSid.isEmpty() || attempt.get().carrierCallId().filter(s -> !s.equals(callSid)).isPresent()) {
-            res.status(409).send("CallSid: does not match the attempt's call");
-            return;
-        }
         String status = FormEncoding.first(form, "CallStatus");
-        UUID id = attemptId.get();
+        UUID id = attempt.get().id();
         switch (status) {
             case "queued", "initiated", "ringing" -> attempts.accepted(id, callSid);
             case "in-progress", "answered" -> {
