@@ -1,5 +1,6 @@
 package io.switchboard.app;
 
+import static io.switchboard.app.TestCalls.turns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,10 +82,6 @@ class CarrierConversationEndToEndTest {
 
     private static String sid(String number) {
         return phone.history().stream().filter(p -> p.to().equals(number)).findFirst().orElseThrow().sid();
-    }
-
-    private static String turns(Call c) {
-        return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
     }
 
     @Test

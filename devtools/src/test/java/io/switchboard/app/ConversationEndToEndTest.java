@@ -1,5 +1,6 @@
 package io.switchboard.app;
 
+import static io.switchboard.app.TestCalls.turns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,6 @@ import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
-import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.Silence;
 import io.switchboard.v1.StreamCallRequest;
 import io.switchboard.v1.TranscriptEvent;
@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConversationEndToEndTest {
 
+    private static final String CALLEE = "+14155550177";
     private static final int RATE = 8000;
     private static final int FRAME = RATE / 50; // 20 ms
 
@@ -82,13 +83,6 @@ class ConversationEndToEndTest {
         return agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
     }
 
-    private static OpenCall talking(String agentId) {
-        return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
-                .setFromNumber("+14155550100").setToNumber("+14155550177").setAgentSpeaks(true)
-                .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(RATE)
-                        .setChannels(1)).build();
-    }
-
     /** espeak-ng saying {@code text}, at 8 kHz. */
     private static short[] says(String text) throws Exception {
         return SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, text, 16_000)), 16_000, RATE);
@@ -97,7 +91,7 @@ class ConversationEndToEndTest {
     @Test
     void theAgentGreetsAsksCapturesBothAnswersAndHangsUpAfterItsGoodbye() throws Exception {
         String agentId = create(TestAgents.appointments("Appointments"));
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE));
         // words PocketSphinx makes out in espeak-ng's voice through a phone line ("yes" comes out as "yeah")
         caller.converse(List.of(ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
 
@@ -145,7 +139,7 @@ class ConversationEndToEndTest {
         String agentId = create(TestAgents.appointments("Interrupted").setFirstMessage("Hello, this is the clinic calling "
                 + "about your appointment with doctor Jones next Tuesday, and there are a few things I need to check "
                 + "with you before then."));
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE));
         caller.converse(List.of(ScriptedCaller.Answer.over(says("sorry who is calling please")), ScriptedCaller.Answer.after(says("sure")),
                 ScriptedCaller.Answer.after(says("two people"))), Duration.ofSeconds(90));
 
@@ -162,7 +156,7 @@ class ConversationEndToEndTest {
     void aSilentCallerIsRepromptedThenTheAgentSaysGoodbyeAndHangsUp() throws Exception {
         String agentId = create(TestAgents.appointments("Silence").setSilence(Silence.newBuilder()
                 .setRepromptAfter(com.google.protobuf.Duration.newBuilder().setSeconds(2)).setMaxReprompts(1)));
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE));
         caller.converse(List.<ScriptedCaller.Answer>of(), Duration.ofSeconds(60));
 
         Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
@@ -182,7 +176,7 @@ class ConversationEndToEndTest {
 
     @Test
     void anAgentSpeaksOnlyOnAMonoCall() {
-        var stereo = talking(create(TestAgents.appointments("Stereo"))).toBuilder()
+        var stereo = TestCalls.agentSpeaks(create(TestAgents.appointments("Stereo")), CALLEE).toBuilder()
                 .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(RATE)
                         .setChannels(2)).build();
         var caller = ScriptedCaller.start(async);
@@ -202,10 +196,6 @@ class ConversationEndToEndTest {
     private static boolean anyOf(String heard, String... words) {
         List<String> said = List.of(heard.split("\\s+"));
         return java.util.Arrays.stream(words).anyMatch(said::contains);
-    }
-
-    private static String turns(Call c) {
-        return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
     }
 
     private static byte[] channel(byte[] wav, int from, int channel) {

@@ -1,5 +1,6 @@
 package io.switchboard.app;
 
+import static io.switchboard.app.TestCalls.turns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +24,6 @@ import io.switchboard.v1.AddSenderRequest;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
 import io.switchboard.v1.AskNode;
-import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallFollowUp;
 import io.switchboard.v1.CallServiceGrpc;
@@ -41,7 +41,6 @@ import io.switchboard.v1.Message;
 import io.switchboard.v1.MessageChannel;
 import io.switchboard.v1.MessageTemplate;
 import io.switchboard.v1.MessagingServiceGrpc;
-import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.SayNode;
 import io.switchboard.v1.SendSmsNode;
 import io.switchboard.v1.StreamCallRequest;
@@ -99,27 +98,12 @@ class ConversationScenariosEndToEndTest {
                 .setVoice("flite:slt")).build()).getId();
     }
 
-    private static OpenCall talking(String agentId) {
-        return talking(agentId, "+14155550189");
-    }
-
-    private static OpenCall talking(String agentId, String to) {
-        return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
-                .setFromNumber("+14155550100").setToNumber(to).setAgentSpeaks(true)
-                .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW)
-                        .setSampleRate(ScriptedCaller.RATE).setChannels(1)).build();
-    }
-
     /**
      * The caller saying {@code text} at 8 kHz, in Flite's rms voice (agents here speak slt): PocketSphinx hears it
      * through μ-law word for word, where it heard espeak-ng's "stop calling me" as "oh really".
      */
     private static short[] says(String text) {
         return Voices.installed().resolve("flite:rms").synthesize(text, ScriptedCaller.RATE).readAll();
-    }
-
-    private static String turns(Call c) {
-        return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
     }
 
     @Test
@@ -132,7 +116,7 @@ class ConversationScenariosEndToEndTest {
                                 .setVariable("rating").setPrompt("How would you rate your last visit?").setNext("bye")))
                         .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
                                 .setText("Thank you. Goodbye.").setDisposition("rated")))));
-        var caller = ScriptedCaller.open(async, talking(agentId, CALLEE));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE));
         caller.converse(List.of(ScriptedCaller.Answer.after(says("do not call me again"))),
                 Duration.ofSeconds(60));
 
@@ -156,7 +140,7 @@ class ConversationScenariosEndToEndTest {
                 .setSystemPrompt("You confirm tomorrow's appointment.")
                 .setFirstMessage("Hello, this is the clinic about tomorrow's appointment."));
         Instant before = Instant.now().minusSeconds(60);
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, "+14155550189"));
         caller.converse(List.of(ScriptedCaller.Answer.after(says("sure"))), Duration.ofSeconds(60));
 
         Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
@@ -193,7 +177,7 @@ class ConversationScenariosEndToEndTest {
                                 .setText("I've texted you the booking link.").setNext("bye")))
                         .addNodes(FlowNode.newBuilder().setId("bye").setEnd(EndNode.newBuilder()
                                 .setText("Goodbye.").setDisposition("texted")))));
-        var caller = ScriptedCaller.open(async, talking(agentId, "+14155550187"));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, "+14155550187"));
         caller.converse(List.of(), Duration.ofSeconds(60));
 
         Call ended = caller.ended().orElseThrow(() -> new AssertionError("no ended message"));
@@ -233,7 +217,7 @@ class ConversationScenariosEndToEndTest {
         String otherKey = TestStacks.organization(channel, stack.operatorKey(), "Intruders", "growth");
         var intruder = CallServiceGrpc.newStub(channel).withCallCredentials(TestStacks.bearer(otherKey));
         var caller = ScriptedCaller.start(intruder);
-        caller.send(StreamCallRequest.newBuilder().setOpen(talking(theirs)).build());
+        caller.send(StreamCallRequest.newBuilder().setOpen(TestCalls.agentSpeaks(theirs, "+14155550189")).build());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, caller::awaitAccepted);
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode(), e.getStatus().toString());
         assertEquals(0, caller.heard().length, "not a sample of the other organisation's agent was played");

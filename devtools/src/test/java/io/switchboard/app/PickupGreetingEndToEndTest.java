@@ -17,11 +17,9 @@ import io.switchboard.devtools.ScriptedCaller;
 import io.switchboard.transcription.SpeechAudio;
 import io.switchboard.v1.Agent;
 import io.switchboard.v1.AgentServiceGrpc;
-import io.switchboard.v1.AudioFormat;
 import io.switchboard.v1.Call;
 import io.switchboard.v1.CallServiceGrpc;
 import io.switchboard.v1.CreateAgentRequest;
-import io.switchboard.v1.OpenCall;
 import io.switchboard.v1.TranscriptEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,13 +60,6 @@ class PickupGreetingEndToEndTest {
         TestStacks.stop(channel, stack);
     }
 
-    private static OpenCall talking(String agentId) {
-        return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
-                .setFromNumber("+14155550100").setToNumber("+14155550166").setAgentSpeaks(true)
-                .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW).setSampleRate(RATE)
-                        .setChannels(1)).build();
-    }
-
     /** The callee's "Hello?" in Flite's rms voice (PocketSphinx hears it as "hello" through μ-law). */
     private static short[] hello() {
         return Voices.installed().resolve("flite:rms").synthesize("Hello?", RATE).readAll();
@@ -84,7 +75,7 @@ class PickupGreetingEndToEndTest {
         Agent.Builder agent = TestAgents.appointments("Pickup");
         String greeting = agent.getFirstMessage();
         String agentId = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, "+14155550166"));
         caller.converse(List.of(ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)),
                 ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("three people"))),
                 Duration.ofSeconds(90));
@@ -114,7 +105,7 @@ class PickupGreetingEndToEndTest {
         Agent.Builder agent = TestAgents.appointments("Twice");
         String greeting = agent.getFirstMessage();
         String agentId = agents.createAgent(CreateAgentRequest.newBuilder().setAgent(agent).build()).getId();
-        var caller = ScriptedCaller.open(async, talking(agentId));
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, "+14155550166"));
         caller.converse(List.of(ScriptedCaller.Answer.over(hello(), Duration.ofMillis(400)),
                 ScriptedCaller.Answer.over(hello(), Duration.ofMillis(800)), ScriptedCaller.Answer.after(says("sure")),
                 ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));

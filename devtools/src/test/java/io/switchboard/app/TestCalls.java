@@ -33,6 +33,19 @@ final class TestCalls {
     }
 
     /** An outbound call of {@code agentId} carrying 16 kHz mono PCM in a WAV container. */
+    /** An outbound 8 kHz μ-law call to {@code to} on which the agent speaks (the ScriptedCaller's own format). */
+    static OpenCall agentSpeaks(String agentId, String to) {
+        return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
+                .setFromNumber("+14155550100").setToNumber(to).setAgentSpeaks(true)
+                .setFormat(AudioFormat.newBuilder().setEncoding(AudioFormat.Encoding.ENCODING_MULAW)
+                        .setSampleRate(io.switchboard.devtools.ScriptedCaller.RATE).setChannels(1)).build();
+    }
+
+    /** A call's turns on one line, for assertion messages. */
+    static String turns(Call c) {
+        return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
+    }
+
     static OpenCall wav16k(String agentId) {
         return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
                 .setFromNumber("+14155550100").setToNumber("+14155550123")
