@@ -56,6 +56,24 @@ public final class SpeechAudio {
         return out;
     }
 
+    /**
+     * {@code text} said by {@code voice} ("flite:rms", "espeak:en-us": the engine, then its voice at its own
+     * defaults), as 16 kHz 16-bit mono samples; the files are written to {@code dir}.
+     */
+    public static short[] spoken(Path dir, String voice, String text) throws Exception {
+        String name = voice.replace(':', '-') + "-" + Integer.toHexString(text.hashCode());
+        Path raw = dir.resolve(name + ".wav");
+        Path out = dir.resolve(name + "-16k.wav");
+        String[] engine = voice.split(":");
+        if (engine[0].equals("flite")) {
+            run("flite", "-voice", engine[1], "-t", text, "-o", raw.toString());
+        } else {
+            run("espeak-ng", "-v", engine[1], "-w", raw.toString(), text);
+        }
+        run("sox", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", out.toString());
+        return pcm16(out);
+    }
+
     public static void run(String... command) throws Exception {
         Process p;
         try {

@@ -53,7 +53,7 @@ class DoNotCallHeardTest {
             for (String text : REQUESTS) {
                 for (String voice : List.of("slt", "rms")) {
                     decoded.put(new Saying(voice, text), pool.submit(() -> SpeechAudio.transcribe(r,
-                            SpeechAudio.throughPhoneLine(flite(dir, voice, text)), 160, 8000).finalText()));
+                            SpeechAudio.throughPhoneLine(SpeechAudio.spoken(dir, "flite:" + voice, text)), 160, 8000).finalText()));
                 }
             }
             for (var e : decoded.entrySet()) {
@@ -73,14 +73,5 @@ class DoNotCallHeardTest {
     }
 
     private record Saying(String voice, String text) {
-    }
-
-    private static short[] flite(Path dir, String voice, String text) throws Exception {
-        Path raw = dir.resolve("flite-" + voice + "-" + Integer.toHexString(text.hashCode()) + ".wav");
-        Path out = dir.resolve("flite16-" + voice + "-" + Integer.toHexString(text.hashCode()) + ".wav");
-        SpeechAudio.run("flite", "-voice", voice, "-t", text, "-o", raw.toString());
-        SpeechAudio.run("sox", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                out.toString());
-        return SpeechAudio.pcm16(out);
     }
 }

@@ -14,8 +14,6 @@ import java.util.concurrent.Future;
 
 import io.switchboard.transcription.PocketSphinxRecognizer;
 import io.switchboard.transcription.SpeechAudio;
-import io.switchboard.transcription.SpeechRecognizer;
-import io.switchboard.transcription.TranscriptEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,8 +46,9 @@ class PickupGreetingHeardTest {
             Map<String, Future<String>> decoded = new LinkedHashMap<>();
             for (String voice : VOICES) {
                 for (String text : concat(PICKUPS, CONTENT)) {
-                    short[] line = SpeechAudio.throughPhoneLine(speak(dir, voice, text));
-                    decoded.put(voice + ": \"" + text + "\"", pool.submit(() -> transcribe(r, line)));
+                    short[] line = SpeechAudio.throughPhoneLine(SpeechAudio.spoken(dir, voice, text));
+                    decoded.put(voice + ": \"" + text + "\"", pool.submit(() ->
+                            SpeechAudio.transcribe(r, line, 160, 8000).finalText().strip()));
                 }
             }
             for (var d : decoded.entrySet()) {
@@ -76,34 +75,5 @@ class PickupGreetingHeardTest {
         List<String> out = new ArrayList<>(a);
         out.addAll(b);
         return out;
-    }
-
-    /** The final texts a session writes for 8 kHz {@code samples}, fed in 20 ms chunks. */
-    private static String transcribe(SpeechRecognizer r, short[] samples) {
-        List<String> finals = new ArrayList<>();
-        try (SpeechRecognizer.Session s = r.open("en-US", 8000)) {
-            for (int i = 0; i < samples.length; i += 160) {
-                s.accept(samples, i, Math.min(160, samples.length - i)).stream().filter(TranscriptEvent::isFinal)
-                        .forEach(t -> finals.add(t.text()));
-            }
-            s.finish().stream().filter(TranscriptEvent::isFinal).forEach(t -> finals.add(t.text()));
-        }
-        return String.join(" ", finals).strip();
-    }
-
-    /** {@code text} in {@code voice} ("flite:rms", "espeak:en-us"), 16 kHz. */
-    private static short[] speak(Path dir, String voice, String text) throws Exception {
-        String name = voice.replace(':', '-') + "-" + Integer.toHexString(text.hashCode());
-        Path raw = dir.resolve(name + ".wav");
-        Path out = dir.resolve(name + "-16k.wav");
-        String[] engine = voice.split(":");
-        if (engine[0].equals("flite")) {
-            SpeechAudio.run("flite", "-voice", engine[1], "-t", text, "-o", raw.toString());
-        } else {
-            SpeechAudio.run("espeak-ng", "-v", engine[1], "-w", raw.toString(), text);
-        }
-        SpeechAudio.run("sox", raw.toString(), "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                out.toString());
-        return SpeechAudio.pcm16(out);
     }
 }
