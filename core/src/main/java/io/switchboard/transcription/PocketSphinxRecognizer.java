@@ -185,6 +185,12 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
         }
     }
 
+    /**
+     * How many frames (10 ms each) the band's initial cepstral mean weighs against what a stream hears: 3 s.
+     * Measured (PocketSphinxRecognizerTest): 0 lost the answer after a short first one; 100 and 300 both heard it,
+     * and 300 also lowered the phone-line word error rate on LibriVox from 0.51 to 0.47.
+     */
+    static final int PRIOR_FRAMES = 300;
 
     private final Ps ps;
     private final SphinxBase sb;
@@ -349,18 +355,25 @@ public final class PocketSphinxRecognizer implements SpeechRecognizer {
     }
 
     /**
-     * Puts the decoder's cepstral-mean state back where a newly loaded decoder of the band has it (the
-     * band's initial estimate, nothing accumulated), so that what the decoder heard before (another call,
-     * another band's audio) does not change what it hears now. sphinxbase's cmn_live_set would instead give
-     * the estimate the weight of 500 frames, which a new decoder does not, and slow the stream's own
-     * adaptation to its speaker and line.
+     * Puts the decoder's cepstral-mean state back where a newly loaded decoder of the band has it (the band's
+     * initial estimate), so that what the decoder heard before (another call, another band's audio) does not change
+     * what it hears now. The estimate counts as {@link #PRIOR_FRAMES} frames already heard: sphinxbase replaces the
+     * mean at each utterance's end by the average of everything it counted, so with nothing counted the first
+     * utterance alone became the mean, and a short one ("sure", half a second of speech inside the detector's
+     * silence before and after it) moved it so far that the next answer came out wrong or not at all ("two people"
+     * as "the", "purple bananas" as nothing). With the estimate weighted, the stream still adapts to its speaker
+     * and line, over seconds of speech instead of one word.
      */
     private void resetMean(Pointer decoder, Band band) {
         float[] mean = initialMean.get(band);
         CmnHead cmn = new CmnHead(cmn(decoder));
         cmn.cmn_mean.write(0, mean, 0, cmn.veclen);
-        cmn.sum.write(0, new float[cmn.veclen], 0, cmn.veclen);
-        cmn.nframe = 0;
+        float[] sum = new float[cmn.veclen];
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = mean[i] * PRIOR_FRAMES;
+        }
+        cmn.sum.write(0, sum, 0, cmn.veclen);
+        cmn.nframe = PRIOR_FRAMES;
         cmn.writeField("nframe");
     }
 

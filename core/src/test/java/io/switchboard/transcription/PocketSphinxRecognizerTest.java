@@ -61,6 +61,23 @@ class PocketSphinxRecognizerTest {
     }
 
     @Test
+    void anAnswerAfterAShortFirstOneAndDigitalSilenceIsHeardRight(@TempDir Path dir) throws Exception {
+        // a call's second answer, after "sure" and the agent's next question (the caller's channel silent, all
+        // zeros): the short first utterance must not drag the stream's cepstral mean away (before the initial mean
+        // had a weight of its own, "two people" came out as "the" and "three people" as "repeat")
+        short[] sure = SpeechAudio.throughPhoneLine(SpeechAudio.pcm16(SpeechAudio.espeak(dir, "sure", 16_000)));
+        for (String answer : List.of("two people", "three people")) {
+            short[] second = SpeechAudio.throughPhoneLine(SpeechAudio.pcm16(SpeechAudio.espeak(dir, answer, 16_000)));
+            short[] call = new short[16_000 + sure.length + 3 * 16_000 + second.length + 16_000];
+            System.arraycopy(sure, 0, call, 16_000, sure.length);
+            System.arraycopy(second, 0, call, 16_000 + sure.length + 3 * 16_000, second.length);
+            List<String> finals = SpeechAudio.transcribe(recognizer, call, 320, 8000).events().stream()
+                    .filter(TranscriptEvent::isFinal).map(TranscriptEvent::text).toList();
+            assertEquals(List.of("sure", answer), finals);
+        }
+    }
+
+    @Test
     void synthesisedSpeechIsRecognisedOnceTheStreamHasAdaptedToTheVoice(@TempDir Path dir) throws Exception {
         String text = "please call me back tomorrow morning about the insurance quote";
         short[] sentence = SpeechAudio.pcm16(SpeechAudio.espeak(dir, text, 16_000));
