@@ -109,8 +109,25 @@ public final class ScriptedCaller {
     private int heardLength;
     private int clears;
     private int marksEchoed;
+    private int repeatsLeft; // lines said again when the agent asks its question again
+    private int repeated;
 
     private ScriptedCaller() {
+    }
+
+    /**
+     * Says a line again, as a person would, when the agent asks the question it answered once more (the flow's
+     * re-ask after a no-match), up to {@code times} in the call. Off by default, so that a benchmark scores what
+     * was heard the first time.
+     */
+    public ScriptedCaller repeatingWhenAskedAgain(int times) {
+        repeatsLeft = times;
+        return this;
+    }
+
+    /** Lines said again because the agent asked again. */
+    public int repeated() {
+        return repeated;
     }
 
     /** Opens the stream; nothing is sent yet. */
@@ -183,6 +200,10 @@ public final class ScriptedCaller {
         boolean heardSinceAnswer = false;
         long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
         boolean over = false; // a line said over the agent whose first voiced sample is still to come
+        Answer said = null; // the last line said after the agent
+        long saidAtMs = 0;
+        Answer again = null; // to be said again: the agent asked the same question once more
+        List<TranscriptEvent> agentSaid = new ArrayList<>();
         for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
             for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
                 if (r.hasPlayAudio()) {
@@ -196,6 +217,13 @@ public final class ScriptedCaller {
                     }
                     playing.addLast(samples(r.getPlayAudio().getPcm16()));
                     marks.addLast(r.getPlayAudio().getMark());
+                } else if (r.hasTranscript() && r.getTranscript().getChannel() == 0 && r.getTranscript().getIsFinal()) {
+                    agentSaid.add(r.getTranscript());
+                    if (said != null && again == null && repeatsLeft > 0
+                            && askedAgain(agentSaid, r.getTranscript(), saidAtMs)) {
+                        again = said;
+                        repeatsLeft--;
+                    }
                 } else if (r.hasClear()) {
                     clears++;
                     heardSinceAnswer = false; // the agent stopped: a person waits for what it says next
@@ -213,16 +241,25 @@ public final class ScriptedCaller {
                 quiet++;
                 agentFrames = 0;
             }
-            if (speaking == null && next < script.size()) {
-                Answer a = script.get(next);
+            if (speaking == null && (again != null || next < script.size())) {
+                Answer a = again != null ? again : script.get(next);
                 if (a.overAgent() ? agentFrames * 20 >= a.overAfterMillis() : heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
                     speaking = a.audio();
                     voicedEnd = a.voicedEnd();
                     timed = a.overAgent();
                     over = a.overAgent();
                     at = 0;
-                    next++;
+                    if (a == again) {
+                        again = null;
+                        repeated++;
+                    } else {
+                        next++;
+                    }
                     heardSinceAnswer = false;
+                    if (!a.overAgent()) {
+                        said = a;
+                        saidAtMs = tick * 20;
+                    }
                 }
             }
             short[] frame = new short[FRAME];
@@ -266,6 +303,27 @@ public final class ScriptedCaller {
         }
         requests.onCompleted();
         closed.get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Whether {@code latest}, said by the agent after the line that began at {@code lineAtMs} (the call's clock), is
+     * the question the agent asked last before that line.
+     */
+    private static boolean askedAgain(List<TranscriptEvent> agentSaid, TranscriptEvent latest, long lineAtMs) {
+        if (millis(latest.getStartOffset()) < lineAtMs || !latest.getText().endsWith("?")) {
+            return false;
+        }
+        for (int i = agentSaid.size() - 1; i >= 0; i--) {
+            TranscriptEvent e = agentSaid.get(i);
+            if (millis(e.getStartOffset()) < lineAtMs && e.getText().endsWith("?")) {
+                return e.getText().equals(latest.getText());
+            }
+        }
+        return false;
+    }
+
+    private static long millis(com.google.protobuf.Duration d) {
+        return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     }
 
     /** Plays {@code n} samples of agent audio, if any is queued; echoes the marks of chunks played out. */

@@ -91,7 +91,10 @@ class ConversationEndToEndTest {
     @Test
     void theAgentGreetsAsksCapturesBothAnswersAndHangsUpAfterItsGoodbye() throws Exception {
         String agentId = create(TestAgents.appointments("Appointments"));
-        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE));
+        // a person says an answer again when the agent asks again (the flow's re-ask after a no-match): a mishearing
+        // is the flow's to handle, not a failure of the loop; how often answers are heard right the first time is
+        // the benchmark's to measure
+        var caller = ScriptedCaller.open(async, TestCalls.agentSpeaks(agentId, CALLEE)).repeatingWhenAskedAgain(1);
         // words PocketSphinx makes out in espeak-ng's voice through a phone line ("yes" comes out as "yeah")
         caller.converse(List.of(ScriptedCaller.Answer.after(says("sure")), ScriptedCaller.Answer.after(says("three people"))), Duration.ofSeconds(90));
 

@@ -178,11 +178,20 @@ final class TalkSocket implements WebSocket.Listener {
         }
     }
 
-    /** Talks in real time until the server ends the call (or {@code max} passes, then hangs up). */
+    /**
+     * Talks in real time until the server ends the call (or {@code max} passes, then hangs up). Like a person, it says
+     * a line again (once in the call) when the agent asks the question it answered once more: the flow's re-ask after
+     * a no-match.
+     */
     void converse(List<short[]> script, Duration max) throws Exception {
         long start = System.nanoTime();
         int next = 0;
         short[] speaking = null;
+        String question = ""; // the agent's last question so far
+        String answered = null; // the question the last line answered
+        short[] said = null;
+        short[] again = null;
+        int repeatsLeft = 1;
         int at = 0;
         int quiet = 0;
         boolean heardSinceAnswer = false;
@@ -192,6 +201,15 @@ final class TalkSocket implements WebSocket.Listener {
                     playing.addLast(audio);
                 } else if (o instanceof JsonNode m && m.path("type").asText().equals("mark")) {
                     playing.addLast(m.path("name").asText());
+                } else if (o instanceof JsonNode m && m.path("type").asText().equals("transcript")
+                        && m.path("final").asBoolean() && m.path("speaker").asText().equals("agent")
+                        && m.path("text").asText().endsWith("?")) {
+                    question = m.path("text").asText();
+                    if (question.equals(answered) && said != null && repeatsLeft > 0) {
+                        again = said;
+                        answered = null;
+                        repeatsLeft--;
+                    }
                 } else if (o instanceof JsonNode m && m.path("type").asText().equals("clear")) {
                     clears++;
                     playing.removeIf(p -> p instanceof short[]);
@@ -204,8 +222,12 @@ final class TalkSocket implements WebSocket.Listener {
             } else {
                 quiet++;
             }
-            if (speaking == null && next < script.size() && heardSinceAnswer && quiet >= QUIET_BEFORE_ANSWER) {
-                speaking = script.get(next++);
+            if (speaking == null && (again != null || next < script.size()) && heardSinceAnswer
+                    && quiet >= QUIET_BEFORE_ANSWER) {
+                speaking = again != null ? again : script.get(next++);
+                again = null;
+                said = speaking;
+                answered = question;
                 at = 0;
                 heardSinceAnswer = false;
             }
