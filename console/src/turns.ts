@@ -58,9 +58,14 @@ export function percentile(values: number[], p: number): number {
   return Math.round(s[lo] + (s[hi] - s[lo]) * (at - lo));
 }
 
-export const PARTS: { key: "endpointing" | "recognizer" | "decision" | "firstAudio"; label: string; color: string }[] = [
+export const PARTS: {
+  key: "endpointing" | "recognizer" | "machineDetection" | "decision" | "firstAudio";
+  label: string;
+  color: string;
+}[] = [
   { key: "endpointing", label: "endpointing", color: "#9aa7c7" },
   { key: "recognizer", label: "recogniser", color: "#2bb3a3" },
+  { key: "machineDetection", label: "machine detection", color: "#b968c7" },
   { key: "decision", label: "decision / first token", color: "#4f6bed" },
   { key: "firstAudio", label: "first audio", color: "#e39b2f" },
 ];

@@ -218,7 +218,11 @@ function LatencyBar({ l, scale }: { l: TurnLatency; scale: number }) {
         })}
       </span>
       <span class="latency-total">{ms(total)}</span>
-      <span class="latency-parts muted">{PARTS.map((p) => `${p.label.split(" ")[0]} ${durationMs(l[p.key])}`).join(" · ")}</span>
+      <span class="latency-parts muted">
+        {PARTS.filter((p) => p.key !== "machineDetection" || durationMs(l[p.key]) > 0)
+          .map((p) => `${p.label.split(" ")[0]} ${durationMs(l[p.key])}`)
+          .join(" · ")}
+      </span>
     </div>
   );
 }

@@ -201,9 +201,10 @@ public final class ConversationBenchmark {
             System.out.println();
             System.out.println("Server side (turn_latencies: the call's clock, the caller's audio as handled), p50 / p95 ms:");
             System.out.println();
-            System.out.println("| conversations | replies | endpointing wait | recogniser final | brain | first audio "
-                    + "| total | all but the endpointing wait |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+            System.out.println("| conversations | replies | endpointing wait | recogniser final | machine detection "
+                    + "| brain | first audio | total | all but the endpointing wait | all but endpointing and machine "
+                    + "detection |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             serverRows.forEach(System.out::println);
             channel.shutdownNow();
             carrierGreetings(stack, created.getOrganization().getId(), levels, ringing);
@@ -213,11 +214,11 @@ public final class ConversationBenchmark {
     /** The server's parts of the replies of {@code calls}, as the engine stored them. */
     private static List<String> serverParts(DevStack stack, int n, List<String> calls) {
         var t = io.switchboard.db.Tables.TURN_LATENCIES;
-        var rows = stack.plane().database().dsl().select(t.ENDPOINTING_MS, t.RECOGNIZER_MS, t.DECISION_MS,
-                        t.FIRST_AUDIO_MS, t.TOTAL_MS).from(t)
+        var rows = stack.plane().database().dsl().select(t.ENDPOINTING_MS, t.RECOGNIZER_MS, t.MACHINE_DETECTION_MS,
+                        t.DECISION_MS, t.FIRST_AUDIO_MS, t.TOTAL_MS).from(t)
                 .where(t.CALL_ID.in(calls.stream().map(java.util.UUID::fromString).toList())).fetch();
         List<List<Long>> parts = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 8; i++) {
             parts.add(new ArrayList<>());
         }
         for (var r : rows) {
@@ -226,7 +227,9 @@ public final class ConversationBenchmark {
             parts.get(2).add(r.value3());
             parts.get(3).add(r.value4());
             parts.get(4).add(r.value5());
-            parts.get(5).add(r.value5() - r.value1());
+            parts.get(5).add(r.value6());
+            parts.get(6).add(r.value6() - r.value1());
+            parts.get(7).add(r.value6() - r.value1() - r.value3());
         }
         StringBuilder row = new StringBuilder("| " + n + " | " + rows.size() + " |");
         for (List<Long> p : parts) {

@@ -61,6 +61,7 @@ public final class TurnTimings {
                     .set(TURN_LATENCIES.TURN, t.turn()).set(TURN_LATENCIES.CALLER_END_MS, Math.max(0, t.callerEndMs()))
                     .set(TURN_LATENCIES.ENDPOINTING_MS, Math.max(0, t.endpointingMs()))
                     .set(TURN_LATENCIES.RECOGNIZER_MS, Math.max(0, t.recognizerMs()))
+                    .set(TURN_LATENCIES.MACHINE_DETECTION_MS, Math.max(0, t.machineDetectionMs()))
                     .set(TURN_LATENCIES.DECISION_MS, Math.max(0, t.decisionMs()))
                     .set(TURN_LATENCIES.FIRST_AUDIO_MS, Math.max(0, t.firstAudioMs()))
                     .set(TURN_LATENCIES.TOTAL_MS, Math.max(0, t.totalMs()))
@@ -75,7 +76,7 @@ public final class TurnTimings {
         return dsl.selectFrom(TURN_LATENCIES).where(TURN_LATENCIES.CALL_ID.eq(callId))
                 .and(TURN_LATENCIES.ORGANIZATION_ID.eq(org)).orderBy(TURN_LATENCIES.TURN)
                 .fetch(r -> new TurnTiming(r.getTurn(), r.getCallerEndMs(), r.getEndpointingMs(), r.getRecognizerMs(),
-                        r.getDecisionMs(), r.getFirstAudioMs(), r.getTotalMs(), List.of(r.getVariables())));
+                        r.getMachineDetectionMs(), r.getDecisionMs(), r.getFirstAudioMs(), r.getTotalMs(), List.of(r.getVariables())));
     }
 
     /** The total latency of every reply on the campaign's calls (deleted ones too, like the other statistics). */

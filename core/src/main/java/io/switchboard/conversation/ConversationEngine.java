@@ -127,6 +127,7 @@ public final class ConversationEngine implements CallAgent {
     private final List<String> finals = new ArrayList<>();
     private String partial = "";
     private long[] pendingTurn; // {lastVoiceMs, endOfTurnMs} of a turn waiting for the recogniser's final
+    private long verdictWaitFrom = -1; // when the pending turn, final and all, began to wait for the machine verdict
     private int turnCount;
     private boolean hangingUp;
     private final StringBuilder keys = new StringBuilder();
@@ -320,6 +321,7 @@ public final class ConversationEngine implements CallAgent {
                         commitInterrupt(nowMs);
                     }
                     pendingTurn = new long[] {t.lastVoiceMillis(), t.atMillis()};
+                    verdictWaitFrom = -1;
                     if (partial.isEmpty() && !finals.isEmpty()) {
                         answer();
                     } else {
@@ -383,10 +385,15 @@ public final class ConversationEngine implements CallAgent {
         // pickup "Hello?" need not: it reaches no brain, and a machine found later stops the greeting said again
         boolean pickupNow = heldGreeting != null && machine != null && machine.listening() && pickup.matches(text);
         if (machine != null && (machine.listening() || machine.machine()) && !pickupNow) {
+            if (verdictWaitFrom < 0) {
+                verdictWaitFrom = nowMs; // the turn is ready; from here it waits for the verdict
+            }
             return;
         }
         long[] p = pendingTurn;
         pendingTurn = null;
+        long ready = verdictWaitFrom < 0 ? nowMs : verdictWaitFrom;
+        verdictWaitFrom = -1;
         finals.clear();
         partial = "";
         long[] held = heldGreeting;
@@ -403,12 +410,13 @@ public final class ConversationEngine implements CallAgent {
         silences = 0;
         playout.newStretch();
         long endpointing = p[1] - p[0];
-        long recognizerFinal = Math.max(0, nowMs - p[1]);
+        long recognizerFinal = Math.max(0, ready - p[1]);
+        long machineDetection = nowMs - ready;
         int turn = ++turnCount;
         String heard = text;
         Conversation c = conversation;
         ask(r -> brain.onCallerTurn(c, heard, r), new long[] {turn, endpointing, recognizerFinal, p[0],
-                arrivals.of(p[0])});
+                arrivals.of(p[0]), machineDetection});
     }
 
     /**
@@ -512,6 +520,7 @@ public final class ConversationEngine implements CallAgent {
             r.cancel();
         }
         pendingTurn = null;
+        verdictWaitFrom = -1;
         finals.clear();
         partial = "";
         String message = Templates.render(conversation.agent().spec().conduct().voicemailMessage(),
@@ -657,8 +666,8 @@ public final class ConversationEngine implements CallAgent {
 
     /** One answer of the brain; what it says after it was superseded or cut is dropped. */
     final class Reply implements ReplySink {
-        // {turn, endpointing, recognizerFinal, callerEndMs, arrival of the caller's last voiced audio (nanoTime, or 0)},
-        // null for greetings and reprompts
+        // {turn, endpointing, recognizerFinal, callerEndMs, arrival of the caller's last voiced audio (nanoTime, or 0),
+        // machineDetection}, null for greetings and reprompts
         private final long[] latency;
         private final long askedNanos;
         private volatile boolean cancelled;
@@ -778,10 +787,11 @@ public final class ConversationEngine implements CallAgent {
             long now = System.nanoTime();
             long brainMs = (firstSayNanos - askedNanos) / 1_000_000;
             long audioMs = (now - firstSayNanos) / 1_000_000;
-            long onCallClock = latency[1] + latency[2] + (now - askedNanos) / 1_000_000;
+            long onCallClock = latency[1] + latency[2] + latency[5] + (now - askedNanos) / 1_000_000;
             // from the arrival of the caller's last voiced audio, so time it waited in the call's queue counts too
             long total = latency[4] == 0 ? onCallClock : Math.max(onCallClock, (now - latency[4]) / 1_000_000);
-            var l = new TurnLatency((int) latency[0], latency[1], latency[2], brainMs, audioMs, total, latency[3]);
+            var l = new TurnLatency((int) latency[0], latency[1], latency[2], latency[5], brainMs, audioMs, total,
+                    latency[3]);
             latencies.add(l);
             LOG.info(() -> "call " + idText() + ": " + l);
             keep(() -> parts.records().latency(call, l));

@@ -167,7 +167,7 @@ public final class StoredConversations implements ConversationRecords {
     @Override
     public void latency(Call call, TurnLatency l) {
         calls.saveTurnTiming(call.organizationId(), call.id(), new TurnTiming(l.turn(), l.callerEndMs(), l.endpointing(),
-                l.recognizerFinal(), l.brain(), l.firstAudio(), l.total(), List.of()));
+                l.recognizerFinal(), l.machineDetection(), l.brain(), l.firstAudio(), l.total(), List.of()));
     }
 
     @Override

@@ -153,6 +153,14 @@ class ConversationEndToEndTest {
                 .findFirst().orElseThrow();
         assertTrue(greeting.getInterrupted() && greeting.getText().length() < 60,
                 "the greeting is kept as far as it was played, marked cut: " + greeting);
+        // the question over the greeting was the callee's first words: the reply waited for the answering-machine
+        // detector's pause (800 ms, the turn's end at 500 ms), and that wait is a part of its own
+        var first = done.getTurnLatencies(0);
+        long held = first.getMachineDetection().getSeconds() * 1000 + first.getMachineDetection().getNanos() / 1_000_000;
+        assertTrue(held > 0 && held < 1_000, "held for the verdict: " + first);
+        assertTrue(done.getTurnLatenciesList().stream().skip(1).allMatch(t -> !t.hasMachineDetection()
+                || t.getMachineDetection().equals(com.google.protobuf.Duration.getDefaultInstance())),
+                "later turns wait for no verdict: " + done.getTurnLatenciesList());
     }
 
     @Test

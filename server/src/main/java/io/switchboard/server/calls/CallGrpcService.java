@@ -363,6 +363,7 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
         for (TurnTiming t : calls.turnTimings(call.organizationId(), call.id())) {
             b.addTurnLatencies(TurnLatency.newBuilder().setTurn(t.turn()).setCallerEndOffset(Protos.millis(t.callerEndMs()))
                     .setEndpointing(Protos.millis(t.endpointingMs())).setRecognizer(Protos.millis(t.recognizerMs()))
+                    .setMachineDetection(Protos.millis(t.machineDetectionMs()))
                     .setDecision(Protos.millis(t.decisionMs())).setFirstAudio(Protos.millis(t.firstAudioMs()))
                     .setTotal(Protos.millis(t.totalMs())).addAllVariables(t.variables()));
         }

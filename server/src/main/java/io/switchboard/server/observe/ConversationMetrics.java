@@ -19,8 +19,8 @@ import io.switchboard.conversation.greeting.PreparedGreeting;
 
 /**
  * The agents' reply latency as Prometheus histograms, {@code switchboard_conversation_turn_latency_seconds{part}}
- * with part {@code endpointing}, {@code recognizer_final}, {@code brain}, {@code first_audio} and {@code total},
- * beside whatever the wrapped records keep.
+ * with part {@code endpointing}, {@code recognizer_final}, {@code machine_detection}, {@code brain},
+ * {@code first_audio} and {@code total}, beside whatever the wrapped records keep.
  */
 public final class ConversationMetrics implements ConversationRecords {
 
@@ -65,6 +65,7 @@ public final class ConversationMetrics implements ConversationRecords {
     public void latency(Call call, TurnLatency l) {
         record("endpointing", l.endpointing());
         record("recognizer_final", l.recognizerFinal());
+        record("machine_detection", l.machineDetection());
         record("brain", l.brain());
         record("first_audio", l.firstAudio());
         record("total", l.total());

@@ -107,10 +107,11 @@ class TurnLatencyGrpcTest {
     }
 
     private static io.switchboard.v1.TurnLatency latency(int turn, long callerEnd, long endpointing, long recognizer,
-                                                         long decision, long firstAudio, long total, String... variables) {
+                                                         long machineDetection, long decision, long firstAudio,
+                                                         long total, String... variables) {
         Builder b = io.switchboard.v1.TurnLatency.newBuilder().setTurn(turn);
         b.setCallerEndOffset(ms(callerEnd)).setEndpointing(ms(endpointing)).setRecognizer(ms(recognizer))
-                .setDecision(ms(decision)).setFirstAudio(ms(firstAudio)).setTotal(ms(total));
+                .setMachineDetection(ms(machineDetection)).setDecision(ms(decision)).setFirstAudio(ms(firstAudio)).setTotal(ms(total));
         return b.addAllVariables(List.of(variables)).build();
     }
 
@@ -124,18 +125,18 @@ class TurnLatencyGrpcTest {
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("coming", true);
         records.outcome(c, vars, Optional.empty());
-        records.latency(c, new TurnLatency(1, 500, 20, 41, 30, 591, 4_200));
-        records.latency(c, new TurnLatency(1, 999, 999, 999, 999, 3_996, 4_200)); // the same turn again: the first stays
+        records.latency(c, new TurnLatency(1, 500, 20, 310, 41, 30, 901, 4_200)); // held for the machine verdict
+        records.latency(c, new TurnLatency(1, 999, 999, 0, 999, 999, 3_996, 4_200)); // the same turn again: the first stays
         vars.put("people", new java.math.BigDecimal(3));
         records.outcome(c, vars, Optional.of("confirmed"));
-        records.latency(c, new TurnLatency(2, 1_500, 0, 12, 25, 1_537, 9_750));
-        records.latency(c, new TurnLatency(3, 500, 100, 5, 20, 625, 12_000));
+        records.latency(c, new TurnLatency(2, 1_500, 0, 0, 12, 25, 1_537, 9_750));
+        records.latency(c, new TurnLatency(3, 500, 100, 0, 5, 20, 625, 12_000));
 
         var stub = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(acme.ownerKey()));
         var got = stub.getCall(GetCallRequest.newBuilder().setId(c.id().toString()).build());
-        assertEquals(List.of(latency(1, 4_200, 500, 20, 41, 30, 591, "coming"),
-                latency(2, 9_750, 1_500, 0, 12, 25, 1_537, "people"),
-                latency(3, 12_000, 500, 100, 5, 20, 625)), got.getTurnLatenciesList());
+        assertEquals(List.of(latency(1, 4_200, 500, 20, 310, 41, 30, 901, "coming"),
+                latency(2, 9_750, 1_500, 0, 0, 12, 25, 1_537, "people"),
+                latency(3, 12_000, 500, 100, 0, 5, 20, 625)), got.getTurnLatenciesList());
 
         Fixtures.Tenant globex = api.fixtures.tenant("Globex", "growth");
         var other = CallServiceGrpc.newBlockingStub(channel).withCallCredentials(bearer(globex.ownerKey()));
@@ -148,13 +149,13 @@ class TurnLatencyGrpcTest {
     void campaignStatsGiveTheReplyLatencyDistributionOverItsCalls() {
         Call first = call();
         Call second = call();
-        records.latency(first, new TurnLatency(1, 500, 0, 10, 30, 540, 1_000));
-        records.latency(first, new TurnLatency(2, 500, 0, 10, 30, 600, 5_000));
-        records.latency(second, new TurnLatency(1, 500, 200, 300, 200, 1_200, 1_000));
-        records.latency(second, new TurnLatency(2, 2_000, 3_000, 100, 900, 6_000, 9_000));
+        records.latency(first, new TurnLatency(1, 500, 0, 0, 10, 30, 540, 1_000));
+        records.latency(first, new TurnLatency(2, 500, 0, 0, 10, 30, 600, 5_000));
+        records.latency(second, new TurnLatency(1, 500, 200, 0, 300, 200, 1_200, 1_000));
+        records.latency(second, new TurnLatency(2, 2_000, 3_000, 0, 100, 900, 6_000, 9_000));
         Call elsewhere = calls.open(acme.owner(), new CallSpec(agentId, "", "", Call.Direction.INBOUND, "+14155550123",
                 "+14155550100", AudioFormat.Encoding.MULAW, 8000, 1, AudioFormat.Container.RAW), Origin.CLIENT);
-        records.latency(elsewhere, new TurnLatency(1, 100, 0, 0, 0, 100, 500)); // not the campaign's
+        records.latency(elsewhere, new TurnLatency(1, 100, 0, 0, 0, 0, 100, 500)); // not the campaign's
 
         CampaignStats s = CampaignServiceGrpc.newBlockingStub(api.channel).withCallCredentials(bearer(acme.ownerKey()))
                 .getCampaignStats(GetCampaignStatsRequest.newBuilder().setId(campaignId).build());
