@@ -69,6 +69,8 @@ public final class FlowBrain implements Brain {
         String node = "";
         int misses;
         boolean ended;
+        /** What the agent said before its first question (the greeting, then any say nodes), as rendered. */
+        List<String> opening = List.of();
     }
 
     @Override
@@ -79,6 +81,11 @@ public final class FlowBrain implements Brain {
         if (!flow.isEmpty()) {
             advance(c, st, flow.startNode(), out);
         }
+        List<String> said = c.history().stream().filter(t -> t.speaker() == Conversation.Speaker.AGENT)
+                .map(Conversation.Turn::text).toList();
+        boolean asks = flow(c).node(st.node).map(Flow.Node::step)
+                .map(step -> step instanceof Flow.Ask || step instanceof Flow.Branch b && b.listens()).orElse(false);
+        st.opening = asks && !said.isEmpty() ? said.subList(0, said.size() - 1) : said;
         out.done();
     }
 
@@ -208,9 +215,15 @@ public final class FlowBrain implements Brain {
                 }
             }
             case IDENTITY -> {
-                String identity = flow(c).identity();
-                speak(c, identity.isBlank() ? "This is " + c.agent().spec().name() + ", an automated assistant."
-                        : identity, out);
+                if (openingCut(c, st)) {
+                    // "Sorry, who's calling?" over the greeting: the opening says who and why, so it is said again
+                    // (a short identity line alone would lose what the call is about)
+                    st.opening.forEach(text -> speak(c, text, out));
+                } else {
+                    String identity = flow(c).identity();
+                    speak(c, identity.isBlank() ? "This is " + c.agent().spec().name() + ", an automated assistant."
+                            : identity, out);
+                }
                 askAgain(c, st, out);
             }
         }
@@ -346,6 +359,20 @@ public final class FlowBrain implements Brain {
         }
         speak(c, COULD_NOT_TEXT, out);
         return s.next();
+    }
+
+    /**
+     * Whether the caller talked over the agent's opening before hearing it all and has said nothing else since: the
+     * turn being answered is their first, and the agent's speech before it was cut.
+     */
+    private static boolean openingCut(Conversation c, State st) {
+        if (st.opening.isEmpty()) {
+            return false;
+        }
+        List<Conversation.Turn> h = c.history();
+        long callerTurns = h.stream().filter(t -> t.speaker() == Conversation.Speaker.CALLER).count();
+        return callerTurns == 1 && !h.isEmpty() && h.getFirst().speaker() == Conversation.Speaker.AGENT
+                && h.getFirst().interrupted();
     }
 
     /** Says the current node's question again (after an aside such as "who is this?"). */

@@ -248,6 +248,24 @@ class FlowBrainTest {
     }
 
     @Test
+    void whoIsThisOverTheOpeningGetsTheWholeOpeningAgainThenTheQuestion() {
+        Conversation c = started(salesAgent(""));
+        c.cutAgentSpeech("Hi Sam, this is"); // the caller talked over the greeting
+        assertEquals(List.of("say: Hi Sam, this is Ava from Acme Tools.", "say: I'm calling about our new booking tool.",
+                "say: Would you like to hear more?", "done"), turn(c, "sorry who is calling"));
+        // heard in full now: asked again later, the short identity
+        assertEquals(List.of("say: This is Ava, an automated assistant.", "say: Would you like to hear more?", "done"),
+                turn(c, "who is this"));
+    }
+
+    @Test
+    void whoIsThisAfterTheOpeningWasHeardIsTheShortIdentity() {
+        Conversation c = started(salesAgent(""));
+        assertEquals(List.of("say: This is Ava, an automated assistant.", "say: Would you like to hear more?", "done"),
+                turn(c, "who is this"));
+    }
+
+    @Test
     void theAgentsOwnGlobalIntentRepliesAndAsksAgain() {
         Conversation c = started(salesAgent(""));
         assertEquals(List.of("say: It's ten dollars a seat per month.", "say: Would you like to hear more?", "done"),
