@@ -121,12 +121,7 @@ final class CampaignClient {
                 Call call = awaitPipeline(calls, a.getCallId());
                 out.printf("%ncall %s to %s (attempt %d, %s):%n", call.getId(), a.getToNumber(), a.getAttempt(),
                         a.getOutcome());
-                call.getTranscriptList().forEach(t -> out.printf("  [%s] %s%n", t.getSpeaker(), t.getText()));
-                if (call.hasSummary()) {
-                    out.println("  summary: " + call.getSummary().getText());
-                    out.println("  disposition: " + (call.getSummary().getDisposition().isEmpty() ? "(none chosen)"
-                            : call.getSummary().getDisposition()));
-                }
+                printCall(call, out);
                 for (io.switchboard.v1.CallFollowUp f : call.getFollowUpsList()) {
                     if (f.getMessageId().isEmpty()) {
                         out.println("  follow-up text not sent (" + f.getRefusal() + "): " + f.getDetail());
@@ -182,6 +177,32 @@ final class CampaignClient {
                                                 io.switchboard.v1.EndNode.newBuilder().setDisposition("not_interested")
                                                         .setText("No problem. Thank you for your time. Goodbye.")))))
                         .build()).getId());
+    }
+
+    /**
+     * One call as the demo shows it: both sides' turns, the summary, the variables the agent captured and the
+     * disposition, then each agent reply's latency and its parts.
+     */
+    static void printCall(Call call, PrintStream out) {
+        call.getTranscriptList().forEach(t -> out.printf("  [%s] %s%n", t.getSpeaker(), t.getText()));
+        if (call.hasSummary()) {
+            var s = call.getSummary();
+            out.println("  summary: " + s.getText().strip().replace("\n", "\n           "));
+            out.println("  variables: " + (s.getVariablesMap().isEmpty() ? "(none captured)"
+                    : new java.util.TreeMap<>(s.getVariablesMap()).entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(", "))));
+            out.println("  disposition: " + (s.getDisposition().isEmpty() ? "(none chosen)" : s.getDisposition()));
+        }
+        for (io.switchboard.v1.TurnLatency l : call.getTurnLatenciesList()) {
+            out.printf("  reply %d: %d ms (endpointing %d, recogniser %d%s, decision %d, first audio %d)%n", l.getTurn(),
+                    millis(l.getTotal()), millis(l.getEndpointing()), millis(l.getRecognizer()),
+                    millis(l.getMachineDetection()) > 0 ? ", machine detection " + millis(l.getMachineDetection()) : "",
+                    millis(l.getDecision()), millis(l.getFirstAudio()));
+        }
+    }
+
+    private static long millis(com.google.protobuf.Duration d) {
+        return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     }
 
     /** The demo campaign's follow-up text per disposition: the details for a yes, a thank-you otherwise. */
