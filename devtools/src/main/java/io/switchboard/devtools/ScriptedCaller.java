@@ -1,5 +1,7 @@
 package io.switchboard.devtools;
 
+import static com.google.protobuf.util.Durations.toMillis;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -109,7 +111,7 @@ public final class ScriptedCaller {
     private int heardLength;
     private int clears;
     private int marksEchoed;
-    private int repeatsLeft; // lines said again when the agent asks its question again
+    private AskedAgain<Answer> askedAgain = new AskedAgain<>(0);
     private int repeated;
 
     private ScriptedCaller() {
@@ -121,7 +123,7 @@ public final class ScriptedCaller {
      * was heard the first time.
      */
     public ScriptedCaller repeatingWhenAskedAgain(int times) {
-        repeatsLeft = times;
+        askedAgain = new AskedAgain<>(times);
         return this;
     }
 
@@ -140,8 +142,7 @@ public final class ScriptedCaller {
                 if (r.hasClear()) {
                     c.clearsReceived.add(System.nanoTime());
                 } else if (r.hasTranscript() && r.getTranscript().getInterrupted()) {
-                    var end = r.getTranscript().getEndOffset();
-                    c.cutsAtMs.add(end.getSeconds() * 1000 + end.getNanos() / 1_000_000);
+                    c.cutsAtMs.add(toMillis(r.getTranscript().getEndOffset()));
                 }
                 if (r.hasPlayAudio() && c.firstAudioNanos == 0) {
                     c.firstAudioNanos = System.nanoTime();
@@ -200,10 +201,7 @@ public final class ScriptedCaller {
         boolean heardSinceAnswer = false;
         long answered = 0; // when the last line's last voiced frame was sent, until the agent's next audio
         boolean over = false; // a line said over the agent whose first voiced sample is still to come
-        Answer said = null; // the last line said after the agent
-        long saidAtMs = 0;
         Answer again = null; // to be said again: the agent asked the same question once more
-        List<TranscriptEvent> agentSaid = new ArrayList<>();
         for (long tick = 0; !closed.isDone() && tick * 20 < max.toMillis(); tick++) {
             for (StreamCallResponse r; (r = inbox.poll()) != null; ) {
                 if (r.hasPlayAudio()) {
@@ -218,11 +216,10 @@ public final class ScriptedCaller {
                     playing.addLast(samples(r.getPlayAudio().getPcm16()));
                     marks.addLast(r.getPlayAudio().getMark());
                 } else if (r.hasTranscript() && r.getTranscript().getChannel() == 0 && r.getTranscript().getIsFinal()) {
-                    agentSaid.add(r.getTranscript());
-                    if (said != null && again == null && repeatsLeft > 0
-                            && askedAgain(agentSaid, r.getTranscript(), saidAtMs)) {
-                        again = said;
-                        repeatsLeft--;
+                    Optional<Answer> repeat = askedAgain.agentSaid(r.getTranscript().getText(),
+                            toMillis(r.getTranscript().getStartOffset()));
+                    if (repeat.isPresent()) {
+                        again = repeat.get();
                     }
                 } else if (r.hasClear()) {
                     clears++;
@@ -257,8 +254,7 @@ public final class ScriptedCaller {
                     }
                     heardSinceAnswer = false;
                     if (!a.overAgent()) {
-                        said = a;
-                        saidAtMs = tick * 20;
+                        askedAgain.said(a, tick * 20);
                     }
                 }
             }
@@ -303,27 +299,6 @@ public final class ScriptedCaller {
         }
         requests.onCompleted();
         closed.get(60, TimeUnit.SECONDS);
-    }
-
-    /**
-     * Whether {@code latest}, said by the agent after the line that began at {@code lineAtMs} (the call's clock), is
-     * the question the agent asked last before that line.
-     */
-    private static boolean askedAgain(List<TranscriptEvent> agentSaid, TranscriptEvent latest, long lineAtMs) {
-        if (millis(latest.getStartOffset()) < lineAtMs || !latest.getText().endsWith("?")) {
-            return false;
-        }
-        for (int i = agentSaid.size() - 1; i >= 0; i--) {
-            TranscriptEvent e = agentSaid.get(i);
-            if (millis(e.getStartOffset()) < lineAtMs && e.getText().endsWith("?")) {
-                return e.getText().equals(latest.getText());
-            }
-        }
-        return false;
-    }
-
-    private static long millis(com.google.protobuf.Duration d) {
-        return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     }
 
     /** Plays {@code n} samples of agent audio, if any is queued; echoes the marks of chunks played out. */

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.switchboard.devtools.AskedAgain;
 
 /**
  * A web page on the browser talk socket, as the console's panel behaves, for the end-to-end tests: sends 16 kHz
@@ -187,11 +188,8 @@ final class TalkSocket implements WebSocket.Listener {
         long start = System.nanoTime();
         int next = 0;
         short[] speaking = null;
-        String question = ""; // the agent's last question so far
-        String answered = null; // the question the last line answered
-        short[] said = null;
+        AskedAgain<short[]> askedAgain = new AskedAgain<>(1);
         short[] again = null;
-        int repeatsLeft = 1;
         int at = 0;
         int quiet = 0;
         boolean heardSinceAnswer = false;
@@ -202,13 +200,10 @@ final class TalkSocket implements WebSocket.Listener {
                 } else if (o instanceof JsonNode m && m.path("type").asText().equals("mark")) {
                     playing.addLast(m.path("name").asText());
                 } else if (o instanceof JsonNode m && m.path("type").asText().equals("transcript")
-                        && m.path("final").asBoolean() && m.path("speaker").asText().equals("agent")
-                        && m.path("text").asText().endsWith("?")) {
-                    question = m.path("text").asText();
-                    if (question.equals(answered) && said != null && repeatsLeft > 0) {
-                        again = said;
-                        answered = null;
-                        repeatsLeft--;
+                        && m.path("final").asBoolean() && m.path("speaker").asText().equals("agent")) {
+                    Optional<short[]> repeat = askedAgain.agentSaid(m.path("text").asText(), m.path("start_ms").asLong());
+                    if (repeat.isPresent()) {
+                        again = repeat.get();
                     }
                 } else if (o instanceof JsonNode m && m.path("type").asText().equals("clear")) {
                     clears++;
@@ -226,8 +221,7 @@ final class TalkSocket implements WebSocket.Listener {
                     && quiet >= QUIET_BEFORE_ANSWER) {
                 speaking = again != null ? again : script.get(next++);
                 again = null;
-                said = speaking;
-                answered = question;
+                askedAgain.said(speaking, tick * 20);
                 at = 0;
                 heardSinceAnswer = false;
             }
