@@ -1,5 +1,7 @@
 package io.switchboard.app;
 
+import static com.google.protobuf.util.Durations.toMillis;
+
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -195,14 +197,10 @@ final class CampaignClient {
         }
         for (io.switchboard.v1.TurnLatency l : call.getTurnLatenciesList()) {
             out.printf("  reply %d: %d ms (endpointing %d, recogniser %d%s, decision %d, first audio %d)%n", l.getTurn(),
-                    millis(l.getTotal()), millis(l.getEndpointing()), millis(l.getRecognizer()),
-                    millis(l.getMachineDetection()) > 0 ? ", machine detection " + millis(l.getMachineDetection()) : "",
-                    millis(l.getDecision()), millis(l.getFirstAudio()));
+                    toMillis(l.getTotal()), toMillis(l.getEndpointing()), toMillis(l.getRecognizer()),
+                    toMillis(l.getMachineDetection()) > 0 ? ", machine detection " + toMillis(l.getMachineDetection())
+                            : "", toMillis(l.getDecision()), toMillis(l.getFirstAudio()));
         }
-    }
-
-    private static long millis(com.google.protobuf.Duration d) {
-        return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
     }
 
     /** The demo campaign's follow-up text per disposition: the details for a yes, a thank-you otherwise. */

@@ -1,5 +1,6 @@
 package io.switchboard.app;
 
+import static com.google.protobuf.util.Durations.fromMillis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;
@@ -14,16 +15,11 @@ import org.junit.jupiter.api.Test;
 
 class CampaignClientTest {
 
-    private static com.google.protobuf.Duration ms(long ms) {
-        return com.google.protobuf.Duration.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000)
-                .build();
-    }
-
     private static TurnLatency.Builder reply(int turn, long endpointing, long recognizer, long machine, long decision,
                                              long firstAudio, long total) {
-        return TurnLatency.newBuilder().setTurn(turn).setEndpointing(ms(endpointing)).setRecognizer(ms(recognizer))
-                .setMachineDetection(ms(machine)).setDecision(ms(decision)).setFirstAudio(ms(firstAudio))
-                .setTotal(ms(total));
+        return TurnLatency.newBuilder().setTurn(turn).setEndpointing(fromMillis(endpointing))
+                .setRecognizer(fromMillis(recognizer)).setMachineDetection(fromMillis(machine))
+                .setDecision(fromMillis(decision)).setFirstAudio(fromMillis(firstAudio)).setTotal(fromMillis(total));
     }
 
     private static String printed(Call call) {
