@@ -56,6 +56,11 @@ public final class SpeechAudio {
         return out;
     }
 
+    /** espeak-ng saying {@code text} at a phone's 8 kHz: made at 16 kHz, then Switchboard's resampler. */
+    public static short[] espeak8k(Path dir, String text) throws Exception {
+        return resample(pcm16(espeak(dir, text, 16_000)), 16_000, 8_000);
+    }
+
     /**
      * {@code text} said by {@code voice} ("flite:rms", "espeak:en-us": the engine, then its voice at its own
      * defaults), as 16 kHz 16-bit mono samples; the files are written to {@code dir}.

@@ -122,8 +122,7 @@ class CallsEndToEndTest {
     void aDualChannelPhoneCallIsTranscribedLivePerSpeakerThenRecordedAndSummarised() throws Exception {
         List<SpeechAudio.Utterance> librivox = SpeechAudio.librivox();
         SpeechAudio.Utterance customerSays = librivox.get(3);
-        short[] agent8k = SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, "good morning this is the clinic calling "
-                + "about your appointment", 16_000)), 16_000, 8000);
+        short[] agent8k = SpeechAudio.espeak8k(home, "good morning this is the clinic calling about your appointment");
         short[] customer8k = SpeechAudio.resample(customerSays.samples(), 16_000, 8000);
         byte[] mulaw = interleaveMulaw(agent8k, customer8k);
 

@@ -272,7 +272,7 @@ class ConsoleEndToEndTest {
 
     /** espeak-ng saying {@code text}, at the scripted caller's 8 kHz. */
     private static short[] says(String text) throws Exception {
-        return SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, text, 16_000)), 16_000, ScriptedCaller.RATE);
+        return SpeechAudio.espeak8k(home, text);
     }
 
     private static CompletableFuture<Call> stream(CallServiceGrpc.CallServiceStub calls, String agentId, byte[] pcm,

@@ -85,7 +85,7 @@ class ConversationEndToEndTest {
 
     /** espeak-ng saying {@code text}, at 8 kHz. */
     private static short[] says(String text) throws Exception {
-        return SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, text, 16_000)), 16_000, RATE);
+        return SpeechAudio.espeak8k(home, text);
     }
 
     @Test
@@ -156,7 +156,7 @@ class ConversationEndToEndTest {
         // the question over the greeting was the callee's first words: the reply waited for the answering-machine
         // detector's pause (800 ms, the turn's end at 500 ms), and that wait is a part of its own
         var first = done.getTurnLatencies(0);
-        long held = first.getMachineDetection().getSeconds() * 1000 + first.getMachineDetection().getNanos() / 1_000_000;
+        long held = com.google.protobuf.util.Durations.toMillis(first.getMachineDetection());
         assertTrue(held > 0 && held < 1_000, "held for the verdict: " + first);
         assertTrue(done.getTurnLatenciesList().stream().skip(1).allMatch(t -> !t.hasMachineDetection()
                 || t.getMachineDetection().equals(com.google.protobuf.Duration.getDefaultInstance())),

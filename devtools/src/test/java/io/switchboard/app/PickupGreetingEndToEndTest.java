@@ -67,7 +67,7 @@ class PickupGreetingEndToEndTest {
 
     /** espeak-ng saying {@code text} at 8 kHz: the answers {@link ConversationEndToEndTest} is heard right with. */
     private static short[] says(String text) throws Exception {
-        return SpeechAudio.resample(SpeechAudio.pcm16(SpeechAudio.espeak(home, text, 16_000)), 16_000, RATE);
+        return SpeechAudio.espeak8k(home, text);
     }
 
     @Test
