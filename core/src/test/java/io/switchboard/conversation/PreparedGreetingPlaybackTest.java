@@ -29,6 +29,7 @@ import io.switchboard.conversation.tts.Voices;
 import io.switchboard.conversation.vad.SileroVad;
 import io.switchboard.live.AgentVoice;
 import io.switchboard.live.CallInput;
+import io.switchboard.testing.NoConversationRecords;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,7 +75,7 @@ class PreparedGreetingPlaybackTest {
         UUID org = UUID.randomUUID();
         Agent agent = new Agent(UUID.randomUUID(), org, new AgentSpec("Clinic", "en-US", "", FIRST + " " + SECOND,
                 "flite:slt", "", List.of()), 1, Instant.EPOCH, Instant.EPOCH);
-        ConversationRecords records = new ConversationRecords() {
+        ConversationRecords records = new NoConversationRecords() {
             @Override
             public Conversation conversation(Call call) {
                 return new Conversation(call.id(), false, agent, Map.of("first_name", "Ada"), "", List.of(),
@@ -84,26 +85,6 @@ class PreparedGreetingPlaybackTest {
             @Override
             public Optional<PreparedGreeting> preparedGreeting(Call call) {
                 return prepared;
-            }
-
-            @Override
-            public void agentTurn(Call call, int seq, long startMs, long endMs, String text, boolean interrupted) {
-            }
-
-            @Override
-            public void outcome(Call call, Map<String, Object> variables, Optional<String> disposition) {
-            }
-
-            @Override
-            public void doNotCall(Call call) {
-            }
-
-            @Override
-            public void latency(Call call, TurnLatency latency) {
-            }
-
-            @Override
-            public void usage(Call call, ConversationUsage used) {
             }
         };
         FlowBrain flow = FlowBrain.create();

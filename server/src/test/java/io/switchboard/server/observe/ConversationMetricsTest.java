@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.helidon.metrics.api.MeterRegistry;
@@ -13,10 +11,8 @@ import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import io.helidon.service.registry.Services;
 import io.switchboard.calls.Call;
-import io.switchboard.conversation.ConversationRecords;
-import io.switchboard.conversation.ConversationUsage;
 import io.switchboard.conversation.TurnLatency;
-import io.switchboard.conversation.brain.Conversation;
+import io.switchboard.testing.NoConversationRecords;
 import org.junit.jupiter.api.Test;
 
 /** Each reply's latency parts reach the Prometheus histogram by part, and the wrapped records still keep them. */
@@ -30,31 +26,10 @@ class ConversationMetricsTest {
     @Test
     void everyPartIsRecordedTheMachineVerdictWaitAsItsOwn() {
         List<TurnLatency> kept = new ArrayList<>();
-        var metrics = new ConversationMetrics(new ConversationRecords() {
-            @Override
-            public Conversation conversation(Call call) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void agentTurn(Call call, int seq, long startMs, long endMs, String text, boolean interrupted) {
-            }
-
-            @Override
-            public void outcome(Call call, Map<String, Object> variables, Optional<String> disposition) {
-            }
-
-            @Override
-            public void doNotCall(Call call) {
-            }
-
+        var metrics = new ConversationMetrics(new NoConversationRecords() {
             @Override
             public void latency(Call call, TurnLatency latency) {
                 kept.add(latency);
-            }
-
-            @Override
-            public void usage(Call call, ConversationUsage used) {
             }
         });
         List<String> parts = List.of("endpointing", "recognizer_final", "machine_detection", "brain", "first_audio",
