@@ -32,7 +32,6 @@ final class TestCalls {
     private TestCalls() {
     }
 
-    /** An outbound call of {@code agentId} carrying 16 kHz mono PCM in a WAV container. */
     /** An outbound 8 kHz μ-law call to {@code to} on which the agent speaks (the ScriptedCaller's own format). */
     static OpenCall agentSpeaks(String agentId, String to) {
         return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
@@ -46,6 +45,7 @@ final class TestCalls {
         return String.join(" | ", c.getTranscriptList().stream().map(t -> t.getSpeaker() + ": " + t.getText()).toList());
     }
 
+    /** An outbound call of {@code agentId} carrying 16 kHz mono PCM in a WAV container. */
     static OpenCall wav16k(String agentId) {
         return OpenCall.newBuilder().setAgentId(agentId).setDirection(OpenCall.Direction.DIRECTION_OUTBOUND)
                 .setFromNumber("+14155550100").setToNumber("+14155550123")

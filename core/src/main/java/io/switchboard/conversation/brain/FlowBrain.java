@@ -371,7 +371,7 @@ public final class FlowBrain implements Brain {
         }
         List<Conversation.Turn> h = c.history();
         long callerTurns = h.stream().filter(t -> t.speaker() == Conversation.Speaker.CALLER).count();
-        return callerTurns == 1 && !h.isEmpty() && h.getFirst().speaker() == Conversation.Speaker.AGENT
+        return callerTurns == 1 && h.getFirst().speaker() == Conversation.Speaker.AGENT
                 && h.getFirst().interrupted();
     }
 
