@@ -382,9 +382,12 @@ public final class ConversationEngine implements CallAgent {
             text = partial;
         }
         // a person or a machine? the turn waits for the verdict (a machine's greeting never reaches the brain), but a
-        // pickup "Hello?" need not: it reaches no brain, and a machine found later stops the greeting said again
+        // pickup "Hello?" need not: it reaches no brain, and a machine found later stops the greeting said again; nor
+        // need a short first utterance followed by the turn's pause: a person's but for a machine pausing mid-greeting,
+        // which talks over the reply (barge-in stops it) and is then found a machine as before
         boolean pickupNow = heldGreeting != null && machine != null && machine.listening() && pickup.matches(text);
-        if (machine != null && (machine.listening() || machine.machine()) && !pickupNow) {
+        boolean leansHuman = machine != null && machine.leansHuman(nowMs);
+        if (machine != null && (machine.listening() || machine.machine()) && !pickupNow && !leansHuman) {
             if (verdictWaitFrom < 0) {
                 verdictWaitFrom = nowMs; // the turn is ready; from here it waits for the verdict
             }
@@ -469,7 +472,8 @@ public final class ConversationEngine implements CallAgent {
             handle(turns.onAgentSpeaking(nowMs, false));
             quietSince = nowMs;
         }
-        if (pendingTurn != null && nowMs - pendingTurn[1] >= FINAL_WAIT_MS) {
+        if (pendingTurn != null && (nowMs - pendingTurn[1] >= FINAL_WAIT_MS
+                || (verdictWaitFrom >= 0 && machine != null && machine.leansHuman(nowMs)))) {
             answer();
         }
         if (!keys.isEmpty() && nowMs - lastKeyMs >= DTMF_GAP_MS) {

@@ -153,14 +153,11 @@ class ConversationEndToEndTest {
                 .findFirst().orElseThrow();
         assertTrue(greeting.getInterrupted() && greeting.getText().length() < 60,
                 "the greeting is kept as far as it was played, marked cut: " + greeting);
-        // the question over the greeting was the callee's first words: the reply waited for the answering-machine
-        // detector's pause (800 ms, the turn's end at 500 ms), and that wait is a part of its own
-        var first = done.getTurnLatencies(0);
-        long held = com.google.protobuf.util.Durations.toMillis(first.getMachineDetection());
-        assertTrue(held > 0 && held < 1_000, "held for the verdict: " + first);
-        assertTrue(done.getTurnLatenciesList().stream().skip(1).allMatch(t -> !t.hasMachineDetection()
+        // the question over the greeting was the callee's first words, short, and the turn's pause followed it: the
+        // reply did not wait out the answering-machine detector's longer pause (800 ms against the turn's 500)
+        assertTrue(!done.getTurnLatenciesList().isEmpty() && done.getTurnLatenciesList().stream().allMatch(t -> !t.hasMachineDetection()
                 || t.getMachineDetection().equals(com.google.protobuf.Duration.getDefaultInstance())),
-                "later turns wait for no verdict: " + done.getTurnLatenciesList());
+                "no turn waited for the machine verdict: " + done.getTurnLatenciesList());
     }
 
     @Test

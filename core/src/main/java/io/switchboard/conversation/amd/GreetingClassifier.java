@@ -62,6 +62,16 @@ public final class GreetingClassifier {
         return Optional.empty();
     }
 
+    /**
+     * Whether, with no verdict yet, the first utterance has ended shorter than a machine's greeting and at least
+     * {@code minPauseMs} of pause has followed it by {@code nowMs}: the verdict will be {@link Verdict#HUMAN} unless
+     * speech resumes before {@link Settings#pause} (a machine's greeting pausing between its sentences).
+     */
+    public boolean leansHuman(long nowMs, long minPauseMs) {
+        return verdict == null && speechStart >= 0 && lastSpeechEnd - speechStart < settings.machineSpeech()
+                && nowMs - lastSpeechEnd >= minPauseMs;
+    }
+
     /** When the callee last spoke, in ms of the channel (-1 before any speech). */
     public long lastSpeechEnd() {
         return lastSpeechEnd;

@@ -26,6 +26,12 @@ public final class MachineWatch {
     /** A beep this early in the call marks a machine even after a short greeting was taken for a person. */
     public static final long BEEP_WINDOW_MS = 10_000;
 
+    /**
+     * The pause after a short first utterance from which {@link #leansHuman} answers yes: about the end of a turn
+     * at the default endpointing, well short of the classifier's 800 ms.
+     */
+    public static final long LEAN_PAUSE_MS = 400;
+
     private enum State { LISTENING, HUMAN, MACHINE, DONE }
 
     private final GreetingClassifier greeting = new GreetingClassifier(GreetingClassifier.Settings.defaults());
@@ -50,6 +56,17 @@ public final class MachineWatch {
     /** Whether no verdict is in yet: the caller's turns wait for it rather than reach the brain. */
     public boolean listening() {
         return state == State.LISTENING;
+    }
+
+    /**
+     * Whether, with no verdict yet, the callee's first utterance was short and has been followed by
+     * {@link #LEAN_PAUSE_MS} of pause by {@code nowMs} (the call's clock): a person's, most likely. A turn need not
+     * wait the rest of the classifier's pause for it: a machine's greeting that goes on after such a pause talks
+     * over the agent's reply (which the barge-in stops), is called a machine once it is long enough, and gets the
+     * voicemail message after its beep as before.
+     */
+    public boolean leansHuman(long nowMs) {
+        return state == State.LISTENING && greeting.leansHuman(nowMs, LEAN_PAUSE_MS);
     }
 
     /** Nothing more to decide (the agent hung up on the machine): later audio is not examined. */

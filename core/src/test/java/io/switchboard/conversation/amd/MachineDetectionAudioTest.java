@@ -82,7 +82,8 @@ class MachineDetectionAudioTest {
         return line(ConversationAudio.noise(dir, "whitenoise", 8000, millis / 1000.0, 0.003), rate);
     }
 
-    record Heard(List<MachineWatch.Action> actions, List<Long> atMs, String why) {
+    /** What the watch decided and when, and when it first leaned towards a person (-1: never). */
+    record Heard(List<MachineWatch.Action> actions, List<Long> atMs, String why, long leanedAtMs) {
         long at(MachineWatch.Action a) {
             return atMs.get(actions.indexOf(a));
         }
@@ -93,6 +94,7 @@ class MachineDetectionAudioTest {
         MachineWatch w = new MachineWatch();
         List<MachineWatch.Action> actions = new ArrayList<>();
         List<Long> at = new ArrayList<>();
+        long leaned = -1;
         try (VoiceActivityDetector.Stream s = vad.open(rate)) {
             int chunk = rate / 50;
             for (int i = 0; i < audio.length; i += chunk) {
@@ -110,9 +112,12 @@ class MachineDetectionAudioTest {
                         at.add(now);
                     });
                 }
+                if (leaned < 0 && w.leansHuman(now)) {
+                    leaned = now;
+                }
             }
         }
-        return new Heard(actions, at, w.why());
+        return new Heard(actions, at, w.why(), leaned);
     }
 
     @ParameterizedTest
@@ -155,6 +160,40 @@ class MachineDetectionAudioTest {
             Heard h = watch(concat(noise(500, rate), h1, noise(1500, rate), h1, noise(2000, rate)), rate);
             assertEquals(List.of(MachineWatch.Action.HUMAN), h.actions(), voice + " '" + hello + "': " + h.why());
         }
+    }
+
+    @Test
+    void aPersonsShortAnswerLeansHumanAtTheEndOfItsTurnBeforeTheVerdict() throws Exception {
+        for (String voice : List.of("flite:rms", "espeak:en-us")) {
+            int rate = 8000;
+            short[] answer = spoken(voice, "Sorry, who is calling?", rate);
+            Heard h = watch(concat(noise(500, rate), answer, noise(2000, rate)), rate);
+            assertEquals(List.of(MachineWatch.Action.HUMAN), h.actions(), voice + ": " + h.why());
+            long end = 500L + answer.length * 1000L / rate;
+            assertTrue(h.leanedAtMs() >= 500 + MachineWatch.LEAN_PAUSE_MS && h.leanedAtMs() < end + 600,
+                    voice + ": leans human about " + MachineWatch.LEAN_PAUSE_MS + " ms after the answer (ends at "
+                            + end + " ms): " + h);
+            assertTrue(h.at(MachineWatch.Action.HUMAN) - h.leanedAtMs() >= 200,
+                    voice + ": the lean comes before the classifier's 800 ms pause: " + h);
+        }
+    }
+
+    @Test
+    void aMachinePausingAfterItsFirstSentenceLeansHumanThenIsFoundAMachineAndBeeps() throws Exception {
+        int rate = 8000;
+        String voice = "flite:awb";
+        short[] first = spoken(voice, "Hi, this is Sam.", rate);
+        short[] rest = spoken(voice, "I can't take your call right now, please leave a message after the tone.", rate);
+        // a 650 ms pause: past the lean, short of the classifier's pause, as a recorded greeting pauses
+        Heard h = watch(concat(noise(300, rate), first, noise(650, rate), rest, tone(1000, 400, rate),
+                noise(2000, rate)), rate);
+
+        long firstEnd = 300L + first.length * 1000L / rate;
+        assertTrue(h.leanedAtMs() > firstEnd && h.leanedAtMs() < firstEnd + 650,
+                "leans human in the pause after the first sentence (ends at " + firstEnd + " ms): " + h);
+        assertEquals(List.of(MachineWatch.Action.MACHINE, MachineWatch.Action.LEAVE_MESSAGE), h.actions(),
+                "the lean is not a verdict: " + h.why());
+        assertTrue(h.why().contains("beep"), h.why());
     }
 
     @Test
