@@ -313,7 +313,19 @@ public final class CallSession {
                     c.format().sampleRate() * c.format().bytesPerFrame()), registry.maxBacklog(), registry.storeGrace());
             // an agent's channel is not recognised: the agent keeps the text it spoke (the caller is channel 1)
             transcriber = LiveTranscriber.open(registry.recognizer(), registry.language(c),
-                    speaking.isPresent() ? 1 : c.format().channels(), spec.sampleRate(), c.id().toString());
+                    speaking.isPresent() ? 1 : c.format().channels(), spec.sampleRate(), c.id().toString(),
+                    new LiveTranscriber.Listener() {
+                        @Override
+                        public void submitted() {
+                            pending.incrementAndGet(); // the call has not caught up while its audio is being decoded
+                        }
+
+                        @Override
+                        public void decoded() {
+                            enqueue(CallSession.this::transcribed);
+                            pending.decrementAndGet();
+                        }
+                    });
             if (speaking.isPresent()) {
                 agent = speaking.get();
                 agentTrack = new AgentTrack(declared);
@@ -357,12 +369,12 @@ public final class CallSession {
         }
         if (agentTrack == null) {
             recorder.write(d.audio());
-            transcribe(transcriber.accept(d.channels()));
+            transcriber.accept(d.channels());
             return;
         }
         AgentTrack.Mixed m = agentTrack.mix(d.audio());
         recorder.write(m.stereo());
-        transcribe(transcriber.accept(d.channels()));
+        transcriber.accept(d.channels());
         if (agent != null) {
             try {
                 agent.onCallerAudio(d.channels()[0], registry.recognizerRate(), arrivedNanos);
@@ -379,7 +391,14 @@ public final class CallSession {
     private void endCallerUtterance() {
         endUtterance = false;
         if (state == State.OPEN && transcriber.live()) {
-            transcribe(transcriber.endpoint(0));
+            transcriber.endpoint(0);
+        }
+    }
+
+    /** What the recogniser decoded since the last time, to the call's listeners (the decoding thread has more). */
+    private void transcribed() {
+        if (state == State.OPEN) {
+            transcribe(transcriber.take()); // a failure fails the call, as when decoding ran on this thread
         }
     }
 

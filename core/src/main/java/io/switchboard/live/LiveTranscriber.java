@@ -4,6 +4,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -14,7 +22,14 @@ import io.switchboard.transcription.TranscriptEvent;
 /**
  * A live call's transcription: one recogniser session per channel, opened in the agent's language without
  * waiting for a decoder (a call must not stall its audio: with none free, the call goes on and the worker
- * transcribes its recording afterwards). Used by the call's one thread.
+ * transcribes its recording afterwards).
+ *
+ * <p>The decoding runs on a thread of its own, in the order the call hands audio in, and not on the call's thread:
+ * a recogniser's work comes in bursts (the end of an utterance is a second pass over it, and a grammar pass over an
+ * expected answer, up to a few hundred ms), during which the call must go on hearing the caller — its turn-taking,
+ * barge-in and the endpointing wait that this work is meant to fit inside — and, being native, it would hold a
+ * carrier thread that other calls' virtual threads need. Events come back through {@link #take}, which the call calls
+ * on its own thread when the {@link Listener} says some are ready. Its other methods are for the call's one thread.
  */
 public final class LiveTranscriber implements AutoCloseable {
 
@@ -24,14 +39,31 @@ public final class LiveTranscriber implements AutoCloseable {
     public record ChannelEvent(int channel, TranscriptEvent event, int seq) {
     }
 
+    /** How the call hears of the decoding thread's work. */
+    public interface Listener {
+        /** Work was handed to the decoding thread (called on the call's thread, before the work can be done). */
+        void submitted();
+
+        /** Work handed in is done: its events, or its failure, wait for {@link #take} (called on the decoding thread). */
+        void decoded();
+    }
+
+    /** A piece of decoding's events, or how it failed (a RuntimeException or an Error: the native recogniser's). */
+    private record Decoded(List<ChannelEvent> events, Throwable failure) {
+    }
+
     private final List<SpeechRecognizer.Session> sessions = new ArrayList<>();
     private final int[] finals;
     private final String engine;
-    private boolean live;
+    private final Listener listener;
+    private final ConcurrentLinkedQueue<Decoded> decoded = new ConcurrentLinkedQueue<>();
+    private ExecutorService decoding;
+    private volatile boolean live;
 
-    private LiveTranscriber(String engine, int channels) {
+    private LiveTranscriber(String engine, int channels, Listener listener) {
         this.engine = engine;
         this.finals = new int[channels];
+        this.listener = listener;
     }
 
     /**
@@ -39,8 +71,9 @@ public final class LiveTranscriber implements AutoCloseable {
      * recogniser, or with no decoder free, the transcriber is off ({@link #live()} false) and ignores audio.
      */
     public static LiveTranscriber open(Optional<SpeechRecognizer> recognizer, String language, int channels,
-                                       int sourceRate, String call) {
-        LiveTranscriber t = new LiveTranscriber(recognizer.map(SpeechRecognizer::engine).orElse(""), channels);
+                                       int sourceRate, String call, Listener listener) {
+        LiveTranscriber t = new LiveTranscriber(recognizer.map(SpeechRecognizer::engine).orElse(""), channels,
+                listener);
         if (recognizer.isEmpty()) {
             return t;
         }
@@ -48,6 +81,7 @@ public final class LiveTranscriber implements AutoCloseable {
             for (int c = 0; c < channels; c++) {
                 t.sessions.add(recognizer.get().open(language, sourceRate, Duration.ZERO));
             }
+            t.decoding = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("live-decode").factory());
             t.live = true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "no live transcription for call " + call + ": " + e.getMessage());
@@ -65,15 +99,72 @@ public final class LiveTranscriber implements AutoCloseable {
         return engine;
     }
 
-    /** Feeds each channel's samples (at the recogniser's rate); returns the events they produced, by channel. */
-    public List<ChannelEvent> accept(short[][] pcm) {
-        return feed(pcm, false);
+    /** Hands each channel's samples (at the recogniser's rate) to the decoding; their events come through {@link #take}. */
+    public void accept(short[][] pcm) {
+        submit(() -> feed(pcm, false));
     }
 
-    /** Feeds the last samples and ends every channel's utterance; the transcriber is closed afterwards. */
+    /**
+     * The speaker on {@code channel} has finished their turn: that channel's utterance under way ends now
+     * ({@link SpeechRecognizer.Session#endpoint}), after the audio already handed in, so its final text comes
+     * without waiting for the recogniser's own end of speech.
+     */
+    public void endpoint(int channel) {
+        if (channel >= 0 && channel < sessions.size()) {
+            submit(() -> {
+                List<ChannelEvent> out = new ArrayList<>();
+                for (TranscriptEvent e : sessions.get(channel).endpoint()) {
+                    out.add(new ChannelEvent(channel, e, e.isFinal() ? finals[channel]++ : -1));
+                }
+                return out;
+            });
+        }
+    }
+
+    /**
+     * What every channel's next answer is likely made of ({@link SpeechRecognizer.Session#expect}), from the audio
+     * handed in after this call: in turn with it, so a decoding running behind does not apply it to earlier speech.
+     */
+    public void expect(Expectation expectation) {
+        submit(() -> {
+            sessions.forEach(s -> s.expect(expectation));
+            return List.of();
+        });
+    }
+
+    /**
+     * The events decoded since the last take, in order; a failure of the decoding is thrown here, on the call's
+     * thread, as it was when the decoding ran there.
+     */
+    public List<ChannelEvent> take() {
+        List<ChannelEvent> out = new ArrayList<>();
+        for (Decoded d = decoded.poll(); d != null; d = decoded.poll()) {
+            if (d.failure() instanceof RuntimeException e) {
+                live = false;
+                throw e;
+            } else if (d.failure() instanceof Error e) {
+                live = false;
+                throw e;
+            }
+            out.addAll(d.events());
+        }
+        return out;
+    }
+
+    /**
+     * Feeds the last samples and ends every channel's utterance, once everything handed in before is decoded; returns
+     * every event not yet taken. The transcriber is closed afterwards.
+     */
     public List<ChannelEvent> finish(short[][] tail) {
         try {
-            return feed(tail, true);
+            if (!live || decoding == null) {
+                return take();
+            }
+            Future<List<ChannelEvent>> last = decoding.submit(() -> feed(tail, true));
+            List<ChannelEvent> out = take();
+            out.addAll(waitFor(last));
+            out.addAll(take());
+            return out;
         } catch (RuntimeException e) {
             live = false; // the recording is transcribed by the worker instead
             throw e;
@@ -82,6 +173,38 @@ public final class LiveTranscriber implements AutoCloseable {
         }
     }
 
+    private static List<ChannelEvent> waitFor(Future<List<ChannelEvent>> work) {
+        try {
+            return work.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the live transcript was finished", e);
+        }
+    }
+
+    private void submit(Supplier<List<ChannelEvent>> work) {
+        if (!live || decoding == null) {
+            return; // off, failed, or closed
+        }
+        listener.submitted();
+        try {
+            decoding.execute(() -> {
+                try {
+                    decoded.add(new Decoded(work.get(), null));
+                } catch (RuntimeException | Error e) {
+                    decoded.add(new Decoded(List.of(), e));
+                } finally {
+                    listener.decoded();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            listener.decoded(); // closed meanwhile: nothing to decode, nothing to wait for
+        }
+    }
+
+    /** On the decoding thread. */
     private List<ChannelEvent> feed(short[][] pcm, boolean last) {
         List<ChannelEvent> out = new ArrayList<>();
         for (int c = 0; c < sessions.size(); c++) {
@@ -97,29 +220,25 @@ public final class LiveTranscriber implements AutoCloseable {
     }
 
     /**
-     * The speaker on {@code channel} has finished their turn: that channel's utterance under way ends now
-     * ({@link SpeechRecognizer.Session#endpoint}), so its final text comes without waiting for the recogniser's own
-     * end of speech.
+     * Returns the decoders to their pool once the decoding handed in so far is over (a decoder is never back in the
+     * pool while this call's thread still decodes with it).
      */
-    public List<ChannelEvent> endpoint(int channel) {
-        if (channel < 0 || channel >= sessions.size()) {
-            return List.of();
-        }
-        List<ChannelEvent> out = new ArrayList<>();
-        for (TranscriptEvent e : sessions.get(channel).endpoint()) {
-            out.add(new ChannelEvent(channel, e, e.isFinal() ? finals[channel]++ : -1));
-        }
-        return out;
-    }
-
-    /** What every channel's next answer is likely made of ({@link SpeechRecognizer.Session#expect}). */
-    public void expect(Expectation expectation) {
-        sessions.forEach(s -> s.expect(expectation));
-    }
-
-    /** Returns the decoders to their pool. */
     @Override
     public void close() {
+        ExecutorService d = decoding;
+        decoding = null;
+        if (d != null) {
+            d.shutdown();
+            try {
+                if (!d.awaitTermination(30, TimeUnit.SECONDS)) {
+                    LOG.warning("the live decoding did not stop within 30 s; its decoders are not returned to the pool");
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         sessions.forEach(SpeechRecognizer.Session::close);
         sessions.clear();
     }
