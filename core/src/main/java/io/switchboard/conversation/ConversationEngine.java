@@ -232,7 +232,8 @@ public final class ConversationEngine implements CallAgent {
         if (machine != null) {
             machine.audio(pcm16, sampleRate).ifPresent(this::answeredBy);
         }
-        if (callerTalking && !agentSpeaking && !interruptPending && !finalAsked && callerVoiceMs >= 0
+        // over a stopped agent too (an interruption waiting for its words): the words decide it, the sooner the better
+        if (callerTalking && !agentSpeaking && !finalAsked && callerVoiceMs >= 0
                 && nowMs - callerVoiceMs >= EARLY_FINAL_MS) {
             finalAsked = true;
             voice.endCallerUtterance();
