@@ -24,16 +24,26 @@ import io.switchboard.transcription.TranscriptEvent;
  * waiting for a decoder (a call must not stall its audio: with none free, the call goes on and the worker
  * transcribes its recording afterwards).
  *
- * <p>The decoding runs on a thread of its own, in the order the call hands audio in, and not on the call's thread:
- * a recogniser's work comes in bursts (the end of an utterance is a second pass over it, and a grammar pass over an
- * expected answer, up to a few hundred ms), during which the call must go on hearing the caller — its turn-taking,
- * barge-in and the endpointing wait that this work is meant to fit inside — and, being native, it would hold a
- * carrier thread that other calls' virtual threads need. Events come back through {@link #take}, which the call calls
- * on its own thread when the {@link Listener} says some are ready. Its other methods are for the call's one thread.
+ * <p>The decoding is handed to a thread of its own, in the order the call hands audio in, and the call's thread does
+ * not wait for it: a recogniser's work comes in bursts (the end of an utterance is a second pass over it, and a
+ * grammar pass over an expected answer, up to a few hundred ms), during which the call must go on hearing the caller
+ * — its turn-taking, barge-in and the endpointing wait that this work is meant to fit inside. (That thread is a
+ * virtual one: the native decoding itself runs on the recogniser's own decoding threads, {@code DecodingThreads}.)
+ * Events come back through {@link #take}, which the call calls on its own thread when the {@link Listener} says some
+ * are ready. The decoding may fall behind by at most {@link #MAX_BEHIND_MS} of audio: past that, handing audio in
+ * waits, so that on a starved machine the call's hearing waits for its words (as it did when it decoded itself)
+ * rather than run seconds ahead of them, deciding turns and barge-ins on words not decoded yet. Its other methods are
+ * for the call's one thread.
  */
 public final class LiveTranscriber implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LiveTranscriber.class.getName());
+
+    /**
+     * The most audio the decoding may have waiting: an utterance's end (a few hundred ms of work, with the caller's
+     * audio going on) fits; a decoder starved for seconds holds the call up instead.
+     */
+    public static final long MAX_BEHIND_MS = 500;
 
     /** One event of one channel; {@code seq} numbers a channel's final events from 0. */
     public record ChannelEvent(int channel, TranscriptEvent event, int seq) {
@@ -59,6 +69,9 @@ public final class LiveTranscriber implements AutoCloseable {
     private final ConcurrentLinkedQueue<Decoded> decoded = new ConcurrentLinkedQueue<>();
     private ExecutorService decoding;
     private volatile boolean live;
+    private long rate = 16_000; // samples per second of the audio handed in (the recogniser's rate)
+    private final Object behindLock = new Object();
+    private long behindSamples; // audio handed in and not decoded yet (guarded by behindLock)
 
     private LiveTranscriber(String engine, int channels, Listener listener) {
         this.engine = engine;
@@ -81,7 +94,8 @@ public final class LiveTranscriber implements AutoCloseable {
             for (int c = 0; c < channels; c++) {
                 t.sessions.add(recognizer.get().open(language, sourceRate, Duration.ZERO));
             }
-            t.decoding = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("live-decode").factory());
+            t.rate = recognizer.get().sampleRate();
+            t.decoding = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("live-decode").factory());
             t.live = true;
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "no live transcription for call " + call + ": " + e.getMessage());
@@ -101,7 +115,38 @@ public final class LiveTranscriber implements AutoCloseable {
 
     /** Hands each channel's samples (at the recogniser's rate) to the decoding; their events come through {@link #take}. */
     public void accept(short[][] pcm) {
-        submit(() -> feed(pcm, false));
+        if (!live || decoding == null || pcm.length == 0) {
+            return;
+        }
+        long samples = pcm[0].length;
+        synchronized (behindLock) {
+            while (behindSamples > 0 && (behindSamples + samples) * 1000 / rate > MAX_BEHIND_MS && live) {
+                try {
+                    behindLock.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            behindSamples += samples;
+        }
+        submit(() -> {
+            try {
+                return feed(pcm, false);
+            } finally {
+                synchronized (behindLock) {
+                    behindSamples -= samples;
+                    behindLock.notifyAll();
+                }
+            }
+        });
+    }
+
+    /** Audio handed in and not decoded yet, in ms. */
+    long behindMs() {
+        synchronized (behindLock) {
+            return behindSamples * 1000 / rate;
+        }
     }
 
     /**

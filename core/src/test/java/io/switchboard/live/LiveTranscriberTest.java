@@ -185,7 +185,7 @@ class LiveTranscriberTest {
     }
 
     @Test
-    void aLongEndOfUtteranceHoldsNeitherTheCallsThreadNorItsLaterAudio() throws Exception {
+    void aLongEndOfUtteranceDoesNotHoldTheCallsThreadUntilTheDecodingIsTooFarBehind() throws Exception {
         Observed observed = new Observed();
         Counting listener = new Counting();
         LiveTranscriber t = LiveTranscriber.open(Optional.of(observed), "en-US", 1, 16_000, "test", listener);
@@ -197,17 +197,31 @@ class LiveTranscriberTest {
         observed.holdEnd = true;
         t.endpoint(0); // the turn is over: the utterance's end takes as long as the latch holds it
         assertTrue(observed.endReached.await(60, TimeUnit.SECONDS));
-        for (short[] f : frames.subList(half, frames.size())) {
-            t.accept(new short[][] {f}); // the caller goes on talking; handing audio in does not wait for the end
+        int within = (int) (LiveTranscriber.MAX_BEHIND_MS / 20) - 1;
+        for (short[] f : frames.subList(half, half + within)) {
+            t.accept(new short[][] {f}); // the caller goes on talking: handing audio in does not wait for the end
         }
-        int before = t.take().size();
+        assertTrue(t.behindMs() > LiveTranscriber.MAX_BEHIND_MS - 60, "behind by " + t.behindMs() + " ms");
+
+        // more than the bound behind: the call's thread waits for the decoding
+        Thread feeder = Thread.ofPlatform().start(() -> {
+            for (short[] f : frames.subList(half + within, frames.size())) {
+                t.accept(new short[][] {f});
+            }
+        });
+        while (feeder.getState() != Thread.State.TIMED_WAITING && feeder.getState() != Thread.State.WAITING) {
+            assertTrue(feeder.isAlive(), "the feeder waits for the decoding rather than run ahead of it");
+            Thread.sleep(5);
+        }
+        assertTrue(t.behindMs() <= LiveTranscriber.MAX_BEHIND_MS, "behind by " + t.behindMs() + " ms");
         observed.endHeld.countDown();
+        feeder.join();
         List<LiveTranscriber.ChannelEvent> after = new ArrayList<>(t.finish(new short[][] {new short[0]}));
 
-        List<String> texts = finals(after);
-        assertFalse(texts.isEmpty(), "the held end's final came once it was done (" + before + " events before)");
+        assertFalse(finals(after).isEmpty(), "the held end's final came once it was done");
         assertEquals(listener.submitted.get(), listener.decoded.availablePermits(), "every piece handed in was decoded");
         assertFalse(observed.decodedOn.contains(Thread.currentThread()));
+        assertFalse(observed.decodedOn.contains(feeder));
         assertEquals(1, observed.closed.get());
     }
 
