@@ -204,7 +204,14 @@ public final class CallGrpcService extends CallServiceGrpc.CallServiceImplBase {
                 case CallOutput.ClearAudio c -> r.setClear(ClearAudio.getDefaultInstance());
                 case CallOutput.Ended e -> r.setEnded(toProto(e.call()));
             }
-            out.onNext(r.build());
+            try {
+                out.onNext(r.build());
+            } catch (RuntimeException e) {
+                // the connection broke under the call (a client ends one with END or by closing its side): the call
+                // fails as when gRPC reports it gone (onError), whichever of the two the call hears of first
+                session.transportFailed("client went away: the connection broke");
+                throw e;
+            }
         }
 
         @Override
