@@ -45,6 +45,9 @@ public final class LiveTranscriber implements AutoCloseable {
      */
     public static final long MAX_BEHIND_MS = 500;
 
+    /** The longest the call waits for its decoding, to hand audio in or to finish: then it goes on without it. */
+    static final Duration MAX_WAIT = Duration.ofSeconds(20);
+
     /** One event of one channel; {@code seq} numbers a channel's final events from 0. */
     public record ChannelEvent(int channel, TranscriptEvent event, int seq) {
     }
@@ -120,9 +123,17 @@ public final class LiveTranscriber implements AutoCloseable {
         }
         long samples = pcm[0].length;
         synchronized (behindLock) {
+            long giveUp = System.nanoTime() + MAX_WAIT.toNanos();
             while (behindSamples > 0 && (behindSamples + samples) * 1000 / rate > MAX_BEHIND_MS && live) {
+                long left = giveUp - System.nanoTime();
+                if (left <= 0) {
+                    // a decoding this stuck must not stop the call's hearing, hang-up and end with it
+                    LOG.warning("the live decoding made no room in " + MAX_WAIT.toSeconds() + " s ("
+                            + behindSamples * 1000 / rate + " ms of audio behind); the call goes on without waiting");
+                    break;
+                }
                 try {
-                    behindLock.wait(100);
+                    behindLock.wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -220,7 +231,10 @@ public final class LiveTranscriber implements AutoCloseable {
 
     private static List<ChannelEvent> waitFor(Future<List<ChannelEvent>> work) {
         try {
-            return work.get();
+            return work.get(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the live decoding did not finish within " + MAX_WAIT.toSeconds()
+                    + " s; the worker transcribes the recording", e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
@@ -275,8 +289,20 @@ public final class LiveTranscriber implements AutoCloseable {
         if (d != null) {
             d.shutdown();
             try {
-                if (!d.awaitTermination(30, TimeUnit.SECONDS)) {
-                    LOG.warning("the live decoding did not stop within 30 s; its decoders are not returned to the pool");
+                if (!d.awaitTermination(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warning("the live decoding did not stop within " + MAX_WAIT.toSeconds() + " s; its decoders "
+                            + "go back to the pool when it does");
+                    List<SpeechRecognizer.Session> later = List.copyOf(sessions);
+                    sessions.clear();
+                    Thread.ofVirtual().name("live-decode-close").start(() -> {
+                        try {
+                            if (d.awaitTermination(1, TimeUnit.HOURS)) {
+                                later.forEach(SpeechRecognizer.Session::close);
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
                     return;
                 }
             } catch (InterruptedException e) {
