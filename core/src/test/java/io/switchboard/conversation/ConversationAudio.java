@@ -45,6 +45,19 @@ public final class ConversationAudio {
         return narrow;
     }
 
+    /** The speech without the silence a synthesiser puts before and after it (samples under 300 in magnitude). */
+    public static short[] voiced(short[] audio) {
+        int from = 0;
+        int to = audio.length;
+        while (from < to && Math.abs(audio[from]) < 300) {
+            from++;
+        }
+        while (to > from && Math.abs(audio[to - 1]) < 300) {
+            to--;
+        }
+        return java.util.Arrays.copyOfRange(audio, from, to);
+    }
+
     public static short[] concat(short[]... parts) {
         int n = 0;
         for (short[] p : parts) {

@@ -130,23 +130,10 @@ class InterruptionFinalTest {
                 new io.switchboard.conversation.LlmTokens(TokenMeter.NONE));
     }
 
-    /** The speech without the silence espeak-ng puts before and after it. */
-    private static short[] voiced(short[] audio) {
-        int from = 0;
-        int to = audio.length;
-        while (from < to && Math.abs(audio[from]) < 300) {
-            from++;
-        }
-        while (to > from && Math.abs(audio[to - 1]) < 300) {
-            to--;
-        }
-        return Arrays.copyOfRange(audio, from, to);
-    }
-
     @Test
     void wordsOverTheGreetingAreFinalisedInsideTheEndpointingWait() throws Exception {
-        short[] words = voiced(SpeechAudio.resample(SpeechAudio.espeak8k(dir, "sorry who is calling please"), 8000,
-                RATE));
+        short[] words = ConversationAudio.voiced(SpeechAudio.resample(
+                SpeechAudio.espeak8k(dir, "sorry who is calling please"), 8000, RATE));
         // 1 s into the greeting, then silence for as long as the reply may take
         short[] caller = ConversationAudio.concat(new short[RATE], words, new short[RATE * 8]);
         long wordsEndMs = 1000 + words.length * 1000L / RATE;

@@ -75,7 +75,16 @@ class DevShutdownTest {
         /** Sends {@code signal} and waits for the process to end; returns its stderr. */
         String stop(String signal) throws Exception {
             new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
-            assertTrue(process.waitFor(120, TimeUnit.SECONDS), "dev stopped after SIG" + signal);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                // what it is stuck on, for whoever reads the failure
+                Path dump = err.resolveSibling("threads-" + process.pid() + ".txt");
+                new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(process.pid()), "Thread.print").redirectErrorStream(true)
+                        .redirectOutput(dump.toFile()).start().waitFor(30, TimeUnit.SECONDS);
+                String threads = Files.readString(dump);
+                throw new AssertionError("dev did not stop within 120 s of SIG" + signal + "; its threads:\n"
+                        + threads.substring(0, Math.min(threads.length(), 60_000)) + "\nits stderr:\n" + tail(err));
+            }
             return Files.readString(err);
         }
 

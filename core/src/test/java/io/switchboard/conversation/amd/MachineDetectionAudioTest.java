@@ -182,9 +182,9 @@ class MachineDetectionAudioTest {
     void aMachinePausingAfterItsFirstSentenceLeansHumanThenIsFoundAMachineAndBeeps() throws Exception {
         int rate = 8000;
         String voice = "flite:awb";
-        short[] first = voiced(spoken(voice, "Hi, this is Sam.", rate));
-        short[] rest = voiced(spoken(voice, "I can't take your call right now, please leave a message after the tone.",
-                rate));
+        short[] first = ConversationAudio.voiced(spoken(voice, "Hi, this is Sam.", rate));
+        short[] rest = ConversationAudio.voiced(spoken(voice,
+                "I can't take your call right now, please leave a message after the tone.", rate));
         // a 600 ms pause between the voiced parts: past the lean, short of the classifier's pause, as a recorded
         // greeting pauses between its sentences
         Heard h = watch(concat(noise(300, rate), first, noise(600, rate), rest, tone(1000, 400, rate),
@@ -196,19 +196,6 @@ class MachineDetectionAudioTest {
         assertEquals(List.of(MachineWatch.Action.MACHINE, MachineWatch.Action.LEAVE_MESSAGE), h.actions(),
                 "the lean is not a verdict: " + h.why());
         assertTrue(h.why().contains("beep"), h.why());
-    }
-
-    /** The synthesised audio without the silence the synthesiser puts before and after it. */
-    static short[] voiced(short[] audio) {
-        int from = 0;
-        int to = audio.length;
-        while (from < to && Math.abs(audio[from]) < 300) {
-            from++;
-        }
-        while (to > from && Math.abs(audio[to - 1]) < 300) {
-            to--;
-        }
-        return java.util.Arrays.copyOfRange(audio, from, to);
     }
 
     @Test
