@@ -98,7 +98,9 @@ class TracingEndToEndTest {
         TestCalls.awaitPipeline(calls, call.getId(), Duration.ofSeconds(90));
 
         Instant deadline = Instant.now().plusSeconds(30);
-        while (find("pipeline.usage", traceId).isEmpty() && Instant.now().isBefore(deadline)) {
+        // the job's span ends after its stages' and may come in a later export: wait for it as well
+        while ((find("pipeline.usage", traceId).isEmpty() || find("call.pipeline", traceId).isEmpty())
+                && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
         WireSpan rpc = find("switchboard.v1.CallService/UploadRecording", traceId)
