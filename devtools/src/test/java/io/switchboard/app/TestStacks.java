@@ -31,7 +31,23 @@ final class TestStacks {
     private TestStacks() {
     }
 
+    /**
+     * Starts a stack; when a port {@link #freePort} chose was taken before the stack could bind it (the other test
+     * JVM, or anything on the machine, between the check and the bind), tries again on new ports.
+     */
     static DevStack start(Path home, Map<String, String> settings) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(home, settings);
+            } catch (Ports.InUse e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static DevStack startOnce(Path home, Map<String, String> settings) throws Exception {
         Map<String, String> all = new HashMap<>(Map.of(
                 "dev.home", home.toString(),
                 "dev.postgres-port", Integer.toString(freePort()),
