@@ -169,9 +169,7 @@ public final class LiveTranscriber implements AutoCloseable {
         if (channel >= 0 && channel < sessions.size()) {
             submit(() -> {
                 List<ChannelEvent> out = new ArrayList<>();
-                for (TranscriptEvent e : sessions.get(channel).endpoint()) {
-                    out.add(new ChannelEvent(channel, e, e.isFinal() ? finals[channel]++ : -1));
-                }
+                numbered(channel, sessions.get(channel).endpoint(), out);
                 return out;
             });
         }
@@ -271,11 +269,16 @@ public final class LiveTranscriber implements AutoCloseable {
             if (last) {
                 events.addAll(sessions.get(c).finish());
             }
-            for (TranscriptEvent e : events) {
-                out.add(new ChannelEvent(c, e, e.isFinal() ? finals[c]++ : -1));
-            }
+            numbered(c, events, out);
         }
         return out;
+    }
+
+    /** {@code channel}'s events to {@code out}, its finals numbered in order (on the decoding thread). */
+    private void numbered(int channel, List<TranscriptEvent> events, List<ChannelEvent> out) {
+        for (TranscriptEvent e : events) {
+            out.add(new ChannelEvent(channel, e, e.isFinal() ? finals[channel]++ : -1));
+        }
     }
 
     /**
