@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +29,6 @@ import io.switchboard.agents.Flow;
 import io.switchboard.agents.Timing;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
-import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.TokenMeter;
 import io.switchboard.conversation.tts.Voices;
@@ -118,16 +115,9 @@ class InterruptionFinalTest {
         Agent agent = new Agent(UUID.randomUUID(), org, new AgentSpec("Clinic", "en-US", "", GREETING, "flite:slt",
                 "", List.of(new CaptureVariable("notes", CaptureVariable.Type.STRING, "", List.of(), false)),
                 new Conduct(flow, "", "", Timing.DEFAULTS)), 1, Instant.EPOCH, Instant.EPOCH);
-        var records = new NoConversationRecords() {
-            @Override
-            public Conversation conversation(Call call) {
-                return new Conversation(call.id(), false, agent, Map.of(), "", List.of(),
-                        ZonedDateTime.ofInstant(call.startedAt(), ZoneOffset.UTC));
-            }
-        };
         FlowBrain brain = FlowBrain.create();
-        return new ConversationEngine.Parts(vad, Voices.installed(), c -> brain, records,
-                new io.switchboard.conversation.LlmTokens(TokenMeter.NONE));
+        return new ConversationEngine.Parts(vad, Voices.installed(), c -> brain,
+                new NoConversationRecords(agent, Map.of()), new LlmTokens(TokenMeter.NONE));
     }
 
     @Test
@@ -161,7 +151,7 @@ class InterruptionFinalTest {
                     engine.onTranscript(new CallOutput.Transcript(ConversationEngine.CALLER_CHANNEL, "customer", e,
                             false));
                 }
-                Thread.sleep(5); // the speaker's thread keeps the agent's audio in the playout ahead of the caller's clock
+                Thread.sleep(5); // the speaker's thread keeps the agent's audio ahead of the caller's clock
             }
         } finally {
             engine.onInput(new CallInput.End("test over"));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +18,6 @@ import io.switchboard.agents.Agent;
 import io.switchboard.agents.AgentSpec;
 import io.switchboard.audio.AudioFormat;
 import io.switchboard.calls.Call;
-import io.switchboard.conversation.brain.Conversation;
 import io.switchboard.conversation.brain.FlowBrain;
 import io.switchboard.conversation.brain.llm.TokenMeter;
 import io.switchboard.conversation.greeting.PreparedGreeting;
@@ -75,13 +72,7 @@ class PreparedGreetingPlaybackTest {
         UUID org = UUID.randomUUID();
         Agent agent = new Agent(UUID.randomUUID(), org, new AgentSpec("Clinic", "en-US", "", FIRST + " " + SECOND,
                 "flite:slt", "", List.of()), 1, Instant.EPOCH, Instant.EPOCH);
-        ConversationRecords records = new NoConversationRecords() {
-            @Override
-            public Conversation conversation(Call call) {
-                return new Conversation(call.id(), false, agent, Map.of("first_name", "Ada"), "", List.of(),
-                        ZonedDateTime.ofInstant(call.startedAt(), ZoneOffset.UTC));
-            }
-
+        ConversationRecords records = new NoConversationRecords(agent, Map.of("first_name", "Ada")) {
             @Override
             public Optional<PreparedGreeting> preparedGreeting(Call call) {
                 return prepared;
